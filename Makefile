@@ -1,0 +1,41 @@
+# Two commands work on a fresh machine: `make run` (set up, start the seeded devnet) and
+# `make test` (set up, run every test). Everything installs from the package registries.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_PY   := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+
+.PHONY: setup run test bench contracts check-contracts completions clean
+
+setup: $(STAMP_PY) $(STAMP_NODE)
+
+$(STAMP_PY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,node]'
+	touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: setup
+	$(BIN)/ogcli devnet up
+	$(BIN)/ogcli devnet status
+
+test: setup
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/gas.py
+	$(BIN)/python benchmarks/devnet_up.py
+
+contracts: $(STAMP_NODE)
+	node scripts/build_contracts.mjs
+
+check-contracts: $(STAMP_NODE)
+	node scripts/build_contracts.mjs --check
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -1,0 +1,5 @@
+"""Allows `python -m ogcli`."""
+
+from ogcli.main import run
+
+run()

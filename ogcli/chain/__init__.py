@@ -1,0 +1,1 @@
+"""The only code that talks JSON-RPC: sessions, transactions, bindings, reads."""

@@ -1,0 +1,163 @@
+"""Signs and sends transactions from a local key: simulate, sign, send, wait, decode reverts.
+
+This is the bare engine. Interactive commands wrap it with a preview and a confirmation; the
+deployer and the devnet seeder use it directly because nothing there needs a human.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ogcli.chain import revert
+from ogcli.errors import NetworkError, RevertedError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+    from web3.contract.contract import ContractFunction
+
+# Estimates are exact on a quiet chain; the margin absorbs state that moves between estimate and
+# inclusion (a new delegator raising a loop bound, a rounding branch).
+GAS_MARGIN_NUM, GAS_MARGIN_DEN = 12, 10
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a caller needs from a mined transaction."""
+
+    tx_hash: str
+    block_number: int
+    gas_used: int
+    contract_address: str | None
+    logs: list[Any]
+    raw: Any
+
+
+class Sender:
+    """Sends transactions signed by one local account, tracking its nonce locally."""
+
+    def __init__(self, w3: Web3, account: LocalAccount, *, receipt_timeout_s: float = 120.0) -> None:
+        self.w3 = w3
+        self.account = account
+        self.address = account.address
+        self.chain_id = w3.eth.chain_id
+        self.receipt_timeout_s = receipt_timeout_s
+        self._nonce: int | None = None
+
+    def transact(self, call: ContractFunction, *, value: int = 0, label: str = "") -> Receipt:
+        """Simulates `call`, then signs, sends and waits for it; RevertedError explains a refusal."""
+        tx_params = {"from": self.address, "value": value}
+        gas = self._estimate(lambda: call.estimate_gas(tx_params), label or call.fn_name)
+        tx = call.build_transaction({**tx_params, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()})
+        return self._send(tx, label or call.fn_name)
+
+    def deploy(self, abi: list[dict], bytecode: str, *args: Any, label: str = "") -> Receipt:
+        """Deploys a contract and returns the receipt (with `contract_address`)."""
+        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
+        constructor = factory.constructor(*args)
+        gas = self._estimate(lambda: constructor.estimate_gas({"from": self.address}), label or "deploy")
+        tx = constructor.build_transaction(
+            {"from": self.address, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
+        )
+        return self._send(tx, label or "deploy")
+
+    def send_value(self, to: str, value: int) -> Receipt:
+        tx = {
+            "to": to,
+            "value": value,
+            "gas": 21_000,
+            "nonce": self._next_nonce(),
+            "chainId": self.chain_id,
+            **self._fee_fields(),
+        }
+        return self._send(tx, "transfer")
+
+    # ------------------------------------------------------------------ internals
+
+    def _estimate(self, estimate, label: str) -> int:
+        try:
+            gas = estimate()
+        except Exception as exc:
+            data = _revert_data(exc)
+            if data is not None or "revert" in str(exc).lower():
+                raise RevertedError(f"{label} would revert: {revert.describe(data)}") from None
+            raise NetworkError(f"{label}: gas estimate failed: {str(exc)[:200]}") from None
+        return gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+
+    def _fee_fields(self) -> dict[str, int]:
+        base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+        tip = 1_000_000  # 0.001 gwei: L2-sized; the devnet has no competition for space
+        return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
+
+    def _next_nonce(self) -> int:
+        if self._nonce is None:
+            self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+        nonce = self._nonce
+        self._nonce += 1
+        return nonce
+
+    def _send(self, tx: dict, label: str) -> Receipt:
+        tx.setdefault("chainId", self.chain_id)
+        signed = self.account.sign_transaction(tx)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        except Exception as exc:
+            self._nonce = None  # the node did not take it: re-read the nonce next time
+            raise NetworkError(f"{label}: sending failed: {str(exc)[:200]}") from None
+        receipt = self._wait(tx_hash, label)
+        if receipt["status"] != 1:
+            raise RevertedError(f"{label} reverted on chain in tx {tx_hash.to_0x_hex()}: {self._replay(tx, receipt)}")
+        return Receipt(
+            tx_hash=tx_hash.to_0x_hex(),
+            block_number=receipt["blockNumber"],
+            gas_used=receipt["gasUsed"],
+            contract_address=receipt.get("contractAddress"),
+            logs=list(receipt["logs"]),
+            raw=receipt,
+        )
+
+    def _wait(self, tx_hash, label: str):
+        deadline = time.monotonic() + self.receipt_timeout_s
+        delay = 0.01
+        while True:
+            try:
+                receipt = self.w3.eth.get_transaction_receipt(tx_hash)
+                if receipt is not None:
+                    return receipt
+            except Exception as exc:
+                if type(exc).__name__ != "TransactionNotFound":
+                    raise NetworkError(f"{label}: receipt lookup failed: {str(exc)[:200]}") from None
+            if time.monotonic() > deadline:
+                raise NetworkError(
+                    f"{label}: tx {tx_hash.to_0x_hex()} not mined after {self.receipt_timeout_s:.0f}s; "
+                    "it may still be mined: look it up before sending again"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def _replay(self, tx: dict, receipt) -> str:
+        """Re-runs a mined failure as a call at its block to recover the revert reason."""
+        call = {k: tx[k] for k in ("to", "data", "value") if k in tx}
+        call["from"] = self.address
+        try:
+            self.w3.eth.call(call, receipt["blockNumber"] - 1)
+        except Exception as exc:
+            return revert.describe(_revert_data(exc))
+        return "no reason (out of gas?)"
+
+
+def _revert_data(exc: Exception) -> bytes | str | None:
+    """Revert data from the exception shapes web3 raises (ContractCustomError, ContractLogicError, RPC error)."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, (bytes, str)) and data:
+        return data
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, dict):
+            inner = arg.get("data")
+            if isinstance(inner, str) and inner.startswith("0x"):
+                return inner
+        if isinstance(arg, str) and arg.startswith("0x") and len(arg) >= 10:
+            return arg
+    return None

@@ -1,0 +1,1 @@
+"""One Typer sub-app per noun; each command parses, calls, renders."""

@@ -1,0 +1,184 @@
+"""`ogcli devnet`: a local chain with the protocol deployed and two weeks of seeded history."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import typer
+
+from ogcli import diagnostics, output
+from ogcli.confirm import confirm
+from ogcli.devnet import control
+from ogcli.errors import UsageError
+from ogcli.options import Yes
+
+app = typer.Typer(
+    help="Run a local devnet: Anvil with the protocol deployed and a seeded network.\n\n"
+    "Example: ogcli devnet up && ogcli devnet status",
+    no_args_is_help=True,
+)
+
+Port = Annotated[int, typer.Option("--port", "-p", envvar="OGCLI_DEVNET_PORT", min=1, max=65535, help="RPC port on 127.0.0.1.")]
+BlockTime = Annotated[
+    int, typer.Option("--block-time", envvar="OGCLI_DEVNET_BLOCK_TIME", min=1, max=60, help="Seconds between blocks.")
+]
+
+
+@app.command()
+def up(port: Port = control.DEFAULT_PORT, block_time: BlockTime = control.DEFAULT_BLOCK_TIME_S) -> None:
+    """Start the devnet; the first time, deploy the protocol and seed it (validators, delegators,
+    models, inference history, proposals). Makes `devnet` the active profile.
+
+    Example: ogcli devnet up --port 8545
+    """
+    with diagnostics.spinner("starting devnet") as update:
+        result = control.up(port=port, block_time_s=block_time, progress=update)
+    data = _up_data(result)
+
+    def human() -> None:
+        info = result.process
+        if result.already_running:
+            print(f"devnet already running at {info.rpc_url} (pid {info.pid}, since {_when(info.started_at)}); nothing changed")
+            return
+        how = "deployed and seeded" if result.fresh else "resumed from saved state"
+        print(f"devnet {how} at {info.rpc_url} in {result.seconds:.1f}s (pid {info.pid}, chain id 31337)")
+        print(f"profile 'devnet' is active; deployment: {result.deployment_path}")
+
+    output.emit(data, human)
+
+
+@app.command()
+def down() -> None:
+    """Stop the devnet; its chain state is saved and the next `up` resumes it.
+
+    Example: ogcli devnet down
+    """
+    with diagnostics.spinner("stopping devnet") as update:
+        info = control.down(progress=update)
+    output.emit(
+        {"stopped": info is not None, "pid": info.pid if info else None},
+        lambda: print(f"devnet stopped (pid {info.pid}); state saved" if info else "devnet is not running"),
+    )
+
+
+@app.command()
+def status() -> None:
+    """Say whether the devnet runs, where, since when, and what is deployed.
+
+    Example: ogcli devnet status --json
+    """
+    state = control.status()
+    info = state.process
+    data = {
+        "running": state.running,
+        "rpc_url": info.rpc_url if info else None,
+        "pid": info.pid if info else None,
+        "started_at": int(info.started_at) if info else None,
+        "block_time_s": info.block_time_s if info else None,
+        "chain_id": state.chain_id,
+        "block_number": state.block_number,
+        "block_timestamp": state.block_timestamp,
+        "deployed": state.deployed,
+        "contracts": state.contracts,
+        "state_file": state.state_file,
+        "state_bytes": state.state_bytes,
+    }
+
+    def human() -> None:
+        if not state.running:
+            saved = "a saved devnet exists; `ogcli devnet up` resumes it" if state.deployed else "no devnet yet; `ogcli devnet up` creates one"
+            print(f"devnet is not running ({saved})")
+            return
+        rows = [
+            ("status", "running"),
+            ("rpc", info.rpc_url),
+            ("pid", str(info.pid)),
+            ("since", f"{_when(info.started_at)} ({_ago(info.started_at)})"),
+            ("chain id", str(state.chain_id)),
+            ("block", f"{state.block_number} at {_when(state.block_timestamp)}"),
+            ("block time", f"{info.block_time_s}s"),
+            ("state", f"{state.state_file} ({state.state_bytes / 1e6:.1f} MB)"),
+        ]
+        rows += [(name, address) for name, address in sorted(state.contracts.items())]
+        output.kv_table(rows)
+
+    output.emit(data, human)
+
+
+@app.command()
+def reset(
+    port: Port = control.DEFAULT_PORT,
+    block_time: BlockTime = control.DEFAULT_BLOCK_TIME_S,
+    yes: Yes = False,
+) -> None:
+    """Throw the devnet away (chain state, deployment) and create a new one.
+
+    Example: ogcli devnet reset --yes
+    """
+    confirm("Delete the devnet's chain state and start a new devnet?", yes=yes)
+    with diagnostics.spinner("resetting devnet") as update:
+        result = control.reset(port=port, block_time_s=block_time, progress=update)
+    output.emit(
+        _up_data(result),
+        lambda: print(f"new devnet at {result.process.rpc_url} in {result.seconds:.1f}s"),
+    )
+
+
+@app.command()
+def advance(
+    days: Annotated[str, typer.Option("--days", help="Days to move forward (decimals allowed).")] = "0",
+    hours: Annotated[str, typer.Option("--hours", help="Hours to move forward.")] = "0",
+    seconds: Annotated[int, typer.Option("--seconds", min=0, help="Seconds to move forward.")] = 0,
+    blocks: Annotated[int, typer.Option("--blocks", min=0, help="Blocks to mine.")] = 0,
+) -> None:
+    """Move the devnet's clock forward (unbonding, voting periods, vesting) or mine blocks.
+
+    Example: ogcli devnet advance --days 3
+    """
+    total = seconds + _duration(days, "--days", 86_400) + _duration(hours, "--hours", 3_600)
+    result = control.advance(seconds=total, blocks=blocks)
+    output.emit(
+        {"block_number": result.block_number, "block_timestamp": result.block_timestamp, "seconds": total, "blocks": blocks},
+        lambda: print(f"advanced {total}s and {blocks} blocks: now block {result.block_number} at {_when(result.block_timestamp)}"),
+    )
+
+
+def _duration(text: str, flag: str, unit_seconds: int) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise UsageError(f"{flag} takes a number, not {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise UsageError(f"{flag} must be a non-negative number, not {text!r}")
+    return int(value * unit_seconds)
+
+
+def _up_data(result: control.UpResult) -> dict:
+    info = result.process
+    return {
+        "rpc_url": info.rpc_url,
+        "pid": info.pid,
+        "chain_id": 31337,
+        "already_running": result.already_running,
+        "fresh": result.fresh,
+        "seconds": round(result.seconds, 3),
+        "deployment": str(result.deployment_path),
+    }
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _ago(timestamp: float) -> str:
+    delta = int(time.time() - timestamp)
+    if delta < 120:
+        return f"{delta}s ago"
+    if delta < 7_200:
+        return f"{delta // 60}m ago"
+    return f"{delta // 3_600}h ago"

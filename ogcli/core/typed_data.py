@@ -1,0 +1,65 @@
+"""EIP-712 messages of the protocol as plain dicts: x402 payments (ERC-3009) and enclave results."""
+
+from __future__ import annotations
+
+TOKEN_NAME = "OpenGradient"
+TOKEN_VERSION = "1"
+SETTLEMENT_NAME = "OGInference"
+SETTLEMENT_VERSION = "1"
+
+TRANSFER_WITH_AUTHORIZATION_TYPES = {
+    "TransferWithAuthorization": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "validAfter", "type": "uint256"},
+        {"name": "validBefore", "type": "uint256"},
+        {"name": "nonce", "type": "bytes32"},
+    ]
+}
+
+INFERENCE_RESULT_TYPES = {
+    "InferenceResult": [
+        {"name": "modelId", "type": "uint256"},
+        {"name": "inputHash", "type": "bytes32"},
+        {"name": "outputHash", "type": "bytes32"},
+        {"name": "requestId", "type": "bytes32"},
+        {"name": "timestamp", "type": "uint64"},
+    ]
+}
+
+
+def token_domain(chain_id: int, token: str) -> dict:
+    return {"name": TOKEN_NAME, "version": TOKEN_VERSION, "chainId": chain_id, "verifyingContract": token}
+
+
+def settlement_domain(chain_id: int, settlement: str) -> dict:
+    return {
+        "name": SETTLEMENT_NAME,
+        "version": SETTLEMENT_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": settlement,
+    }
+
+
+def transfer_authorization(
+    payer: str, pay_to: str, value_wei: int, valid_after: int, valid_before: int, nonce: bytes
+) -> dict:
+    return {
+        "from": payer,
+        "to": pay_to,
+        "value": value_wei,
+        "validAfter": valid_after,
+        "validBefore": valid_before,
+        "nonce": nonce,
+    }
+
+
+def inference_result(model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int) -> dict:
+    return {
+        "modelId": model_id,
+        "inputHash": input_hash,
+        "outputHash": output_hash,
+        "requestId": request_id,
+        "timestamp": timestamp,
+    }

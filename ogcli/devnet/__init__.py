@@ -1,0 +1,1 @@
+"""The local devnet: Anvil process control, genesis seeding, traffic."""

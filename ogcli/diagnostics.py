@@ -1,0 +1,53 @@
+"""Everything ogcli tells a person on stderr: progress spinners, notes, warnings, errors."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from ogcli.output import MODE
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def note(message: str) -> None:
+    if not MODE.quiet and not MODE.json:
+        _stderr_console().print(_escape(message))
+
+
+def warn(message: str) -> None:
+    if not MODE.json:
+        _stderr_console().print(f"[yellow]warning:[/] {_escape(message)}")
+
+
+def error(message: str, hint: str | None = None) -> None:
+    console = _stderr_console()
+    console.print(f"[red]error:[/] {_escape(message)}", soft_wrap=True)
+    if hint:
+        console.print(f"hint: {_escape(hint)}", soft_wrap=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@contextlib.contextmanager
+def spinner(message: str) -> Iterator[callable]:
+    """A spinner on stderr while waiting (a TTY only); yields a function that updates its text."""
+    if MODE.quiet or MODE.json or not sys.stderr.isatty():
+        def update(text: str) -> None:
+            if MODE.verbose and not MODE.json:
+                print(text, file=sys.stderr)
+
+        yield update
+        return
+    console = _stderr_console()
+    with console.status(message) as status:
+        yield lambda text: status.update(text)

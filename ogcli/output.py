@@ -1,0 +1,58 @@
+"""Renders results: one JSON document on stdout with --json, readable text otherwise.
+
+stdout carries data only; progress, warnings and errors go to stderr (see diagnostics.py).
+Colour follows rich's rules: off when NO_COLOR is set or stdout is not a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class OutputMode:
+    json: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+
+MODE = OutputMode()
+
+
+def configure(*, json_mode: bool, quiet: bool, verbose: bool) -> None:
+    MODE.json, MODE.quiet, MODE.verbose = json_mode, quiet, verbose
+
+
+def emit(data: Any, human: Callable[[], None]) -> None:
+    """Prints `data` as the one JSON document, or calls `human` to print it for people."""
+    if MODE.json:
+        sys.stdout.write(json.dumps({"ok": True, "data": data}, default=str) + "\n")
+    else:
+        human()
+
+
+def emit_error(code: str, message: str) -> None:
+    sys.stdout.write(json.dumps({"ok": False, "error": {"code": code, "message": message}}) + "\n")
+
+
+def console():
+    """A rich Console on stdout for tables (colour only on a TTY without NO_COLOR)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def kv_table(rows: list[tuple[str, str]], title: str | None = None) -> None:
+    """Two aligned columns of label and value, the shape of most `show`/`status` outputs."""
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, title=title, title_justify="left", pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    console().print(table)

@@ -1,0 +1,1 @@
+"""The protocol's compiled artifacts, its deployment and per-network deployment files."""

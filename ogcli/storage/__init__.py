@@ -1,0 +1,1 @@
+"""Content addressing, the local blob store and the IPFS gateway client."""

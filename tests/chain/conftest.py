@@ -1,0 +1,100 @@
+"""One Anvil per test session with the protocol deployed; each test runs inside a snapshot."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from ogcli.chain.contracts import Protocol
+from ogcli.chain.session import connect
+from ogcli.devnet import anvil
+from ogcli.devnet.genesis import deploy_devnet
+from ogcli.protocol.deployment import Deployment
+
+
+@dataclass
+class Chain:
+    url: str
+    protocol: Protocol
+    deployment: Deployment
+
+    @property
+    def w3(self):
+        return self.protocol.w3
+
+    def rpc(self, method: str, params: list | None = None):
+        return anvil.rpc(self.url, method, params or [])
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """Everything done inside is undone on exit (hypothesis examples use this per example)."""
+        snapshot_id = self.rpc("evm_snapshot")
+        try:
+            yield
+        finally:
+            assert self.rpc("evm_revert", [snapshot_id]) is True
+
+    def now(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def advance(self, seconds: int) -> None:
+        self.rpc("evm_increaseTime", [seconds])
+        self.rpc("evm_mine")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("anvil")
+    port = _free_port()
+    genesis_time = int(time.time()) - 14 * 86_400
+    process = anvil.start(
+        binary=anvil.find_binary(),
+        host="127.0.0.1",
+        port=port,
+        state_file=None,
+        log_file=workdir / "anvil.log",
+        genesis_timestamp=genesis_time,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deployment = deploy_devnet(url, genesis_time, lambda _m: None)
+        yield Chain(url=url, protocol=Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment), deployment=deployment)
+    finally:
+        anvil.stop(process.pid)
+
+
+@pytest.fixture
+def fresh(chain):
+    """The session chain, reverted to its deployed state after the test."""
+    with chain.snapshot():
+        yield chain
+
+
+def send_as(chain: Chain, address: str, call, value: int = 0):
+    """Sends `call` from `address` through Anvil impersonation (for the timelock and other
+    contracts whose keys do not exist); returns the receipt, raising on revert."""
+    chain.rpc("anvil_impersonateAccount", [address])
+    chain.rpc("anvil_setBalance", [address, hex(10**20)])
+    try:
+        tx_hash = call.transact({"from": address, "value": value})
+        return chain.w3.eth.wait_for_transaction_receipt(tx_hash)
+    finally:
+        chain.rpc("anvil_stopImpersonatingAccount", [address])
+
+
+def revert_reason(exc: BaseException) -> str:
+    """The decoded revert of a web3 exception, for asserting which custom error fired."""
+    from ogcli.chain import revert
+    from ogcli.chain.sender import _revert_data
+
+    return revert.describe(_revert_data(exc))

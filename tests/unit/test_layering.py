@@ -1,0 +1,41 @@
+"""The layering of DESIGN.md, enforced: a cheap --help, and a core without UI or RPC imports."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "ogcli"
+
+
+def test_help_imports_neither_web3_nor_textual():
+    probe = (
+        "import sys, io, contextlib\n"
+        "from ogcli.main import app\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    try:\n"
+        "        app(args=['--help'], prog_name='ogcli', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('@@' + __import__('json').dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('web3', 'textual', 'eth_account', 'onnx'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    heavy = json.loads(result.stdout.rsplit("@@", 1)[1])
+    assert heavy == []
+
+
+def test_core_imports_no_ui_or_rpc():
+    forbidden = {"typer", "textual", "rich", "web3", "click"}
+    for path in (PACKAGE / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
