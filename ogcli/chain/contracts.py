@@ -19,10 +19,14 @@ class Protocol:
     def __init__(self, w3: Web3, deployment: Deployment) -> None:
         self.w3 = w3
         self.deployment = deployment
+        self._bound: dict[tuple[str, str], Contract] = {}
 
     def contract(self, name: str, address: str | None = None) -> Contract:
-        address = address or self.deployment.address(name)
-        return self.w3.eth.contract(address=self.w3.to_checksum_address(address), abi=artifacts.abi(name))
+        address = self.w3.to_checksum_address(address or self.deployment.address(name))
+        key = (name, address)
+        if key not in self._bound:
+            self._bound[key] = self.w3.eth.contract(address=address, abi=artifacts.abi(name))
+        return self._bound[key]
 
     @property
     def token(self) -> Contract:

@@ -74,6 +74,10 @@ class Sender:
         }
         return self._send(tx, "transfer")
 
+    def resync(self) -> None:
+        """Forgets the locally tracked nonce (after the chain was reverted underneath us)."""
+        self._nonce = None
+
     # ------------------------------------------------------------------ internals
 
     def _estimate(self, estimate, label: str) -> int:
@@ -87,8 +91,10 @@ class Sender:
         return gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
 
     def _fee_fields(self) -> dict[str, int]:
-        base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
-        tip = 1_000_000  # 0.001 gwei: L2-sized; the devnet has no competition for space
+        # Twice the base fee survives several full blocks of +12.5% each; the fee actually paid is
+        # base fee + tip, so the headroom costs nothing. Read at most once a second per connection.
+        base_fee = _base_fee(self.w3)
+        tip = 1_000_000  # 0.001 gwei: L2-sized
         return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
 
     def _next_nonce(self) -> int:
@@ -146,6 +152,19 @@ class Sender:
         except Exception as exc:
             return revert.describe(_revert_data(exc))
         return "no reason (out of gas?)"
+
+
+_BASE_FEE_TTL_S = 1.0
+
+
+def _base_fee(w3) -> int:
+    cached = getattr(w3, "_ogcli_base_fee", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < _BASE_FEE_TTL_S:
+        return cached[0]
+    base_fee = w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+    w3._ogcli_base_fee = (base_fee, now)
+    return base_fee
 
 
 def _revert_data(exc: Exception) -> bytes | str | None:

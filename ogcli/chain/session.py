@@ -18,7 +18,15 @@ def connect(rpc_url: str, expected_chain_id: int | None = None) -> Web3:
     # web3 is imported here, not at module level, so `ogcli --help` never pays for it.
     from web3 import Web3
 
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": RPC_TIMEOUT_S}))
+    # The chain id cannot change under a connection (we refuse one that does not match), so it is
+    # cached: web3 asks for it before every transaction it validates.
+    provider = Web3.HTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": RPC_TIMEOUT_S},
+        cache_allowed_requests=True,
+        cacheable_requests={"eth_chainId"},
+    )
+    w3 = Web3(provider)
     try:
         chain_id = w3.eth.chain_id
     except Exception as exc:  # requests' and web3's connection errors have no common base

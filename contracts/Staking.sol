@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.26;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+/// @title Staking
+/// @notice Staking is responsible for the OPG bonded behind the validators who verify inference
+/// results: their registration, delegation, unbonding, redelegation, rewards and slashing.
+/// @dev Design notes (the reasons behind the code):
+/// - A position is a number of shares of a validator's pool, so a slash of the pool is one write
+///   that every delegator feels pro rata, instead of one write per delegator.
+/// - Rounding always favours the contract: shares minted round down, shares burned round up,
+///   rewards accrued round down and reward debts round up. The contract therefore never owes more
+///   than it holds: `token.balanceOf(this) >= totalBonded + totalUnbonding + totalRewardsHeld`,
+///   with equality unless someone sends tokens without calling the contract.
+/// - Slashing must find the unbonding and redelegation entries created at or after the
+///   infraction. Each validator keeps an append-only log of its entries in creation order, so
+///   `slash` walks it backwards and stops at the first entry older than the infraction: its cost
+///   depends on the entries of the slashable window only, not on the validator's whole history.
+/// - Cosmos rules are followed where the brief does not say otherwise: at most `MAX_ENTRIES`
+///   unbonding entries per (delegator, validator) and redelegation entries per (delegator, src,
+///   dst), no transitive redelegation, and redelegated stake stays slashable for the source's
+///   infractions until it would have finished unbonding.
+/// - The slash fraction is applied to the validator's *current* bonded tokens (Cosmos uses the
+///   power at the infraction); unbonding and redelegation entries lose the fraction of their
+///   initial balance.
+contract Staking is ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    // ------------------------------------------------------------------ types
+
+    /// @notice Governance-controlled parameters.
+    struct Params {
+        uint64 unbondingPeriod;
+        uint16 maxCommissionBps;
+        uint16 maxCommissionChangeBps;
+        uint64 commissionChangeDelay;
+        uint256 minSelfStake;
+        uint64 jailDuration;
+    }
+
+    /// @notice A validator as returned by `getValidator`.
+    struct ValidatorView {
+        address operator;
+        uint256 tokens;
+        uint256 totalShares;
+        uint256 selfStake;
+        uint16 commissionBps;
+        uint64 commissionUpdatedAt;
+        bool jailed;
+        uint64 jailedUntil;
+        bool tombstoned;
+        uint32 slashCount;
+        uint64 registeredAt;
+        uint256 delegatorCount;
+        string metadataURI;
+    }
+
+    /// @notice Tokens on their way out of a validator, paid by `withdraw` once `completionTime` is reached.
+    struct UnbondingEntry {
+        uint256 id;
+        address validator;
+        uint256 initialBalance;
+        uint256 balance;
+        uint64 creationTime;
+        uint64 completionTime;
+    }
+
+    /// @notice Value moved from `src` to `dst`, still slashable for `src`'s infractions until `completionTime`.
+    struct RedelegationEntry {
+        uint256 id;
+        address src;
+        address dst;
+        uint256 initialBalance;
+        uint256 sharesDst;
+        uint64 creationTime;
+        uint64 completionTime;
+    }
+
+    struct Validator {
+        bool registered;
+        bool jailed;
+        bool tombstoned;
+        uint16 commissionBps;
+        uint32 slashCount;
+        uint64 commissionUpdatedAt;
+        uint64 jailedUntil;
+        uint64 registeredAt;
+        uint256 tokens;
+        uint256 totalShares;
+        uint256 accRewardPerShare; // scaled by ACC_SCALE
+        uint256 commissionOwed;
+        uint256 delegatorCount;
+        string metadataURI;
+    }
+
+    struct Delegation {
+        uint256 shares;
+        uint256 rewardDebt; // shares * accRewardPerShare / ACC_SCALE at the last settlement, rounded up
+        uint256 rewardsOwed; // settled and not yet claimed
+    }
+
+    struct StoredUnbonding {
+        UnbondingEntry entry;
+        address delegator; // zero once withdrawn
+    }
+
+    struct StoredRedelegation {
+        RedelegationEntry entry;
+        address delegator; // zero once pruned (completed)
+    }
+
+    /// @dev One slot per log item, so the backwards walk of `slash` reads the time without a second load.
+    struct LogItem {
+        uint64 creationTime;
+        uint192 id;
+    }
+
+    // ------------------------------------------------------------------ constants and state
+
+    uint256 private constant BPS = 10_000;
+    /// @dev Large enough that flooring the per-share increment loses nothing measurable, and
+    /// `mulDiv` keeps the products from overflowing.
+    uint256 private constant ACC_SCALE = 1e36;
+    /// @notice Bound on open unbonding entries per (delegator, validator) and on immature
+    /// redelegations per (delegator, src, dst), as in Cosmos, to bound the gas of the loops.
+    uint256 public constant MAX_ENTRIES = 7;
+    /// @notice Upper bound for every duration parameter, so `now + duration` always fits in uint64.
+    uint64 public constant MAX_DURATION = 3650 days;
+
+    /// @notice The staked token (OPG).
+    IERC20 public immutable token;
+    /// @notice The governance timelock: sets parameters, the slasher, and tombstones validators.
+    address public immutable timelock;
+    /// @notice The deployer, allowed to call `initSlasher` once during deployment wiring.
+    address public immutable deployer;
+    /// @notice The only contract allowed to slash and jail (the settlement contract).
+    address public slasher;
+
+    Params private _params;
+
+    mapping(address validator => Validator) private _validators;
+    address[] private _validatorList;
+    mapping(address validator => mapping(address delegator => Delegation)) private _delegations;
+    /// @dev Validators where the delegator holds shares.
+    mapping(address delegator => EnumerableSet.AddressSet) private _positions;
+    /// @dev Validators where the delegator holds no shares any more but still has rewards to claim,
+    /// so `claimAllRewards` still finds them.
+    mapping(address delegator => EnumerableSet.AddressSet) private _leftoverRewards;
+
+    /// @dev Shared counter for unbonding and redelegation ids; 0 means "no entry".
+    uint256 private _nextEntryId = 1;
+    mapping(uint256 id => StoredUnbonding) private _unbondings;
+    mapping(address delegator => uint256[]) private _unbondingIdsOf;
+    mapping(address validator => LogItem[]) private _unbondingLog;
+    mapping(address delegator => mapping(address validator => uint256)) private _openUnbondings;
+    mapping(uint256 id => StoredRedelegation) private _redelegations;
+    mapping(address delegator => uint256[]) private _redelegationIdsOf;
+    mapping(address src => LogItem[]) private _redelegationLog;
+
+    /// @notice Sum of every validator's bonded tokens.
+    uint256 public totalBonded;
+    /// @notice Sum of the balances of every unbonding entry not yet withdrawn (matured or not).
+    uint256 public totalUnbonding;
+    /// @notice Rewards and commission received and not yet claimed, including rounding dust.
+    uint256 public totalRewardsHeld;
+
+    // ------------------------------------------------------------------ events
+
+    event ParamsChanged(Params params);
+    event SlasherChanged(address indexed previousSlasher, address indexed newSlasher);
+    event ValidatorRegistered(address indexed validator, uint16 commissionBps, uint256 selfStake, string metadataURI);
+    event CommissionChanged(address indexed validator, uint16 oldBps, uint16 newBps);
+    event MetadataChanged(address indexed validator, string metadataURI);
+    event Delegated(address indexed delegator, address indexed validator, uint256 amount, uint256 shares);
+    event Undelegated(
+        address indexed delegator,
+        address indexed validator,
+        uint256 indexed entryId,
+        uint256 amount,
+        uint256 shares,
+        uint64 completionTime
+    );
+    event Redelegated(
+        address indexed delegator,
+        address indexed src,
+        address indexed dst,
+        uint256 entryId,
+        uint256 amount,
+        uint256 sharesSrc,
+        uint256 sharesDst,
+        uint64 completionTime
+    );
+    event UnbondingCompleted(
+        uint256 indexed entryId, address indexed delegator, address indexed validator, uint256 amount
+    );
+    event Withdrawn(address indexed delegator, uint256 amount, uint256 entries);
+    event RewardDistributed(
+        address indexed validator, address indexed from, uint256 amount, uint256 commission, uint256 accRewardPerShare
+    );
+    event RewardsClaimed(address indexed delegator, address indexed validator, uint256 amount);
+    event CommissionClaimed(address indexed validator, uint256 amount);
+    event Slashed(
+        address indexed validator,
+        uint64 infractionTime,
+        uint16 fractionBps,
+        uint256 bondedSlashed,
+        uint256 unbondingSlashed,
+        uint256 redelegationSlashed,
+        string reason
+    );
+    event UnbondingSlashed(
+        uint256 indexed entryId, address indexed delegator, address indexed validator, uint256 amount, uint256 balance
+    );
+    event RedelegationSlashed(
+        uint256 indexed entryId, address indexed delegator, address indexed dst, address src, uint256 amount, uint256 shares
+    );
+    event Jailed(address indexed validator, uint64 until, string reason);
+    event Unjailed(address indexed validator);
+    event Tombstoned(address indexed validator);
+
+    // ------------------------------------------------------------------ errors
+
+    error OnlyTimelock();
+    error OnlySlasher();
+    error NotDeployer();
+    error SlasherAlreadySet();
+    error ZeroAddress();
+    error InvalidParams();
+    error ZeroAmount();
+    error AmountTooSmall(uint256 amount);
+    error UnknownValidator(address validator);
+    error AlreadyRegistered(address validator);
+    error IndexOutOfRange(uint256 index);
+    error SelfStakeBelowMinimum(uint256 selfStake, uint256 minimum);
+    error CommissionTooHigh(uint16 bps, uint16 max);
+    error CommissionChangeTooLarge(uint16 oldBps, uint16 newBps, uint16 maxChange);
+    error CommissionChangeTooSoon(uint64 allowedAt);
+    error ValidatorJailed(address validator);
+    error ValidatorTombstoned(address validator);
+    error ValidatorWipedOut(address validator);
+    error ValidatorNotActive(address validator);
+    error InsufficientStake(uint256 requested, uint256 available);
+    error NoDelegation(address validator, address delegator);
+    error TooManyUnbondingEntries(address delegator, address validator);
+    error TooManyRedelegationEntries(address delegator, address src, address dst);
+    error SameValidator();
+    error TransitiveRedelegation(address src, uint256 pendingEntryId);
+    error NotJailed(address validator);
+    error StillJailed(uint64 until);
+    error InvalidFraction(uint16 fractionBps);
+    error InfractionInFuture(uint64 infractionTime);
+    error InfractionTooOld(uint64 infractionTime, uint64 oldestSlashable);
+    error NothingToWithdraw();
+    error NothingToClaim();
+
+    // ------------------------------------------------------------------ construction and modifiers
+
+    /// @param token_ The staked ERC20 (OPG).
+    /// @param timelock_ The governance timelock.
+    /// @param initialParams The initial parameters (validated like `setParams`).
+    constructor(IERC20 token_, address timelock_, Params memory initialParams) {
+        if (address(token_) == address(0) || timelock_ == address(0)) revert ZeroAddress();
+        token = token_;
+        timelock = timelock_;
+        deployer = msg.sender;
+        _setParams(initialParams);
+    }
+
+    modifier onlyTimelock() {
+        if (msg.sender != timelock) revert OnlyTimelock();
+        _;
+    }
+
+    modifier onlySlasher() {
+        if (msg.sender != slasher) revert OnlySlasher();
+        _;
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @notice The current parameters.
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @notice Replaces the parameters (timelock only). Reverts with `InvalidParams` unless
+    /// 0 < unbondingPeriod <= MAX_DURATION, the other durations <= MAX_DURATION and both
+    /// commission bounds <= 10000.
+    /// @dev Existing entries keep the completion time they were created with.
+    function setParams(Params calldata p) external onlyTimelock {
+        _setParams(p);
+    }
+
+    /// @notice Names the slasher during deployment (deployer only, once, while no slasher is set),
+    /// so that everything can be wired before control passes to the timelock.
+    function initSlasher(address s) external {
+        if (msg.sender != deployer) revert NotDeployer();
+        if (slasher != address(0)) revert SlasherAlreadySet();
+        _setSlasher(s);
+    }
+
+    /// @notice Replaces the slasher (timelock only).
+    function setSlasher(address s) external onlyTimelock {
+        _setSlasher(s);
+    }
+
+    /// @notice Bans `validator` for good (timelock only): jailed, it can never unjail or receive
+    /// new stake. Its delegators can still undelegate and redelegate away.
+    function tombstone(address validator) external onlyTimelock {
+        Validator storage v = _validator(validator);
+        v.tombstoned = true;
+        v.jailed = true;
+        emit Tombstoned(validator);
+    }
+
+    // ------------------------------------------------------------------ validators
+
+    /// @notice Registers msg.sender as a validator, pulling `selfStake` (>= minSelfStake) from it.
+    /// @param commissionBps The share of rewards kept by the validator, at most `maxCommissionBps`.
+    /// @param metadataURI Free-form description (name, site, contact).
+    /// @param selfStake The operator's own stake, pulled with `transferFrom`.
+    function registerValidator(uint16 commissionBps, string calldata metadataURI, uint256 selfStake)
+        external
+        nonReentrant
+    {
+        if (selfStake == 0) revert ZeroAmount();
+        Validator storage v = _validators[msg.sender];
+        if (v.registered) revert AlreadyRegistered(msg.sender);
+        if (selfStake < _params.minSelfStake) revert SelfStakeBelowMinimum(selfStake, _params.minSelfStake);
+        if (commissionBps > _params.maxCommissionBps) revert CommissionTooHigh(commissionBps, _params.maxCommissionBps);
+        v.registered = true;
+        v.commissionBps = commissionBps;
+        // Registration counts as a commission change: the first change waits `commissionChangeDelay`,
+        // so a validator cannot attract delegators with a low rate and raise it at once.
+        v.commissionUpdatedAt = uint64(block.timestamp);
+        v.registeredAt = uint64(block.timestamp);
+        v.metadataURI = metadataURI;
+        _validatorList.push(msg.sender);
+        emit ValidatorRegistered(msg.sender, commissionBps, selfStake, metadataURI);
+        _mint(msg.sender, msg.sender, selfStake);
+        token.safeTransferFrom(msg.sender, address(this), selfStake);
+    }
+
+    /// @notice Changes the caller's commission: at most `maxCommissionBps`, by at most
+    /// `maxCommissionChangeBps`, and not sooner than `commissionChangeDelay` after the last change.
+    function setCommission(uint16 newCommissionBps) external {
+        Validator storage v = _validator(msg.sender);
+        uint16 oldBps = v.commissionBps;
+        uint16 maxBps = _params.maxCommissionBps;
+        if (newCommissionBps > maxBps) revert CommissionTooHigh(newCommissionBps, maxBps);
+        uint16 change = newCommissionBps > oldBps ? newCommissionBps - oldBps : oldBps - newCommissionBps;
+        if (change > _params.maxCommissionChangeBps) {
+            revert CommissionChangeTooLarge(oldBps, newCommissionBps, _params.maxCommissionChangeBps);
+        }
+        uint64 allowedAt = v.commissionUpdatedAt + _params.commissionChangeDelay;
+        if (block.timestamp < allowedAt) revert CommissionChangeTooSoon(allowedAt);
+        v.commissionBps = newCommissionBps;
+        v.commissionUpdatedAt = uint64(block.timestamp);
+        emit CommissionChanged(msg.sender, oldBps, newCommissionBps);
+    }
+
+    /// @notice Replaces the caller's metadata URI.
+    function setMetadata(string calldata metadataURI) external {
+        _validator(msg.sender).metadataURI = metadataURI;
+        emit MetadataChanged(msg.sender, metadataURI);
+    }
+
+    /// @notice Leaves jail: only the validator itself, once `jailedUntil` has passed, if it is not
+    /// tombstoned and its self-stake (after any slash) is still at least `minSelfStake`.
+    /// @dev A validator slashed below the minimum can top its self-stake up with `delegate` first.
+    function unjail() external {
+        Validator storage v = _validator(msg.sender);
+        if (v.tombstoned) revert ValidatorTombstoned(msg.sender);
+        if (!v.jailed) revert NotJailed(msg.sender);
+        if (block.timestamp < v.jailedUntil) revert StillJailed(v.jailedUntil);
+        uint256 selfStake = _value(v, _delegations[msg.sender][msg.sender].shares);
+        if (selfStake == 0 || selfStake < _params.minSelfStake) {
+            revert SelfStakeBelowMinimum(selfStake, _params.minSelfStake);
+        }
+        v.jailed = false;
+        emit Unjailed(msg.sender);
+    }
+
+    // ------------------------------------------------------------------ delegators
+
+    /// @notice Delegates `amount` (pulled with `transferFrom`) to `validator`, minting
+    /// `amount * totalShares / tokens` shares (1:1 for an empty pool), rounded down.
+    /// @dev Reverts for an unknown, tombstoned or wiped-out validator, and for a jailed one unless
+    /// the caller is its operator topping up its self-stake (otherwise a validator slashed below
+    /// the minimum self-stake could never unjail).
+    function delegate(address validator, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        Validator storage v = _validator(validator);
+        if (v.tombstoned) revert ValidatorTombstoned(validator);
+        if (v.jailed && msg.sender != validator) revert ValidatorJailed(validator);
+        _mint(validator, msg.sender, amount);
+        token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Starts unbonding `amount` tokens of the caller's stake with `validator`; they are
+    /// paid by `withdraw` after the unbonding period and stay slashable until then.
+    /// @dev Burns `amount * totalShares / tokens` shares rounded up, so nobody takes out more than
+    /// they own. The operator may not leave its self-stake between zero and `minSelfStake`; leaving
+    /// it at zero jails the validator.
+    /// @return entryId The id of the new unbonding entry.
+    function undelegate(address validator, uint256 amount) external nonReentrant returns (uint256 entryId) {
+        if (amount == 0) revert ZeroAmount();
+        _validator(validator);
+        uint256 shares = _burnValue(validator, msg.sender, amount);
+        _checkSelfStake(validator, msg.sender);
+        entryId = _openUnbonding(validator, msg.sender, amount, shares);
+    }
+
+    /// @notice Starts unbonding all of the caller's stake with `validator` (all its shares).
+    /// @return entryId The id of the new unbonding entry, or 0 when the shares were worth nothing
+    /// (a pool slashed to zero): they are burned and no entry is created.
+    function undelegateAll(address validator) external nonReentrant returns (uint256 entryId) {
+        Validator storage v = _validator(validator);
+        uint256 shares = _delegations[validator][msg.sender].shares;
+        if (shares == 0) revert NoDelegation(validator, msg.sender);
+        uint256 amount = _value(v, shares);
+        _removeShares(validator, msg.sender, shares, amount);
+        _checkSelfStake(validator, msg.sender);
+        if (amount == 0) {
+            emit Undelegated(msg.sender, validator, 0, 0, shares, uint64(block.timestamp));
+            return 0;
+        }
+        entryId = _openUnbonding(validator, msg.sender, amount, shares);
+    }
+
+    /// @notice Moves `amount` tokens of the caller's stake from `src` to the active validator `dst`
+    /// at once. The moved value stays slashable for `src`'s infractions (committed before the move)
+    /// until the unbonding period has passed.
+    /// @dev Refuses (`TransitiveRedelegation`) to move stake out of `src` while the caller has an
+    /// immature redelegation into `src`, as Cosmos does: otherwise stake could hop away from the
+    /// validator it must stay slashable for. The returned id is an addition to the brief's interface.
+    /// @return entryId The id of the new redelegation entry.
+    function redelegate(address src, address dst, uint256 amount) external nonReentrant returns (uint256 entryId) {
+        if (amount == 0) revert ZeroAmount();
+        if (src == dst) revert SameValidator();
+        _validator(src);
+        _validator(dst);
+        if (!isActive(dst)) revert ValidatorNotActive(dst);
+        _checkRedelegations(msg.sender, src, dst);
+        uint256 sharesSrc = _burnValue(src, msg.sender, amount);
+        _checkSelfStake(src, msg.sender);
+        uint256 sharesDst = _mint(dst, msg.sender, amount);
+        entryId = _recordRedelegation(src, dst, amount, sharesSrc, sharesDst);
+    }
+
+    /// @notice Pays the caller every one of its unbonding entries that has matured, and deletes them.
+    /// @dev Reverts with `NothingToWithdraw` when no entry has matured. An entry slashed to zero is
+    /// deleted without payment.
+    /// @return amount The total paid.
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        uint256[] storage ids = _unbondingIdsOf[msg.sender];
+        uint256 count;
+        uint256 i;
+        while (i < ids.length) {
+            uint256 id = ids[i];
+            if (_unbondings[id].entry.completionTime > block.timestamp) {
+                ++i;
+                continue;
+            }
+            amount += _closeUnbonding(id, msg.sender);
+            ++count;
+            // Swap-and-pop: order of a delegator's entries does not matter, and `i` is revisited.
+            ids[i] = ids[ids.length - 1];
+            ids.pop();
+        }
+        if (count == 0) revert NothingToWithdraw();
+        totalUnbonding -= amount;
+        emit Withdrawn(msg.sender, amount, count);
+        if (amount > 0) token.safeTransfer(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ rewards
+
+    /// @notice Pulls `amount` from the caller (`transferFrom`) as rewards for `validator`: the
+    /// commission goes to the validator's claimable balance and the rest to its shares. With no
+    /// shares, everything goes to the validator.
+    function distributeReward(address validator, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        Validator storage v = _validator(validator);
+        uint256 commission = amount;
+        if (v.totalShares > 0) {
+            commission = amount * v.commissionBps / BPS;
+            // Rounded down: the remainder stays in the contract as dust (counted in totalRewardsHeld).
+            v.accRewardPerShare += Math.mulDiv(amount - commission, ACC_SCALE, v.totalShares);
+        }
+        v.commissionOwed += commission;
+        totalRewardsHeld += amount;
+        emit RewardDistributed(validator, msg.sender, amount, commission, v.accRewardPerShare);
+        token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Rewards `delegator` can claim from `validator`, including the commission when
+    /// `delegator` is the validator itself.
+    function pendingRewards(address validator, address delegator) external view returns (uint256 amount) {
+        Validator storage v = _validators[validator];
+        Delegation storage d = _delegations[validator][delegator];
+        amount = d.rewardsOwed + _accrued(v, d);
+        if (delegator == validator) amount += v.commissionOwed;
+    }
+
+    /// @notice Claims the caller's rewards from `validator` (and its commission if the caller is
+    /// that validator). Reverts with `NothingToClaim` when there is nothing.
+    /// @return amount The amount paid.
+    function claimRewards(address validator) external nonReentrant returns (uint256 amount) {
+        _validator(validator);
+        amount = _collect(validator, msg.sender);
+        if (msg.sender == validator) amount += _collectCommission(validator);
+        if (amount == 0) revert NothingToClaim();
+        _payRewards(amount);
+    }
+
+    /// @notice Claims the caller's rewards from every validator it delegates to (or left with
+    /// rewards unclaimed), plus its commission if it is a validator. Reverts with `NothingToClaim`
+    /// when there is nothing.
+    /// @return amount The amount paid.
+    function claimAllRewards() external nonReentrant returns (uint256 amount) {
+        address[] memory list = _positions[msg.sender].values();
+        for (uint256 i = 0; i < list.length; ++i) {
+            amount += _collect(list[i], msg.sender);
+        }
+        // Copied first: `_collect` removes claimed validators from this set.
+        list = _leftoverRewards[msg.sender].values();
+        for (uint256 i = 0; i < list.length; ++i) {
+            amount += _collect(list[i], msg.sender);
+        }
+        if (_validators[msg.sender].registered) amount += _collectCommission(msg.sender);
+        if (amount == 0) revert NothingToClaim();
+        _payRewards(amount);
+    }
+
+    // ------------------------------------------------------------------ slashing
+
+    /// @notice Slashes `validator` by `fractionBps` for an infraction at `infractionTime` (slasher
+    /// only), then jails it. In order: its unbonding entries created at or after the infraction
+    /// lose `initialBalance * fractionBps / 10000` (capped at their balance); its immature
+    /// redelegations created at or after the infraction lose that much value at the destination
+    /// (capped at what the delegator still holds there); its bonded tokens lose
+    /// `tokens * fractionBps / 10000`. The slashed tokens are sent to the slasher.
+    /// @param infractionTime When the infraction happened; not in the future and not older than
+    /// the unbonding period (else `InfractionTooOld`), since older stake may be gone already.
+    /// @param fractionBps The fraction to slash, 1..10000.
+    /// @param reason Free text for indexers.
+    /// @return slashedAmount Everything taken, transferred to msg.sender.
+    function slash(address validator, uint64 infractionTime, uint16 fractionBps, string calldata reason)
+        external
+        onlySlasher
+        nonReentrant
+        returns (uint256 slashedAmount)
+    {
+        _validator(validator);
+        _checkInfraction(infractionTime, fractionBps);
+        uint256 unbondingSlashed = _slashUnbondings(validator, infractionTime, fractionBps);
+        uint256 redelegationSlashed = _slashRedelegations(validator, infractionTime, fractionBps);
+        uint256 bondedSlashed = _slashBonded(validator, fractionBps);
+        slashedAmount = bondedSlashed + unbondingSlashed + redelegationSlashed;
+        emit Slashed(validator, infractionTime, fractionBps, bondedSlashed, unbondingSlashed, redelegationSlashed, reason);
+        _jail(validator, reason);
+        if (slashedAmount > 0) token.safeTransfer(msg.sender, slashedAmount);
+    }
+
+    /// @notice Jails `validator` without slashing (slasher only), e.g. for downtime.
+    function jail(address validator, string calldata reason) external onlySlasher {
+        _validator(validator);
+        _jail(validator, reason);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @notice Number of registered validators (ever; validators are never removed).
+    function validatorCount() external view returns (uint256) {
+        return _validatorList.length;
+    }
+
+    /// @notice The `index`-th registered validator, in registration order.
+    function validatorAt(uint256 index) external view returns (address) {
+        if (index >= _validatorList.length) revert IndexOutOfRange(index);
+        return _validatorList[index];
+    }
+
+    /// @notice Every registered validator, in registration order.
+    function validators() external view returns (address[] memory) {
+        return _validatorList;
+    }
+
+    /// @notice Everything about `validator`; reverts with `UnknownValidator` for an unregistered address.
+    function getValidator(address validator) external view returns (ValidatorView memory view_) {
+        Validator storage v = _validator(validator);
+        view_.operator = validator;
+        view_.tokens = v.tokens;
+        view_.totalShares = v.totalShares;
+        view_.selfStake = _value(v, _delegations[validator][validator].shares);
+        view_.commissionBps = v.commissionBps;
+        view_.commissionUpdatedAt = v.commissionUpdatedAt;
+        view_.jailed = v.jailed;
+        view_.jailedUntil = v.jailedUntil;
+        view_.tombstoned = v.tombstoned;
+        view_.slashCount = v.slashCount;
+        view_.registeredAt = v.registeredAt;
+        view_.delegatorCount = v.delegatorCount;
+        view_.metadataURI = v.metadataURI;
+    }
+
+    /// @notice Whether `validator` is registered, not jailed, not tombstoned and has bonded tokens.
+    function isActive(address validator) public view returns (bool) {
+        Validator storage v = _validators[validator];
+        return v.registered && !v.jailed && !v.tombstoned && v.tokens > 0;
+    }
+
+    /// @notice `delegator`'s shares of `validator`'s pool and their current value in tokens (rounded down).
+    function delegationOf(address validator, address delegator)
+        external
+        view
+        returns (uint256 shares, uint256 tokens)
+    {
+        shares = _delegations[validator][delegator].shares;
+        tokens = _value(_validators[validator], shares);
+    }
+
+    /// @notice The validators in which `delegator` holds shares.
+    function delegatorValidators(address delegator) external view returns (address[] memory) {
+        return _positions[delegator].values();
+    }
+
+    /// @notice `delegator`'s unbonding entries not yet withdrawn (matured or not), in no particular order.
+    function unbondingEntries(address delegator) external view returns (UnbondingEntry[] memory entries) {
+        uint256[] storage ids = _unbondingIdsOf[delegator];
+        entries = new UnbondingEntry[](ids.length);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            entries[i] = _unbondings[ids[i]].entry;
+        }
+    }
+
+    /// @notice `delegator`'s redelegations that are still slashable (not yet completed).
+    function redelegationEntries(address delegator) external view returns (RedelegationEntry[] memory entries) {
+        uint256[] storage ids = _redelegationIdsOf[delegator];
+        uint256 count;
+        for (uint256 i = 0; i < ids.length; ++i) {
+            if (_redelegations[ids[i]].entry.completionTime > block.timestamp) ++count;
+        }
+        entries = new RedelegationEntry[](count);
+        count = 0;
+        for (uint256 i = 0; i < ids.length; ++i) {
+            RedelegationEntry storage entry = _redelegations[ids[i]].entry;
+            if (entry.completionTime > block.timestamp) entries[count++] = entry;
+        }
+    }
+
+    // ------------------------------------------------------------------ internals: pools
+
+    /// @dev Adds `amount` tokens to `validator`'s pool for `delegator`; returns the shares minted.
+    function _mint(address validator, address delegator, uint256 amount) private returns (uint256 shares) {
+        Validator storage v = _validators[validator];
+        if (v.totalShares == 0) {
+            // Empty pool: 1:1. Any dust left by the previous holders goes to the newcomer.
+            shares = amount;
+        } else {
+            // A pool slashed to nothing has no share price; minting would divide by zero.
+            if (v.tokens == 0) revert ValidatorWipedOut(validator);
+            shares = Math.mulDiv(amount, v.totalShares, v.tokens);
+            // Would otherwise donate `amount` to the other holders.
+            if (shares == 0) revert AmountTooSmall(amount);
+        }
+        Delegation storage d = _delegations[validator][delegator];
+        _settle(v, d);
+        if (d.shares == 0) _addPosition(validator, delegator);
+        d.shares += shares;
+        v.totalShares += shares;
+        v.tokens += amount;
+        totalBonded += amount;
+        _resetDebt(v, d);
+        emit Delegated(delegator, validator, amount, shares);
+    }
+
+    /// @dev Takes `amount` tokens of `delegator`'s value out of `validator`'s pool; returns the
+    /// shares burned (rounded up; all of them when `amount` is the whole position).
+    function _burnValue(address validator, address delegator, uint256 amount) private returns (uint256 shares) {
+        Validator storage v = _validators[validator];
+        uint256 held = _delegations[validator][delegator].shares;
+        uint256 available = _value(v, held);
+        if (amount > available) revert InsufficientStake(amount, available);
+        // amount <= held * tokens / totalShares, hence the rounded-up burn never exceeds `held`.
+        shares = amount == available ? held : Math.mulDiv(amount, v.totalShares, v.tokens, Math.Rounding.Ceil);
+        _removeShares(validator, delegator, shares, amount);
+    }
+
+    /// @dev Burns `shares` of `delegator` at `validator` and takes `amount` tokens out of the pool,
+    /// settling rewards first. Callers guarantee `amount` is at most the shares' value.
+    function _removeShares(address validator, address delegator, uint256 shares, uint256 amount) private {
+        Validator storage v = _validators[validator];
+        Delegation storage d = _delegations[validator][delegator];
+        _settle(v, d);
+        d.shares -= shares;
+        v.totalShares -= shares;
+        v.tokens -= amount;
+        totalBonded -= amount;
+        _resetDebt(v, d);
+        if (d.shares == 0) _removePosition(validator, delegator, d.rewardsOwed);
+    }
+
+    /// @dev The operator may not leave its self-stake strictly between zero and the minimum;
+    /// leaving entirely jails the validator, which no longer has stake at risk.
+    function _checkSelfStake(address validator, address delegator) private {
+        if (validator != delegator) return;
+        Validator storage v = _validators[validator];
+        uint256 remaining = _value(v, _delegations[validator][validator].shares);
+        if (remaining == 0) {
+            if (!v.jailed) _jail(validator, "self-stake withdrawn");
+        } else if (remaining < _params.minSelfStake) {
+            revert SelfStakeBelowMinimum(remaining, _params.minSelfStake);
+        }
+    }
+
+    /// @dev Value of `shares` in tokens, rounded down.
+    function _value(Validator storage v, uint256 shares) private view returns (uint256) {
+        uint256 total = v.totalShares;
+        return total == 0 ? 0 : Math.mulDiv(shares, v.tokens, total);
+    }
+
+    function _addPosition(address validator, address delegator) private {
+        _positions[delegator].add(validator);
+        // Back in the position set, which claimAllRewards also walks.
+        _leftoverRewards[delegator].remove(validator);
+        _validators[validator].delegatorCount += 1;
+    }
+
+    function _removePosition(address validator, address delegator, uint256 rewardsOwed) private {
+        _positions[delegator].remove(validator);
+        if (rewardsOwed > 0) _leftoverRewards[delegator].add(validator);
+        _validators[validator].delegatorCount -= 1;
+    }
+
+    // ------------------------------------------------------------------ internals: entries
+
+    function _openUnbonding(address validator, address delegator, uint256 amount, uint256 shares)
+        private
+        returns (uint256 id)
+    {
+        if (_openUnbondings[delegator][validator] >= MAX_ENTRIES) revert TooManyUnbondingEntries(delegator, validator);
+        _openUnbondings[delegator][validator] += 1;
+        id = _nextEntryId++;
+        uint64 created = uint64(block.timestamp);
+        uint64 completion = created + _params.unbondingPeriod;
+        StoredUnbonding storage stored = _unbondings[id];
+        stored.entry = UnbondingEntry(id, validator, amount, amount, created, completion);
+        stored.delegator = delegator;
+        _unbondingIdsOf[delegator].push(id);
+        _unbondingLog[validator].push(LogItem(created, uint192(id)));
+        totalUnbonding += amount;
+        emit Undelegated(delegator, validator, id, amount, shares, completion);
+    }
+
+    /// @dev Deletes unbonding entry `id` of `delegator` (its id stays in the validator's log, where
+    /// `slash` skips it); returns its balance. The caller removes it from the delegator's list.
+    function _closeUnbonding(uint256 id, address delegator) private returns (uint256 balance) {
+        UnbondingEntry storage entry = _unbondings[id].entry;
+        balance = entry.balance;
+        address validator = entry.validator;
+        _openUnbondings[delegator][validator] -= 1;
+        delete _unbondings[id];
+        emit UnbondingCompleted(id, delegator, validator, balance);
+    }
+
+    /// @dev Prunes the delegator's completed redelegations, then enforces the transitive rule and
+    /// the per-route entry bound on the immature ones.
+    function _checkRedelegations(address delegator, address src, address dst) private {
+        uint256[] storage ids = _redelegationIdsOf[delegator];
+        uint256 sameRoute;
+        uint256 i;
+        while (i < ids.length) {
+            uint256 id = ids[i];
+            RedelegationEntry storage entry = _redelegations[id].entry;
+            if (entry.completionTime <= block.timestamp) {
+                // Completed: no longer slashable, so forget it (the src log keeps a dead id).
+                delete _redelegations[id];
+                ids[i] = ids[ids.length - 1];
+                ids.pop();
+                continue;
+            }
+            if (entry.dst == src) revert TransitiveRedelegation(src, id);
+            if (entry.src == src && entry.dst == dst) ++sameRoute;
+            ++i;
+        }
+        if (sameRoute >= MAX_ENTRIES) revert TooManyRedelegationEntries(delegator, src, dst);
+    }
+
+    function _recordRedelegation(address src, address dst, uint256 amount, uint256 sharesSrc, uint256 sharesDst)
+        private
+        returns (uint256 id)
+    {
+        id = _nextEntryId++;
+        uint64 created = uint64(block.timestamp);
+        uint64 completion = created + _params.unbondingPeriod;
+        StoredRedelegation storage stored = _redelegations[id];
+        stored.entry = RedelegationEntry(id, src, dst, amount, sharesDst, created, completion);
+        stored.delegator = msg.sender;
+        _redelegationIdsOf[msg.sender].push(id);
+        _redelegationLog[src].push(LogItem(created, uint192(id)));
+        emit Redelegated(msg.sender, src, dst, id, amount, sharesSrc, sharesDst, completion);
+    }
+
+    // ------------------------------------------------------------------ internals: rewards
+
+    /// @dev Rewards accrued since the last settlement: rounded down, and never negative (the debt
+    /// is rounded up, so right after a settlement it may exceed the rounded-down product by one).
+    function _accrued(Validator storage v, Delegation storage d) private view returns (uint256) {
+        uint256 gross = Math.mulDiv(d.shares, v.accRewardPerShare, ACC_SCALE);
+        return gross > d.rewardDebt ? gross - d.rewardDebt : 0;
+    }
+
+    /// @dev Moves accrued rewards into `rewardsOwed`; must run before any change of `d.shares`.
+    function _settle(Validator storage v, Delegation storage d) private {
+        uint256 accrued = _accrued(v, d);
+        if (accrued > 0) d.rewardsOwed += accrued;
+    }
+
+    /// @dev Rounded up so that the sum of what delegators can claim never exceeds what was distributed.
+    function _resetDebt(Validator storage v, Delegation storage d) private {
+        d.rewardDebt = Math.mulDiv(d.shares, v.accRewardPerShare, ACC_SCALE, Math.Rounding.Ceil);
+    }
+
+    function _collect(address validator, address delegator) private returns (uint256 amount) {
+        Validator storage v = _validators[validator];
+        Delegation storage d = _delegations[validator][delegator];
+        _settle(v, d);
+        _resetDebt(v, d);
+        amount = d.rewardsOwed;
+        d.rewardsOwed = 0;
+        if (d.shares == 0) _leftoverRewards[delegator].remove(validator);
+        if (amount > 0) emit RewardsClaimed(delegator, validator, amount);
+    }
+
+    function _collectCommission(address validator) private returns (uint256 amount) {
+        Validator storage v = _validators[validator];
+        amount = v.commissionOwed;
+        if (amount == 0) return 0;
+        v.commissionOwed = 0;
+        emit CommissionClaimed(validator, amount);
+    }
+
+    function _payRewards(uint256 amount) private {
+        totalRewardsHeld -= amount;
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ internals: slashing
+
+    function _checkInfraction(uint64 infractionTime, uint16 fractionBps) private view {
+        if (fractionBps == 0 || fractionBps > BPS) revert InvalidFraction(fractionBps);
+        if (infractionTime > block.timestamp) revert InfractionInFuture(infractionTime);
+        if (block.timestamp - infractionTime > _params.unbondingPeriod) {
+            revert InfractionTooOld(infractionTime, uint64(block.timestamp) - _params.unbondingPeriod);
+        }
+    }
+
+    /// @dev Walks the validator's unbonding log from the newest entry back to the infraction.
+    function _slashUnbondings(address validator, uint64 infractionTime, uint16 fractionBps)
+        private
+        returns (uint256 total)
+    {
+        LogItem[] storage log = _unbondingLog[validator];
+        for (uint256 i = log.length; i > 0; --i) {
+            LogItem storage item = log[i - 1];
+            if (item.creationTime < infractionTime) break;
+            total += _slashUnbonding(validator, item.id, fractionBps);
+        }
+        totalUnbonding -= total;
+    }
+
+    function _slashUnbonding(address validator, uint256 id, uint16 fractionBps) private returns (uint256 cut) {
+        StoredUnbonding storage stored = _unbondings[id];
+        if (stored.delegator == address(0)) return 0; // withdrawn
+        UnbondingEntry storage entry = stored.entry;
+        cut = Math.min(entry.balance, entry.initialBalance * fractionBps / BPS);
+        if (cut == 0) return 0;
+        entry.balance -= cut;
+        emit UnbondingSlashed(id, stored.delegator, validator, cut, entry.balance);
+    }
+
+    /// @dev Walks the validator's redelegation log from the newest entry back to the infraction.
+    function _slashRedelegations(address validator, uint64 infractionTime, uint16 fractionBps)
+        private
+        returns (uint256 total)
+    {
+        LogItem[] storage log = _redelegationLog[validator];
+        for (uint256 i = log.length; i > 0; --i) {
+            LogItem storage item = log[i - 1];
+            if (item.creationTime < infractionTime) break;
+            total += _slashRedelegation(item.id, fractionBps);
+        }
+    }
+
+    /// @dev Burns up to `initialBalance * fractionBps / 10000` tokens' worth of the delegator's
+    /// shares at the destination, capped at what it still holds there (stake already unbonded
+    /// from the destination is out of reach, as in Cosmos).
+    function _slashRedelegation(uint256 id, uint16 fractionBps) private returns (uint256 cut) {
+        StoredRedelegation storage stored = _redelegations[id];
+        RedelegationEntry storage entry = stored.entry;
+        address delegator = stored.delegator;
+        if (delegator == address(0) || entry.completionTime <= block.timestamp) return 0; // pruned or completed
+        address dst = entry.dst;
+        uint256 held = _delegations[dst][delegator].shares;
+        uint256 available = _value(_validators[dst], held);
+        cut = Math.min(entry.initialBalance * fractionBps / BPS, available);
+        if (cut == 0) return 0;
+        uint256 shares = cut == available ? held : _sharesCeil(dst, cut);
+        _removeShares(dst, delegator, shares, cut);
+        entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
+        emit RedelegationSlashed(id, delegator, dst, entry.src, cut, shares);
+    }
+
+    function _sharesCeil(address validator, uint256 amount) private view returns (uint256) {
+        Validator storage v = _validators[validator];
+        return Math.mulDiv(amount, v.totalShares, v.tokens, Math.Rounding.Ceil);
+    }
+
+    /// @dev Shares are unchanged, so every holder of the pool loses the same fraction.
+    function _slashBonded(address validator, uint16 fractionBps) private returns (uint256 cut) {
+        Validator storage v = _validators[validator];
+        cut = v.tokens * fractionBps / BPS;
+        v.tokens -= cut;
+        totalBonded -= cut;
+        v.slashCount += 1;
+    }
+
+    /// @dev Jails until `now + jailDuration`, never shortening a longer jail already running.
+    function _jail(address validator, string memory reason) private {
+        Validator storage v = _validators[validator];
+        v.jailed = true;
+        uint64 until = uint64(block.timestamp) + _params.jailDuration;
+        if (until > v.jailedUntil) v.jailedUntil = until;
+        emit Jailed(validator, v.jailedUntil, reason);
+    }
+
+    // ------------------------------------------------------------------ internals: misc
+
+    function _validator(address validator) private view returns (Validator storage v) {
+        v = _validators[validator];
+        if (!v.registered) revert UnknownValidator(validator);
+    }
+
+    function _setParams(Params memory p) private {
+        if (
+            p.unbondingPeriod == 0 || p.unbondingPeriod > MAX_DURATION || p.commissionChangeDelay > MAX_DURATION
+                || p.jailDuration > MAX_DURATION || p.maxCommissionBps > BPS || p.maxCommissionChangeBps > BPS
+        ) revert InvalidParams();
+        _params = p;
+        emit ParamsChanged(p);
+    }
+
+    function _setSlasher(address s) private {
+        if (s == address(0)) revert ZeroAddress();
+        emit SlasherChanged(slasher, s);
+        slasher = s;
+    }
+}
