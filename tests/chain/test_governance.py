@@ -50,13 +50,30 @@ def test_a_passed_proposal_approves_a_measurement_through_the_timelock(fresh):
     assert registry.functions.isMeasurementApproved(VENDOR_ID["NITRO"], measurement).call() is True
 
 
-@pytest.mark.parametrize("contract", ["Staking", "InferenceSettlement"])
-def test_parameters_are_timelock_only(fresh, contract):
-    target = fresh.protocol.contract(contract)
-    current = target.functions.params().call()
-    for name in ("deployer", "validator-1"):
-        with pytest.raises(RevertedError, match="OnlyTimelock|Unauthorized|NotTimelock"):
-            _sender(fresh, name).transact(target.functions.setParams(current))
+PRIVILEGED_CALLS = {
+    "Staking.setParams": lambda p: p.staking.functions.setParams(p.staking.functions.params().call()),
+    "Staking.setSlasher": lambda p: p.staking.functions.setSlasher(accounts.get("user").address),
+    "Staking.tombstone": lambda p: p.staking.functions.tombstone(accounts.get("validator-1").address),
+    "InferenceSettlement.setParams": lambda p: p.settlement.functions.setParams(p.settlement.functions.params().call()),
+    "InferenceSettlement.setTreasury": lambda p: p.settlement.functions.setTreasury(accounts.get("user").address),
+    "ModelHub.setSettlement": lambda p: p.hub.functions.setSettlement(accounts.get("user").address),
+}
+
+
+@pytest.mark.parametrize("call", sorted(PRIVILEGED_CALLS))
+@pytest.mark.parametrize("who", ["deployer", "holder-1"])
+def test_parameters_are_timelock_only(fresh, call, who):
+    with pytest.raises(RevertedError, match="OnlyTimelock"):
+        _sender(fresh, who).transact(PRIVILEGED_CALLS[call](fresh.protocol))
+
+
+def test_one_time_wiring_cannot_be_redone(fresh):
+    deployer = _sender(fresh, "deployer")
+    other = accounts.get("user").address
+    with pytest.raises(RevertedError, match="SlasherAlreadySet|AlreadyInitialized"):
+        deployer.transact(fresh.protocol.staking.functions.initSlasher(other))
+    with pytest.raises(RevertedError, match="AlreadyInitialized"):
+        deployer.transact(fresh.protocol.hub.functions.initSettlement(other))
 
 
 def test_deployer_keeps_no_timelock_admin_role(fresh):

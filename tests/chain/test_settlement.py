@@ -183,3 +183,18 @@ def test_dispute_of_a_tampered_result_slashes_and_pays_the_challenger(market):
     assert market.p.token.functions.balanceOf(challenger.address).call() == reward
     with pytest.raises(RevertedError, match="AlreadyDisputed"):
         challenger.transact(settlement.dispute(tampered_id, tampered, v1, 1))
+
+
+def test_batch_settlement_stores_every_record_and_costs_less_per_call(market):
+    settlement = market.p.settlement.functions
+    single = market.sender("node-operator").transact(settlement.settle(market.record(), market.payment(PRICE * 2)))
+    records = [market.record() for _ in range(5)]
+    payments = [market.payment(PRICE * 2) for _ in range(5)]
+    first_id = settlement.recordCount().call() + 1
+    receipt = market.sender("node-operator").transact(settlement.settleBatch(records, payments))
+    assert settlement.recordCount().call() == first_id + 4
+    for offset, record in enumerate(records):
+        assert settlement.recordState(first_id + offset).call()[0] == settlement.hashRecord(record).call()
+    assert receipt.gas_used / 5 < single.gas_used
+    with pytest.raises(RevertedError, match="LengthMismatch"):
+        market.sender("node-operator").transact(settlement.settleBatch(records[:2], payments[:1]))
