@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ogcli import __version__, diagnostics, output
+from ogcli import __version__, context, diagnostics, output
 from ogcli.commands import devnet as devnet_commands
 from ogcli.errors import ExitCode, OgcliError
 
@@ -31,8 +31,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    profile: Annotated[
+        Optional[str], typer.Option("--profile", envvar="OGCLI_PROFILE", help="Config profile to use.", show_default=False)
+    ] = None,
+    rpc_url: Annotated[
+        Optional[str], typer.Option("--rpc-url", envvar="OGCLI_RPC_URL", help="JSON-RPC endpoint (overrides the profile's).", show_default=False)
+    ] = None,
+    account: Annotated[
+        Optional[str], typer.Option("--account", envvar="OGCLI_ACCOUNT", help="Wallet to sign with.", show_default=False)
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", envvar="OGCLI_JSON", help="Print one JSON document on stdout.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", envvar="OGCLI_YES", help="Do not ask for confirmation (required without a TTY).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", envvar="OGCLI_DRY_RUN", help="Show what a write would do; send nothing.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", envvar="OGCLI_QUIET", help="Only results, no progress.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", envvar="OGCLI_VERBOSE", help="Explain each step.")] = False,
@@ -42,7 +57,47 @@ def root(
     ] = None,
 ) -> None:
     """Stake, publish models, vote and run nodes on a verifiable-AI network."""
+    context.OPTIONS = context.GlobalOptions(
+        profile=profile,
+        rpc_url=rpc_url,
+        account=account,
+        json=json_output,
+        yes=yes,
+        dry_run=dry_run,
+        quiet=quiet,
+        verbose=verbose,
+    )
     output.configure(json_mode=json_output, quiet=quiet, verbose=verbose)
+
+
+_GLOBAL_FLAGS = {"--json", "--yes", "-y", "--dry-run", "--quiet", "-q", "--verbose", "-v"}
+_GLOBAL_VALUED = {"--profile", "--rpc-url", "--account"}
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Moves global options written after the subcommand to the front, so `ogcli devnet reset
+    --yes` works like `ogcli --yes devnet reset`. No subcommand defines an option of these names;
+    everything after `--` is left alone."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            rest.extend(argv[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in _GLOBAL_FLAGS:
+            hoisted.append(arg)
+        elif name in _GLOBAL_VALUED and "=" in arg:
+            hoisted.append(arg)
+        elif arg in _GLOBAL_VALUED and index + 1 < len(argv):
+            hoisted.extend(argv[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return hoisted + rest
 
 
 def _json_requested(argv: list[str]) -> bool:
@@ -52,7 +107,7 @@ def _json_requested(argv: list[str]) -> bool:
 
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the app and maps every failure to one line and an exit code."""
-    argv = sys.argv[1:] if argv is None else argv
+    argv = hoist_global_options(sys.argv[1:] if argv is None else argv)
     json_mode = _json_requested(argv)
     try:
         code = app(args=argv, prog_name="ogcli", standalone_mode=False)

@@ -9,11 +9,10 @@ from typing import Annotated
 
 import typer
 
-from ogcli import diagnostics, output
+from ogcli import context, diagnostics, output
 from ogcli.confirm import confirm
 from ogcli.devnet import control
 from ogcli.errors import UsageError
-from ogcli.options import Yes
 
 app = typer.Typer(
     help="Run a local devnet: Anvil with the protocol deployed and a seeded network.\n\n"
@@ -112,13 +111,12 @@ def status() -> None:
 def reset(
     port: Port = control.DEFAULT_PORT,
     block_time: BlockTime = control.DEFAULT_BLOCK_TIME_S,
-    yes: Yes = False,
 ) -> None:
     """Throw the devnet away (chain state, deployment) and create a new one.
 
     Example: ogcli devnet reset --yes
     """
-    confirm("Delete the devnet's chain state and start a new devnet?", yes=yes)
+    confirm("Delete the devnet's chain state and start a new devnet?", yes=context.OPTIONS.yes)
     with diagnostics.spinner("resetting devnet") as update:
         result = control.reset(port=port, block_time_s=block_time, progress=update)
     output.emit(
