@@ -10,6 +10,8 @@ import typer
 
 from ogcli import __version__, context, diagnostics, output
 from ogcli.commands import devnet as devnet_commands
+from ogcli.commands import network as network_commands
+from ogcli.commands import token as token_commands
 from ogcli.errors import ExitCode, OgcliError
 
 app = typer.Typer(
@@ -21,6 +23,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(devnet_commands.app, name="devnet")
+app.add_typer(network_commands.app, name="network")
+app.add_typer(token_commands.app, name="token")
 
 
 def _version(value: bool) -> None:

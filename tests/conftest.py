@@ -6,7 +6,11 @@ so no test can read or write the developer's config, keystores or OS keyring.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+
+from ogcli.main import run
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +23,28 @@ def isolated_home(tmp_path, monkeypatch):
     for variable in ("OGCLI_JSON", "OGCLI_QUIET", "OGCLI_VERBOSE", "OGCLI_YES", "OGCLI_PROFILE", "OGCLI_RPC_URL"):
         monkeypatch.delenv(variable, raising=False)
     return tmp_path
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Runs the CLI in-process through its real entry point (`ogcli.main.run`), as a shell would;
+    stdin is not a terminal unless a test says so."""
+
+    def invoke(*args: str, stdin_tty: bool = False) -> Result:
+        monkeypatch.setattr("sys.stdin.isatty", lambda: stdin_tty)
+        try:
+            run(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke

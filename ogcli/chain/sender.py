@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # Estimates are exact on a quiet chain; the margin absorbs state that moves between estimate and
 # inclusion (a new delegator raising a loop bound, a rounding branch).
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 12, 10
+PRIORITY_FEE_WEI = 1_000_000  # 0.001 gwei: L2-sized tips
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,23 @@ class Sender:
 
     def transact(self, call: ContractFunction, *, value: int = 0, label: str = "") -> Receipt:
         """Simulates `call`, then signs, sends and waits for it; RevertedError explains a refusal."""
+        return self.send_call(call, gas=self.estimate(call, value=value, label=label), value=value, label=label)
+
+    def estimate(self, call: ContractFunction, *, value: int = 0, label: str = "") -> int:
+        """Gas for `call` with the safety margin; a revert becomes RevertedError in words."""
         tx_params = {"from": self.address, "value": value}
-        gas = self._estimate(lambda: call.estimate_gas(tx_params), label or call.fn_name)
-        tx = call.build_transaction({**tx_params, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()})
+        return self._estimate(lambda: call.estimate_gas(tx_params), label or call.fn_name)
+
+    def send_call(self, call: ContractFunction, *, gas: int, value: int = 0, label: str = "") -> Receipt:
+        """Signs and sends an already simulated `call` with `gas`, and waits for its receipt."""
+        tx = call.build_transaction(
+            {"from": self.address, "value": value, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
+        )
         return self._send(tx, label or call.fn_name)
+
+    def fee_fields(self) -> dict[str, int]:
+        """The EIP-1559 fee fields this sender puts on its transactions."""
+        return self._fee_fields()
 
     def deploy(self, abi: list[dict], bytecode: str, *args: Any, label: str = "") -> Receipt:
         """Deploys a contract and returns the receipt (with `contract_address`)."""
@@ -93,9 +107,8 @@ class Sender:
     def _fee_fields(self) -> dict[str, int]:
         # Twice the base fee survives several full blocks of +12.5% each; the fee actually paid is
         # base fee + tip, so the headroom costs nothing. Read at most once a second per connection.
-        base_fee = _base_fee(self.w3)
-        tip = 1_000_000  # 0.001 gwei: L2-sized
-        return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
+        base = base_fee(self.w3)
+        return {"maxFeePerGas": 2 * base + PRIORITY_FEE_WEI, "maxPriorityFeePerGas": PRIORITY_FEE_WEI}
 
     def _next_nonce(self) -> int:
         if self._nonce is None:
@@ -157,14 +170,15 @@ class Sender:
 _BASE_FEE_TTL_S = 1.0
 
 
-def _base_fee(w3) -> int:
+def base_fee(w3) -> int:
+    """The latest base fee per gas, cached for a second per connection."""
     cached = getattr(w3, "_ogcli_base_fee", None)
     now = time.monotonic()
     if cached is not None and now - cached[1] < _BASE_FEE_TTL_S:
         return cached[0]
-    base_fee = w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
-    w3._ogcli_base_fee = (base_fee, now)
-    return base_fee
+    latest = w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+    w3._ogcli_base_fee = (latest, now)
+    return latest
 
 
 def _revert_data(exc: Exception) -> bytes | str | None:

@@ -98,3 +98,18 @@ def revert_reason(exc: BaseException) -> str:
     from ogcli.chain.sender import _revert_data
 
     return revert.describe(_revert_data(exc))
+
+
+@pytest.fixture
+def devnet_profile(fresh, tmp_path):
+    """An active profile that points the CLI at the session chain (inside the test's snapshot)."""
+    from ogcli import config
+    from ogcli.protocol.deployment import save
+
+    path = tmp_path / "deployment.json"
+    save(fresh.deployment, path)
+    config.put_profile(
+        "test", config.Profile(rpc_url=fresh.url, chain_id=31337, deployment=str(path)), activate=True
+    )
+    return fresh
+

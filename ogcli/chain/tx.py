@@ -1,0 +1,186 @@
+"""The write pipeline every command shares: simulate -> preview -> confirm -> sign -> send -> wait.
+
+A command builds a `Plan` (what it wants to do, in words and as a contract call); `execute` does
+the rest the same way for every write, so each one is simulated before anything is signed, shows
+the same preview, asks the same question, and reports the same receipt.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ogcli import diagnostics
+from ogcli.chain import revert
+from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
+from ogcli.confirm import confirm
+from ogcli.core.amounts import format_amount
+from ogcli.errors import ChainMismatchError, NetworkError, RevertedError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from web3.contract.contract import ContractFunction
+
+    from ogcli.context import GlobalOptions, Network
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    asset: str
+    before: int
+    after: int
+    decimals: int = 18
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One write, described for the preview and ready to send."""
+
+    action: str
+    call: ContractFunction
+    value_wei: int = 0
+    rows: tuple[tuple[str, str], ...] = ()
+    balance_changes: tuple[BalanceChange, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Preview:
+    network: str
+    chain_id: int
+    signer: str
+    action: str
+    rows: list[tuple[str, str]]
+    gas_limit: int
+    fee_estimate_wei: int
+    max_fee_wei: int
+    eth_before: int
+    eth_after: int
+    balance_changes: list[BalanceChange]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows"] = dict(self.rows)
+        for key in ("fee_estimate_wei", "max_fee_wei", "eth_before", "eth_after"):
+            data[key] = str(data[key])
+        data["balance_changes"] = [
+            {"asset": c.asset, "before": str(c.before), "after": str(c.after)} for c in self.balance_changes
+        ]
+        return data
+
+
+@dataclass
+class Outcome:
+    preview: Preview
+    sent: bool
+    tx_hash: str | None = None
+    block_number: int | None = None
+    gas_used: int | None = None
+    explorer_link: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "gas_used": self.gas_used,
+            "explorer_link": self.explorer_link,
+            "preview": self.preview.to_json(),
+        }
+
+
+def execute(plan: Plan, *, w3, network: Network, account: LocalAccount, options: GlobalOptions) -> Outcome:
+    """Runs `plan` through the whole pipeline; stops after the preview with --dry-run."""
+    sender = Sender(w3, account)
+    label = plan.action
+    _simulate(plan, sender)
+    gas = sender.estimate(plan.call, value=plan.value_wei, label=label)
+    preview = _preview(plan, sender, network, gas)
+    if not options.json:
+        render_preview(preview)
+    if options.dry_run:
+        return Outcome(preview=preview, sent=False)
+    confirm("Sign and send this transaction?", yes=options.yes)
+    check_chain_id(network)
+    with diagnostics.spinner(f"waiting for {label} to be mined"):
+        receipt = sender.send_call(plan.call, gas=gas, value=plan.value_wei, label=label)
+    link = f"{network.explorer_url.rstrip('/')}/tx/{receipt.tx_hash}" if network.explorer_url else None
+    return Outcome(preview, True, receipt.tx_hash, receipt.block_number, receipt.gas_used, link)
+
+
+def _simulate(plan: Plan, sender: Sender) -> None:
+    """eth_call first: a refusal is explained before any fee is estimated or anything signed."""
+    try:
+        plan.call.call({"from": sender.address, "value": plan.value_wei})
+    except Exception as exc:
+        data = _revert_data(exc)
+        if data is None and "revert" not in str(exc).lower():
+            raise NetworkError(f"simulation failed: {str(exc)[:200]}") from None
+        raise RevertedError(f"{plan.action} would fail: {revert.describe(data)}; nothing was sent") from None
+
+
+def _preview(plan: Plan, sender: Sender, network: Network, gas: int) -> Preview:
+    fees = sender.fee_fields()
+    estimate = gas * (base_fee(sender.w3) + PRIORITY_FEE_WEI)
+    eth_before = sender.w3.eth.get_balance(sender.address)
+    warnings = list(plan.warnings)
+    if eth_before < gas * fees["maxFeePerGas"] + plan.value_wei:
+        warnings.append("the signer may not hold enough ETH for gas")
+    return Preview(
+        network=network.profile,
+        chain_id=network.chain_id,
+        signer=sender.address,
+        action=plan.action,
+        rows=list(plan.rows),
+        gas_limit=gas,
+        fee_estimate_wei=estimate,
+        max_fee_wei=gas * fees["maxFeePerGas"],
+        eth_before=eth_before,
+        eth_after=eth_before - estimate - plan.value_wei,
+        balance_changes=list(plan.balance_changes),
+        warnings=warnings,
+    )
+
+
+def render_preview(preview: Preview) -> None:
+    """The preview on stderr: it is for the person deciding, not for a pipe."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, title=f"[bold]{escape(preview.action)}[/]", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("network", f"{preview.network} (chain id {preview.chain_id})")
+    table.add_row("signer", preview.signer)
+    for label, value in preview.rows:
+        table.add_row(escape(label), escape(value))
+    table.add_row("fee", f"~{format_amount(preview.fee_estimate_wei, max_fraction=8)} ETH (max {format_amount(preview.max_fee_wei, max_fraction=8)})")
+    table.add_row("ETH", f"{format_amount(preview.eth_before, max_fraction=8)} -> {format_amount(preview.eth_after, max_fraction=8)}")
+    for change in preview.balance_changes:
+        before = format_amount(change.before, decimals=change.decimals, group=True)
+        after = format_amount(change.after, decimals=change.decimals, group=True)
+        table.add_row(escape(change.asset), f"{before} -> {after}")
+    console = Console(stderr=True, highlight=False)
+    console.print(table)
+    for warning in preview.warnings:
+        diagnostics.warn(warning)
+
+
+def check_chain_id(network: Network) -> None:
+    """Asks the endpoint for its chain id again, uncached, right before signing: a profile whose
+    endpoint now serves another chain must not get a signature replayable there."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+    request = urllib.request.Request(network.rpc_url, data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            chain_id = int(json.load(response)["result"], 16)
+    except Exception as exc:  # any failure here means we cannot vouch for the chain
+        raise NetworkError(f"cannot confirm the chain id of {network.rpc_url}: {exc}") from None
+    if chain_id != network.chain_id:
+        raise ChainMismatchError(
+            f"{network.rpc_url} now serves chain id {chain_id}, not {network.chain_id}; nothing was signed"
+        )
