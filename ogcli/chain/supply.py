@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ogcli.chain.contracts import Protocol
+from ogcli.chain.multicall import Read, ReadFailed, read_many
+from ogcli.errors import NetworkError
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,29 @@ class SupplyReport:
 
 def read_supply(protocol: Protocol) -> SupplyReport:
     """Circulating = total - treasury (timelock) - still-locked vesting; vested-but-unreleased
-    tokens count as circulating because their beneficiary can release them at any time."""
+    tokens count as circulating because their beneficiary can release them at any time.
+    Every value comes from one Multicall3 batch pinned to one block."""
     w3 = protocol.w3
     token = protocol.token
-    block = w3.eth.get_block("latest")
-    now = int(block["timestamp"])
-    total = token.functions.totalSupply().call()
-    treasury = token.functions.balanceOf(protocol.deployment.address("OGTimelock")).call()
-    wallets = [_wallet(protocol, info, now) for info in protocol.deployment.vesting_wallets]
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    infos = protocol.deployment.vesting_wallets
+    reads = [Read(token, "totalSupply"), Read(token, "balanceOf", (protocol.deployment.address("OGTimelock"),))]
+    for info in infos:
+        vesting = protocol.contract("OPGVesting", info["address"])
+        reads += [
+            Read(token, "balanceOf", (info["address"],)),
+            Read(vesting, "released", (token.address,)),
+            Read(vesting, "vestedAmount", (token.address, now)),
+            Read(vesting, "start"),
+            Read(vesting, "cliff"),
+            Read(vesting, "end"),
+        ]
+    values = read_many(w3, reads)
+    failed = [v for v in values if isinstance(v, ReadFailed)]
+    if failed:
+        raise NetworkError(f"reading the supply failed: {failed[0]}")
+    total, treasury = values[0], values[1]
+    wallets = [_wallet(info, values[2 + 6 * i : 8 + 6 * i]) for i, info in enumerate(infos)]
     locked = sum(w.locked_wei for w in wallets)
     upcoming = [w.cliff for w in wallets if w.cliff > now]
     return SupplyReport(
@@ -66,12 +83,8 @@ def read_supply(protocol: Protocol) -> SupplyReport:
     )
 
 
-def _wallet(protocol: Protocol, info: dict, now: int) -> VestingWallet:
-    vesting = protocol.contract("OPGVesting", info["address"]).functions
-    token = protocol.token.address
-    balance = protocol.token.functions.balanceOf(info["address"]).call()
-    released = vesting.released(token).call()
-    vested = vesting.vestedAmount(token, now).call()
+def _wallet(info: dict, values: list) -> VestingWallet:
+    balance, released, vested, start, cliff, end = values
     allocation = balance + released
     return VestingWallet(
         label=info.get("label", ""),
@@ -81,7 +94,7 @@ def _wallet(protocol: Protocol, info: dict, now: int) -> VestingWallet:
         locked_wei=allocation - vested,
         releasable_wei=vested - released,
         released_wei=released,
-        start=vesting.start().call(),
-        cliff=vesting.cliff().call(),
-        end=vesting.end().call(),
+        start=start,
+        cliff=cliff,
+        end=end,
     )

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from ogcli.chain.contracts import Protocol
+from ogcli.chain.multicall import MULTICALL3_ADDRESS
 from ogcli.chain.sender import Sender
 from ogcli.chain.session import connect
 from ogcli.devnet import accounts
 from ogcli.devnet.anvil import DEV_CHAIN_ID, rpc
 from ogcli.devnet.models import seed_models
 from ogcli.devnet.seed import ETH_PER_ACCOUNT, Seeder
+from ogcli.protocol import artifacts
 from ogcli.protocol.deploy import deploy_protocol
 from ogcli.protocol.deployment import Deployment
 from ogcli.protocol.params import (
@@ -45,6 +47,8 @@ def deploy_devnet(rpc_url: str, genesis_time: int, progress: Callable[[str], Non
     w3 = connect(rpc_url, DEV_CHAIN_ID)
     deployer = accounts.get("deployer")
     rpc(rpc_url, "anvil_setBalance", [deployer.address, hex(ETH_PER_ACCOUNT)])
+    # Most chains have Multicall3 at its canonical address; the devnet gets our build of it there.
+    rpc(rpc_url, "anvil_setCode", [MULTICALL3_ADDRESS, artifacts.load("Multicall3")["deployedBytecode"]])
     sender = Sender(w3, deployer.local_account)
     return deploy_protocol(
         sender, devnet_genesis(genesis_time), network="devnet", expected_chain_id=DEV_CHAIN_ID, progress=progress
