@@ -30,6 +30,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/gas.py
 	$(BIN)/python benchmarks/devnet_up.py
+	$(BIN)/python benchmarks/help_time.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ogcli import config
 from ogcli.errors import ConfigError, UsageError
-from ogcli.protocol.deployment import PACKAGED_DIR
 
 
 @dataclass
@@ -43,6 +41,8 @@ class Network:
 
 def resolve_network(options: GlobalOptions | None = None) -> Network:
     """The network this invocation uses; a UsageError names what is missing."""
+    from ogcli import config
+
     options = options or OPTIONS
     cfg = config.load()
     name = options.profile or cfg.active_profile
@@ -68,6 +68,8 @@ def resolve_network(options: GlobalOptions | None = None) -> Network:
 
 def _packaged_deployment(chain_id: int) -> Path | None:
     """The deployment file shipped with ogcli for a public chain, if there is one."""
+    from ogcli.protocol.deployment import PACKAGED_DIR
+
     for path in sorted(PACKAGED_DIR.glob("*.json")):
         try:
             import json

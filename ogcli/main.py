@@ -12,15 +12,12 @@ from ogcli import __version__, context, diagnostics, output
 from ogcli.commands import devnet as devnet_commands
 from ogcli.commands import network as network_commands
 from ogcli.commands import token as token_commands
+from ogcli.appfactory import new_app
 from ogcli.errors import ExitCode, OgcliError
 
-app = typer.Typer(
+app = new_app(
+    "Stake, publish models, vote and run nodes on a verifiable-AI network.\n\nExample: ogcli devnet up",
     name="ogcli",
-    help="Stake, publish models, vote and run nodes on a verifiable-AI network.\n\n"
-    "Example: ogcli devnet up",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(devnet_commands.app, name="devnet")
 app.add_typer(network_commands.app, name="network")

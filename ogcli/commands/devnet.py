@@ -9,16 +9,19 @@ from typing import Annotated
 
 import typer
 
+from ogcli.appfactory import new_app
+
 from ogcli import context, diagnostics, output
 from ogcli.confirm import confirm
-from ogcli.devnet import control
 from ogcli.errors import UsageError
 
-app = typer.Typer(
-    help="Run a local devnet: Anvil with the protocol deployed and a seeded network.\n\n"
-    "Example: ogcli devnet up && ogcli devnet status",
-    no_args_is_help=True,
-)
+app = new_app("Run a local devnet: Anvil with the protocol deployed and a seeded network.\n\n"
+    "Example: ogcli devnet up && ogcli devnet status")
+
+# Defaults restated here rather than imported: ogcli.devnet.control pulls in process and HTTP
+# modules that `ogcli --help` must not load. A test checks they match.
+DEFAULT_PORT = 8545
+DEFAULT_BLOCK_TIME_S = 1
 
 Port = Annotated[int, typer.Option("--port", "-p", envvar="OGCLI_DEVNET_PORT", min=1, max=65535, help="RPC port on 127.0.0.1.")]
 BlockTime = Annotated[
@@ -27,12 +30,14 @@ BlockTime = Annotated[
 
 
 @app.command()
-def up(port: Port = control.DEFAULT_PORT, block_time: BlockTime = control.DEFAULT_BLOCK_TIME_S) -> None:
+def up(port: Port = DEFAULT_PORT, block_time: BlockTime = DEFAULT_BLOCK_TIME_S) -> None:
     """Start the devnet; the first time, deploy the protocol and seed it (validators, delegators,
     models, inference history, proposals). Makes `devnet` the active profile.
 
     Example: ogcli devnet up --port 8545
     """
+    from ogcli.devnet import control
+
     with diagnostics.spinner("starting devnet") as update:
         result = control.up(port=port, block_time_s=block_time, progress=update)
     data = _up_data(result)
@@ -55,6 +60,8 @@ def down() -> None:
 
     Example: ogcli devnet down
     """
+    from ogcli.devnet import control
+
     with diagnostics.spinner("stopping devnet") as update:
         info = control.down(progress=update)
     output.emit(
@@ -69,6 +76,8 @@ def status() -> None:
 
     Example: ogcli devnet status --json
     """
+    from ogcli.devnet import control
+
     state = control.status()
     info = state.process
     data = {
@@ -109,13 +118,15 @@ def status() -> None:
 
 @app.command()
 def reset(
-    port: Port = control.DEFAULT_PORT,
-    block_time: BlockTime = control.DEFAULT_BLOCK_TIME_S,
+    port: Port = DEFAULT_PORT,
+    block_time: BlockTime = DEFAULT_BLOCK_TIME_S,
 ) -> None:
     """Throw the devnet away (chain state, deployment) and create a new one.
 
     Example: ogcli devnet reset --yes
     """
+    from ogcli.devnet import control
+
     confirm("Delete the devnet's chain state and start a new devnet?", yes=context.OPTIONS.yes)
     with diagnostics.spinner("resetting devnet") as update:
         result = control.reset(port=port, block_time_s=block_time, progress=update)
@@ -136,6 +147,8 @@ def advance(
 
     Example: ogcli devnet advance --days 3
     """
+    from ogcli.devnet import control
+
     total = seconds + _duration(days, "--days", 86_400) + _duration(hours, "--hours", 3_600)
     result = control.advance(seconds=total, blocks=blocks)
     output.emit(
@@ -154,7 +167,7 @@ def _duration(text: str, flag: str, unit_seconds: int) -> int:
     return int(value * unit_seconds)
 
 
-def _up_data(result: control.UpResult) -> dict:
+def _up_data(result) -> dict:
     info = result.process
     return {
         "rpc_url": info.rpc_url,

@@ -6,9 +6,11 @@ import time
 
 import typer
 
+from ogcli.appfactory import new_app
+
 from ogcli import context, output
 
-app = typer.Typer(help="The network the active profile points at.\n\nExample: ogcli network status", no_args_is_help=True)
+app = new_app("The network the active profile points at.\n\nExample: ogcli network status")
 
 
 @app.command()

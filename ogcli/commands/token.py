@@ -7,13 +7,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from ogcli.appfactory import new_app
+
 from ogcli import context, diagnostics, output
 from ogcli.core.addresses import AddressError, parse_address
 from ogcli.core.amounts import AmountError, format_amount, parse_amount
 from ogcli.errors import UsageError
 from ogcli.signing import PasswordFile, signer_address, unlock_signer
 
-app = typer.Typer(help="OPG token: balances, transfers, supply, voting power.\n\nExample: ogcli token balance", no_args_is_help=True)
+app = new_app("OPG token: balances, transfers, supply, voting power.\n\nExample: ogcli token balance")
 
 Who = Annotated[Optional[str], typer.Argument(help="Address or wallet name; default: your account.", show_default=False)]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from eth_utils import keccak
-
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -14,6 +12,8 @@ class AddressError(ValueError):
 
 
 def to_checksum(hex_address: str) -> str:
+    from eth_utils import keccak  # imported here: ~0.2 s that `ogcli --help` must not pay
+
     lower = hex_address.lower().removeprefix("0x")
     digest = keccak(text=lower).hex()
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))

@@ -8,8 +8,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from ogcli.errors import DevnetError
@@ -143,6 +141,9 @@ def stop(pid: int) -> None:
 
 def rpc(url: str, method: str, params: list, timeout: float = 10.0):
     """One raw JSON-RPC call (the dev namespace: anvil_*, evm_*), without web3's import cost."""
+    import urllib.error
+    import urllib.request
+
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
     request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
     try:

@@ -39,3 +39,11 @@ def test_core_imports_no_ui_or_rpc():
                 continue
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+def test_devnet_command_defaults_match_the_controller():
+    from ogcli.commands import devnet as commands
+    from ogcli.devnet import control
+
+    assert commands.DEFAULT_PORT == control.DEFAULT_PORT
+    assert commands.DEFAULT_BLOCK_TIME_S == control.DEFAULT_BLOCK_TIME_S
