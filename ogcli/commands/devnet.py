@@ -157,6 +157,34 @@ def advance(
     )
 
 
+@app.command()
+def fund(
+    address: Annotated[str, typer.Argument(help="Address to fund (e.g. from `ogcli wallet new`).")],
+    opg: Annotated[str, typer.Option("--opg", help="OPG to send from the community allocation.")] = "10000",
+    eth: Annotated[str, typer.Option("--eth", help="ETH for gas.")] = "10",
+) -> None:
+    """Devnet faucet: give an address OPG and ETH so it can stake, vote and pay for calls.
+
+    Example: ogcli devnet fund 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --opg 50000
+    """
+    from ogcli.core.addresses import AddressError, parse_address
+    from ogcli.core.amounts import AmountError, format_amount, parse_amount
+    from ogcli.devnet import control
+
+    try:
+        target = parse_address(address)
+        opg_wei = parse_amount(opg, allow_zero=True)
+        eth_wei = parse_amount(eth, symbol="ETH", allow_zero=True)
+    except (AddressError, AmountError) as exc:
+        raise UsageError(str(exc)) from None
+    with diagnostics.spinner("funding"):
+        funded = control.fund(target, opg_wei=opg_wei, eth_wei=eth_wei)
+    output.emit(
+        {"address": target, "opg_wei": str(opg_wei), "eth_wei": str(eth_wei), "tx_hash": funded.tx_hash},
+        lambda: print(f"funded {target}: {format_amount(opg_wei, group=True)} OPG, {format_amount(eth_wei)} ETH"),
+    )
+
+
 def _duration(text: str, flag: str, unit_seconds: int) -> int:
     try:
         value = Decimal(text)

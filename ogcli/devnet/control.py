@@ -276,6 +276,40 @@ def advance(*, seconds: int = 0, blocks: int = 0) -> Advanced:
     return Advanced(int(head["number"], 16), int(head["timestamp"], 16), seconds, blocks)
 
 
+@dataclass(frozen=True)
+class Funded:
+    address: str
+    opg_wei: int
+    eth_wei: int
+    tx_hash: str | None
+
+
+def fund(address: str, *, opg_wei: int, eth_wei: int) -> Funded:
+    """Devnet faucet: OPG from the community allocation (a real transfer signed by the devnet
+    deployer) and ETH for gas (set directly: the devnet has no ETH supply to draw from)."""
+    from ogcli.chain.contracts import Protocol
+    from ogcli.chain.sender import Sender
+    from ogcli.chain.session import connect
+    from ogcli.devnet import accounts
+    from ogcli.protocol import deployment as deployment_file
+
+    info = running()
+    if info is None:
+        raise DevnetError("the devnet is not running; start it with `ogcli devnet up`")
+    w3 = connect(info.rpc_url, anvil.DEV_CHAIN_ID)
+    protocol = Protocol(w3, deployment_file.load(paths().deployment))
+    tx_hash = None
+    if opg_wei:
+        receipt = Sender(w3, accounts.get("deployer").local_account).transact(
+            protocol.token.functions.transfer(address, opg_wei), label="faucet transfer"
+        )
+        tx_hash = receipt.tx_hash
+    if eth_wei:
+        balance = w3.eth.get_balance(address)
+        anvil.rpc(info.rpc_url, "anvil_setBalance", [address, hex(balance + eth_wei)])
+    return Funded(address, opg_wei, eth_wei, tx_hash)
+
+
 def wipe_all() -> None:
     """Removes every devnet file (used by tests and `reset`); the devnet must be down."""
     p = paths()

@@ -82,6 +82,13 @@ def test_devnet_up_seeds_a_living_network_that_survives_a_restart():
         assert w3.eth.block_number >= head_before
         assert len(Protocol(w3, deployment).staking.functions.validators().call()) == len(validators)
 
+        newcomer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        code, funded, err = _ogcli("devnet", "fund", newcomer, "--opg", "1234.5", "--eth", "2")
+        assert code == 0, err
+        token = Protocol(w3, deployment).token.functions
+        assert token.balanceOf(newcomer).call() == 1_234_500_000_000_000_000_000
+        assert w3.eth.get_balance(newcomer) >= 2 * 10**18
+
         before = w3.eth.get_block("latest")["timestamp"]
         code, advanced, _ = _ogcli("devnet", "advance", "--days", "2")
         assert code == 0
