@@ -12,6 +12,7 @@ from ogcli import __version__, context, diagnostics, output
 from ogcli.commands import devnet as devnet_commands
 from ogcli.commands import network as network_commands
 from ogcli.commands import token as token_commands
+from ogcli.commands import wallet as wallet_commands
 from ogcli.appfactory import new_app
 from ogcli.errors import ExitCode, OgcliError
 
@@ -22,6 +23,7 @@ app = new_app(
 app.add_typer(devnet_commands.app, name="devnet")
 app.add_typer(network_commands.app, name="network")
 app.add_typer(token_commands.app, name="token")
+app.add_typer(wallet_commands.app, name="wallet")
 
 
 def _version(value: bool) -> None:

@@ -6,6 +6,7 @@ so no test can read or write the developer's config, keystores or OS keyring.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pytest
@@ -37,7 +38,9 @@ def cli(capsys, monkeypatch):
     """Runs the CLI in-process through its real entry point (`ogcli.main.run`), as a shell would;
     stdin is not a terminal unless a test says so."""
 
-    def invoke(*args: str, stdin_tty: bool = False) -> Result:
+    def invoke(*args: str, stdin_tty: bool = False, input: str | None = None) -> Result:
+        if input is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(input))
         monkeypatch.setattr("sys.stdin.isatty", lambda: stdin_tty)
         try:
             run(list(args))
