@@ -68,3 +68,19 @@ def test_unreachable_endpoint_is_a_network_error(devnet_profile, cli):
     result = cli("--rpc-url", "http://127.0.0.1:9", "--json", "token", "supply")
     assert result.exit_code == 3
     assert json.loads(result.stdout)["error"]["code"] == "network"
+
+
+def test_votes_shows_voting_power_after_delegation(devnet_profile, cli):
+    from ogcli.chain.sender import Sender
+
+    holder = accounts.get("holder-2")
+    devnet_profile.rpc("anvil_setBalance", [accounts.get("deployer").address, hex(10**20)])
+    devnet_profile.rpc("anvil_setBalance", [holder.address, hex(10**20)])
+    token = devnet_profile.protocol.token
+    Sender(devnet_profile.w3, accounts.get("deployer").local_account).transact(
+        token.functions.transfer(holder.address, 7 * OPG)
+    )
+    Sender(devnet_profile.w3, holder.local_account).transact(token.functions.delegate(holder.address))
+    result = cli("--json", "token", "votes", holder.address)
+    data = json.loads(result.stdout)["data"]
+    assert int(data["votes_wei"]) == 7 * OPG and data["delegate"] == holder.address
