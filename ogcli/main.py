@@ -1,6 +1,5 @@
 """The root Typer app: global options, the sub-apps, and the one place errors become exit codes."""
 
-from __future__ import annotations
 
 import os
 import sys
@@ -21,6 +20,7 @@ app = new_app(
     name="ogcli",
 )
 app.add_typer(devnet_commands.app, name="devnet")
+from ogcli.commands import config as config_commands; app.add_typer(config_commands.app, name="config")  # LOCAL-ONLY
 app.add_typer(network_commands.app, name="network")
 app.add_typer(token_commands.app, name="token")
 app.add_typer(wallet_commands.app, name="wallet")

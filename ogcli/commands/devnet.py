@@ -1,6 +1,5 @@
 """`ogcli devnet`: a local chain with the protocol deployed and two weeks of seeded history."""
 
-from __future__ import annotations
 
 import time
 from datetime import datetime, timezone

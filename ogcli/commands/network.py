@@ -1,6 +1,5 @@
 """`ogcli network`: what the active profile points at and whether its parts answer."""
 
-from __future__ import annotations
 
 import time
 

@@ -1,6 +1,5 @@
 """`ogcli token`: OPG balances, transfers, supply and unlock schedule, voting power."""
 
-from __future__ import annotations
 
 import time
 from typing import Annotated, Optional

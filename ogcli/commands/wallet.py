@@ -1,6 +1,5 @@
 """`ogcli wallet`: create, import, list, show, export, remove and pick wallets; read balances."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
@@ -248,7 +247,7 @@ def balance(
     output.emit(data, lambda: output.kv_table(rows))
 
 
-def _report_added(added: Added, verb: str) -> None:
+def _report_added(added: "Added", verb: str) -> None:
     wallet = added.record
     if added.keyring_warning:
         diagnostics.warn(f"{added.keyring_warning}; the password was not saved (--save-password ignored)")
