@@ -13,6 +13,9 @@ def confirm(question: str, *, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise NotConfirmedError(f"{question} Refusing without a terminal to ask; pass --yes to go ahead")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    # The question goes to stderr: stdout carries only data, even while asking.
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
     if answer not in ("y", "yes"):
         raise NotConfirmedError("not confirmed; nothing changed")
