@@ -3,7 +3,6 @@
 
 import time
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -185,6 +184,8 @@ def fund(
 
 
 def _duration(text: str, flag: str, unit_seconds: int) -> int:
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(text)
     except InvalidOperation:
