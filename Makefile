@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: setup run test bench contracts check-contracts completions clean
+.PHONY: setup run test bench contracts check-contracts completions check-completions clean
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 
@@ -37,6 +37,12 @@ contracts: $(STAMP_NODE)
 
 check-contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs --check
+
+completions: $(STAMP_PY)
+	$(BIN)/python scripts/gen_completions.py
+
+check-completions: $(STAMP_PY)
+	$(BIN)/python scripts/gen_completions.py --check
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -17,12 +17,12 @@ def _stderr_console():
 
 def note(message: str) -> None:
     if not MODE.quiet and not MODE.json:
-        _stderr_console().print(_escape(message))
+        _stderr_console().print(_escape(message), soft_wrap=True)
 
 
 def warn(message: str) -> None:
     if not MODE.json:
-        _stderr_console().print(f"[yellow]warning:[/] {_escape(message)}")
+        _stderr_console().print(f"[yellow]warning:[/] {_escape(message)}", soft_wrap=True)
 
 
 def error(message: str, hint: str | None = None) -> None:

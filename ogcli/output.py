@@ -51,8 +51,8 @@ def kv_table(rows: list[tuple[str, str]], title: str | None = None) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, title=title, title_justify="left", pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # addresses and paths are never cut off with an ellipsis
     for label, value in rows:
         table.add_row(label, value)
     console().print(table)
