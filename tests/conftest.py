@@ -51,3 +51,28 @@ def cli(capsys, monkeypatch):
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def fast_wallets(monkeypatch):
+    """Keystores with a tiny scrypt work factor (the default stays 2**18), and no password or
+    account inherited from the environment."""
+    from ogcli.wallet import keystore
+
+    monkeypatch.setattr(keystore, "SCRYPT_N", 2**4)
+    for variable in ("OGCLI_PASSWORD", "OGCLI_PASSWORD_FILE", "OGCLI_ACCOUNT"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def memory_keyring():
+    """The in-memory keyring double for one test; the fail backend again afterwards."""
+    import keyring
+    import keyring.backends.fail
+
+    from tests.keyring_doubles import InMemoryKeyringForTests
+
+    backend = InMemoryKeyringForTests()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(keyring.backends.fail.Keyring())

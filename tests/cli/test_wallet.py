@@ -10,7 +10,6 @@ import pytest
 
 from ogcli import config, locations
 from ogcli.errors import ExitCode
-from ogcli.wallet import keystore
 
 KEY_HEX = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -18,13 +17,7 @@ PHRASE = "test test test test test test test test test test test junk"
 ADDRESS_1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 
-@pytest.fixture(autouse=True)
-def wallet_cli(monkeypatch):
-    """Fast scrypt, no password in the environment,."""
-    monkeypatch.setattr(keystore, "SCRYPT_N", 2**4)
-    for variable in ("OGCLI_PASSWORD", "OGCLI_PASSWORD_FILE", "OGCLI_ACCOUNT"):
-        monkeypatch.delenv(variable, raising=False)
-    yield
+pytestmark = pytest.mark.usefixtures("fast_wallets")
 
 
 @pytest.fixture
@@ -383,7 +376,7 @@ def test_keyring_opt_in_end_to_end(cli, pw):
     import keyring
     import keyring.backends.fail
 
-    from tests.unit.test_wallet_passwords import InMemoryKeyringForTests
+    from tests.keyring_doubles import InMemoryKeyringForTests
 
     backend = InMemoryKeyringForTests()
     keyring.set_keyring(backend)

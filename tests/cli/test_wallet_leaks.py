@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from ogcli.wallet import keystore
 
 KEY_HEX = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # Anvil's account 1
 PHRASE = "test test test test test test test test test test test junk"
@@ -16,12 +15,7 @@ PASSWORD = "Leak-Canary-Pw-7f3a"
 OTHER_PASSWORD = "Leak-Canary-Foreign-91c2"
 
 
-@pytest.fixture(autouse=True)
-def wallet_cli(monkeypatch):
-    monkeypatch.setattr(keystore, "SCRYPT_N", 2**4)
-    for variable in ("OGCLI_PASSWORD", "OGCLI_PASSWORD_FILE", "OGCLI_ACCOUNT"):
-        monkeypatch.delenv(variable, raising=False)
-    yield
+pytestmark = pytest.mark.usefixtures("fast_wallets")
 
 
 def _secrets() -> list[str]:

@@ -11,7 +11,6 @@ from ogcli import locations, wallet
 from ogcli.errors import UsageError
 from ogcli.wallet import keystore, manage, prompt, store
 from ogcli.wallet.errors import WalletExistsError, WalletNotFoundError, WrongPasswordError
-from tests.unit.test_wallet_passwords import InMemoryKeyringForTests
 
 KEY_HEX = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -29,17 +28,6 @@ def password_file(tmp_path):
     path = tmp_path / "pw.txt"
     path.write_text("pw-for-tests\n")
     return path
-
-
-@pytest.fixture
-def memory_keyring():
-    import keyring
-    import keyring.backends.fail
-
-    backend = InMemoryKeyringForTests()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(keyring.backends.fail.Keyring())
 
 
 def _stdin(monkeypatch, text: str) -> None:
