@@ -93,5 +93,13 @@ def test_devnet_up_seeds_a_living_network_that_survives_a_restart():
         code, advanced, _ = _ogcli("devnet", "advance", "--days", "2")
         assert code == 0
         assert advanced["data"]["block_timestamp"] >= before + 2 * 86_400
+
+        code, refused, _ = _ogcli("devnet", "reset", "--port", port)
+        assert code == 5  # no terminal, no --yes: nothing is thrown away
+        code, reset, err = _ogcli("devnet", "reset", "--yes", "--port", port)
+        assert code == 0, err
+        assert reset["data"]["fresh"] is True and reset["data"]["pid"] != resumed["data"]["pid"]
+        w3 = connect(url, 31337)
+        assert w3.eth.get_block("latest")["timestamp"] < before + 86_400  # the advanced clock is gone
     finally:
         _ogcli("devnet", "down")
