@@ -8,23 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from ogcli import __version__, context, diagnostics, output
-from ogcli.commands import config as config_commands
-from ogcli.commands import devnet as devnet_commands
-from ogcli.commands import network as network_commands
-from ogcli.commands import token as token_commands
-from ogcli.commands import wallet as wallet_commands
 from ogcli.appfactory import new_app
+from ogcli.lazy import LazyGroup
 from ogcli.errors import ExitCode, OgcliError
 
 app = new_app(
     "Stake, publish models, vote and run nodes on a verifiable-AI network.\n\nExample: ogcli devnet up",
     name="ogcli",
+    cls=LazyGroup,  # sub-commands load on first use (ogcli/lazy.py)
 )
-app.add_typer(config_commands.app, name="config")
-app.add_typer(devnet_commands.app, name="devnet")
-app.add_typer(network_commands.app, name="network")
-app.add_typer(token_commands.app, name="token")
-app.add_typer(wallet_commands.app, name="wallet")
 
 
 def _version(value: bool) -> None:

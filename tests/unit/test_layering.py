@@ -47,3 +47,32 @@ def test_devnet_command_defaults_match_the_controller():
 
     assert commands.DEFAULT_PORT == control.DEFAULT_PORT
     assert commands.DEFAULT_BLOCK_TIME_S == control.DEFAULT_BLOCK_TIME_S
+
+
+def test_lazy_subcommands_match_their_modules():
+    """`ogcli --help` shows each noun's first help paragraph without importing it; keep them equal."""
+    import importlib
+
+    from ogcli.lazy import SUBCOMMANDS
+
+    commands_dir = PACKAGE / "commands"
+    modules = {p.stem for p in commands_dir.glob("*.py") if p.stem != "__init__"}
+    assert {module.rsplit(".", 1)[1] for module, _ in SUBCOMMANDS.values()} == modules
+    for name, (module, help_line) in SUBCOMMANDS.items():
+        app = importlib.import_module(module).app
+        assert app.info.help.split("\n\n")[0].replace("\n", " ") == help_line, name
+
+
+def test_root_help_imports_no_command_module():
+    probe = (
+        "import sys, io, contextlib\n"
+        "from ogcli.main import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        app(args=['--help'], prog_name='ogcli', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('@@' + __import__('json').dumps(sorted(m for m in sys.modules if m.startswith('ogcli.commands.'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout.rsplit("@@", 1)[1]) == []

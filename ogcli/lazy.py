@@ -1,0 +1,43 @@
+"""Sub-commands that load on first use: `ogcli --help` lists them without importing any of them.
+
+Each noun's module (and what it imports) is loaded only when that noun is run, completed or asked
+for help, which keeps every invocation's start-up to the root plus the one noun it needs.
+"""
+
+import importlib
+
+import typer
+from typer.core import TyperGroup
+
+# name -> (module with a Typer `app`, the one line shown by `ogcli --help`)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "config": (
+        "ogcli.commands.config",
+        "Show and edit config.toml: profiles (RPC endpoint, chain id, deployment, account) and which one is active.",
+    ),
+    "devnet": ("ogcli.commands.devnet", "Run a local devnet: Anvil with the protocol deployed and a seeded network."),
+    "network": ("ogcli.commands.network", "The network the active profile points at."),
+    "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
+    "wallet": ("ogcli.commands.wallet", "Wallets: encrypted keystores (V3, scrypt) for signing, and their balances."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: knows its sub-commands by name and loads each on demand."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx, name):
+        if name not in SUBCOMMANDS:
+            return super().get_command(ctx, name)
+        module = importlib.import_module(SUBCOMMANDS[name][0])
+        # get_group, not get_command: a noun with a single verb (network status) stays a group.
+        command = typer.main.get_group(module.app)
+        command.name = name
+        return command
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, help_line) for name, (_module, help_line) in sorted(SUBCOMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
