@@ -80,3 +80,24 @@ def test_status_when_nothing_exists(cli):
     assert result.exit_code == 0
     data = json.loads(result.stdout)["data"]
     assert data["running"] is False and data["deployed"] is False
+
+
+def test_fund_needs_a_running_devnet(cli):
+    result = cli("devnet", "fund", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    assert result.exit_code == 1
+    assert "not running" in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["0x1234"], "not an address"),
+        (["0x70997970c51812dc3A010C7d01b50e0d17dc79C8"], "checksum"),
+        (["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--opg", "-5"], "negative"),
+        (["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--eth", "1e3"], "exponents"),
+    ],
+)
+def test_fund_rejects_bad_input_before_touching_anything(cli, args, message):
+    result = cli("--json", "devnet", "fund", *args)
+    assert result.exit_code == 2
+    assert message in json.loads(result.stdout)["error"]["message"]
