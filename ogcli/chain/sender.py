@@ -77,17 +77,6 @@ class Sender:
         )
         return self._send(tx, label or "deploy")
 
-    def send_value(self, to: str, value: int) -> Receipt:
-        tx = {
-            "to": to,
-            "value": value,
-            "gas": 21_000,
-            "nonce": self._next_nonce(),
-            "chainId": self.chain_id,
-            **self._fee_fields(),
-        }
-        return self._send(tx, "transfer")
-
     def resync(self) -> None:
         """Forgets the locally tracked nonce (after the chain was reverted underneath us)."""
         self._nonce = None

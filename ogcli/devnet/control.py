@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -308,14 +307,6 @@ def fund(address: str, *, opg_wei: int, eth_wei: int) -> Funded:
         balance = w3.eth.get_balance(address)
         anvil.rpc(info.rpc_url, "anvil_setBalance", [address, hex(balance + eth_wei)])
     return Funded(address, opg_wei, eth_wei, tx_hash)
-
-
-def wipe_all() -> None:
-    """Removes every devnet file (used by tests and `reset`); the devnet must be down."""
-    p = paths()
-    if running(p) is not None:
-        raise DevnetError("stop the devnet first")
-    shutil.rmtree(p.root, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------- helpers
