@@ -46,6 +46,11 @@ def up(port: Port = DEFAULT_PORT, block_time: BlockTime = DEFAULT_BLOCK_TIME_S) 
             print(f"devnet already running at {info.rpc_url} (pid {info.pid}, since {_when(info.started_at)}); nothing changed")
             return
         how = "deployed and seeded" if result.fresh else "resumed from saved state"
+        if result.outdated_contracts:
+            diagnostics.warn(
+                f"this devnet was built by another ogcli version ({', '.join(result.outdated_contracts)} differ); "
+                "`ogcli devnet reset --yes` rebuilds it"
+            )
         print(f"devnet {how} at {info.rpc_url} in {result.seconds:.1f}s (pid {info.pid}, chain id 31337)")
         print(f"profile 'devnet' is active; deployment: {result.deployment_path}")
 
@@ -205,6 +210,7 @@ def _up_data(result) -> dict:
         "fresh": result.fresh,
         "seconds": round(result.seconds, 3),
         "deployment": str(result.deployment_path),
+        "outdated_contracts": list(result.outdated_contracts),
     }
 
 

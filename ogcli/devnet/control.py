@@ -80,6 +80,7 @@ class UpResult:
     fresh: bool
     seconds: float
     deployment_path: Path
+    outdated_contracts: tuple[str, ...] = ()
 
 
 def paths() -> Paths:
@@ -147,7 +148,7 @@ def up(
             anvil.rpc(info.rpc_url, "evm_setIntervalMining", [block_time_s])
         write_atomic(p.process, json.dumps(asdict(info)))
         _activate_profile(info, p)
-    return UpResult(info, False, fresh, time.monotonic() - started, p.deployment)
+    return UpResult(info, False, fresh, time.monotonic() - started, p.deployment, _outdated(p))
 
 
 def _create(p: Paths, binary: Path, host: str, port: int, block_time_s: int, progress: Progress) -> ProcessInfo:
@@ -330,6 +331,18 @@ def _resume_clock(url: str) -> None:
     if latest >= int(time.time()):
         anvil.rpc(url, "evm_setNextBlockTimestamp", [latest + 1])
         anvil.rpc(url, "evm_mine", [])
+
+
+def _outdated(p: Paths) -> tuple[str, ...]:
+    """Contracts whose code on the saved devnet differs from this ogcli's artifacts: the devnet
+    was built by another version, and commands may not match it."""
+    from ogcli.protocol import artifacts
+
+    try:
+        recorded = json.loads(p.deployment.read_text()).get("artifacts", {})
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return ()
+    return tuple(sorted(name for name, digest in recorded.items() if digest != artifacts.digest(name)))
 
 
 def _activate_profile(info: ProcessInfo, p: Paths) -> None:

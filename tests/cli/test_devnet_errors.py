@@ -101,3 +101,16 @@ def test_fund_rejects_bad_input_before_touching_anything(cli, args, message):
     result = cli("--json", "devnet", "fund", *args)
     assert result.exit_code == 2
     assert message in json.loads(result.stdout)["error"]["message"]
+
+
+def test_a_devnet_built_by_another_version_is_flagged(tmp_path):
+    from ogcli.devnet import control
+    from ogcli.protocol import artifacts
+
+    p = control.paths()
+    p.root.mkdir(parents=True, exist_ok=True)
+    digests = {name: artifacts.digest(name) for name in artifacts.PROTOCOL_CONTRACTS}
+    p.deployment.write_text(json.dumps({"artifacts": digests}))
+    assert control._outdated(p) == ()
+    p.deployment.write_text(json.dumps({"artifacts": {**digests, "Staking": "00" * 32}}))
+    assert control._outdated(p) == ("Staking",)

@@ -77,7 +77,7 @@ def test_devnet_up_seeds_a_living_network_that_survives_a_restart():
 
         code, resumed, err = _ogcli("devnet", "up", "--port", port)
         assert code == 0, err
-        assert resumed["data"]["fresh"] is False
+        assert resumed["data"]["fresh"] is False and resumed["data"]["outdated_contracts"] == []
         w3 = connect(url, 31337)
         assert w3.eth.block_number >= head_before
         assert len(Protocol(w3, deployment).staking.functions.validators().call()) == len(validators)
