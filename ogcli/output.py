@@ -43,7 +43,9 @@ def console():
     """A rich Console on stdout for tables (colour only on a TTY without NO_COLOR)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # Piped output is read by scripts and pasted by people: do not fold tables to 80 columns.
+    width = None if sys.stdout.isatty() else 200
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 def kv_table(rows: list[tuple[str, str]], title: str | None = None) -> None:

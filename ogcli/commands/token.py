@@ -195,7 +195,7 @@ def _render_supply(report) -> None:
 
     table = Table(title="vesting wallets", title_justify="left")
     for column in ("label", "address", "locked OPG", "cliff", "fully vested"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for wallet in report.wallets:
         table.add_row(
             wallet.label,
