@@ -113,3 +113,38 @@ def devnet_profile(fresh, tmp_path):
     )
     return fresh
 
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory):
+    """A second Anvil with the whole devnet story seeded (validators, records, disputes, votes)."""
+    from ogcli.devnet.genesis import build_devnet
+
+    workdir = tmp_path_factory.mktemp("seeded")
+    port = _free_port()
+    genesis_time = int(time.time()) - 14 * 86_400
+    process = anvil.start(
+        binary=anvil.find_binary(),
+        host="127.0.0.1",
+        port=port,
+        state_file=None,
+        log_file=workdir / "anvil.log",
+        genesis_timestamp=genesis_time,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deployment, _summary = build_devnet(url, genesis_time, lambda _m: None)
+        yield Chain(url=url, protocol=Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment), deployment=deployment)
+    finally:
+        anvil.stop(process.pid)
+
+
+@pytest.fixture
+def seeded_profile(seeded, tmp_path):
+    from ogcli import config
+    from ogcli.protocol.deployment import save
+
+    path = tmp_path / "deployment.json"
+    save(seeded.deployment, path)
+    config.put_profile("seeded", config.Profile(rpc_url=seeded.url, chain_id=31337, deployment=str(path)), activate=True)
+    return seeded
