@@ -7,6 +7,8 @@ import typer
 from ogcli import context, output
 from ogcli.appfactory import new_app
 from ogcli.errors import UsageError
+from ogcli.receipt import report
+from ogcli.signing import PasswordFile
 
 app = new_app("Staking: validators ranked by quality, delegations.\n\nExample: ogcli stake validators")
 
@@ -112,3 +114,254 @@ def _render(rows: list[dict], nakamoto: int, window: str) -> None:
         "Scores: README 'Validator quality'."
     )
     output.console().print(table)
+
+
+LOW_SCORE = 50.0
+CONCENTRATION_WARNING = 0.20
+
+Validator = Annotated[str, typer.Argument(help="Validator address.", show_default=False)]
+Amount = Annotated[str, typer.Argument(help="OPG, in whole tokens (e.g. 1500.5).", show_default=False)]
+
+
+@app.command()
+def delegate(validator: Validator, amount: Amount, password_file: PasswordFile = None) -> None:
+    """Delegate OPG to a validator. You share its rewards (minus commission) and its slashes.
+
+    Example: ogcli stake delegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 1000 --yes
+    """
+    from ogcli.chain.tx import BalanceChange, Plan
+
+    session = _Session.open(password_file)
+    target = _address(validator)
+    wei = _amount(amount)
+    held = session.token.balanceOf(session.me).call()
+    _require_active(session, target)  # before any approval is signed for a delegation that cannot happen
+    warnings = _delegation_warnings(session, target, wei)
+    session.ensure_allowance(wei, warnings)
+    session.run(
+        Plan(
+            action=f"delegate {_fmt(wei)} OPG",
+            call=session.staking.delegate(target, wei),
+            rows=(("validator", target), ("amount", f"{_fmt(wei)} OPG")),
+            balance_changes=(BalanceChange("OPG (wallet)", held, held - wei),),
+            warnings=tuple(warnings),
+        )
+    )
+
+
+@app.command()
+def undelegate(
+    validator: Validator,
+    amount: Annotated[str, typer.Argument(help="OPG, or omit with --all.", show_default=False)] = "",
+    all_: Annotated[bool, typer.Option("--all", help="Undelegate the whole position.")] = False,
+    password_file: PasswordFile = None,
+) -> None:
+    """Start unbonding stake from a validator; it can be withdrawn after the unbonding period and
+    stays slashable for the validator's earlier faults until then.
+
+    Example: ogcli stake undelegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --all --yes
+    """
+    from ogcli.chain.tx import Plan
+
+    if all_ == bool(amount):
+        raise UsageError("give an AMOUNT or --all (not both)")
+    session = _Session.open(password_file)
+    target = _address(validator)
+    _shares, position = session.staking.delegationOf(target, session.me).call()
+    wei = position if all_ else _amount(amount)
+    if wei == 0:
+        raise UsageError(f"you have no stake with {target}")
+    days = session.staking.params().call()[0] / 86_400
+    call = session.staking.undelegateAll(target) if all_ else session.staking.undelegate(target, wei)
+    session.run(
+        Plan(
+            action=f"undelegate {_fmt(wei)} OPG",
+            call=call,
+            rows=(("validator", target), ("amount", f"{_fmt(wei)} OPG"), ("unbonding", f"{days:g} days")),
+        )
+    )
+
+
+@app.command()
+def redelegate(
+    source: Annotated[str, typer.Argument(help="Validator to move stake from.", show_default=False)],
+    destination: Annotated[str, typer.Argument(help="Validator to move stake to.", show_default=False)],
+    amount: Amount,
+    password_file: PasswordFile = None,
+) -> None:
+    """Move stake between validators at once (it stays slashable for the source's faults for an
+    unbonding period).
+
+    Example: ogcli stake redelegate 0xSOURCE 0xDESTINATION 500 --yes
+    """
+    from ogcli.chain.tx import Plan
+
+    session = _Session.open(password_file)
+    src, dst = _address(source), _address(destination)
+    wei = _amount(amount)
+    _require_active(session, dst)
+    session.run(
+        Plan(
+            action=f"redelegate {_fmt(wei)} OPG",
+            call=session.staking.redelegate(src, dst, wei),
+            rows=(("from", src), ("to", dst), ("amount", f"{_fmt(wei)} OPG")),
+            warnings=tuple(_delegation_warnings(session, dst, wei)),
+        )
+    )
+
+
+@app.command()
+def withdraw(password_file: PasswordFile = None) -> None:
+    """Pay out every unbonding entry that has matured.
+
+    Example: ogcli stake withdraw --yes
+    """
+    import time
+
+    from ogcli.chain.tx import Plan
+
+    session = _Session.open(password_file)
+    now = session.protocol.w3.eth.get_block("latest")["timestamp"]
+    entries = session.staking.unbondingEntries(session.me).call()
+    matured = sum(e[3] for e in entries if e[5] <= now)
+    if not any(e[5] <= now for e in entries):
+        pending = [e for e in entries if e[5] > now]
+        when = f"; the next matures {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(min(e[5] for e in pending)))}" if pending else ""
+        raise UsageError(f"nothing to withdraw{when}")
+    session.run(Plan(action=f"withdraw {_fmt(matured)} OPG", call=session.staking.withdraw(), rows=(("amount", f"{_fmt(matured)} OPG"),)))
+
+
+@app.command()
+def rewards(
+    claim: Annotated[bool, typer.Option("--claim", help="Claim them (one transaction for all validators).")] = False,
+    password_file: PasswordFile = None,
+) -> None:
+    """Pending rewards per validator you delegate to (and your commission, if you validate).
+
+    Example: ogcli stake rewards --claim --yes
+    """
+    from ogcli.chain.tx import Plan
+
+    session = _Session.open(password_file if claim else None, unlock=claim)
+    validators = list(session.staking.delegatorValidators(session.me).call())
+    if session.me not in validators and _is_validator(session, session.me):
+        validators.append(session.me)
+    pending = {v: session.staking.pendingRewards(v, session.me).call() for v in validators}
+    total = sum(pending.values())
+    if not claim:
+        data = {"address": session.me, "total_wei": str(total), "by_validator": {v: str(w) for v, w in pending.items()}}
+        output.emit(data, lambda: output.kv_table([(v, f"{_fmt(w)} OPG") for v, w in pending.items()] + [("total", f"{_fmt(total)} OPG")]))
+        return
+    if total == 0:
+        raise UsageError("no rewards to claim")
+    session.run(Plan(action=f"claim {_fmt(total)} OPG of rewards", call=session.staking.claimAllRewards(), rows=(("amount", f"{_fmt(total)} OPG"),)))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+class _Session:
+    """The resolved network, protocol and (when writing) the unlocked signer of one command."""
+
+    def __init__(self, network, protocol, account, me) -> None:
+        self.network, self.protocol, self.account, self.me = network, protocol, account, me
+        self.staking = protocol.staking.functions
+        self.token = protocol.token.functions
+
+    @classmethod
+    def open(cls, password_file, unlock: bool = True) -> "_Session":
+        from ogcli.chain.network import open_protocol
+        from ogcli.signing import signer_address, unlock_signer
+
+        network = context.resolve_network()
+        protocol = open_protocol(network)
+        if unlock:
+            account = unlock_signer(network, password_file)
+            return cls(network, protocol, account, account.address)
+        return cls(network, protocol, None, signer_address(network))
+
+    def run(self, plan) -> None:
+        from ogcli.chain.tx import execute
+
+        outcome = execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
+        report(outcome)
+
+    def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
+        """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
+        The delegation's warnings are shown before that approval, not only after it."""
+        from ogcli import diagnostics
+        from ogcli.chain.tx import Plan, execute
+
+        spender = self.protocol.staking.address
+        if self.token.allowance(self.me, spender).call() >= wei:
+            return
+        for warning in warnings:
+            diagnostics.warn(warning)
+        outcome = execute(
+            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
+            w3=self.protocol.w3,
+            network=self.network,
+            account=self.account,
+            options=context.OPTIONS,
+        )
+        if not outcome.sent:  # --dry-run: the delegation itself cannot be simulated without it
+            report(outcome)
+            raise typer.Exit(0)
+
+
+def _delegation_warnings(session: _Session, target: str, wei: int) -> list[str]:
+    from ogcli.chain.validators import read_metrics, read_validator_states
+    from ogcli.core.quality import score_validators
+
+    states = read_validator_states(session.protocol)
+    state = next((s for s in states if s.address == target), None)
+    if state is None:
+        return []  # the simulation will say it is not a validator
+    warnings = []
+    if state.jailed:
+        warnings.append("this validator is jailed: it earns nothing and the contract refuses new stake")
+    score = {s.address: s for s in score_validators(read_metrics(session.protocol, states, 7 * 86_400))}[target]
+    if score.composite < LOW_SCORE:
+        warnings.append(f"this validator scores {score.composite:.0f}/100 (see `ogcli stake validators`)")
+    total = sum(s.tokens_wei for s in states) + wei
+    share = (state.tokens_wei + wei) / total
+    if share > CONCENTRATION_WARNING:
+        warnings.append(f"this would give the validator {share:.0%} of all stake (over {CONCENTRATION_WARNING:.0%}): concentration risk")
+    return warnings
+
+
+def _require_active(session: _Session, validator: str) -> None:
+    from ogcli.errors import RevertedError
+
+    if not session.staking.isActive(validator).call():
+        known = _is_validator(session, validator)
+        why = "is jailed or has no stake" if known else "is not a registered validator"
+        raise RevertedError(f"{validator} {why}: it cannot take delegations; nothing was sent")
+
+
+def _is_validator(session: _Session, address: str) -> bool:
+    return address in session.staking.validators().call()
+
+
+def _address(text: str) -> str:
+    from ogcli.core.addresses import AddressError, parse_address
+
+    try:
+        return parse_address(text)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _amount(text: str) -> int:
+    from ogcli.core.amounts import AmountError, parse_amount
+
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _fmt(wei: int) -> str:
+    from ogcli.core.amounts import format_amount
+
+    return format_amount(wei, group=True)

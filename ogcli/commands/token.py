@@ -12,6 +12,7 @@ from ogcli import context, diagnostics, output
 from ogcli.core.addresses import AddressError, parse_address
 from ogcli.core.amounts import AmountError, format_amount, parse_amount
 from ogcli.errors import UsageError
+from ogcli.receipt import report
 from ogcli.signing import PasswordFile, signer_address, unlock_signer
 
 app = new_app("OPG token: balances, transfers, supply, voting power.\n\nExample: ogcli token balance")
@@ -68,7 +69,7 @@ def transfer(
         balance_changes=(BalanceChange("OPG", held, held - wei),),
         warnings=(("you are sending to yourself",) if recipient == account.address else ()),
     )
-    _report(execute(plan, w3=protocol.w3, network=network, account=account, options=context.OPTIONS))
+    report(execute(plan, w3=protocol.w3, network=network, account=account, options=context.OPTIONS))
 
 
 @app.command("delegate-votes")
@@ -94,7 +95,7 @@ def delegate_votes(
         call=token.delegate(delegatee),
         rows=(("from delegate", current), ("to delegate", delegatee), ("votes", f"{format_amount(token.balanceOf(account.address).call(), group=True)} OPG")),
     )
-    _report(execute(plan, w3=protocol.w3, network=network, account=account, options=context.OPTIONS))
+    report(execute(plan, w3=protocol.w3, network=network, account=account, options=context.OPTIONS))
 
 
 @app.command()
@@ -165,19 +166,6 @@ def _remind_to_delegate(data: dict) -> None:
             "note: this address holds OPG but has no voting power: it never delegated. "
             "`ogcli token delegate-votes self` activates it."
         )
-
-
-def _report(outcome) -> None:
-    def human() -> None:
-        if not outcome.sent:
-            print("dry run: nothing was sent")
-            return
-        print(f"sent {outcome.tx_hash}")
-        print(f"mined in block {outcome.block_number}, gas used {outcome.gas_used:,}")
-        if outcome.explorer_link:
-            print(outcome.explorer_link)
-
-    output.emit(outcome.to_json(), human)
 
 
 def _render_supply(report) -> None:
