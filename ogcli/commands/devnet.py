@@ -170,16 +170,13 @@ def fund(
 
     Example: ogcli devnet fund 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --opg 50000
     """
-    from ogcli.core.addresses import AddressError, parse_address
-    from ogcli.core.amounts import AmountError, format_amount, parse_amount
+    from ogcli import parsing
+    from ogcli.core.amounts import format_amount
     from ogcli.devnet import control
 
-    try:
-        target = parse_address(address)
-        opg_wei = parse_amount(opg, allow_zero=True)
-        eth_wei = parse_amount(eth, symbol="ETH", allow_zero=True)
-    except (AddressError, AmountError) as exc:
-        raise UsageError(str(exc)) from None
+    target = parsing.address(address)
+    opg_wei = parsing.amount(opg, allow_zero=True)
+    eth_wei = parsing.amount(eth, symbol="ETH", allow_zero=True)
     with diagnostics.spinner("funding"):
         funded = control.fund(target, opg_wei=opg_wei, eth_wei=eth_wei)
     output.emit(

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ogcli import context, output
+from ogcli import context, output, parsing
 from ogcli.appfactory import new_app
 from ogcli.errors import UsageError
 from ogcli.receipt import report
@@ -132,8 +132,8 @@ def delegate(validator: Validator, amount: Amount, password_file: PasswordFile =
     from ogcli.chain.tx import BalanceChange, Plan
 
     session = _Session.open(password_file)
-    target = _address(validator)
-    wei = _amount(amount)
+    target = parsing.address(validator)
+    wei = parsing.amount(amount)
     held = session.token.balanceOf(session.me).call()
     _require_active(session, target)  # before any approval is signed for a delegation that cannot happen
     warnings = _delegation_warnings(session, target, wei)
@@ -166,9 +166,9 @@ def undelegate(
     if all_ == bool(amount):
         raise UsageError("give an AMOUNT or --all (not both)")
     session = _Session.open(password_file)
-    target = _address(validator)
+    target = parsing.address(validator)
     _shares, position = session.staking.delegationOf(target, session.me).call()
-    wei = position if all_ else _amount(amount)
+    wei = position if all_ else parsing.amount(amount)
     if wei == 0:
         raise UsageError(f"you have no stake with {target}")
     days = session.staking.params().call()[0] / 86_400
@@ -197,8 +197,8 @@ def redelegate(
     from ogcli.chain.tx import Plan
 
     session = _Session.open(password_file)
-    src, dst = _address(source), _address(destination)
-    wei = _amount(amount)
+    src, dst = parsing.address(source), parsing.address(destination)
+    wei = parsing.amount(amount)
     _require_active(session, dst)
     session.run(
         Plan(
@@ -341,24 +341,6 @@ def _require_active(session: _Session, validator: str) -> None:
 
 def _is_validator(session: _Session, address: str) -> bool:
     return address in session.staking.validators().call()
-
-
-def _address(text: str) -> str:
-    from ogcli.core.addresses import AddressError, parse_address
-
-    try:
-        return parse_address(text)
-    except AddressError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _amount(text: str) -> int:
-    from ogcli.core.amounts import AmountError, parse_amount
-
-    try:
-        return parse_amount(text)
-    except AmountError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _fmt(wei: int) -> str:

@@ -8,10 +8,8 @@ import typer
 
 from ogcli.appfactory import new_app
 
-from ogcli import context, diagnostics, output
-from ogcli.core.addresses import AddressError, parse_address
-from ogcli.core.amounts import AmountError, format_amount, parse_amount
-from ogcli.errors import UsageError
+from ogcli import context, diagnostics, output, parsing
+from ogcli.core.amounts import format_amount
 from ogcli.receipt import report
 from ogcli.signing import PasswordFile, signer_address, unlock_signer
 
@@ -56,8 +54,8 @@ def transfer(
     from ogcli.chain.network import open_protocol
     from ogcli.chain.tx import BalanceChange, Plan, execute
 
-    recipient = _parse_address(to)
-    wei = _parse_amount(amount)
+    recipient = parsing.address(to)
+    wei = parsing.amount(amount)
     network = context.resolve_network()
     protocol = open_protocol(network)
     account = unlock_signer(network, password_file)
@@ -87,7 +85,7 @@ def delegate_votes(
     network = context.resolve_network()
     protocol = open_protocol(network)
     account = unlock_signer(network, password_file)
-    delegatee = account.address if to == "self" else _parse_address(to)
+    delegatee = account.address if to == "self" else parsing.address(to)
     token = protocol.token.functions
     current = token.delegates(account.address).call()
     plan = Plan(
@@ -128,24 +126,10 @@ def _address(who: str | None, network) -> str:
     if who is None:
         return signer_address(network)
     if who.startswith("0x"):
-        return _parse_address(who)
+        return parsing.address(who)
     from ogcli import wallet
 
     return wallet.address_of(who)
-
-
-def _parse_address(text: str) -> str:
-    try:
-        return parse_address(text)
-    except AddressError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _parse_amount(text: str) -> int:
-    try:
-        return parse_amount(text)
-    except AmountError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _balance_rows(data: dict) -> list[tuple[str, str]]:

@@ -52,9 +52,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def chain(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("anvil")
+@contextlib.contextmanager
+def _session_anvil(workdir, build):
+    """A throwaway Anvil with genesis 14 days back; `build(url, genesis_time)` returns the
+    deployment to bind. Stopped by pid at the end of the session."""
     port = _free_port()
     genesis_time = int(time.time()) - 14 * 86_400
     process = anvil.start(
@@ -67,10 +68,17 @@ def chain(tmp_path_factory):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deployment = deploy_devnet(url, genesis_time, lambda _m: None)
+        deployment = build(url, genesis_time)
         yield Chain(url=url, protocol=Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment), deployment=deployment)
     finally:
         anvil.stop(process.pid)
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory):
+    """The protocol deployed, nothing seeded."""
+    with _session_anvil(tmp_path_factory.mktemp("anvil"), lambda url, t: deploy_devnet(url, t, lambda _m: None)) as c:
+        yield c
 
 
 @pytest.fixture
@@ -120,23 +128,8 @@ def seeded(tmp_path_factory):
     """A second Anvil with the whole devnet story seeded (validators, records, disputes, votes)."""
     from ogcli.devnet.genesis import build_devnet
 
-    workdir = tmp_path_factory.mktemp("seeded")
-    port = _free_port()
-    genesis_time = int(time.time()) - 14 * 86_400
-    process = anvil.start(
-        binary=anvil.find_binary(),
-        host="127.0.0.1",
-        port=port,
-        state_file=None,
-        log_file=workdir / "anvil.log",
-        genesis_timestamp=genesis_time,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deployment, _summary = build_devnet(url, genesis_time, lambda _m: None)
-        yield Chain(url=url, protocol=Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment), deployment=deployment)
-    finally:
-        anvil.stop(process.pid)
+    with _session_anvil(tmp_path_factory.mktemp("seeded"), lambda url, t: build_devnet(url, t, lambda _m: None)[0]) as c:
+        yield c
 
 
 @pytest.fixture

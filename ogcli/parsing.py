@@ -1,0 +1,21 @@
+"""Command-line values turned into domain values, with a UsageError (exit 2) for bad input."""
+
+from ogcli.errors import UsageError
+
+
+def address(text: str) -> str:
+    from ogcli.core.addresses import AddressError, parse_address
+
+    try:
+        return parse_address(text)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def amount(text: str, *, symbol: str = "OPG", allow_zero: bool = False) -> int:
+    from ogcli.core.amounts import AmountError, parse_amount
+
+    try:
+        return parse_amount(text, symbol=symbol, allow_zero=allow_zero)
+    except AmountError as exc:
+        raise UsageError(str(exc)) from None
