@@ -7,13 +7,11 @@ the same preview, asks the same question, and reports the same receipt.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ogcli import diagnostics
-from ogcli.chain import revert
+from ogcli.chain import jsonrpc, revert
 from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
 from ogcli.confirm import confirm
 from ogcli.core.amounts import format_amount
@@ -173,12 +171,9 @@ def render_preview(preview: Preview) -> None:
 def check_chain_id(network: Network) -> None:
     """Asks the endpoint for its chain id again, uncached, right before signing: a profile whose
     endpoint now serves another chain must not get a signature replayable there."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-    request = urllib.request.Request(network.rpc_url, data=body, headers={"content-type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            chain_id = int(json.load(response)["result"], 16)
-    except Exception as exc:  # any failure here means we cannot vouch for the chain
+        chain_id = int(jsonrpc.call(network.rpc_url, "eth_chainId", []), 16)
+    except (NetworkError, TypeError, ValueError) as exc:  # no answer, or not a chain id
         raise NetworkError(f"cannot confirm the chain id of {network.rpc_url}: {exc}") from None
     if chain_id != network.chain_id:
         raise ChainMismatchError(

@@ -10,7 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from ogcli.errors import DevnetError
+from ogcli.chain.jsonrpc import call as rpc
+from ogcli.errors import DevnetError, NetworkError
 
 ANVIL_ENV = "OGCLI_ANVIL"
 _RELATIVE_BINARY = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
@@ -102,7 +103,7 @@ def start(
         try:
             rpc(url, "eth_chainId", [])
             return process
-        except DevnetError:
+        except NetworkError:
             time.sleep(0.05)
     stop(process.pid)
     raise DevnetError(f"anvil did not answer on {url} within {READY_TIMEOUT_S:.0f}s")
@@ -137,23 +138,6 @@ def stop(pid: int) -> None:
             return
         time.sleep(0.05)
     raise DevnetError(f"anvil (pid {pid}) did not exit within {STOP_TIMEOUT_S:.0f}s after SIGTERM")
-
-
-def rpc(url: str, method: str, params: list, timeout: float = 10.0):
-    """One raw JSON-RPC call (the dev namespace: anvil_*, evm_*), without web3's import cost."""
-    import urllib.error
-    import urllib.request
-
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            reply = json.load(response)
-    except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
-        raise DevnetError(f"{url} did not answer {method}: {exc}") from None
-    if "error" in reply:
-        raise DevnetError(f"{method} failed: {reply['error'].get('message', reply['error'])}")
-    return reply.get("result")
 
 
 def _is_zombie(pid: int) -> bool:
