@@ -79,8 +79,9 @@ class _Activity:
     attestations: list[tuple[int, str, bool, int]]  # (record id, validator, verdict, timestamp)
     disputes_lost: Counter
     commission_changes: Counter
-    proposals: list[int]
+    proposals: list[int]  # created in the window
     voters: dict[int, set[str]]
+    proposal_logs: list  # every ProposalCreated, for the revocation check
 
 
 def read_metrics(protocol: Protocol, states: list[ValidatorState], window_s: int) -> list[ValidatorMetrics]:
@@ -88,7 +89,7 @@ def read_metrics(protocol: Protocol, states: list[ValidatorState], window_s: int
     head = protocol.w3.eth.get_block("latest")
     since = int(head["timestamp"]) - window_s
     activity = _read_activity(protocol, since, head["number"])
-    exposed_signers = _signers_facing_revocation(protocol)
+    exposed_signers = _signers_facing_revocation(protocol, activity.proposal_logs)
     records_in_window = len(activity.settled_at)
     majority = _majority_verdicts(activity.attestations)
     by_validator: dict[str, list[tuple[int, bool, int]]] = defaultdict(list)
@@ -124,28 +125,45 @@ def read_metrics(protocol: Protocol, states: list[ValidatorState], window_s: int
 def _read_activity(protocol: Protocol, since: int, head_block: int) -> _Activity:
     start = protocol.deployment.block
     settlement, staking, governor = protocol.settlement.events, protocol.staking.events, protocol.governor.events
-    timestamps = _BlockClock(protocol.w3)
+    raw = {
+        name: event.get_logs(from_block=start, to_block=head_block)
+        for name, event in (
+            ("settled", settlement.InferenceSettled()),
+            ("attested", settlement.Attested()),
+            ("disputes", settlement.DisputeWon()),
+            ("commission", staking.CommissionChanged()),
+            ("proposals", governor.ProposalCreated()),
+            ("votes", governor.VoteCast()),
+        )
+    }
+    timestamp = _block_timestamps(protocol.w3, {log["blockNumber"] for logs in raw.values() for log in logs})
 
-    def logs(event):
-        return [log for log in event.get_logs(from_block=start, to_block=head_block) if timestamps.at(log["blockNumber"]) >= since]
+    def in_window(name):
+        return [log for log in raw[name] if timestamp[log["blockNumber"]] >= since]
 
     settled_at, signer_of = {}, {}
-    for log in logs(settlement.InferenceSettled()):
+    for log in in_window("settled"):
         record_id = log["args"]["recordId"]
-        settled_at[record_id] = timestamps.at(log["blockNumber"])
+        settled_at[record_id] = timestamp[log["blockNumber"]]
         signer_of[record_id] = log["args"]["record"]["enclaveSigner"]
     attestations = [
-        (log["args"]["recordId"], log["args"]["validator"], log["args"]["valid"], timestamps.at(log["blockNumber"]))
-        for log in logs(settlement.Attested())
+        (log["args"]["recordId"], log["args"]["validator"], log["args"]["valid"], timestamp[log["blockNumber"]])
+        for log in in_window("attested")
         if log["args"]["recordId"] in settled_at
     ]
-    disputes = Counter(log["args"]["validator"] for log in logs(settlement.DisputeWon()))
-    commission = Counter(log["args"]["validator"] for log in logs(staking.CommissionChanged()))
-    proposals = [log["args"]["proposalId"] for log in logs(governor.ProposalCreated())]
     voters: dict[int, set[str]] = defaultdict(set)
-    for log in governor.VoteCast().get_logs(from_block=start, to_block=head_block):
+    for log in raw["votes"]:
         voters[log["args"]["proposalId"]].add(log["args"]["voter"])
-    return _Activity(settled_at, signer_of, attestations, disputes, commission, proposals, voters)
+    return _Activity(
+        settled_at,
+        signer_of,
+        attestations,
+        Counter(log["args"]["validator"] for log in in_window("disputes")),
+        Counter(log["args"]["validator"] for log in in_window("commission")),
+        [log["args"]["proposalId"] for log in in_window("proposals")],
+        voters,
+        raw["proposals"],
+    )
 
 
 def _majority_verdicts(attestations: list[tuple[int, str, bool, int]]) -> dict[int, bool]:
@@ -156,12 +174,12 @@ def _majority_verdicts(attestations: list[tuple[int, str, bool, int]]) -> dict[i
     return {r: c[True] > c[False] for r, c in votes.items() if c[True] != c[False]}
 
 
-def _signers_facing_revocation(protocol: Protocol) -> set[str]:
+def _signers_facing_revocation(protocol: Protocol, proposal_logs: list) -> set[str]:
     """Enclave signers whose measurement an open proposal would revoke."""
     registry = protocol.registry
     governor = protocol.governor
     targets: set[tuple[int, bytes]] = set()
-    for log in governor.events.ProposalCreated().get_logs(from_block=protocol.deployment.block):
+    for log in proposal_logs:
         args = log["args"]
         if governor.functions.state(args["proposalId"]).call() not in ACTIVE_PROPOSAL_STATES:
             continue
@@ -183,14 +201,15 @@ def _signers_facing_revocation(protocol: Protocol) -> set[str]:
     }
 
 
-class _BlockClock:
-    """Block number -> timestamp, each block asked for once."""
-
-    def __init__(self, w3) -> None:
-        self.w3 = w3
-        self.cache: dict[int, int] = {}
-
-    def at(self, number: int) -> int:
-        if number not in self.cache:
-            self.cache[number] = int(self.w3.eth.get_block(number)["timestamp"])
-        return self.cache[number]
+def _block_timestamps(w3, numbers: set[int]) -> dict[int, int]:
+    """Timestamps of the given blocks, fetched in JSON-RPC batches (one round trip per 500)."""
+    ordered = sorted(numbers)
+    timestamps: dict[int, int] = {}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        with w3.batch_requests() as batch:
+            for number in chunk:
+                batch.add(w3.eth.get_block(number))
+            blocks = batch.execute()
+        timestamps.update((number, int(block["timestamp"])) for number, block in zip(chunk, blocks))
+    return timestamps
