@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 
-from ogcli.output import MODE
+from ogcli import context
 
 
 def _stderr_console():
@@ -16,12 +16,12 @@ def _stderr_console():
 
 
 def note(message: str) -> None:
-    if not MODE.quiet and not MODE.json:
+    if not context.OPTIONS.quiet and not context.OPTIONS.json:
         _stderr_console().print(_escape(message), soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    if not MODE.json:
+    if not context.OPTIONS.json:
         _stderr_console().print(f"[yellow]warning:[/] {_escape(message)}", soft_wrap=True)
 
 
@@ -41,9 +41,9 @@ def _escape(text: str) -> str:
 @contextlib.contextmanager
 def spinner(message: str) -> Iterator[callable]:
     """A spinner on stderr while waiting (a TTY only); yields a function that updates its text."""
-    if MODE.quiet or MODE.json or not sys.stderr.isatty():
+    if context.OPTIONS.quiet or context.OPTIONS.json or not sys.stderr.isatty():
         def update(text: str) -> None:
-            if MODE.verbose and not MODE.json:
+            if context.OPTIONS.verbose and not context.OPTIONS.json:
                 print(text, file=sys.stderr)
 
         yield update

@@ -63,7 +63,6 @@ def root(
         quiet=quiet,
         verbose=verbose,
     )
-    output.configure(json_mode=json_output, quiet=quiet, verbose=verbose)
 
 
 _GLOBAL_FLAGS = {"--json", "--yes", "-y", "--dry-run", "--quiet", "-q", "--verbose", "-v"}

@@ -9,27 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass
-class OutputMode:
-    json: bool = False
-    quiet: bool = False
-    verbose: bool = False
-
-
-MODE = OutputMode()
-
-
-def configure(*, json_mode: bool, quiet: bool, verbose: bool) -> None:
-    MODE.json, MODE.quiet, MODE.verbose = json_mode, quiet, verbose
+from ogcli import context
 
 
 def emit(data: Any, human: Callable[[], None]) -> None:
     """Prints `data` as the one JSON document, or calls `human` to print it for people."""
-    if MODE.json:
+    if context.OPTIONS.json:
         sys.stdout.write(json.dumps({"ok": True, "data": data}, default=str) + "\n")
     else:
         human()

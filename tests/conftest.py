@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from ogcli import context
 from ogcli.main import run
 
 
@@ -21,6 +22,8 @@ def isolated_home(tmp_path, monkeypatch):
         path.mkdir()
         monkeypatch.setenv(variable, str(path))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # Each invocation's root callback replaces the global options; no test inherits another's.
+    monkeypatch.setattr(context, "OPTIONS", context.GlobalOptions())
     for variable in ("OGCLI_JSON", "OGCLI_QUIET", "OGCLI_VERBOSE", "OGCLI_YES", "OGCLI_PROFILE", "OGCLI_RPC_URL"):
         monkeypatch.delenv(variable, raising=False)
     return tmp_path

@@ -9,18 +9,10 @@ import os
 
 import pytest
 
-from ogcli import config, context, locations, output
+from ogcli import config, context, locations
 
 BASE = ("--rpc-url", "https://sepolia.base.org", "--chain-id", "84532")
 LOCAL = ("--rpc-url", "http://127.0.0.1:8545", "--chain-id", "31337")
-
-
-@pytest.fixture(autouse=True)
-def restore_global_state(monkeypatch):
-    """The root callback replaces context.OPTIONS and configures output.MODE; undo both."""
-    monkeypatch.setattr(context, "OPTIONS", context.GlobalOptions())
-    yield
-    output.configure(json_mode=False, quiet=False, verbose=False)
 
 
 @pytest.fixture
