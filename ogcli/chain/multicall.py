@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ogcli.chain import abi, jsonrpc
 from ogcli.protocol import artifacts
 
 if TYPE_CHECKING:
@@ -40,13 +41,28 @@ def read_many(w3: Web3, reads: list[Read]) -> list[Any]:
     if not _has_multicall(w3):
         return [_read_one(r) for r in reads]
     multicall = w3.eth.contract(address=MULTICALL3_ADDRESS, abi=artifacts.abi("Multicall3"))
+    chunks = [reads[start : start + MAX_CALLS_PER_BATCH] for start in range(0, len(reads), MAX_CALLS_PER_BATCH)]
+    requests = [
+        ("eth_call", [{"to": MULTICALL3_ADDRESS, "data": "0x" + _aggregate(multicall, chunk).hex()}, "latest"])
+        for chunk in chunks
+    ]
     results: list[Any] = []
-    for start in range(0, len(reads), MAX_CALLS_PER_BATCH):
-        chunk = reads[start : start + MAX_CALLS_PER_BATCH]
-        calls = [(r.contract.address, True, r.contract.encode_abi(r.function, args=list(r.args))) for r in chunk]
-        for read, (success, data) in zip(chunk, multicall.functions.aggregate3(calls).call()):
-            results.append(_decode(w3, read, data) if success else ReadFailed(f"{read.function} reverted"))
+    for chunk, raw in zip(chunks, jsonrpc.batch(w3, requests)):  # every chunk in one round trip
+        answers = abi.decode_output(multicall, "aggregate3", 1, bytes.fromhex(raw[2:]))
+        for read, (success, data) in zip(chunk, answers):
+            results.append(_decode(read, data) if success else ReadFailed(f"{read.function} reverted"))
     return results
+
+
+def _aggregate(multicall: Contract, chunk: list[Read]) -> bytes:
+    calls = [(r.contract.address, True, abi.encode_call(r.contract, r.function, r.args)) for r in chunk]
+    return abi.encode_call(multicall, "aggregate3", [calls])
+
+
+def remember_code(w3: Web3, code: str) -> None:
+    """Records Multicall3's code (hex, as eth_getCode answers), fetched by the caller inside a
+    batch of its own, so that `read_many` does not spend a round trip asking for it."""
+    w3._ogcli_has_multicall = len(code) > len("0x")
 
 
 def _has_multicall(w3: Web3) -> bool:
@@ -64,19 +80,8 @@ def _read_one(read: Read) -> Any:
         return ReadFailed(f"{read.function}: {str(exc)[:120]}")
 
 
-def _decode(w3: Web3, read: Read, data: bytes) -> Any:
-    # Matched by name and arity: OpenZeppelin overloads some views (released() / released(token)).
-    abi = next(
-        item
-        for item in read.contract.abi
-        if item.get("type") == "function" and item["name"] == read.function and len(item["inputs"]) == len(read.args)
-    )
-    output_types = [_type(o) for o in abi["outputs"]]
-    values = w3.codec.decode(output_types, data)
-    return values[0] if len(values) == 1 else list(values)
-
-
-def _type(param: dict) -> str:
-    if param["type"].startswith("tuple"):
-        return f"({','.join(_type(c) for c in param['components'])}){param['type'][5:]}"
-    return param["type"]
+def _decode(read: Read, data: bytes) -> Any:
+    try:
+        return abi.decode_output(read.contract, read.function, len(read.args), data)
+    except Exception as exc:  # a view answering garbage must not hide the batch's other reads
+        return ReadFailed(f"{read.function}: undecodable answer ({str(exc)[:80]})")

@@ -19,12 +19,14 @@ def connect(rpc_url: str, expected_chain_id: int | None = None) -> Web3:
     from web3 import Web3
 
     # The chain id cannot change under a connection (we refuse one that does not match), so it is
-    # cached: web3 asks for it before every transaction it validates.
+    # cached: web3 asks for it before every call and transaction it validates. No validation
+    # threshold: web3 would otherwise ask for the chain id once more, uncached, to pick one.
     provider = Web3.HTTPProvider(
         rpc_url,
         request_kwargs={"timeout": RPC_TIMEOUT_S},
         cache_allowed_requests=True,
         cacheable_requests={"eth_chainId"},
+        request_cache_validation_threshold=None,
     )
     w3 = Web3(provider)
     try:

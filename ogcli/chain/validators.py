@@ -1,6 +1,14 @@
-"""Reads what validator quality is judged on: validator state (one Multicall batch) and the
-window's activity from protocol events (settlements, attestations, disputes, commission changes,
-proposals and votes), turned into `core.quality.ValidatorMetrics`.
+"""Reads everything validator quality is judged on, in three JSON-RPC round trips whatever the
+number of validators:
+
+1. the chain-id check made when connecting;
+2. one batch: the head block, the validator list, Multicall3's code, and the protocol's event logs
+   (settlements, attestations, disputes, commission and jail history, proposals and votes);
+3. one Multicall3 eth_call: every validator's state, the state of every proposal, the enclaves
+   and the approved measurements.
+
+(A node that leaves `blockTimestamp` out of its logs costs one more batch for block timestamps.)
+The result, a `Board`, turns into `core.quality.ValidatorMetrics` for any window.
 
 Logs are read straight from the endpoint here; the SQLite indexer will serve the same questions
 from its cache once it exists, with this module's shapes.
@@ -10,26 +18,38 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ogcli.chain import abi, jsonrpc
+from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
-from ogcli.chain.multicall import Read, ReadFailed, read_many
+from ogcli.chain.events import Event
+from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, read_many, remember_code
 from ogcli.core.quality import ValidatorMetrics
+from ogcli.core.validator_metadata import parse_metadata
 from ogcli.errors import NetworkError
+from ogcli.protocol.params import VENDORS
 
-ACTIVE_PROPOSAL_STATES = {0, 1, 4, 5}  # Pending, Active, Succeeded, Queued
+ACTIVE_PROPOSAL_STATES = {0, 1, 4, 5}  # Pending, Active, Succeeded, Queued: may still execute
+STAKING_EVENTS = ("ValidatorRegistered", "CommissionChanged", "Slashed", "Jailed", "Unjailed", "Tombstoned")
+SETTLEMENT_EVENTS = ("InferenceSettled", "Attested", "DisputeWon")
+GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast")
+DISPUTE_GROUNDS = {1: "bad enclave signature", 2: "unknown enclave signer", 3: "enclave not approved at the time"}
 
 
 @dataclass(frozen=True)
 class ValidatorState:
     address: str
     tokens_wei: int
+    total_shares: int
     self_stake_wei: int
     commission_bps: int
+    commission_updated_at: int
     jailed: bool
     jailed_until: int
     tombstoned: bool
     slash_count: int
+    registered_at: int
     delegator_count: int
     metadata_uri: str
 
@@ -40,176 +60,234 @@ class ValidatorState:
         return "jailed" if self.jailed else "active"
 
     @property
+    def metadata(self) -> dict[str, str]:
+        return parse_metadata(self.metadata_uri)
+
+    @property
     def moniker(self) -> str:
-        """The human name in a `data:,Name: details` metadata URI (the devnet's form), else ''."""
-        if self.metadata_uri.startswith("data:,"):
-            return self.metadata_uri[len("data:,") :].split(":")[0].strip()
-        return ""
+        return self.metadata.get("name", "")
 
 
-def read_validator_states(protocol: Protocol) -> list[ValidatorState]:
+def validator_state(address: str, view) -> ValidatorState:
+    """From Staking.getValidator's ValidatorView tuple."""
+    return ValidatorState(
+        address=address,
+        tokens_wei=view[1],
+        total_shares=view[2],
+        self_stake_wei=view[3],
+        commission_bps=view[4],
+        commission_updated_at=view[5],
+        jailed=view[6],
+        jailed_until=view[7],
+        tombstoned=view[8],
+        slash_count=view[9],
+        registered_at=view[10],
+        delegator_count=view[11],
+        metadata_uri=view[12],
+    )
+
+
+@dataclass(frozen=True)
+class Enclave:
+    signer: str
+    operator: str
+    vendor: int
+    measurement: bytes
+    active: bool
+
+    @property
+    def vendor_name(self) -> str:
+        return VENDORS[self.vendor] if self.vendor < len(VENDORS) else f"vendor-{self.vendor}"
+
+
+@dataclass(frozen=True)
+class Board:
+    """A consistent read of the validator set and the protocol history that scores it."""
+
+    head_timestamp: int
+    states: list[ValidatorState]
+    events: dict[str, list[Event]]
+    proposal_states: dict[int, int]
+    enclaves: dict[str, Enclave]  # by signer
+    measurement_labels: dict[tuple[int, bytes], str] = field(default_factory=dict)
+    # Open proposals that would take TEE approval away: (vendor, measurement) -> proposal ids;
+    # a measurement of None means the whole vendor would be disabled.
+    revocation_threats: dict[tuple[int, bytes | None], list[int]] = field(default_factory=dict)
+
+    def state(self, address: str) -> ValidatorState | None:
+        return next((s for s in self.states if s.address == address), None)
+
+    def of(self, name: str) -> list[Event]:
+        return self.events.get(name, [])
+
+    def threatened_signers(self) -> set[str]:
+        threats = self.revocation_threats
+        return {
+            e.signer
+            for e in self.enclaves.values()
+            if (e.vendor, e.measurement) in threats or (e.vendor, None) in threats
+        }
+
+    def metrics(self, window_s: int) -> list[ValidatorMetrics]:
+        """Per-validator metrics over the last `window_s` seconds of chain time."""
+        since = self.head_timestamp - window_s
+        window = _Window.of(self, since)
+        exposed = self.threatened_signers()
+        return [_metrics_of(state, window, exposed) for state in self.states]
+
+
+def read_board(protocol: Protocol) -> Board:
+    w3 = protocol.w3
+    start = protocol.deployment.block
+    queries = (
+        (protocol.staking, STAKING_EVENTS),
+        (protocol.settlement, SETTLEMENT_EVENTS),
+        (protocol.governor, GOVERNOR_EVENTS),
+    )
     staking = protocol.staking
-    addresses = staking.functions.validators().call()
-    views = read_many(protocol.w3, [Read(staking, "getValidator", (a,)) for a in addresses])
+    head, listed, multicall_code, *raw_logs = jsonrpc.batch(
+        w3,
+        [
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_call", [{"to": staking.address, "data": "0x" + abi.encode_call(staking, "validators", ()).hex()}, "latest"]),
+            ("eth_getCode", [MULTICALL3_ADDRESS, "latest"]),
+        ]
+        + [("eth_getLogs", [event_logs.log_filter(contract, names, start)]) for contract, names in queries],
+    )
+    addresses = abi.decode_output(staking, "validators", 0, bytes.fromhex(listed[2:]))
+    remember_code(w3, multicall_code)
+    decoded = [e for (contract, names), raw in zip(queries, raw_logs) for e in event_logs.decode(contract, names, raw)]
+    proposal_ids = [e.args["proposalId"] for e in decoded if e.name == "ProposalCreated"]
+    reads = [Read(protocol.staking, "getValidator", (a,)) for a in addresses]
+    reads += [Read(protocol.governor, "state", (p,)) for p in proposal_ids]
+    reads += [Read(protocol.registry, "listEnclaves")]
+    reads += [Read(protocol.registry, "listMeasurements", (v,)) for v in range(len(VENDORS))]
+    results = read_many(w3, reads)
+    views, results = results[: len(addresses)], results[len(addresses) :]
+    proposal_results, results = results[: len(proposal_ids)], results[len(proposal_ids) :]
+    enclave_list, measurement_lists = results[0], results[1:]
     states = []
     for address, view in zip(addresses, views):
         if isinstance(view, ReadFailed):
             raise NetworkError(f"reading validator {address} failed: {view}")
-        states.append(
-            ValidatorState(
-                address=address,
-                tokens_wei=view[1],
-                self_stake_wei=view[3],
-                commission_bps=view[4],
-                jailed=view[6],
-                jailed_until=view[7],
-                tombstoned=view[8],
-                slash_count=view[9],
-                delegator_count=view[11],
-                metadata_uri=view[12],
-            )
-        )
-    return states
-
-
-@dataclass
-class _Activity:
-    settled_at: dict[int, int]  # record id -> settle timestamp
-    signer_of: dict[int, str]  # record id -> enclave signer
-    attestations: list[tuple[int, str, bool, int]]  # (record id, validator, verdict, timestamp)
-    disputes_lost: Counter
-    commission_changes: Counter
-    proposals: list[int]  # created in the window
-    voters: dict[int, set[str]]
-    proposal_logs: list  # every ProposalCreated, for the revocation check
-
-
-def read_metrics(protocol: Protocol, states: list[ValidatorState], window_s: int) -> list[ValidatorMetrics]:
-    """Per-validator metrics over the last `window_s` seconds of chain time."""
-    head = protocol.w3.eth.get_block("latest")
-    since = int(head["timestamp"]) - window_s
-    activity = _read_activity(protocol, since, head["number"])
-    exposed_signers = _signers_facing_revocation(protocol, activity.proposal_logs)
-    records_in_window = len(activity.settled_at)
-    majority = _majority_verdicts(activity.attestations)
-    by_validator: dict[str, list[tuple[int, bool, int]]] = defaultdict(list)
-    for record_id, validator, verdict, at in activity.attestations:
-        by_validator[validator].append((record_id, verdict, at))
-    metrics = []
-    for state in states:
-        mine = by_validator.get(state.address, [])
-        delays = sorted(at - activity.settled_at[r] for r, _v, at in mine)
-        metrics.append(
-            ValidatorMetrics(
-                address=state.address,
-                records_in_window=records_in_window,
-                attested=len(mine),
-                disputes_lost=activity.disputes_lost[state.address],
-                overturned=sum(1 for r, verdict, _at in mine if r in majority and majority[r] != verdict),
-                delay_p50_s=statistics.median(delays) if delays else None,
-                delay_p95_s=delays[min(len(delays) - 1, int(0.95 * len(delays)))] if delays else None,
-                commission_bps=state.commission_bps,
-                commission_changes=activity.commission_changes[state.address],
-                self_stake_wei=state.self_stake_wei,
-                stake_wei=state.tokens_wei,
-                slash_count=state.slash_count,
-                jailed=state.jailed,
-                exposed_attestations=sum(1 for r, _v, _at in mine if activity.signer_of.get(r) in exposed_signers),
-                proposals_in_window=len(activity.proposals),
-                proposals_voted=sum(1 for p in activity.proposals if state.address in activity.voters.get(p, set())),
-            )
-        )
-    return metrics
-
-
-def _read_activity(protocol: Protocol, since: int, head_block: int) -> _Activity:
-    start = protocol.deployment.block
-    settlement, staking, governor = protocol.settlement.events, protocol.staking.events, protocol.governor.events
-    raw = {
-        name: event.get_logs(from_block=start, to_block=head_block)
-        for name, event in (
-            ("settled", settlement.InferenceSettled()),
-            ("attested", settlement.Attested()),
-            ("disputes", settlement.DisputeWon()),
-            ("commission", staking.CommissionChanged()),
-            ("proposals", governor.ProposalCreated()),
-            ("votes", governor.VoteCast()),
-        )
+        states.append(validator_state(address, view))
+    by_name: dict[str, list[Event]] = defaultdict(list)
+    for event in event_logs.fill_timestamps(w3, decoded):
+        by_name[event.name].append(event)
+    enclaves = {} if isinstance(enclave_list, ReadFailed) else {
+        e[0]: Enclave(signer=e[0], operator=e[1], vendor=e[2], measurement=bytes(e[3]), active=e[8]) for e in enclave_list
     }
-    timestamp = _block_timestamps(protocol.w3, {log["blockNumber"] for logs in raw.values() for log in logs})
-
-    def in_window(name):
-        return [log for log in raw[name] if timestamp[log["blockNumber"]] >= since]
-
-    settled_at, signer_of = {}, {}
-    for log in in_window("settled"):
-        record_id = log["args"]["recordId"]
-        settled_at[record_id] = timestamp[log["blockNumber"]]
-        signer_of[record_id] = log["args"]["record"]["enclaveSigner"]
-    attestations = [
-        (log["args"]["recordId"], log["args"]["validator"], log["args"]["valid"], timestamp[log["blockNumber"]])
-        for log in in_window("attested")
-        if log["args"]["recordId"] in settled_at
-    ]
-    voters: dict[int, set[str]] = defaultdict(set)
-    for log in raw["votes"]:
-        voters[log["args"]["proposalId"]].add(log["args"]["voter"])
-    return _Activity(
-        settled_at,
-        signer_of,
-        attestations,
-        Counter(log["args"]["validator"] for log in in_window("disputes")),
-        Counter(log["args"]["validator"] for log in in_window("commission")),
-        [log["args"]["proposalId"] for log in in_window("proposals")],
-        voters,
-        raw["proposals"],
+    labels = {
+        (m[0], bytes(m[1])): m[2]
+        for listing in measurement_lists
+        if not isinstance(listing, ReadFailed)
+        for m in listing
+    }
+    proposal_states = {p: s for p, s in zip(proposal_ids, proposal_results) if not isinstance(s, ReadFailed)}
+    return Board(
+        head_timestamp=int(head["timestamp"], 16),
+        states=states,
+        events=dict(by_name),
+        proposal_states=proposal_states,
+        enclaves=enclaves,
+        measurement_labels=labels,
+        revocation_threats=_revocation_threats(protocol, by_name.get("ProposalCreated", []), proposal_states),
     )
 
 
-def _majority_verdicts(attestations: list[tuple[int, str, bool, int]]) -> dict[int, bool]:
-    """The verdict most attesters gave each record; records with a tie have none."""
-    votes: dict[int, Counter] = defaultdict(Counter)
-    for record_id, _validator, verdict, _at in attestations:
-        votes[record_id][verdict] += 1
-    return {r: c[True] > c[False] for r, c in votes.items() if c[True] != c[False]}
-
-
-def _signers_facing_revocation(protocol: Protocol, proposal_logs: list) -> set[str]:
-    """Enclave signers whose measurement an open proposal would revoke."""
+def _revocation_threats(protocol: Protocol, proposals: list[Event], states: dict[int, int]):
     registry = protocol.registry
-    governor = protocol.governor
-    targets: set[tuple[int, bytes]] = set()
-    for log in proposal_logs:
-        args = log["args"]
-        if governor.functions.state(args["proposalId"]).call() not in ACTIVE_PROPOSAL_STATES:
+    threats: dict[tuple[int, bytes | None], list[int]] = defaultdict(list)
+    for event in proposals:
+        proposal_id = event.args["proposalId"]
+        if states.get(proposal_id) not in ACTIVE_PROPOSAL_STATES:
             continue
-        for target, calldata in zip(args["targets"], args["calldatas"]):
+        for target, calldata in zip(event.args["targets"], event.args["calldatas"]):
             if target != registry.address:
                 continue
             try:
                 function, params = registry.decode_function_input(calldata)
             except ValueError:
-                continue
+                continue  # not a registry call we know: it cannot revoke anything
             if function.fn_name == "revokeMeasurement":
-                targets.add((params["vendor"], bytes(params["measurement"])))
-    if not targets:
-        return set()
-    return {
-        e[0]
-        for e in registry.functions.listEnclaves().call()
-        if (e[2], bytes(e[3])) in targets
-    }
+                threats[(params["vendor"], bytes(params["measurement"]))].append(proposal_id)
+            elif function.fn_name == "setVendor" and not params["enabled"]:
+                threats[(params["vendor"], None)].append(proposal_id)
+    return dict(threats)
 
 
-def _block_timestamps(w3, numbers: set[int]) -> dict[int, int]:
-    """Timestamps of the given blocks, fetched in JSON-RPC batches (one round trip per 500)."""
-    ordered = sorted(numbers)
-    timestamps: dict[int, int] = {}
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        with w3.batch_requests() as batch:
-            for number in chunk:
-                batch.add(w3.eth.get_block(number))
-            blocks = batch.execute()
-        timestamps.update((number, int(block["timestamp"])) for number, block in zip(chunk, blocks))
-    return timestamps
+def read_validator_states(protocol: Protocol) -> list[ValidatorState]:
+    """Just the validator set (two round trips), for checks before a write."""
+    addresses = protocol.staking.functions.validators().call()
+    views = read_many(protocol.w3, [Read(protocol.staking, "getValidator", (a,)) for a in addresses])
+    for address, view in zip(addresses, views):
+        if isinstance(view, ReadFailed):
+            raise NetworkError(f"reading validator {address} failed: {view}")
+    return [validator_state(a, v) for a, v in zip(addresses, views)]
+
+
+# ---------------------------------------------------------------------- metrics
+
+
+@dataclass
+class _Window:
+    settled_at: dict[int, int]  # record id -> settle timestamp
+    signer_of: dict[int, str]  # record id -> enclave signer
+    attestations: dict[str, list[tuple[int, bool, int]]]  # validator -> (record id, verdict, timestamp)
+    majority: dict[int, bool]
+    disputes_lost: Counter
+    commission_changes: Counter
+    proposals: list[int]
+    voters: dict[int, set[str]]
+
+    @classmethod
+    def of(cls, board: Board, since: int) -> _Window:
+        def recent(name):
+            return [e for e in board.of(name) if e.timestamp >= since]
+
+        settled_at = {e.args["recordId"]: e.timestamp for e in recent("InferenceSettled")}
+        signer_of = {e.args["recordId"]: e.args["record"]["enclaveSigner"] for e in recent("InferenceSettled")}
+        attestations: dict[str, list[tuple[int, bool, int]]] = defaultdict(list)
+        verdicts: dict[int, Counter] = defaultdict(Counter)
+        for e in recent("Attested"):
+            record_id = e.args["recordId"]
+            if record_id in settled_at:
+                attestations[e.args["validator"]].append((record_id, e.args["valid"], e.timestamp))
+                verdicts[record_id][e.args["valid"]] += 1
+        voters: dict[int, set[str]] = defaultdict(set)
+        for e in board.of("VoteCast"):
+            voters[e.args["proposalId"]].add(e.args["voter"])
+        return cls(
+            settled_at=settled_at,
+            signer_of=signer_of,
+            attestations=attestations,
+            # The verdict most attesters gave each record; a tie gives none.
+            majority={r: c[True] > c[False] for r, c in verdicts.items() if c[True] != c[False]},
+            disputes_lost=Counter(e.args["validator"] for e in recent("DisputeWon")),
+            commission_changes=Counter(e.args["validator"] for e in recent("CommissionChanged")),
+            proposals=[e.args["proposalId"] for e in recent("ProposalCreated")],
+            voters=voters,
+        )
+
+
+def _metrics_of(state: ValidatorState, window: _Window, exposed_signers: set[str]) -> ValidatorMetrics:
+    mine = window.attestations.get(state.address, [])
+    delays = sorted(at - window.settled_at[r] for r, _verdict, at in mine)
+    return ValidatorMetrics(
+        address=state.address,
+        records_in_window=len(window.settled_at),
+        attested=len(mine),
+        disputes_lost=window.disputes_lost[state.address],
+        overturned=sum(1 for r, verdict, _at in mine if r in window.majority and window.majority[r] != verdict),
+        delay_p50_s=statistics.median(delays) if delays else None,
+        delay_p95_s=delays[min(len(delays) - 1, int(0.95 * len(delays)))] if delays else None,
+        commission_bps=state.commission_bps,
+        commission_changes=window.commission_changes[state.address],
+        self_stake_wei=state.self_stake_wei,
+        stake_wei=state.tokens_wei,
+        slash_count=state.slash_count,
+        jailed=state.jailed,
+        exposed_attestations=sum(1 for r, _v, _at in mine if window.signer_of.get(r) in exposed_signers),
+        proposals_in_window=len(window.proposals),
+        proposals_voted=sum(1 for p in window.proposals if state.address in window.voters.get(p, set())),
+    )

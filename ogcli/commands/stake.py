@@ -36,13 +36,13 @@ def validators(
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
     from ogcli import diagnostics
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.validators import read_metrics, read_validator_states
+    from ogcli.chain.validators import read_board
     from ogcli.core.quality import nakamoto_coefficient, score_validators
 
-    protocol = open_protocol(context.resolve_network())
     with diagnostics.spinner("reading validators"):
-        states = read_validator_states(protocol)
-        scores = {s.address: s for s in score_validators(read_metrics(protocol, states, WINDOWS[window]))}
+        board = read_board(open_protocol(context.resolve_network()))
+    states = board.states
+    scores = {s.address: s for s in score_validators(board.metrics(WINDOWS[window]))}
     total = sum(s.tokens_wei for s in states) or 1
     rows = [_row(state, scores[state.address], total) for state in states]
     rows = [r for r in rows if status == "all" or r["status"] == status]
@@ -310,17 +310,18 @@ class _Session:
 
 
 def _delegation_warnings(session: _Session, target: str, wei: int) -> list[str]:
-    from ogcli.chain.validators import read_metrics, read_validator_states
+    from ogcli.chain.validators import read_board
     from ogcli.core.quality import score_validators
 
-    states = read_validator_states(session.protocol)
-    state = next((s for s in states if s.address == target), None)
+    board = read_board(session.protocol)
+    states = board.states
+    state = board.state(target)
     if state is None:
         return []  # the simulation will say it is not a validator
     warnings = []
     if state.jailed:
         warnings.append("this validator is jailed: it earns nothing and the contract refuses new stake")
-    score = {s.address: s for s in score_validators(read_metrics(session.protocol, states, 7 * 86_400))}[target]
+    score = {s.address: s for s in score_validators(board.metrics(WINDOWS["7d"]))}[target]
     if score.composite < LOW_SCORE:
         warnings.append(f"this validator scores {score.composite:.0f}/100 (see `ogcli stake validators`)")
     total = sum(s.tokens_wei for s in states) + wei

@@ -141,3 +141,4 @@ def seeded_profile(seeded, tmp_path):
     save(seeded.deployment, path)
     config.put_profile("seeded", config.Profile(rpc_url=seeded.url, chain_id=31337, deployment=str(path)), activate=True)
     return seeded
+

@@ -43,3 +43,22 @@ def test_human_table_has_the_footer(seeded_profile, cli):
     result = cli("stake", "validators")
     assert result.exit_code == 0
     assert "Nakamoto coefficient" in result.stdout and "jailed" in result.stdout
+
+
+def test_a_hundred_validators_cost_three_round_trips(seeded_profile, cli):
+    """The whole table (states, scores from two weeks of history, Nakamoto footer) in at most
+    3 JSON-RPC round trips, counted at the HTTP level by a relay in front of Anvil."""
+    from ogcli.devnet.bulk import add_validators
+    from tests.chain.rpc_counter import CountingProxy
+
+    with seeded_profile.snapshot():
+        before = seeded_profile.protocol.staking.functions.validatorCount().call()
+        add_validators(seeded_profile.url, seeded_profile.protocol, 100 - before, accounts.get("deployer").address, 10_000 * 10**18)
+        assert seeded_profile.protocol.staking.functions.validatorCount().call() == 100
+        with CountingProxy(seeded_profile.url) as proxy:
+            result = cli("--rpc-url", proxy.url, "--json", "stake", "validators", "--window", "30d")
+        assert result.exit_code == 0, result.stderr
+        rows = json.loads(result.stdout)["data"]["validators"]
+        assert len(rows) == 100
+        assert len(proxy.round_trips) <= 3, proxy.round_trips
+        assert {r["moniker"] for r in rows} >= {"Bulk 0", "Bulk 91", "Aurora Labs"}

@@ -1,0 +1,100 @@
+"""`ogcli stake validators --json` with 100 validators on a local Anvil (issue 4: under 0.5 s wall
+median, at most 3 RPC round trips; the round trips are counted in
+tests/chain/test_stake_validators.py).
+
+The seeded devnet (8 validators, two weeks of settlements, attestations, disputes and votes) is
+grown to 100 validators. Two figures are printed:
+
+- the table: the command run in this process, from opening the connection to the JSON written
+  (connect, the three round trips, scoring, rendering), median of 30 runs;
+- the whole process, `ogcli --json stake validators` as a subprocess, median of 10 runs, which adds
+  the interpreter start and the import of web3 (about 1 s on the 2-core box by itself).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._anvil import throwaway_anvil  # noqa: E402
+
+TABLE_RUNS = 30
+PROCESS_RUNS = 10
+TARGET_S = 0.5
+OGCLI = Path(sys.executable).parent / "ogcli"
+
+
+def main() -> None:
+    from ogcli import config, context
+    from ogcli.chain.contracts import Protocol
+    from ogcli.chain.session import connect
+    from ogcli.devnet import accounts
+    from ogcli.devnet.bulk import add_validators
+    from ogcli.devnet.genesis import build_devnet
+    from ogcli.main import app
+    from ogcli.protocol.deployment import save
+
+    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
+        os.environ["XDG_CONFIG_HOME"] = f"{home}/config"
+        os.environ["XDG_DATA_HOME"] = f"{home}/data"
+        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
+        protocol = Protocol(connect(url, 31337), deployment)
+        count = protocol.staking.functions.validatorCount().call()
+        add_validators(url, protocol, 100 - count, accounts.get("deployer").address, 10_000 * 10**18)
+        path = Path(home) / "deployment.json"
+        save(deployment, path)
+        config.put_profile("bench", config.Profile(rpc_url=url, chain_id=31337, deployment=str(path)), activate=True)
+
+        def table_once() -> float:
+            context.OPTIONS = context.GlobalOptions()
+            out = io.StringIO()
+            started = time.perf_counter()
+            with redirect_stdout(out):
+                try:
+                    app(["--json", "stake", "validators"], standalone_mode=False)
+                finally:
+                    context.OPTIONS = context.GlobalOptions()
+            elapsed = time.perf_counter() - started
+            assert out.getvalue().count('"address"') == 100, out.getvalue()[:300]
+            return elapsed
+
+        table_once()  # warm: imports, ABI parsing
+        table = [table_once() for _ in range(TABLE_RUNS)]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        command = [OGCLI, "--json", "stake", "validators"]
+        subprocess.run(command, capture_output=True, check=True, env=env)
+        process = []
+        for _ in range(PROCESS_RUNS):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, env=env)
+            process.append(time.perf_counter() - started)
+        web3_import = _import_time("import web3", env)
+
+    median = statistics.median(table)
+    print(f"stake validators, 100 validators, table over {TABLE_RUNS} runs: median {median * 1000:.0f} ms, "
+          f"min {min(table) * 1000:.0f} ms, max {max(table) * 1000:.0f} ms")
+    print(f"{'meets' if median < TARGET_S else 'MISSES'} the {TARGET_S * 1000:.0f} ms target")
+    print(f"whole process over {PROCESS_RUNS} runs: median {statistics.median(process) * 1000:.0f} ms "
+          f"(of which `import web3` alone: {web3_import * 1000:.0f} ms)")
+
+
+def _import_time(statement: str, env: dict) -> float:
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True, env=env)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""ABI encoding and decoding for the hot read paths (Multicall batches, event logs).
+
+web3's contract layer re-validates the whole ABI and recomputes every selector on each call;
+over a 100-validator table that was most of the time. Here each function and event is looked up
+once and encoded or decoded with the codec directly. Addresses come back EIP-55 checksummed, as
+from web3, so values from either path compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
+
+
+@dataclass(frozen=True)
+class FunctionAbi:
+    selector: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class EventAbi:
+    name: str
+    topic: str  # 0x-prefixed lowercase keccak of the signature
+    inputs: tuple[dict, ...]
+
+
+_functions: dict[tuple[str, str, int], FunctionAbi] = {}
+_events: dict[tuple[str, str], EventAbi] = {}
+
+
+def function_abi(contract: Contract, name: str, arity: int) -> FunctionAbi:
+    # Matched by name and arity: OpenZeppelin overloads some views (released() / released(token)).
+    key = (contract.address, name, arity)
+    if key not in _functions:
+        from eth_utils import keccak
+
+        item = next(
+            i for i in contract.abi if i.get("type") == "function" and i["name"] == name and len(i["inputs"]) == arity
+        )
+        inputs = tuple(abi_type(p) for p in item["inputs"])
+        selector = keccak(text=f"{name}({','.join(inputs)})")[:4]
+        _functions[key] = FunctionAbi(selector, inputs, tuple(item["outputs"]))
+    return _functions[key]
+
+
+def encode_call(contract: Contract, name: str, args: tuple | list) -> bytes:
+    fn = function_abi(contract, name, len(args))
+    return fn.selector + contract.w3.codec.encode(list(fn.inputs), list(args))
+
+
+def decode_output(contract: Contract, name: str, arity: int, data: bytes) -> Any:
+    """What `contract.functions.<name>(...).call()` would return for `data`."""
+    fn = function_abi(contract, name, arity)
+    values = contract.w3.codec.decode([abi_type(p) for p in fn.outputs], data)
+    values = [_normalize(p, v, as_dict=False) for p, v in zip(fn.outputs, values)]
+    return values[0] if len(values) == 1 else list(values)
+
+
+def event_abi(contract: Contract, name: str) -> EventAbi:
+    key = (contract.address, name)
+    if key not in _events:
+        from eth_utils import keccak
+
+        item = next(i for i in contract.abi if i.get("type") == "event" and i["name"] == name)
+        signature = f"{name}({','.join(abi_type(p) for p in item['inputs'])})"
+        _events[key] = EventAbi(name, "0x" + keccak(text=signature).hex(), tuple(item["inputs"]))
+    return _events[key]
+
+
+def decode_event(contract: Contract, event: EventAbi, topics: list[str], data: str) -> dict[str, Any]:
+    """The arguments of one raw log (hex strings as JSON-RPC returns them). Indexed dynamic
+    values (strings, arrays, structs) are only their hash in a log and come back as bytes."""
+    codec = contract.w3.codec
+    args: dict[str, Any] = {}
+    indexed = [p for p in event.inputs if p["indexed"]]
+    for param, topic in zip(indexed, topics[1:]):
+        raw = bytes.fromhex(topic[2:])
+        kind = abi_type(param)
+        if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
+            args[param["name"]] = raw
+        else:
+            args[param["name"]] = _normalize(param, codec.decode([kind], raw)[0], as_dict=True)
+    plain = [p for p in event.inputs if not p["indexed"]]
+    values = codec.decode([abi_type(p) for p in plain], bytes.fromhex(data[2:]))
+    for param, value in zip(plain, values):
+        args[param["name"]] = _normalize(param, value, as_dict=True)
+    return {p["name"]: args[p["name"]] for p in event.inputs}
+
+
+def abi_type(param: dict) -> str:
+    if param["type"].startswith("tuple"):
+        return f"({','.join(abi_type(c) for c in param['components'])}){param['type'][5:]}"
+    return param["type"]
+
+
+@lru_cache(maxsize=4096)
+def checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(address)
+
+
+def _normalize(param: dict, value: Any, *, as_dict: bool) -> Any:
+    kind = param["type"]
+    if kind.endswith("]"):
+        inner = dict(param, type=kind[: kind.rindex("[")])
+        return [_normalize(inner, v, as_dict=as_dict) for v in value]
+    if kind == "address":
+        return checksum(value)
+    if kind == "tuple":
+        items = [_normalize(c, v, as_dict=as_dict) for c, v in zip(param["components"], value)]
+        return {c["name"]: v for c, v in zip(param["components"], items)} if as_dict else tuple(items)
+    return value
