@@ -17,8 +17,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "devnet": ("ogcli.commands.devnet", "Run a local devnet: Anvil with the protocol deployed and a seeded network."),
     "network": ("ogcli.commands.network", "The network the active profile points at."),
-    "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations."),
+    "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
+    "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status."),
     "wallet": ("ogcli.commands.wallet", "Wallets: encrypted keystores (V3, scrypt) for signing, and their balances."),
 }
 

@@ -19,3 +19,21 @@ def amount(text: str, *, symbol: str = "OPG", allow_zero: bool = False) -> int:
         return parse_amount(text, symbol=symbol, allow_zero=allow_zero)
     except AmountError as exc:
         raise UsageError(str(exc)) from None
+
+
+def fraction_bps(text: str) -> int:
+    from ogcli.core.units import parse_fraction_bps
+
+    try:
+        return parse_fraction_bps(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def duration_s(text: str) -> int:
+    from ogcli.core.units import parse_duration_s
+
+    try:
+        return parse_duration_s(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

@@ -38,7 +38,7 @@ def read_many(w3: Web3, reads: list[Read]) -> list[Any]:
     """Results in order; a reverting read yields a ReadFailed instance in its place."""
     if not reads:
         return []
-    if not _has_multicall(w3):
+    if not has_multicall(w3):
         return [_read_one(r) for r in reads]
     multicall = w3.eth.contract(address=MULTICALL3_ADDRESS, abi=artifacts.abi("Multicall3"))
     chunks = [reads[start : start + MAX_CALLS_PER_BATCH] for start in range(0, len(reads), MAX_CALLS_PER_BATCH)]
@@ -65,7 +65,7 @@ def remember_code(w3: Web3, code: str) -> None:
     w3._ogcli_has_multicall = len(code) > len("0x")
 
 
-def _has_multicall(w3: Web3) -> bool:
+def has_multicall(w3: Web3) -> bool:
     cached = getattr(w3, "_ogcli_has_multicall", None)
     if cached is None:
         cached = len(w3.eth.get_code(MULTICALL3_ADDRESS)) > 0

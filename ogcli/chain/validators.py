@@ -291,3 +291,127 @@ def _metrics_of(state: ValidatorState, window: _Window, exposed_signers: set[str
         proposals_in_window=len(window.proposals),
         proposals_voted=sum(1 for p in window.proposals if state.address in window.voters.get(p, set())),
     )
+
+
+# ---------------------------------------------------------------------- one validator's history
+
+
+@dataclass(frozen=True)
+class CommissionChange:
+    time: int
+    from_bps: int | None  # None at registration
+    to_bps: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class SlashRecord:
+    time: int
+    infraction_time: int
+    fraction_bps: int
+    bonded_wei: int
+    unbonding_wei: int
+    redelegation_wei: int
+    reason: str
+    record_id: int | None  # the disputed inference record, when a dispute caused it
+    challenger: str | None
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class JailRecord:
+    time: int
+    event: str  # jailed, unjailed or tombstoned
+    until: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TeeReliance:
+    """Enclaves of one (vendor, measurement) whose results the validator attested in the window."""
+
+    vendor: str
+    measurement: bytes
+    label: str
+    attestations: int
+    signers: tuple[str, ...]
+    revocation_proposals: tuple[int, ...]  # open proposals that would revoke it (or its vendor)
+
+
+def commission_history(board: Board, address: str) -> list[CommissionChange]:
+    changes = [
+        CommissionChange(e.timestamp, None, e.args["commissionBps"], e.tx_hash)
+        for e in board.of("ValidatorRegistered")
+        if e.args["validator"] == address
+    ]
+    changes += [
+        CommissionChange(e.timestamp, e.args["oldBps"], e.args["newBps"], e.tx_hash)
+        for e in board.of("CommissionChanged")
+        if e.args["validator"] == address
+    ]
+    return sorted(changes, key=lambda c: c.time)
+
+
+def slash_history(board: Board, address: str) -> list[SlashRecord]:
+    disputes = {e.tx_hash: e for e in board.of("DisputeWon") if e.args["validator"] == address}
+    records = []
+    for e in board.of("Slashed"):
+        if e.args["validator"] != address:
+            continue
+        dispute = disputes.get(e.tx_hash)
+        reason = e.args["reason"]
+        if dispute is not None:
+            ground = DISPUTE_GROUNDS.get(dispute.args["ground"], f"ground {dispute.args['ground']}")
+            reason = f"{reason} (dispute of record {dispute.args['recordId']}: {ground})"
+        records.append(
+            SlashRecord(
+                time=e.timestamp,
+                infraction_time=e.args["infractionTime"],
+                fraction_bps=e.args["fractionBps"],
+                bonded_wei=e.args["bondedSlashed"],
+                unbonding_wei=e.args["unbondingSlashed"],
+                redelegation_wei=e.args["redelegationSlashed"],
+                reason=reason,
+                record_id=dispute.args["recordId"] if dispute else None,
+                challenger=dispute.args["challenger"] if dispute else None,
+                tx_hash=e.tx_hash,
+            )
+        )
+    return records
+
+
+def jail_history(board: Board, address: str) -> list[JailRecord]:
+    records = []
+    for name in ("Jailed", "Unjailed", "Tombstoned"):
+        for e in board.of(name):
+            if e.args["validator"] == address:
+                records.append(JailRecord(e.timestamp, name.lower(), e.args.get("until"), e.args.get("reason", "")))
+    return sorted(records, key=lambda r: r.time)
+
+
+def tee_reliance(board: Board, address: str, window_s: int) -> list[TeeReliance]:
+    window = _Window.of(board, board.head_timestamp - window_s)
+    count: Counter = Counter()
+    signers: dict[tuple[int, bytes], set[str]] = defaultdict(set)
+    for record_id, _verdict, _at in window.attestations.get(address, []):
+        signer = window.signer_of.get(record_id)
+        enclave = board.enclaves.get(signer)
+        if enclave is None:
+            continue  # a signer the registry never knew: its records are disputable, not relied on
+        key = (enclave.vendor, enclave.measurement)
+        count[key] += 1
+        signers[key].add(signer)
+    reliance = []
+    for (vendor, measurement), attestations in count.most_common():
+        threats = board.revocation_threats.get((vendor, measurement), []) + board.revocation_threats.get((vendor, None), [])
+        reliance.append(
+            TeeReliance(
+                vendor=VENDORS[vendor] if vendor < len(VENDORS) else f"vendor-{vendor}",
+                measurement=measurement,
+                label=board.measurement_labels.get((vendor, measurement), ""),
+                attestations=attestations,
+                signers=tuple(sorted(signers[(vendor, measurement)])),
+                revocation_proposals=tuple(sorted(set(threats))),
+            )
+        )
+    return reliance

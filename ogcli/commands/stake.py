@@ -1,4 +1,4 @@
-"""`ogcli stake`: validators judged by quality, and (next) delegation from the terminal."""
+"""`ogcli stake`: validators judged by quality, delegation from the terminal, positions and what-ifs."""
 
 from typing import Annotated
 
@@ -6,11 +6,11 @@ import typer
 
 from ogcli import context, output, parsing
 from ogcli.appfactory import new_app
+from ogcli.commands._session import WriteSession
 from ogcli.errors import UsageError
-from ogcli.receipt import report
 from ogcli.signing import PasswordFile
 
-app = new_app("Staking: validators ranked by quality, delegations.\n\nExample: ogcli stake validators")
+app = new_app("Staking: validators ranked by quality, delegations, positions and slashing exposure.\n\nExample: ogcli stake validators")
 
 SORT_KEYS = ("score", "stake", "commission", "liveness", "correctness", "timeliness")
 WINDOWS = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
@@ -116,6 +116,224 @@ def _render(rows: list[dict], nakamoto: int, window: str) -> None:
     output.console().print(table)
 
 
+@app.command()
+def validator(
+    address: Annotated[str, typer.Argument(help="Validator address.", show_default=False)],
+    window: Annotated[str, typer.Option("--window", help="Scoring window: 24h, 7d or 30d.")] = "7d",
+) -> None:
+    """One validator in depth: each sub-score with its weight and the raw metrics behind it,
+    commission history, slashes with their reasons, jailings, delegators, and the TEE enclaves
+    whose results it vouched for, with any open proposal to revoke them.
+
+    Example: ogcli stake validator 0xFD2934c2019872f82B3a2F601d0D079172798302 --window 30d
+    """
+    if window not in WINDOWS:
+        raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
+    target = parsing.address(address)
+    from ogcli import diagnostics
+    from ogcli.chain import validators as chain_validators
+    from ogcli.chain.network import open_protocol
+    from ogcli.commands import _stake_render
+    from ogcli.core.quality import explain, score_validators
+
+    with diagnostics.spinner("reading validator"):
+        board = chain_validators.read_board(open_protocol(context.resolve_network()))
+    state = board.state(target)
+    if state is None:
+        raise UsageError(f"{target} is not a registered validator (see `ogcli stake validators`)")
+    metrics = {m.address: m for m in board.metrics(WINDOWS[window])}
+    scores = sorted(score_validators(list(metrics.values())), key=lambda s: s.composite, reverse=True)
+    score = next(s for s in scores if s.address == target)
+    total = sum(s.tokens_wei for s in board.states) or 1
+    data = {
+        **_row(state, score, total),
+        "metadata": state.metadata,
+        "window": window,
+        "rank": [s.address for s in scores].index(target) + 1,
+        "of": len(scores),
+        "registered_at": state.registered_at,
+        "jailed_until": state.jailed_until or None,
+        "breakdown": explain(metrics[target], score),
+        "commission_history": [
+            {"time": c.time, "from_bps": c.from_bps, "to_bps": c.to_bps, "tx": c.tx_hash}
+            for c in chain_validators.commission_history(board, target)
+        ],
+        "slash_history": [
+            {
+                "time": r.time, "infraction_time": r.infraction_time, "fraction_bps": r.fraction_bps,
+                "bonded_wei": str(r.bonded_wei), "unbonding_wei": str(r.unbonding_wei),
+                "redelegation_wei": str(r.redelegation_wei), "reason": r.reason,
+                "record_id": r.record_id, "challenger": r.challenger, "tx": r.tx_hash,
+            }
+            for r in chain_validators.slash_history(board, target)
+        ],
+        "jail_history": [
+            {"time": j.time, "event": j.event, "until": j.until, "reason": j.reason}
+            for j in chain_validators.jail_history(board, target)
+        ],
+        "tee": [
+            {
+                "vendor": t.vendor, "measurement": "0x" + t.measurement.hex(), "label": t.label,
+                "attestations": t.attestations, "signers": list(t.signers),
+                "revocation_proposals": [str(p) for p in t.revocation_proposals],
+            }
+            for t in chain_validators.tee_reliance(board, target, WINDOWS[window])
+        ],
+    }
+    output.emit(data, lambda: _stake_render.validator_detail(data, board.head_timestamp))
+
+
+Holder = Annotated[
+    str, typer.Argument(help="Delegator address (default: the active account).", show_default=False)
+]
+
+
+@app.command()
+def positions(address: Holder = "") -> None:
+    """Delegations with their current value and pending rewards, unbonding entries with their
+    maturity and a countdown, redelegations still slashable, and slashing exposure per validator.
+
+    Example: ogcli stake positions 0x4F351633C1f629417Be9125BE7C482662109E91a
+    """
+    from ogcli.commands import _stake_render
+
+    held = _read_positions(address)
+    now = held.now
+    exposure = []
+    for v in held.exposed_to():
+        worst = held.slash_loss(v, 10_000)
+        dispute = held.slash_loss(v, held.dispute_slash_bps) if held.dispute_slash_bps else None
+        exposure.append(
+            {
+                "validator": v,
+                "reachable_wei": str(worst.total_wei),
+                "per_dispute_loss_wei": str(dispute.total_wei if dispute else 0),
+            }
+        )
+    data = {
+        "address": held.address,
+        "time": now,
+        "delegations": [
+            {
+                "validator": d.validator,
+                "moniker": held.validators[d.validator].moniker,
+                "status": held.validators[d.validator].status,
+                "shares": str(d.shares),
+                "value_wei": str(d.value_wei),
+                "pending_rewards_wei": str(d.pending_rewards_wei),
+            }
+            for d in held.delegations
+        ],
+        "unbonding": [
+            {
+                "id": u.id,
+                "validator": u.validator,
+                "initial_wei": str(u.initial_wei),
+                "balance_wei": str(u.balance_wei),
+                "created": u.created,
+                "completes": u.completes,
+                "seconds_left": max(0, u.completes - now),
+                "matured": u.completes <= now,
+            }
+            for u in sorted(held.unbondings, key=lambda u: u.completes)
+        ],
+        "redelegations": [
+            {
+                "id": r.id,
+                "from": r.src,
+                "to": r.dst,
+                "amount_wei": str(r.initial_wei),
+                "created": r.created,
+                "completes": r.completes,
+                "seconds_left": max(0, r.completes - now),
+            }
+            for r in sorted(held.redelegations, key=lambda r: r.completes)
+        ],
+        "rewards_without_stake": {v: str(w) for v, w in held.rewards_elsewhere_wei.items()},
+        "exposure": exposure,
+        "dispute_slash_bps": held.dispute_slash_bps,
+        "totals": {
+            "delegated_wei": str(sum(d.value_wei for d in held.delegations)),
+            "pending_rewards_wei": str(
+                sum(d.pending_rewards_wei for d in held.delegations) + sum(held.rewards_elsewhere_wei.values())
+            ),
+            "unbonding_wei": str(sum(u.balance_wei for u in held.unbondings if u.completes > now)),
+            "withdrawable_wei": str(sum(u.balance_wei for u in held.unbondings if u.completes <= now)),
+        },
+    }
+    output.emit(data, lambda: _stake_render.positions(data, held.validators))
+
+
+@app.command()
+def exposure(
+    validator_: Annotated[
+        str, typer.Option("--validator", help="Only this validator (default: every one you are exposed to).")
+    ] = "",
+    fraction: Annotated[
+        str, typer.Option("--fraction", help="Slash fraction: 5% or 0.05 (default: one won dispute's).")
+    ] = "",
+    infraction_age: Annotated[
+        str,
+        typer.Option(
+            "--infraction-age",
+            help="How long ago the fault was, e.g. 36h or 3d (default: as old as the contract allows, the worst case).",
+        ),
+    ] = "",
+    address: Annotated[str, typer.Option("--address", help="Delegator (default: the active account).")] = "",
+) -> None:
+    """What-if: what you would lose if a validator were slashed now, counting your unbonding and
+    redelegation entries exactly as the contract does (entries made before the fault are safe).
+
+    Example: ogcli stake exposure --validator 0xFD2934c2019872f82B3a2F601d0D079172798302 --fraction 5%
+    """
+    from ogcli.commands import _stake_render
+
+    target = parsing.address(validator_) if validator_ else None
+    bps = parsing.fraction_bps(fraction) if fraction else None
+    age = parsing.duration_s(infraction_age) if infraction_age else None
+    held = _read_positions(address)
+    bps = bps or held.dispute_slash_bps
+    if age is not None and age > held.unbonding_period_s:
+        raise UsageError(
+            f"--infraction-age {infraction_age} is older than the unbonding period "
+            f"({held.unbonding_period_s // 86_400} days): the contract refuses to slash for it"
+        )
+    infraction_time = held.now - age if age is not None else held.oldest_slashable
+    validators = [target] if target else held.exposed_to()
+    losses = [held.slash_loss(v, bps, infraction_time) for v in validators]
+    data = {
+        "address": held.address,
+        "fraction_bps": bps,
+        "infraction_time": infraction_time,
+        "time": held.now,
+        "validators": [
+            {
+                "validator": loss.validator,
+                "bonded_loss_wei": str(loss.bonded_wei),
+                "unbonding_loss_wei": str(loss.unbonding_wei),
+                "redelegation_loss_wei": str(loss.redelegation_wei),
+                "total_loss_wei": str(loss.total_wei),
+                "unbonding_entries": [{"id": i, "loss_wei": str(c)} for i, c in loss.unbonding],
+                "redelegation_entries": [{"id": i, "to": d, "loss_wei": str(c)} for i, d, c in loss.redelegation],
+            }
+            for loss in losses
+        ],
+    }
+    output.emit(data, lambda: _stake_render.exposure(data, held.validators))
+
+
+def _read_positions(address: str):
+    from ogcli import diagnostics
+    from ogcli.chain.network import open_protocol
+    from ogcli.chain.positions import read_positions
+    from ogcli.signing import signer_address
+
+    network = context.resolve_network()
+    holder = parsing.address(address) if address else signer_address(network)
+    with diagnostics.spinner("reading positions"):
+        return read_positions(open_protocol(network), holder)
+
+
 LOW_SCORE = 50.0
 CONCENTRATION_WARNING = 0.20
 
@@ -131,7 +349,7 @@ def delegate(validator: Validator, amount: Amount, password_file: PasswordFile =
     """
     from ogcli.chain.tx import BalanceChange, Plan
 
-    session = _Session.open(password_file)
+    session = WriteSession.open(password_file)
     target = parsing.address(validator)
     wei = parsing.amount(amount)
     held = session.token.balanceOf(session.me).call()
@@ -165,7 +383,7 @@ def undelegate(
 
     if all_ == bool(amount):
         raise UsageError("give an AMOUNT or --all (not both)")
-    session = _Session.open(password_file)
+    session = WriteSession.open(password_file)
     target = parsing.address(validator)
     _shares, position = session.staking.delegationOf(target, session.me).call()
     wei = position if all_ else parsing.amount(amount)
@@ -196,7 +414,7 @@ def redelegate(
     """
     from ogcli.chain.tx import Plan
 
-    session = _Session.open(password_file)
+    session = WriteSession.open(password_file)
     src, dst = parsing.address(source), parsing.address(destination)
     wei = parsing.amount(amount)
     _require_active(session, dst)
@@ -220,7 +438,7 @@ def withdraw(password_file: PasswordFile = None) -> None:
 
     from ogcli.chain.tx import Plan
 
-    session = _Session.open(password_file)
+    session = WriteSession.open(password_file)
     now = session.protocol.w3.eth.get_block("latest")["timestamp"]
     entries = session.staking.unbondingEntries(session.me).call()
     matured = sum(e[3] for e in entries if e[5] <= now)
@@ -242,7 +460,7 @@ def rewards(
     """
     from ogcli.chain.tx import Plan
 
-    session = _Session.open(password_file if claim else None, unlock=claim)
+    session = WriteSession.open(password_file if claim else None, unlock=claim)
     validators = list(session.staking.delegatorValidators(session.me).call())
     if session.me not in validators and _is_validator(session, session.me):
         validators.append(session.me)
@@ -260,56 +478,7 @@ def rewards(
 # ---------------------------------------------------------------------- helpers
 
 
-class _Session:
-    """The resolved network, protocol and (when writing) the unlocked signer of one command."""
-
-    def __init__(self, network, protocol, account, me) -> None:
-        self.network, self.protocol, self.account, self.me = network, protocol, account, me
-        self.staking = protocol.staking.functions
-        self.token = protocol.token.functions
-
-    @classmethod
-    def open(cls, password_file, unlock: bool = True) -> "_Session":
-        from ogcli.chain.network import open_protocol
-        from ogcli.signing import signer_address, unlock_signer
-
-        network = context.resolve_network()
-        protocol = open_protocol(network)
-        if unlock:
-            account = unlock_signer(network, password_file)
-            return cls(network, protocol, account, account.address)
-        return cls(network, protocol, None, signer_address(network))
-
-    def run(self, plan) -> None:
-        from ogcli.chain.tx import execute
-
-        outcome = execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
-        report(outcome)
-
-    def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
-        """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
-        The delegation's warnings are shown before that approval, not only after it."""
-        from ogcli import diagnostics
-        from ogcli.chain.tx import Plan, execute
-
-        spender = self.protocol.staking.address
-        if self.token.allowance(self.me, spender).call() >= wei:
-            return
-        for warning in warnings:
-            diagnostics.warn(warning)
-        outcome = execute(
-            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
-            w3=self.protocol.w3,
-            network=self.network,
-            account=self.account,
-            options=context.OPTIONS,
-        )
-        if not outcome.sent:  # --dry-run: the delegation itself cannot be simulated without it
-            report(outcome)
-            raise typer.Exit(0)
-
-
-def _delegation_warnings(session: _Session, target: str, wei: int) -> list[str]:
+def _delegation_warnings(session: WriteSession, target: str, wei: int) -> list[str]:
     from ogcli.chain.validators import read_board
     from ogcli.core.quality import score_validators
 
@@ -331,7 +500,7 @@ def _delegation_warnings(session: _Session, target: str, wei: int) -> list[str]:
     return warnings
 
 
-def _require_active(session: _Session, validator: str) -> None:
+def _require_active(session: WriteSession, validator: str) -> None:
     from ogcli.errors import RevertedError
 
     if not session.staking.isActive(validator).call():
@@ -340,7 +509,7 @@ def _require_active(session: _Session, validator: str) -> None:
         raise RevertedError(f"{validator} {why}: it cannot take delegations; nothing was sent")
 
 
-def _is_validator(session: _Session, address: str) -> bool:
+def _is_validator(session: WriteSession, address: str) -> bool:
     return address in session.staking.validators().call()
 
 

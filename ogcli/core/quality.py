@@ -97,6 +97,30 @@ def score_validators(metrics: Sequence[ValidatorMetrics]) -> list[Score]:
     return scores
 
 
+# The raw metrics behind each sub-score, as `stake validator` shows them.
+SUB_SCORE_INPUTS = {
+    "liveness": ("attested", "records_in_window"),
+    "correctness": ("attested", "disputes_lost", "overturned"),
+    "timeliness": ("delay_p50_s", "delay_p95_s"),
+    "economics": ("commission_bps", "commission_changes", "self_stake_wei", "stake_wei"),
+    "risk": ("slash_count", "jailed", "exposed_attestations"),
+    "decentralization": ("stake_wei",),
+    "governance": ("proposals_voted", "proposals_in_window"),
+}
+
+
+def explain(metrics: ValidatorMetrics, score: Score) -> dict[str, dict]:
+    """Each sub-score with its weight and the raw metrics it was computed from."""
+    return {
+        name: {
+            "score": score.sub_scores[name],
+            "weight": WEIGHTS[name],
+            "metrics": {key: getattr(metrics, key) for key in SUB_SCORE_INPUTS[name]},
+        }
+        for name in WEIGHTS
+    }
+
+
 def percentile_ranks(values: Sequence[float | None], *, higher_is_better: bool) -> list[float]:
     """Mid-rank percentile (0-100) of each value among the non-None values; None ranks 0.
 

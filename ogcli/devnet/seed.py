@@ -20,6 +20,7 @@ from eth_account import Account
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
 from ogcli.core import typed_data
+from ogcli.core.validator_metadata import encode_metadata
 from ogcli.devnet import accounts
 from ogcli.devnet.anvil import rpc
 from ogcli.protocol.params import DAY, OPG, VENDOR_ID, dev_measurement
@@ -174,7 +175,7 @@ class Seeder:
             name = f"validator-{index}"
             amount = self_stake * OPG
             self.tx(name, self.protocol.token.functions.approve(staking.address, amount), "approve")
-            self.tx(name, staking.functions.registerValidator(commission, f"data:,{metadata}", amount), "registerValidator")
+            self.tx(name, staking.functions.registerValidator(commission, _metadata_uri(metadata), amount), "registerValidator")
             self.summary.validators += 1
 
     def delegate(self) -> None:
@@ -385,3 +386,18 @@ class Seeder:
 
     def execute(self, proposal_id: int) -> None:
         self.tx("holder-5", self.protocol.governor.functions.execute(proposal_id), "execute")
+
+
+def _metadata_uri(text: str) -> str:
+    """'Name: details' as the JSON metadata `ogcli validator register` writes, with a made-up
+    website and security contact under the reserved .example domain."""
+    name, _, details = text.partition(":")
+    slug = name.split()[0].lower()
+    return encode_metadata(
+        {
+            "name": name.strip(),
+            "details": details.strip(),
+            "website": f"https://{slug}.example",
+            "security_contact": f"security@{slug}.example",
+        }
+    )

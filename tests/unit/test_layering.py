@@ -56,7 +56,7 @@ def test_lazy_subcommands_match_their_modules():
     from ogcli.lazy import SUBCOMMANDS
 
     commands_dir = PACKAGE / "commands"
-    modules = {p.stem for p in commands_dir.glob("*.py") if p.stem != "__init__"}
+    modules = {p.stem for p in commands_dir.glob("*.py") if not p.stem.startswith("_")}
     assert {module.rsplit(".", 1)[1] for module, _ in SUBCOMMANDS.values()} == modules
     for name, (module, help_line) in SUBCOMMANDS.items():
         app = importlib.import_module(module).app

@@ -1,0 +1,116 @@
+"""One delegator's staking positions, read in two Multicall3 round trips (after the chain-id
+check): first what it holds where, then the pools, shares and rewards of those validators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ogcli.chain.contracts import Protocol
+from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, has_multicall, read_many
+from ogcli.chain.validators import ValidatorState, validator_state
+from ogcli.core.exposure import Pool, Redelegation, SlashLoss, Unbonding, slash_loss
+from ogcli.errors import NetworkError
+
+
+@dataclass(frozen=True)
+class Delegation:
+    validator: str
+    shares: int
+    value_wei: int
+    pending_rewards_wei: int
+
+
+@dataclass(frozen=True)
+class Positions:
+    address: str
+    now: int  # chain time of the read
+    unbonding_period_s: int
+    dispute_slash_bps: int  # what one won dispute slashes (InferenceSettlement params)
+    delegations: list[Delegation]
+    unbondings: list[Unbonding]
+    redelegations: list[Redelegation]
+    validators: dict[str, ValidatorState]  # every validator the positions involve
+    rewards_elsewhere_wei: dict[str, int]  # pending rewards where no stake is held any more
+
+    @property
+    def shares(self) -> dict[str, int]:
+        return {d.validator: d.shares for d in self.delegations}
+
+    @property
+    def pools(self) -> dict[str, Pool]:
+        return {a: Pool(s.tokens_wei, s.total_shares) for a, s in self.validators.items()}
+
+    def exposed_to(self) -> list[str]:
+        """Validators whose slash would cost this delegator something, in a stable order."""
+        seen = [d.validator for d in self.delegations]
+        seen += [u.validator for u in self.unbondings if u.created >= self.oldest_slashable]
+        seen += [r.src for r in self.redelegations]
+        return list(dict.fromkeys(seen))
+
+    @property
+    def oldest_slashable(self) -> int:
+        """The earliest infraction time the contract would still accept now."""
+        return self.now - self.unbonding_period_s
+
+    def slash_loss(self, validator: str, fraction_bps: int, infraction_time: int | None = None) -> SlashLoss:
+        """What a slash of `validator` now would take (worst case by default: an infraction as
+        old as the contract allows, which reaches every slashable entry)."""
+        return slash_loss(
+            validator=validator,
+            fraction_bps=fraction_bps,
+            infraction_time=self.oldest_slashable if infraction_time is None else infraction_time,
+            now=self.now,
+            shares=self.shares,
+            pools=self.pools,
+            unbondings=self.unbondings,
+            redelegations=self.redelegations,
+        )
+
+
+def read_positions(protocol: Protocol, delegator: str) -> Positions:
+    w3 = protocol.w3
+    staking = protocol.staking
+    multicall = protocol.contract("Multicall3", MULTICALL3_ADDRESS) if has_multicall(w3) else None
+    first = [
+        Read(staking, "delegatorValidators", (delegator,)),
+        Read(staking, "unbondingEntries", (delegator,)),
+        Read(staking, "redelegationEntries", (delegator,)),
+        Read(staking, "params"),
+        Read(protocol.settlement, "params"),
+    ]
+    if multicall is not None:
+        first.append(Read(multicall, "getCurrentBlockTimestamp"))
+    results = _all(read_many(w3, first))
+    held, raw_unbondings, raw_redelegations, staking_params, settlement_params = results[:5]
+    now = results[5] if multicall is not None else int(w3.eth.get_block("latest")["timestamp"])
+    unbondings = [Unbonding(e[0], e[1], e[2], e[3], e[4], e[5]) for e in raw_unbondings]
+    redelegations = [Redelegation(e[0], e[1], e[2], e[3], e[5], e[6]) for e in raw_redelegations]
+    involved = list(dict.fromkeys([*held, *(u.validator for u in unbondings), *(r.src for r in redelegations), *(r.dst for r in redelegations)]))
+    claimable = list(held)
+    second = [Read(staking, "getValidator", (v,)) for v in involved]
+    second += [Read(staking, "delegationOf", (v, delegator)) for v in claimable]
+    second += [Read(staking, "pendingRewards", (v, delegator)) for v in involved]
+    results = _all(read_many(w3, second))
+    views = results[: len(involved)]
+    holdings = results[len(involved) : len(involved) + len(claimable)]
+    rewards = dict(zip(involved, results[len(involved) + len(claimable) :]))
+    return Positions(
+        address=delegator,
+        now=now,
+        unbonding_period_s=staking_params[0],
+        dispute_slash_bps=settlement_params[4],
+        delegations=[
+            Delegation(v, holding[0], holding[1], rewards[v]) for v, holding in zip(claimable, holdings)
+        ],
+        unbondings=unbondings,
+        redelegations=redelegations,
+        validators={v: validator_state(v, view) for v, view in zip(involved, views)},
+        rewards_elsewhere_wei={v: w for v, w in rewards.items() if v not in claimable and w},
+    )
+
+
+def _all(results: list) -> list:
+    failed = next((r for r in results if isinstance(r, ReadFailed)), None)
+    if failed is not None:
+        raise NetworkError(f"reading staking positions failed: {failed}")
+    return results

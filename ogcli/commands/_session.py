@@ -1,0 +1,61 @@
+"""The resolved network, protocol and (when writing) unlocked signer that write commands share."""
+
+import typer
+
+from ogcli import context
+from ogcli.receipt import report
+
+
+class WriteSession:
+    """The resolved network, protocol and (when writing) the unlocked signer of one command."""
+
+    def __init__(self, network, protocol, account, me) -> None:
+        self.network, self.protocol, self.account, self.me = network, protocol, account, me
+        self.staking = protocol.staking.functions
+        self.token = protocol.token.functions
+
+    @classmethod
+    def open(cls, password_file, unlock: bool = True) -> "WriteSession":
+        from ogcli.chain.network import open_protocol
+        from ogcli.signing import signer_address, unlock_signer
+
+        network = context.resolve_network()
+        protocol = open_protocol(network)
+        if unlock:
+            account = unlock_signer(network, password_file)
+            return cls(network, protocol, account, account.address)
+        return cls(network, protocol, None, signer_address(network))
+
+    def run(self, plan) -> None:
+        from ogcli.chain.tx import execute
+
+        outcome = execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
+        report(outcome)
+
+    def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
+        """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
+        The delegation's warnings are shown before that approval, not only after it."""
+        from ogcli import diagnostics
+        from ogcli.chain.tx import Plan, execute
+
+        spender = self.protocol.staking.address
+        if self.token.allowance(self.me, spender).call() >= wei:
+            return
+        for warning in warnings:
+            diagnostics.warn(warning)
+        outcome = execute(
+            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
+            w3=self.protocol.w3,
+            network=self.network,
+            account=self.account,
+            options=context.OPTIONS,
+        )
+        if not outcome.sent:  # --dry-run: the delegation itself cannot be simulated without it
+            report(outcome)
+            raise typer.Exit(0)
+
+
+def _fmt(wei: int) -> str:
+    from ogcli.core.amounts import format_amount
+
+    return format_amount(wei, group=True)
