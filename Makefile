@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/gas.py
 	$(BIN)/python benchmarks/devnet_up.py
 	$(BIN)/python benchmarks/help_time.py
+	$(BIN)/python benchmarks/validators_table.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

@@ -16,3 +16,22 @@ def report(outcome) -> None:
             print(outcome.explorer_link)
 
     output.emit(outcome.to_json(), human)
+
+
+def report_all(outcomes: list) -> None:
+    """Several writes made by one command: one JSON document listing them, or each receipt."""
+    if len(outcomes) == 1:
+        report(outcomes[0])
+        return
+
+    def human() -> None:
+        for outcome in outcomes:
+            print(f"{outcome.preview.action}:")
+            if not outcome.sent:
+                print("  dry run: nothing was sent")
+                continue
+            print(f"  sent {outcome.tx_hash}, mined in block {outcome.block_number}, gas used {outcome.gas_used:,}")
+            if outcome.explorer_link:
+                print(f"  {outcome.explorer_link}")
+
+    output.emit({"sent": all(o.sent for o in outcomes), "transactions": [o.to_json() for o in outcomes]}, human)

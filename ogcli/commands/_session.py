@@ -32,6 +32,26 @@ class WriteSession:
         outcome = execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
         report(outcome)
 
+    def run_all(self, plans: list) -> None:
+        """Several writes in order, reported together; if one fails after others were sent, the
+        error says which were."""
+        from ogcli.chain.tx import execute
+        from ogcli.errors import OgcliError
+        from ogcli.receipt import report_all
+
+        outcomes = []
+        for plan in plans:
+            try:
+                outcomes.append(
+                    execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
+                )
+            except OgcliError as exc:
+                sent = [f"{o.preview.action} ({o.tx_hash})" for o in outcomes if o.sent]
+                if not sent:
+                    raise
+                raise type(exc)(f"{exc} (already sent: {'; '.join(sent)})") from None
+        report_all(outcomes)
+
     def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
         """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
         The delegation's warnings are shown before that approval, not only after it."""

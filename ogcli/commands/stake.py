@@ -349,10 +349,12 @@ def delegate(validator: Validator, amount: Amount, password_file: PasswordFile =
     """
     from ogcli.chain.tx import BalanceChange, Plan
 
-    session = WriteSession.open(password_file)
     target = parsing.address(validator)
     wei = parsing.amount(amount)
+    session = WriteSession.open(password_file)
     held = session.token.balanceOf(session.me).call()
+    if wei > held:
+        raise UsageError(f"{_fmt(wei)} OPG is more than the {_fmt(held)} OPG this account holds")
     _require_active(session, target)  # before any approval is signed for a delegation that cannot happen
     warnings = _delegation_warnings(session, target, wei)
     session.ensure_allowance(wei, warnings)
@@ -383,12 +385,17 @@ def undelegate(
 
     if all_ == bool(amount):
         raise UsageError("give an AMOUNT or --all (not both)")
-    session = WriteSession.open(password_file)
     target = parsing.address(validator)
+    wei = None if all_ else parsing.amount(amount)
+    session = WriteSession.open(password_file)
+    _require_known(session, target)
     _shares, position = session.staking.delegationOf(target, session.me).call()
-    wei = position if all_ else parsing.amount(amount)
-    if wei == 0:
+    if position == 0:
         raise UsageError(f"you have no stake with {target}")
+    if wei is None:
+        wei = position
+    elif wei > position:
+        raise UsageError(f"{_fmt(wei)} OPG is more than your {_fmt(position)} OPG delegated to {target}")
     days = session.staking.params().call()[0] / 86_400
     call = session.staking.undelegateAll(target) if all_ else session.staking.undelegate(target, wei)
     session.run(
@@ -414,9 +421,15 @@ def redelegate(
     """
     from ogcli.chain.tx import Plan
 
-    session = WriteSession.open(password_file)
     src, dst = parsing.address(source), parsing.address(destination)
     wei = parsing.amount(amount)
+    if src == dst:
+        raise UsageError("cannot redelegate a validator's stake to itself")
+    session = WriteSession.open(password_file)
+    _require_known(session, src)
+    _shares, position = session.staking.delegationOf(src, session.me).call()
+    if wei > position:
+        raise UsageError(f"{_fmt(wei)} OPG is more than your {_fmt(position)} OPG delegated to {src}")
     _require_active(session, dst)
     session.run(
         Plan(
@@ -460,11 +473,14 @@ def rewards(
     """
     from ogcli.chain.tx import Plan
 
+    from ogcli.chain.positions import read_positions
+
     session = WriteSession.open(password_file if claim else None, unlock=claim)
-    validators = list(session.staking.delegatorValidators(session.me).call())
-    if session.me not in validators and _is_validator(session, session.me):
-        validators.append(session.me)
-    pending = {v: session.staking.pendingRewards(v, session.me).call() for v in validators}
+    held = read_positions(session.protocol, session.me)
+    # Where stake is held, plus validators left with unclaimed rewards after a full undelegation
+    # (claimAllRewards pays those too); a validator's own entry includes its commission.
+    pending = {d.validator: d.pending_rewards_wei for d in held.delegations}
+    pending.update(held.rewards_elsewhere_wei)
     total = sum(pending.values())
     if not claim:
         data = {"address": session.me, "total_wei": str(total), "by_validator": {v: str(w) for v, w in pending.items()}}
@@ -504,9 +520,13 @@ def _require_active(session: WriteSession, validator: str) -> None:
     from ogcli.errors import RevertedError
 
     if not session.staking.isActive(validator).call():
-        known = _is_validator(session, validator)
-        why = "is jailed or has no stake" if known else "is not a registered validator"
-        raise RevertedError(f"{validator} {why}: it cannot take delegations; nothing was sent")
+        _require_known(session, validator)
+        raise RevertedError(f"{validator} is jailed or has no stake: it cannot take delegations; nothing was sent")
+
+
+def _require_known(session: WriteSession, validator: str) -> None:
+    if not _is_validator(session, validator):
+        raise UsageError(f"{validator} is not a registered validator (see `ogcli stake validators`)")
 
 
 def _is_validator(session: WriteSession, address: str) -> bool:

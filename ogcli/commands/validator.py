@@ -117,8 +117,7 @@ def update(
         uri = _metadata(merged)
         rows = tuple((k.replace("_", " "), v) for k, v in merged.items())
         plans.append(Plan(action="update validator metadata", call=session.staking.setMetadata(uri), rows=rows))
-    for plan in plans:
-        session.run(plan)
+    session.run_all(plans)
 
 
 @app.command()

@@ -115,3 +115,18 @@ def test_percentile_ranks_share_ties_and_handle_missing():
 )
 def test_nakamoto_coefficient(stakes, expected):
     assert nakamoto_coefficient(stakes) == expected
+
+
+def test_explain_names_the_raw_metrics_of_every_sub_score():
+    from ogcli.core.quality import SUB_SCORE_INPUTS, WEIGHTS, ValidatorMetrics, explain, score_validators
+
+    metrics = ValidatorMetrics(
+        address="0xA", records_in_window=10, attested=8, disputes_lost=1, overturned=0, delay_p50_s=2.0,
+        delay_p95_s=5.0, commission_bps=500, commission_changes=1, self_stake_wei=10, stake_wei=100,
+        slash_count=1, jailed=False, exposed_attestations=2, proposals_in_window=4, proposals_voted=1,
+    )
+    score = score_validators([metrics])[0]
+    parts = explain(metrics, score)
+    assert set(parts) == set(WEIGHTS) == set(SUB_SCORE_INPUTS)
+    assert parts["liveness"] == {"score": 80.0, "weight": 25, "metrics": {"attested": 8, "records_in_window": 10}}
+    assert parts["governance"]["metrics"] == {"proposals_voted": 1, "proposals_in_window": 4}
