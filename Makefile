@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/devnet_up.py
 	$(BIN)/python benchmarks/help_time.py
 	$(BIN)/python benchmarks/validators_table.py
+	$(BIN)/python benchmarks/storage_rss.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

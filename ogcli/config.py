@@ -45,6 +45,9 @@ class Profile:
     """Default wallet name for signing."""
     explorer_url: str = ""
     """Block explorer base URL for transaction links; empty for none."""
+    storage: str = ""
+    """Where model bytes live: a directory (file:///path) or an IPFS node (http://host:5001, its
+    Kubo RPC API; downloads use its gateway). Empty: models can be read on chain, not pulled."""
 
 
 @dataclass
@@ -261,6 +264,8 @@ def parse_field(key: str, text: str) -> str | int:
         return check_account(text)
     if key == "explorer_url":
         return check_explorer_url(text)
+    if key == "storage":
+        return check_storage(text)
     raise UsageError(f"unknown key {key!r} (keys: {', '.join(SETTABLE_KEYS)})")
 
 
@@ -302,6 +307,16 @@ def check_account(text: str) -> str:
 
 def check_explorer_url(text: str) -> str:
     _split_url(text, "explorer_url", ("http", "https"))
+    return text
+
+
+def check_storage(text: str) -> str:
+    if text.startswith("file://"):
+        path = Path(text[len("file://") :])
+        if not path.is_absolute():
+            raise UsageError(f"storage file:// URLs need an absolute path, not {text!r}")
+        return text
+    _split_url(text, "storage", ("http", "https", "file"))
     return text
 
 

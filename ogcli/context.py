@@ -37,6 +37,7 @@ class Network:
     deployment_path: Path | None
     explorer_url: str
     account: str
+    storage: str = ""
 
 
 def resolve_network(options: GlobalOptions | None = None) -> Network:
@@ -63,6 +64,7 @@ def resolve_network(options: GlobalOptions | None = None) -> Network:
         deployment_path=deployment_path,
         explorer_url=profile.explorer_url,
         account=options.account or profile.account,
+        storage=profile.storage,
     )
 
 

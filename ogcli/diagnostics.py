@@ -51,3 +51,19 @@ def spinner(message: str) -> Iterator[callable]:
     console = _stderr_console()
     with console.status(message) as status:
         yield lambda text: status.update(text)
+
+
+@contextlib.contextmanager
+def progress_bar(message: str, total_bytes: int) -> Iterator[callable]:
+    """A byte progress bar on stderr (a TTY only); yields `advance(n_bytes)`."""
+    if context.OPTIONS.quiet or context.OPTIONS.json or not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        console=_stderr_console(), transient=True,
+    ) as bar:
+        task = bar.add_task(message, total=total_bytes)
+        yield lambda n: bar.advance(task, n)

@@ -26,6 +26,12 @@ class WriteSession:
             return cls(network, protocol, account, account.address)
         return cls(network, protocol, None, signer_address(network))
 
+    def send(self, plan):
+        """Runs `plan` through the write pipeline and returns the Outcome, unreported."""
+        from ogcli.chain.tx import execute
+
+        return execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
+
     def run(self, plan) -> None:
         from ogcli.chain.tx import execute
 

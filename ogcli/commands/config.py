@@ -15,7 +15,7 @@ from ogcli.errors import ConfigError, UsageError
 # ogcli.config (the TOML model) is imported inside each command, not here: its dataclasses cost
 # ~3 ms that `ogcli --help` and every other command would pay. So the key names are restated;
 # tests/unit/test_config.py checks they match ogcli.config.SETTABLE_KEYS.
-SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "active_profile")
+SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "storage", "active_profile")
 
 if TYPE_CHECKING:
     from ogcli import config as toml_config
@@ -101,7 +101,8 @@ def show_path() -> None:
 def set_key(key: Key, value: Annotated[str, typer.Argument(help="The new value.", show_default=False)]) -> None:
     """Set one field of the selected profile (--profile, else the active one), or active_profile.
 
-    rpc_url and explorer_url take http:// or https:// URLs, chain_id a whole number above 0,
+    rpc_url and explorer_url take http:// or https:// URLs, storage a file:///directory or an IPFS
+    node's http:// URL, chain_id a whole number above 0,
     deployment an existing file, account a wallet name or a 0x address, active_profile the name
     of an existing profile. Comments in config.toml are not kept (it is backed up to
     config.toml.bak first).
@@ -187,6 +188,7 @@ def add(
     deployment: Annotated[str, typer.Option("--deployment", help="Deployment file (contract addresses).")] = "",
     account: Annotated[Optional[str], typer.Option("--account", help="Default wallet to sign with.", show_default=False)] = None,
     explorer_url: Annotated[str, typer.Option("--explorer-url", help="Block explorer base URL.")] = "",
+    storage: Annotated[str, typer.Option("--storage", help="Model storage: file:///dir or an IPFS node's http:// URL.")] = "",
     use: Annotated[bool, typer.Option("--use", help="Make it the active profile.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
 ) -> None:
@@ -211,6 +213,7 @@ def add(
         deployment=toml_config.check_deployment(deployment) if deployment else "",
         account=toml_config.check_account(account) if account else "",
         explorer_url=toml_config.check_explorer_url(explorer_url) if explorer_url else "",
+        storage=toml_config.check_storage(storage) if storage else "",
     )
     cfg = toml_config.load()
     replaced = name in cfg.profiles
@@ -332,6 +335,7 @@ def _effective_network() -> Optional[dict[str, Any]]:
         "chain_id": network.chain_id,
         "deployment": str(network.deployment_path) if network.deployment_path else None,
         "explorer_url": network.explorer_url or None,
+        "storage": network.storage or None,
         "account": network.account or None,
     }
 
@@ -358,12 +362,12 @@ def _profiles_table(cfg: "toml_config.Config") -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("", "name", "chain id", "rpc url", "account", "deployment", "explorer"):
+    for column in ("", "name", "chain id", "rpc url", "account", "deployment", "explorer", "storage"):
         table.add_column(column, overflow="fold")
     for name, profile in sorted(cfg.profiles.items()):
         marker = "*" if name == cfg.active_profile else ""
         table.add_row(
             marker, name, str(profile.chain_id), profile.rpc_url, profile.account or "-",
-            profile.deployment or "(packaged)", profile.explorer_url or "-",
+            profile.deployment or "(packaged)", profile.explorer_url or "-", profile.storage or "-",
         )
     output.console().print(table)

@@ -56,6 +56,11 @@ class Paths:
         return self.root / "anvil.log"
 
     @property
+    def blobs(self) -> Path:
+        """The devnet's model store (content-addressed files, named by CID)."""
+        return self.root / "blobs"
+
+    @property
     def lock(self) -> Path:
         return self.root / ".lock"
 
@@ -170,6 +175,7 @@ def _create(p: Paths, binary: Path, host: str, port: int, block_time_s: int, pro
         anvil.rpc(info.rpc_url, "evm_mine", [])
         anvil.rpc(info.rpc_url, "evm_setIntervalMining", [block_time_s])
         write_atomic(p.seed, json.dumps(summary, indent=2) + "\n")
+        _store_seed_models(p)
         # Written last: its presence is what marks a devnet as complete.
         write_atomic(p.deployment, deployment.to_json())
     except BaseException:
@@ -178,6 +184,16 @@ def _create(p: Paths, binary: Path, host: str, port: int, block_time_s: int, pro
             partial.unlink(missing_ok=True)
         raise
     return info
+
+
+def _store_seed_models(p: Paths) -> None:
+    """The seeded models' bytes, in the devnet's store, so `ogcli model pull` works at once."""
+    from ogcli.devnet.models import seed_models
+    from ogcli.storage.blobs import LocalStore
+
+    store = LocalStore(p.blobs)
+    for _name, blob in seed_models():
+        store.put_bytes(blob)
 
 
 def down(progress: Progress = lambda _m: None) -> ProcessInfo | None:
@@ -348,6 +364,11 @@ def _outdated(p: Paths) -> tuple[str, ...]:
 def _activate_profile(info: ProcessInfo, p: Paths) -> None:
     config.put_profile(
         PROFILE_NAME,
-        config.Profile(rpc_url=info.rpc_url, chain_id=anvil.DEV_CHAIN_ID, deployment=str(p.deployment)),
+        config.Profile(
+            rpc_url=info.rpc_url,
+            chain_id=anvil.DEV_CHAIN_ID,
+            deployment=str(p.deployment),
+            storage=p.blobs.as_uri(),
+        ),
         activate=True,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 
-def _mlp(name: str, doc: str, layer_sizes: list[int], seed: int, softmax: bool) -> bytes:
+def make_mlp(name: str, doc: str, layer_sizes: list[int], seed: int, softmax: bool) -> bytes:
     # onnx and numpy load only when a devnet is being seeded.
     import numpy as np
     import onnx
@@ -55,14 +55,14 @@ def seed_models() -> list[tuple[str, bytes]]:
     return [
         (
             "eth-volatility-mlp",
-            _mlp("eth-volatility-mlp", "1h ETH realized-volatility forecast from 8 return features", [8, 16, 1], 7, False),
+            make_mlp("eth-volatility-mlp", "1h ETH realized-volatility forecast from 8 return features", [8, 16, 1], 7, False),
         ),
         (
             "wallet-risk-classifier",
-            _mlp("wallet-risk-classifier", "low/medium/high risk from 4 wallet-activity features", [4, 8, 3], 11, True),
+            make_mlp("wallet-risk-classifier", "low/medium/high risk from 4 wallet-activity features", [4, 8, 3], 11, True),
         ),
         (
             "sentiment-tiny",
-            _mlp("sentiment-tiny", "negative/neutral/positive from 16 bag-of-words counts", [16, 3], 13, True),
+            make_mlp("sentiment-tiny", "negative/neutral/positive from 16 bag-of-words counts", [16, 3], 13, True),
         ),
     ]

@@ -236,7 +236,7 @@ class Seeder:
             price = (index + 1) * OPG // 10
             receipt = self.tx(
                 publisher,
-                hub.functions.publish(cid_of(blob), hashlib.sha256(blob).digest(), name, price, 3, f"ogcli://models/{name}"),
+                hub.functions.publish(cid_of(blob), hashlib.sha256(blob).digest(), name, price, 3, _model_metadata(blob)),
                 "publish",
             )
             event = hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]
@@ -400,4 +400,18 @@ def _metadata_uri(text: str) -> str:
             "website": f"https://{slug}.example",
             "security_contact": f"security@{slug}.example",
         }
+    )
+
+
+def _model_metadata(blob: bytes) -> str:
+    """What `ogcli model push` would record for a generated model."""
+    import onnx
+
+    from ogcli.core import model_metadata
+    from ogcli.storage.onnx_file import describe
+
+    model = onnx.load_from_string(blob)
+    return model_metadata.encode(
+        {"description": model.graph.doc_string, "format": "onnx", "size": len(blob),
+         "filename": f"{model.graph.name}.onnx", **describe(model)}
     )

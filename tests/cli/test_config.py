@@ -81,7 +81,7 @@ def test_show_lists_every_profile(cli, two_profiles):
     data = _json(cli("--json", "config", "show"))["data"]
     assert data["active_profile"] == "base"
     assert data["profiles"]["dev"] == {
-        "rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "deployment": "", "account": "alice", "explorer_url": "",
+        "rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "deployment": "", "account": "alice", "explorer_url": "", "storage": "",
     }
     assert data["effective"]["profile"] == "base"
 
@@ -438,3 +438,12 @@ def test_resolve_network_directly(cli, two_profiles):
     network = context.resolve_network(options)
     assert (network.profile, network.rpc_url, network.chain_id, network.account) == ("dev", "http://127.0.0.1:8545", 31337, "zoe")
     assert context.resolve_network(context.GlobalOptions()).profile == "base"
+
+
+def test_storage_takes_a_directory_url_or_an_ipfs_node(cli, two_profiles):
+    assert cli("config", "set", "storage", "file:///var/lib/ogcli/blobs").exit_code == 0
+    assert _json(cli("--json", "config", "show"))["data"]["effective"]["storage"] == "file:///var/lib/ogcli/blobs"
+    assert cli("config", "set", "storage", "http://127.0.0.1:5001").exit_code == 0
+    for bad in ("file://relative/dir", "ftp://host/x", "blobs"):
+        result = cli("config", "set", "storage", bad)
+        assert result.exit_code == 2 and "storage" in result.stderr
