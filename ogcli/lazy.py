@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "Show and edit config.toml: profiles (RPC endpoint, chain id, deployment, account) and which one is active.",
     ),
     "devnet": ("ogcli.commands.devnet", "Run a local devnet: Anvil with the protocol deployed and a seeded network."),
+    "gov": ("ogcli.commands.gov", "Governance: the TEE whitelist, proposals, votes, queue and execute."),
     "model": ("ogcli.commands.model", "Model Hub: push models with a price, list, pull (verified), earnings."),
     "network": ("ogcli.commands.network", "The network the active profile points at."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
