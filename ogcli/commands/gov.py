@@ -84,7 +84,10 @@ def proposals(
 
     if state not in STATE_FILTERS:
         raise UsageError(f"--state takes one of {', '.join(STATE_FILTERS)}, not {state!r}")
-    now, found = read_proposals(open_protocol(context.resolve_network()))
+    network = context.resolve_network()
+    protocol = open_protocol(network)
+    now, found = read_proposals(protocol)
+    _remind_to_delegate(network, protocol)
     open_states = {"Pending", "Active", "Succeeded", "Queued"}
     keep = [p for p in found if state == "all" or p.state.lower() == state or (state == "open" and p.state in open_states)]
     rows = [_proposal_json(p, now) for p in keep]
@@ -426,6 +429,23 @@ def _propose(calls: list, title: str, body: str, password_file) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _remind_to_delegate(network, protocol) -> None:
+    """Holders who never delegated have no votes; say so where they look at proposals."""
+    from ogcli import diagnostics
+    from ogcli.errors import OgcliError
+    from ogcli.signing import signer_address
+
+    if not network.account:
+        return
+    try:
+        me = signer_address(network)
+    except OgcliError:
+        return  # no usable active account: nothing to remind
+    token = protocol.token.functions
+    if token.balanceOf(me).call() > 0 and int(token.delegates(me).call(), 16) == 0:
+        diagnostics.note(f"note: {me} holds OPG but has no voting power: `ogcli gov delegate self` activates it")
 
 
 def _proposal(session: WriteSession, pid: str):

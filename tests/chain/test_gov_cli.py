@@ -143,7 +143,10 @@ def test_bad_proposals_are_refused(holders, cli):
     _refused(cli("--yes", "gov", "propose", "tee-approve", "--vendor", "dev", "--measurement", "0x1234", "--label", "x"), "32 bytes")
     _refused(cli("--yes", "gov", "propose", "param", "staking", "block_size", "1"), "no parameter")
     _refused(cli("--yes", "gov", "propose", "param", "settlement", "slash_fraction", "10%"), "already")
-    # user never delegated: below the proposal threshold.
+    # user never delegated: reminded where it looks at proposals, and below the proposal threshold.
+    reminded = cli("--account", "u", "gov", "proposals")
+    assert reminded.exit_code == 0 and "no voting power" in reminded.stderr and "gov delegate self" in reminded.stderr
+    assert "no voting power" not in cli("gov", "proposals").stderr
     _refused(cli("--yes", "--account", "u", "gov", "propose", "tee-revoke", "--vendor", "dev",
                  "--measurement", "0x" + dev_measurement("v0.1").hex()), "threshold", "gov delegate self")
     _refused(cli("gov", "measurement", "--vendor", "nitro", "--pcr0", "ab" * 48), "missing")
