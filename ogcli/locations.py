@@ -35,3 +35,8 @@ def config_file() -> Path:
 
 def devnet_dir() -> Path:
     return data_dir() / "devnet"
+
+
+def node_dir(profile: str) -> Path:
+    """The reference node's state for one profile: outbox, enclave key, model cache."""
+    return data_dir() / "node" / profile

@@ -106,25 +106,41 @@ class Sender:
         self._nonce += 1
         return nonce
 
-    def _send(self, tx: dict, label: str) -> Receipt:
-        tx.setdefault("chainId", self.chain_id)
-        signed = self.account.sign_transaction(tx)
-        try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except Exception as exc:
-            self._nonce = None  # the node did not take it: re-read the nonce next time
-            raise NetworkError(f"{label}: sending failed: {str(exc)[:200]}") from None
-        receipt = self._wait(tx_hash, label)
+    def submit(self, call: ContractFunction, *, gas: int, label: str = "") -> tuple[str, dict]:
+        """Signs and sends `call` without waiting; returns (tx hash, the transaction) for
+        `confirm`. For callers that must record the hash before the wait (the node's outbox)."""
+        tx = call.build_transaction(
+            {"from": self.address, "value": 0, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
+        )
+        return self._submit(tx, label or call.fn_name), tx
+
+    def confirm(self, tx_hash: str, tx: dict, label: str = "") -> Receipt:
+        """Waits for a submitted transaction; RevertedError (with the reason) if it failed."""
+        from hexbytes import HexBytes
+
+        receipt = self._wait(HexBytes(tx_hash), label)
         if receipt["status"] != 1:
-            raise RevertedError(f"{label} reverted on chain in tx {tx_hash.to_0x_hex()}: {self._replay(tx, receipt)}")
+            raise RevertedError(f"{label} reverted on chain in tx {tx_hash}: {self._replay(tx, receipt)}")
         return Receipt(
-            tx_hash=tx_hash.to_0x_hex(),
+            tx_hash=tx_hash,
             block_number=receipt["blockNumber"],
             gas_used=receipt["gasUsed"],
             contract_address=receipt.get("contractAddress"),
             logs=list(receipt["logs"]),
             raw=receipt,
         )
+
+    def _submit(self, tx: dict, label: str) -> str:
+        tx.setdefault("chainId", self.chain_id)
+        signed = self.account.sign_transaction(tx)
+        try:
+            return self.w3.eth.send_raw_transaction(signed.raw_transaction).to_0x_hex()
+        except Exception as exc:
+            self._nonce = None  # the node did not take it: re-read the nonce next time
+            raise NetworkError(f"{label}: sending failed: {str(exc)[:200]}") from None
+
+    def _send(self, tx: dict, label: str) -> Receipt:
+        return self.confirm(self._submit(tx, label), tx, label)
 
     def _wait(self, tx_hash, label: str):
         deadline = time.monotonic() + self.receipt_timeout_s

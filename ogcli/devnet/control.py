@@ -188,11 +188,11 @@ def _create(p: Paths, binary: Path, host: str, port: int, block_time_s: int, pro
 
 def _store_seed_models(p: Paths) -> None:
     """The seeded models' bytes, in the devnet's store, so `ogcli model pull` works at once."""
-    from ogcli.devnet.models import seed_models
+    from ogcli.devnet.models import chat_model, seed_models
     from ogcli.storage.blobs import LocalStore
 
     store = LocalStore(p.blobs)
-    for _name, blob in seed_models():
+    for _name, blob in [*seed_models(), chat_model()]:
         store.put_bytes(blob)
 
 
@@ -217,7 +217,11 @@ def reset(
     progress: Progress = lambda _m: None,
 ) -> UpResult:
     """Throws the devnet away and builds a new one."""
-    down(progress)
+    if down(progress) is not None:
+        # The old anvil has exited, but the kernel may release its listening port a moment later.
+        deadline = time.monotonic() + 5.0
+        while not anvil.port_is_free(host, port) and time.monotonic() < deadline:
+            time.sleep(0.05)
     p = paths()
     with _locked(p):
         for name in (p.state, p.deployment, p.seed, p.log):

@@ -66,3 +66,10 @@ def seed_models() -> list[tuple[str, bytes]]:
             make_mlp("sentiment-tiny", "negative/neutral/positive from 16 bag-of-words counts", [16, 3], 13, True),
         ),
     ]
+
+
+def chat_model() -> tuple[str, bytes]:
+    """(name, bytes) of the devnet's chat model (see ogcli.node.tiny_chat)."""
+    from ogcli.node import tiny_chat
+
+    return "ogcli-tiny-chat", tiny_chat.build()

@@ -19,10 +19,12 @@ from eth_account import Account
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
-from ogcli.core import typed_data
+from ogcli.core import model_metadata, typed_data
 from ogcli.core.validator_metadata import encode_metadata
 from ogcli.devnet import accounts
 from ogcli.devnet.anvil import rpc
+from ogcli.devnet.models import chat_model
+from ogcli.node import tiny_chat
 from ogcli.protocol.params import DAY, OPG, VENDOR_ID, dev_measurement
 from ogcli.storage.cid import cid_of
 
@@ -241,6 +243,13 @@ class Seeder:
             )
             event = hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]
             published.append((event["args"]["modelId"], price))
+        # The chat model: published for the node, outside the seeded call history.
+        name, blob = chat_model()
+        metadata = model_metadata.encode(
+            {"description": "a tiny deterministic chat model for offline devnets", "format": tiny_chat.FORMAT,
+             "kind": "chat", "size": len(blob), "filename": f"{name}.json"}
+        )
+        self.tx("publisher-1", hub.functions.publish(cid_of(blob), hashlib.sha256(blob).digest(), name, OPG // 20, 3, metadata), "publish")
         return published
 
     def inference_round(self, models: list[tuple[int, int]], count: int, tamper_last: bool = False):
@@ -407,7 +416,6 @@ def _model_metadata(blob: bytes) -> str:
     """What `ogcli model push` would record for a generated model."""
     import onnx
 
-    from ogcli.core import model_metadata
     from ogcli.storage.onnx_file import describe
 
     model = onnx.load_from_string(blob)

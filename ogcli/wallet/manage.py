@@ -69,17 +69,21 @@ def import_keystore(
     return _add(name, obtain, password_file=password_file, save_password=save_password)
 
 
-def unlock(name: str, *, password_file: Path | None = None) -> LocalAccount:
-    """The signing account of wallet `name`, its password resolved in the documented order."""
+def unlock(name: str, *, password_file: Path | None = None, password_text: str | None = None) -> LocalAccount:
+    """The signing account of wallet `name`, its password resolved in the documented order (or
+    `password_text`, from a program: the SDK)."""
     from eth_account import Account
 
     wallet = store.record(name)
     document = store.read(name)
-    password = passwords.existing(
-        f"wallet {name!r}",
-        password_file=password_file,
-        keyring_name=name if wallet.password_in_keyring else None,
-    )
+    if password_text is not None:
+        password = passwords.Password(password_text, "argument")
+    else:
+        password = passwords.existing(
+            f"wallet {name!r}",
+            password_file=password_file,
+            keyring_name=name if wallet.password_in_keyring else None,
+        )
     try:
         private_key = keystore.decrypt(document, password.value, label=f"wallet {name!r}")
     except WrongPasswordError as exc:

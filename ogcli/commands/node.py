@@ -1,0 +1,57 @@
+"""`ogcli node`: run the reference inference node."""
+
+from typing import Annotated
+
+import typer
+
+from ogcli import context, diagnostics, parsing
+from ogcli.appfactory import new_app
+from ogcli.errors import UsageError
+from ogcli.signing import PasswordFile
+
+app = new_app("Run the reference node: paid, signed inference settled on chain.\n\nExample: ogcli node run --dev-keys")
+
+
+@app.command()
+def run(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="HTTP port.")] = 8700,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    node_fee: Annotated[str, typer.Option("--node-fee", help="OPG the node keeps per call, after the protocol's cuts.")] = "0.01",
+    batch_window: Annotated[
+        float, typer.Option("--batch-window", min=0, help="Seconds to gather calls into one settlement transaction.")
+    ] = 0.2,
+    dev_keys: Annotated[
+        bool, typer.Option("--dev-keys", help="Devnet only: the devnet's node-operator and enclave keys.")
+    ] = False,
+    password_file: PasswordFile = None,
+) -> None:
+    """Serve OpenAI-compatible chat and ONNX inference for x402 payments; sign each result in the
+    (DEV) enclave, keep every paid call in a durable outbox, and settle them on chain. The
+    operator account (--account, or the profile's) pays the settlement gas and earns the node fee.
+
+    Example: ogcli node run --dev-keys --port 8700
+    """
+    from ogcli import locations
+    from ogcli.node.service import NodeSettings, build, enclave_key, serve
+
+    network = context.resolve_network()
+    fee = parsing.amount(node_fee, allow_zero=True)
+    data_dir = locations.node_dir(network.profile)
+    if dev_keys:
+        from ogcli.devnet import accounts
+        from ogcli.devnet.anvil import DEV_CHAIN_ID
+
+        if network.chain_id != DEV_CHAIN_ID:
+            raise UsageError(f"--dev-keys is for the devnet (chain id {DEV_CHAIN_ID}); this profile is chain {network.chain_id}")
+        operator, enclave = accounts.get("node-operator").local_account, accounts.get("enclave-signer").local_account
+    else:
+        from ogcli.signing import unlock_signer
+
+        operator, enclave = unlock_signer(network, password_file), enclave_key(data_dir)
+    settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window)
+    with diagnostics.spinner("starting the node"):
+        node = build(network, operator, enclave, data_dir, settings)
+    diagnostics.note(
+        f"node on http://{host}:{port} (operator {operator.address}, enclave {enclave.address}); outbox {data_dir / 'outbox.db'}"
+    )
+    serve(node, settings)

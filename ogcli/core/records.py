@@ -1,0 +1,36 @@
+"""How a call becomes an on-chain record: canonical hashes of its input and output, and the
+request id that ties a result to the one payment that bought it.
+
+  inputHash  = keccak256(canonical JSON of the request body the model ran on)
+  outputHash = keccak256(canonical JSON of the result returned)
+  requestId  = keccak256(payer address (20 bytes) || ERC-3009 nonce (32 bytes))
+
+Canonical JSON: keys sorted, no spaces, UTF-8, floats as Python's shortest repr. Anyone holding
+the response can recompute both hashes (`ogcli infer verify` does); a payment can buy exactly one
+record, because its nonce can be used once and the contract keys records by request id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def keccak(data: bytes) -> bytes:
+    from eth_hash.auto import keccak as _keccak
+
+    return _keccak(data)
+
+
+def content_hash(value: Any) -> bytes:
+    return keccak(canonical_json(value))
+
+
+def request_id(payer: str, nonce: bytes) -> bytes:
+    if len(nonce) != 32:
+        raise ValueError("an ERC-3009 nonce is 32 bytes")
+    return keccak(bytes.fromhex(payer.removeprefix("0x")) + nonce)

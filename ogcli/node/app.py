@@ -1,0 +1,290 @@
+"""The node's HTTP API (FastAPI): OpenAI-compatible chat, ONNX inference, models, health,
+attestation, receipts. Every paid call: input checked, payment verified (x402), model run, result
+signed by the enclave, written to the outbox, answered, settled on chain after.
+
+Errors are JSON `{"error": {"code", "message"}}` with a 4xx status; nothing is charged for a call
+that fails: its authorization is never settled.
+"""
+
+
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ogcli.core import records
+from ogcli.core.model_metadata import MODES
+from ogcli.core.pricing import quote
+from ogcli.node.payments import PaymentRefused
+
+MAX_BODY_BYTES = 1 << 20
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Node:
+    """Everything a request needs; built by `ogcli.node.service.start`."""
+
+    protocol: Any
+    runtime: Any
+    enclave: Any
+    payments: Any
+    outbox: Any
+    settler: Any
+    store: Any
+    node_fee_wei: int
+    chain_id: int
+    started_at: float = field(default_factory=time.time)
+    _chat_models: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ models and prices
+
+    def models(self) -> list:
+        from ogcli.chain.models import list_models
+
+        return list_models(self.protocol)
+
+    def resolve(self, ref) -> Any:
+        from ogcli.chain.models import model_from
+
+        hub = self.protocol.hub.functions
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            model_id = int(ref)
+            if not 0 < model_id <= hub.modelCount().call():
+                raise ApiError(404, "model_not_found", f"there is no model {model_id}")
+            model = model_from(hub.getModel(model_id).call())
+        elif isinstance(ref, str) and ref:
+            named = [m for m in self.models() if m.name == ref and not m.deprecated] or [m for m in self.models() if m.name == ref]
+            if not named:
+                raise ApiError(404, "model_not_found", f"there is no model named {ref!r}")
+            if len(named) > 1:
+                raise ApiError(400, "model_ambiguous", f"{len(named)} publishers have a model named {ref!r}; use its id")
+            model = named[0]
+        else:
+            raise ApiError(400, "invalid_request", "'model' must be a model id or name")
+        if model.deprecated:
+            raise ApiError(410, "model_deprecated", f"model {model.id} ({model.name}) is deprecated and takes no calls")
+        return model
+
+    def price(self, model) -> int:
+        params = self.protocol.settlement.functions.params().call()
+        return quote(model.price_wei, self.node_fee_wei, params[0], params[1])
+
+    # ------------------------------------------------------------------ the paid path
+
+    def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict):
+        """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header)."""
+        if mode not in MODES:
+            raise ApiError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}")
+        if not model.modes & MODES[mode]:
+            raise ApiError(400, "mode_not_supported", f"model {model.id} does not support {mode} calls")
+        amount = self.price(model)
+        if not payment_header:
+            header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})")
+            raise PaymentNeeded(header, body)
+        now = int(time.time())
+        try:
+            payment = self.payments.verify(payment_header, amount, now)
+        except PaymentRefused as refused:
+            header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})", error=refused.reason)
+            body["message"] = refused.message
+            raise PaymentNeeded(header, body) from None
+        try:
+            result = run()
+            request_id = records.request_id(payment.payer, payment.nonce)
+            record = self._record(model, mode, input_record, result, request_id, now)
+            self.outbox.add("0x" + request_id.hex(), model.id, payment.payer, payment.value_wei, record, payment.to_record())
+        finally:
+            self.payments.release(payment)  # the outbox guards the nonce from here on
+        self.settler.poke()
+        receipt = {**record, "payer": payment.payer, "value_wei": str(payment.value_wei),
+                   "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
+        return result, receipt, self.payments.settlement_header(payment)
+
+    def _record(self, model, mode: str, input_record: dict, result, request_id: bytes, now: int) -> dict:
+        input_hash = records.content_hash(input_record)
+        output_hash = records.content_hash(result)
+        if mode == "vanilla":
+            signer, signature = ZERO_ADDRESS, b""
+        else:
+            signer = self.enclave.signer
+            signature = self.enclave.sign_result(model.id, input_hash, output_hash, request_id, now)
+        return {
+            "modelId": model.id, "inputHash": "0x" + input_hash.hex(), "outputHash": "0x" + output_hash.hex(),
+            "requestId": "0x" + request_id.hex(), "timestamp": now, "mode": MODES[mode], "enclaveSigner": signer,
+            "signature": "0x" + signature.hex(),
+        }
+
+    # ------------------------------------------------------------------ model execution
+
+    def run_onnx(self, model, inputs):
+        from ogcli.node.runtime import InputError
+
+        if model.metadata.get("format", "onnx") != "onnx":
+            raise ApiError(400, "not_onnx", f"model {model.id} is not an ONNX model; use /v1/chat/completions")
+        loaded = self.runtime.load(model.cid, model.metadata.get("ipfs"))
+        try:
+            return self.runtime.run(loaded, inputs)
+        except InputError as exc:
+            raise ApiError(exc.status, "invalid_input", str(exc)) from None
+
+    def chat_model(self, model):
+        from ogcli.node.tiny_chat import FORMAT, TinyChat
+
+        if model.metadata.get("format") != FORMAT:
+            raise ApiError(400, "not_chat", f"model {model.id} is not a chat model this node runs")
+        if model.cid not in self._chat_models:
+            path = self.runtime.cache_dir / model.cid
+            if not path.exists():
+                self.store.fetch_to(model.cid, path)
+            self._chat_models[model.cid] = TinyChat(path.read_bytes())
+        return self._chat_models[model.cid]
+
+
+class PaymentNeeded(Exception):
+    def __init__(self, header: str, body: dict) -> None:
+        super().__init__(body.get("error"))
+        self.header, self.body = header, body
+
+
+def create_app(node: Node):
+    # FastAPI reads the handlers' annotations at runtime: Request must be a real name here (this
+    # module does not use postponed annotations for that reason).
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, StreamingResponse
+    from x402.http import PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER
+
+    app = FastAPI(title="ogcli node", docs_url=None, redoc_url=None)
+    expose = {"Access-Control-Expose-Headers": f"{PAYMENT_REQUIRED_HEADER}, {PAYMENT_RESPONSE_HEADER}"}
+
+    @app.exception_handler(ApiError)
+    def _api_error(_request, exc: ApiError):
+        return JSONResponse(status_code=exc.status, content={"error": {"code": exc.code, "message": exc.message}})
+
+    @app.exception_handler(PaymentNeeded)
+    def _payment_needed(_request, exc: PaymentNeeded):
+        return JSONResponse(status_code=402, content=exc.body, headers={PAYMENT_REQUIRED_HEADER: exc.header, **expose})
+
+    async def _body(request: Request) -> dict:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, "request_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "invalid_json", "the request body is not JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+        return body
+
+    @app.get("/health")
+    def health():
+        return {"ok": True, "chain_id": node.chain_id, "operator": node.settler.sender.address,
+                "enclave_signer": node.enclave.signer, "outbox": node.outbox.counts(),
+                "uptime_s": round(time.time() - node.started_at, 1)}
+
+    @app.get("/attestation")
+    def attestation():
+        import base64
+
+        from ogcli.protocol.params import VENDORS
+
+        return {"vendor": VENDORS[node.enclave.vendor], "measurement": "0x" + node.enclave.measurement.hex(),
+                "signer": node.enclave.signer, "document": base64.b64encode(node.enclave.attestation_document()).decode(),
+                "attestation_hash": "0x" + node.enclave.attestation_hash().hex()}
+
+    @app.get("/v1/models")
+    def models():
+        data = []
+        for m in node.models():
+            if m.deprecated:
+                continue
+            data.append({"id": m.name, "object": "model", "created": m.published_at, "owned_by": m.publisher,
+                         "ogcli": {"model_id": m.id, "format": m.metadata.get("format"), "modes": [k for k, v in MODES.items() if m.modes & v],
+                                   "price_wei": str(node.price(m)), "cid": m.cid}})
+        return {"object": "list", "data": data}
+
+    @app.get("/v1/receipts/{request_id}")
+    def receipt(request_id: str):
+        call = node.outbox.get(request_id.lower())
+        if call is None:
+            raise ApiError(404, "unknown_request", f"this node has no call {request_id}")
+        return {"request_id": call.request_id, "state": call.state, "tx_hash": call.tx_hash,
+                "record_id": call.record_id, "error": call.error, "record": call.record}
+
+    @app.post("/v1/infer")
+    async def infer(request: Request):
+        body = await _body(request)
+        model = node.resolve(body.get("model"))
+        inputs = body.get("inputs")
+        if not isinstance(inputs, dict):
+            raise ApiError(400, "invalid_input", "'inputs' must be an object of input name -> tensor")
+        mode = body.get("mode", "tee")
+        node.run_onnx(model, inputs)  # checks the input before any payment is asked for or taken
+
+        def run():
+            return node.run_onnx(model, inputs)
+
+        from starlette.concurrency import run_in_threadpool
+
+        outputs, receipt, settled = await run_in_threadpool(
+            node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
+            url=str(request.url), run=run, input_record={"model": model.id, "inputs": inputs},
+        )
+        return JSONResponse({"model": model.id, "outputs": outputs, "receipt": receipt},
+                            headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await _body(request)
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+            raise ApiError(400, "invalid_messages", "'messages' must be a non-empty list of {role, content}")
+        model = node.resolve(body.get("model"))
+        mode = body.get("mode", "tee")
+        chat_model = node.chat_model(model)
+
+        def run():
+            return {"role": "assistant", "content": chat_model.reply(messages)}
+
+        from starlette.concurrency import run_in_threadpool
+
+        message, receipt, settled = await run_in_threadpool(
+            node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
+            url=str(request.url), run=run, input_record={"model": model.id, "messages": messages},
+        )
+        completion_id = "chatcmpl-" + receipt["requestId"][2:26]
+        created = receipt["timestamp"]
+        headers = {PAYMENT_RESPONSE_HEADER: settled, **expose}
+        if body.get("stream"):
+            def events():
+                first = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model.name,
+                         "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}
+                yield f"data: {json.dumps(first)}\n\n"
+                words = message["content"].split(" ")
+                for piece in [words[0], *(" " + w for w in words[1:])]:  # joined, they are the content
+                    chunk = {**first, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    yield f"data: {json.dumps(chunk)}\n\n"
+                last = {**first, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "ogcli": receipt}
+                yield f"data: {json.dumps(last)}\n\n"
+                yield "data: [DONE]\n\n"
+
+            return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+        words = len(message["content"].split())
+        prompt_words = sum(len(str(m.get("content", "")).split()) for m in messages)
+        return JSONResponse(
+            {"id": completion_id, "object": "chat.completion", "created": created, "model": model.name,
+             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": prompt_words, "completion_tokens": words, "total_tokens": prompt_words + words},
+             "ogcli": receipt},
+            headers=headers,
+        )
+
+    return app

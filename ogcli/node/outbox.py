@@ -1,0 +1,128 @@
+"""The settlement outbox: every paid call is written here (SQLite, WAL, synchronous commit)
+before its answer leaves the node, and stays until its settlement is mined.
+
+States: `pending` (answered, not yet sent), `sent` (a transaction carries it: `tx_hash`),
+`settled` (mined: `record_id`), `failed` (the contract refused it for good: `error`). A request id
+is the primary key, so the same payment can never be queued twice; after a crash, `sent` rows are
+checked against the chain before anything is resent, so nothing is settled twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    request_id TEXT PRIMARY KEY,
+    model_id INTEGER NOT NULL,
+    payer TEXT NOT NULL,
+    value_wei TEXT NOT NULL,
+    record TEXT NOT NULL,
+    payment TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    tx_hash TEXT,
+    record_id INTEGER,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_state ON calls (state, created_at);
+"""
+
+
+class DuplicateRequest(Exception):
+    """The request id is in the outbox already: the same payment presented twice."""
+
+
+@dataclass(frozen=True)
+class Call:
+    request_id: str
+    model_id: int
+    payer: str
+    value_wei: int
+    record: dict
+    payment: dict
+    state: str
+    tx_hash: str | None
+    record_id: int | None
+    error: str | None
+    attempts: int
+    created_at: float
+
+
+class Outbox:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a row that was answered survives power loss
+        self._db.executescript(SCHEMA)
+
+    def add(self, request_id: str, model_id: int, payer: str, value_wei: int, record: dict, payment: dict) -> None:
+        now = time.time()
+        with self._lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO calls (request_id, model_id, payer, value_wei, record, payment, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (request_id, model_id, payer, str(value_wei), json.dumps(record), json.dumps(payment), now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise DuplicateRequest(request_id) from None
+
+    def get(self, request_id: str) -> Call | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM calls WHERE request_id = ?", (request_id,)).fetchone()
+        return _call(row) if row else None
+
+    def in_state(self, state: str, limit: int = 100) -> list[Call]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM calls WHERE state = ? ORDER BY created_at LIMIT ?", (state, limit)
+            ).fetchall()
+        return [_call(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute("SELECT state, COUNT(*) FROM calls GROUP BY state").fetchall())
+
+    def mark_sent(self, request_ids: list[str], tx_hash: str) -> None:
+        self._update(request_ids, "state = 'sent', tx_hash = ?, attempts = attempts + 1", (tx_hash,))
+
+    def mark_settled(self, request_id: str, record_id: int, tx_hash: str | None) -> None:
+        self._update([request_id], "state = 'settled', record_id = ?, tx_hash = COALESCE(?, tx_hash), error = NULL",
+                     (record_id, tx_hash))
+
+    def mark_pending(self, request_ids: list[str], error: str) -> None:
+        self._update(request_ids, "state = 'pending', error = ?", (error,))
+
+    def mark_failed(self, request_id: str, error: str) -> None:
+        self._update([request_id], "state = 'failed', error = ?", (error,))
+
+    def _update(self, request_ids: list[str], assignment: str, values: tuple) -> None:
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for request_id in request_ids:
+                self._db.execute(f"UPDATE calls SET {assignment}, updated_at = ? WHERE request_id = ?",
+                                 (*values, now, request_id))
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _call(row) -> Call:
+    return Call(
+        request_id=row[0], model_id=row[1], payer=row[2], value_wei=int(row[3]), record=json.loads(row[4]),
+        payment=json.loads(row[5]), state=row[6], tx_hash=row[7], record_id=row[8], error=row[9],
+        attempts=row[10], created_at=row[11],
+    )

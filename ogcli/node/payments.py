@@ -1,0 +1,185 @@
+"""x402 payments at the node, with the official `x402` SDK: the 402 offer (scheme `exact`,
+network `eip155:<chain id>`, asset OPG, payTo the settlement contract), and verification of a
+presented payment before the model runs.
+
+The node is its own facilitator: the SDK's `ExactEvmFacilitatorScheme` checks the EIP-3009
+signature, the time window and (by simulating `transferWithAuthorization`) the balance and the
+nonce, reading the chain through the node's connection. Its `settle` is not used: the settlement
+contract executes the authorization itself, later, from the outbox. What the SDK does not check
+is done here: that the payment accepted exactly this offer (asset, amount, payTo, network), and
+that an authorization verified but not yet settled is not presented twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ogcli.core import typed_data
+
+SETTLEMENT_MARGIN_S = 120  # an authorization must outlive the settlement that executes it
+MAX_TIMEOUT_S = 3_600  # how long a client's authorization is valid (validBefore = now + this)
+
+# The protocol's reason codes (x402.mechanisms.evm.constants), plus the two the SDK leaves to servers.
+NONCE_USED = "invalid_exact_evm_nonce_already_used"
+VALUE_MISMATCH = "invalid_exact_evm_payload_authorization_value_mismatch"
+RECIPIENT_MISMATCH = "invalid_exact_evm_payload_recipient_mismatch"
+VALID_BEFORE = "invalid_exact_evm_payload_authorization_valid_before"
+NETWORK_MISMATCH = "network_mismatch"
+UNSUPPORTED_SCHEME = "unsupported_scheme"
+ASSET_MISMATCH = "invalid_payment_asset"
+INVALID_PAYLOAD = "invalid_payload"
+
+
+class PaymentRefused(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A verified authorization, in the shape InferenceSettlement.settle takes."""
+
+    payer: str
+    value_wei: int
+    valid_after: int
+    valid_before: int
+    nonce: bytes
+    signature: bytes
+
+    def to_record(self) -> dict:
+        return {
+            "from": self.payer, "value": str(self.value_wei), "validAfter": str(self.valid_after),
+            "validBefore": str(self.valid_before), "nonce": "0x" + self.nonce.hex(), "signature": "0x" + self.signature.hex(),
+        }
+
+
+class _ChainReader:
+    """The two reads the SDK's EIP-3009 verification makes, over the node's web3 connection."""
+
+    def __init__(self, w3) -> None:
+        self.w3 = w3
+
+    def get_addresses(self) -> list[str]:
+        return []
+
+    def get_code(self, address: str) -> bytes:
+        return bytes(self.w3.eth.get_code(self.w3.to_checksum_address(address)))
+
+    def read_contract(self, address: str, abi, function_name: str, *args):
+        contract = self.w3.eth.contract(address=self.w3.to_checksum_address(address), abi=abi)
+        return getattr(contract.functions, function_name)(*args).call()
+
+
+class Payments:
+    def __init__(self, w3, chain_id: int, token: str, settlement: str, is_spent) -> None:
+        from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
+
+        self.network = f"eip155:{chain_id}"
+        self.token = token
+        self.settlement = settlement
+        self._verifier = ExactEvmFacilitatorScheme(_ChainReader(w3))
+        self._is_spent = is_spent  # (payer, nonce) -> bool: in the outbox already
+        self._reserved: set[tuple[str, bytes]] = set()
+        self._lock = threading.Lock()
+
+    def requirements(self, amount_wei: int):
+        from x402.schemas import PaymentRequirements
+
+        return PaymentRequirements(
+            scheme="exact",
+            network=self.network,
+            asset=self.token,
+            amount=str(amount_wei),
+            pay_to=self.settlement,
+            max_timeout_seconds=MAX_TIMEOUT_S,
+            extra={"name": typed_data.TOKEN_NAME, "version": typed_data.TOKEN_VERSION},
+        )
+
+    def payment_required(self, amount_wei: int, url: str, description: str, error: str = "Payment required"):
+        """(header value, JSON body) of a 402 answer offering this price."""
+        from x402.http import encode_payment_required_header
+        from x402.schemas import PaymentRequired, ResourceInfo
+
+        offer = PaymentRequired(
+            error=error, resource=ResourceInfo(url=url, description=description), accepts=[self.requirements(amount_wei)]
+        )
+        return encode_payment_required_header(offer), offer.model_dump(by_alias=True, exclude_none=True)
+
+    def verify(self, header: str, amount_wei: int, now: int) -> Payment:
+        """The payment in `header` if it pays exactly `amount_wei` for this offer; reserves its
+        nonce until `release` or settlement. PaymentRefused carries the protocol's reason."""
+        from x402.http import decode_payment_signature_header
+        from x402.mechanisms.evm.types import ExactEIP3009Payload
+        from x402.schemas import PaymentPayload
+
+        try:
+            payload = decode_payment_signature_header(header)
+        except Exception:
+            raise PaymentRefused(INVALID_PAYLOAD, "the PAYMENT-SIGNATURE header is not an x402 payment") from None
+        if not isinstance(payload, PaymentPayload):
+            raise PaymentRefused(INVALID_PAYLOAD, "only x402 version 2 payments are accepted")
+        offer = self.requirements(amount_wei)
+        accepted = payload.accepted
+        if accepted.scheme != "exact":
+            raise PaymentRefused(UNSUPPORTED_SCHEME, f"scheme {accepted.scheme!r} is not offered; pay with 'exact'")
+        if accepted.network != self.network:
+            raise PaymentRefused(NETWORK_MISMATCH, f"this node takes payments on {self.network}, not {accepted.network}")
+        if accepted.asset.lower() != self.token.lower():
+            raise PaymentRefused(ASSET_MISMATCH, f"this node takes OPG ({self.token}), not {accepted.asset}")
+        try:
+            inner = ExactEIP3009Payload.from_dict(payload.payload)
+            auth = inner.authorization
+            payment = Payment(
+                payer=self._checksum(auth.from_address),
+                value_wei=int(auth.value),
+                valid_after=int(auth.valid_after),
+                valid_before=int(auth.valid_before),
+                nonce=bytes.fromhex(auth.nonce.removeprefix("0x")),
+                signature=bytes.fromhex(inner.signature.removeprefix("0x")),
+            )
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise PaymentRefused(INVALID_PAYLOAD, "the payment's authorization is malformed") from None
+        if accepted.pay_to.lower() != self.settlement.lower() or auth.to.lower() != self.settlement.lower():
+            raise PaymentRefused(RECIPIENT_MISMATCH, f"payments go to the settlement contract {self.settlement}")
+        if payment.value_wei != amount_wei or int(accepted.amount) != amount_wei:
+            raise PaymentRefused(VALUE_MISMATCH, f"this call costs {amount_wei} wei; the payment authorizes {payment.value_wei}")
+        if payment.valid_before < now + SETTLEMENT_MARGIN_S:
+            raise PaymentRefused(VALID_BEFORE, f"the authorization expires too soon to be settled (needs {SETTLEMENT_MARGIN_S}s)")
+        if len(payment.nonce) != 32:
+            raise PaymentRefused(INVALID_PAYLOAD, "an ERC-3009 nonce is 32 bytes")
+        key = (payment.payer, payment.nonce)
+        with self._lock:
+            if key in self._reserved or self._is_spent(payment.payer, payment.nonce):
+                raise PaymentRefused(NONCE_USED, "this payment was presented before; sign a new one")
+            self._reserved.add(key)
+        try:
+            result = self._verifier.verify(payload, offer)
+        except Exception as exc:  # the SDK raises on RPC failures instead of answering
+            self.release(payment)
+            raise PaymentRefused("verification_unavailable", f"the payment could not be checked: {str(exc)[:160]}") from None
+        if not result.is_valid:
+            self.release(payment)
+            raise PaymentRefused(result.invalid_reason or "invalid_payment", result.invalid_message or result.invalid_reason or "invalid payment")
+        return payment
+
+    def release(self, payment: Payment) -> None:
+        """Frees a reservation whose call did not happen (bad input, model failure)."""
+        with self._lock:
+            self._reserved.discard((payment.payer, payment.nonce))
+
+    def settlement_header(self, payment: Payment, tx_hash: str = "") -> str:
+        from x402.http import encode_payment_response_header
+        from x402.schemas import SettleResponse
+
+        return encode_payment_response_header(
+            SettleResponse(success=True, payer=payment.payer, transaction=tx_hash, network=self.network,
+                           amount=str(payment.value_wei))
+        )
+
+    def _checksum(self, address: str) -> str:
+        from eth_utils import to_checksum_address
+
+        return to_checksum_address(address)

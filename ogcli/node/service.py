@@ -1,0 +1,91 @@
+"""Starts a node: connects, loads or creates its enclave key, registers the enclave, opens the
+outbox, starts the settler (which first settles what a previous run left), and serves HTTP."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ogcli.errors import ConfigError
+
+DEFAULT_PORT = 8700
+DEFAULT_NODE_FEE_WEI = 10**16  # 0.01 OPG per call
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    node_fee_wei: int = DEFAULT_NODE_FEE_WEI
+    batch_size: int = 16
+    settle_interval_s: float = 0.5
+    batch_window_s: float = 0.2
+    image: str = "v0.1"  # the DEV enclave image this node reports
+
+
+def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSettings):
+    """The Node (see app.py) for `network`, with its settler started."""
+    from ogcli.chain.network import open_protocol
+    from ogcli.chain.sender import Sender
+    from ogcli.node.app import Node
+    from ogcli.node.enclave import Enclave
+    from ogcli.node.outbox import Outbox
+    from ogcli.node.payments import Payments
+    from ogcli.node.runtime import Runtime
+    from ogcli.node.settler import Settler
+    from ogcli.protocol.params import VENDOR_ID, dev_measurement
+    from ogcli.storage.blobs import open_store
+
+    protocol = open_protocol(network)
+    store = open_store(network.storage)
+    operator = Sender(protocol.w3, operator_key)
+    enclave = Enclave(enclave_key, VENDOR_ID["DEV"], dev_measurement(settings.image), network.chain_id,
+                      protocol.settlement.address)
+    registry = protocol.registry.functions
+    if not registry.isMeasurementApproved(enclave.vendor, enclave.measurement).call():
+        raise ConfigError(f"the DEV image {settings.image!r} is not on the whitelist; nothing would verify its results")
+    enclave.register(protocol, operator, f"http://{settings.host}:{settings.port}")
+    outbox = Outbox(data_dir / "outbox.db")
+
+    def spent(payer: str, nonce: bytes) -> bool:
+        from ogcli.core.records import request_id
+
+        return outbox.get("0x" + request_id(payer, nonce).hex()) is not None
+
+    payments = Payments(protocol.w3, network.chain_id, protocol.token.address, protocol.settlement.address, spent)
+    settler = Settler(protocol, operator, outbox, batch_size=settings.batch_size, interval_s=settings.settle_interval_s,
+                      batch_window_s=settings.batch_window_s)
+    settler.start()
+    return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
+                outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id)
+
+
+def enclave_key(data_dir: Path):
+    """The DEV enclave's key, kept in the node's data directory (mode 0600) so that a restart does
+    not register a new enclave; a hardware enclave would keep it sealed instead."""
+    from eth_account import Account
+
+    path = data_dir / "enclave.key"
+    if path.exists():
+        return Account.from_key(path.read_text().strip())
+    account = Account.create()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(account.key.hex())
+    return account
+
+
+def serve(node, settings: NodeSettings) -> None:
+    import uvicorn
+
+    from ogcli.node.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        node.settler.stop()
+        node.outbox.close()

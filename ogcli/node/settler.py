@@ -1,0 +1,151 @@
+"""Settles the outbox on chain: batches of pending calls in one `settleBatch` (or `settle` for
+one), the hash recorded before the wait, retried until mined, and never twice.
+
+Before anything is resent after a restart, every `sent` row is checked against the contract's
+`recordIdByRequest`: a call the chain already holds is marked settled, whatever the node
+remembers. A refusal that will not change (an expired or spent authorization, an underpayment, a
+deprecated model) marks the call failed with the reason; anything else (an RPC outage) leaves it
+pending for the next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from ogcli.chain.contracts import Protocol
+from ogcli.chain.sender import Sender
+from ogcli.errors import NetworkError, RevertedError
+from ogcli.node.outbox import Call, Outbox
+
+log = logging.getLogger("ogcli.node.settler")
+PERMANENT = ("Underpaid", "ModelNotCallable", "AuthorizationUsedOrCanceled", "AuthorizationExpired",
+             "AuthorizationNotYetValid", "InvalidSignature", "ERC20InsufficientBalance", "ERC3009")
+
+
+class Settler:
+    def __init__(self, protocol: Protocol, sender: Sender, outbox: Outbox, *, batch_size: int = 16,
+                 interval_s: float = 0.5, batch_window_s: float = 0.2) -> None:
+        self.protocol = protocol
+        self.sender = sender
+        self.outbox = outbox
+        self.batch_size = batch_size
+        self.interval_s = interval_s
+        self.batch_window_s = batch_window_s  # after a new call, wait this long for others to batch with it
+        self.gas_used: list[tuple[int, int]] = []  # (calls in the transaction, gas used)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.reconcile()
+        self._thread = threading.Thread(target=self._loop, name="settler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def poke(self) -> None:
+        """A call was added: settle soon rather than at the next interval."""
+        self._wake.set()
+
+    def reconcile(self) -> None:
+        """Rows left `sent` by a previous run: settled on chain, or back to pending."""
+        settlement = self.protocol.settlement.functions
+        for call in self.outbox.in_state("sent", limit=10_000):
+            record_id = settlement.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
+            if record_id:
+                self.outbox.mark_settled(call.request_id, record_id, None)
+            else:
+                self.outbox.mark_pending([call.request_id], "resent after restart")
+
+    def settle_pending(self) -> int:
+        """One round: returns how many calls were settled."""
+        pending = self.outbox.in_state("pending", limit=self.batch_size)
+        if not pending:
+            return 0
+        try:
+            return self._settle(pending)
+        except RevertedError as exc:
+            if len(pending) == 1:
+                return self._refused(pending[0], exc)
+            # One bad call sinks a batch: settle them one by one to find it.
+            return sum(self._settle_one_safely(call) for call in pending)
+
+    def _settle_one_safely(self, call: Call) -> int:
+        try:
+            return self._settle([call])
+        except RevertedError as exc:
+            return self._refused(call, exc)
+
+    def _refused(self, call: Call, exc: RevertedError) -> int:
+        message = str(exc)
+        if "RequestAlreadySettled" in message:
+            record_id = self.protocol.settlement.functions.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
+            self.outbox.mark_settled(call.request_id, record_id, None)
+            return 1
+        if any(reason in message for reason in PERMANENT):
+            self.outbox.mark_failed(call.request_id, message[:500])
+            log.warning("call %s refused for good: %s", call.request_id, message)
+            return 0
+        self.outbox.mark_pending([call.request_id], message[:500])
+        return 0
+
+    def _settle(self, calls: list[Call]) -> int:
+        settlement = self.protocol.settlement
+        records = [_record(c.record) for c in calls]
+        payments = [_payment(c.payment) for c in calls]
+        if len(calls) == 1:
+            fn = settlement.functions.settle(records[0], payments[0])
+        else:
+            fn = settlement.functions.settleBatch(records, payments)
+        gas = self.sender.estimate(fn, label="settle")
+        ids = [c.request_id for c in calls]
+        tx_hash, tx = self.sender.submit(fn, gas=gas, label="settle")
+        self.outbox.mark_sent(ids, tx_hash)
+        try:
+            receipt = self.sender.confirm(tx_hash, tx, label="settle")
+        except NetworkError:
+            self.sender.resync()
+            return 0  # left `sent`: the next reconcile decides
+        from web3.logs import DISCARD
+
+        events = settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)
+        by_request = {"0x" + bytes(e["args"]["record"]["requestId"]).hex(): e["args"]["recordId"] for e in events}
+        for request_id in ids:
+            self.outbox.mark_settled(request_id, by_request[request_id], tx_hash)
+        self.gas_used.append((len(calls), receipt.gas_used))
+        return len(calls)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if self.batch_window_s and self.outbox.in_state("pending", limit=1):
+                if self._stop.wait(self.batch_window_s):
+                    return
+            try:
+                while self.settle_pending():
+                    pass
+            except Exception as exc:  # an outage must not kill the thread: retry next round
+                log.warning("settlement round failed: %s", str(exc)[:300])
+                self.sender.resync()
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+
+
+def _record(r: dict) -> tuple:
+    return (
+        r["modelId"], bytes.fromhex(r["inputHash"][2:]), bytes.fromhex(r["outputHash"][2:]),
+        bytes.fromhex(r["requestId"][2:]), r["timestamp"], r["mode"], r["enclaveSigner"],
+        bytes.fromhex(r["signature"][2:]),
+    )
+
+
+def _payment(p: dict) -> tuple:
+    return (
+        p["from"], int(p["value"]), int(p["validAfter"]), int(p["validBefore"]), bytes.fromhex(p["nonce"][2:]),
+        bytes.fromhex(p["signature"][2:]),
+    )

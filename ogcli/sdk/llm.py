@@ -1,0 +1,125 @@
+"""`LLM`: call models on the network from Python, paid with x402, with a transaction hash.
+
+    from ogcli.sdk import LLM
+    llm = LLM()                                   # the active profile and wallet
+    answer = llm.chat(model="ogcli-tiny-chat", messages=[{"role": "user", "content": "hi"}])
+    answer.chat_output["content"], answer.transaction_hash
+    answer.choices[0].message.content             # the OpenAI client's shape
+
+Results keep the OpenAI client's attribute names (`choices`, `message`, `usage`, `id`, `model`),
+so code written against it moves over by changing the client line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int
+    message: Message
+    finish_reason: str
+
+
+@dataclass(frozen=True)
+class ChatCompletion:
+    id: str
+    model: str
+    created: int
+    choices: list[Choice]
+    usage: dict
+    chat_output: dict
+    transaction_hash: str | None
+    request_id: str
+    price_wei: int
+    receipt: dict = field(repr=False)
+    object: str = "chat.completion"
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    model: int
+    outputs: dict[str, Any]
+    transaction_hash: str | None
+    request_id: str
+    price_wei: int
+    receipt: dict = field(repr=False)
+
+
+class LLM:
+    def __init__(self, *, profile: str | None = None, account: str | None = None, password: str | None = None,
+                 private_key: str | None = None, node: str | None = None, max_price_wei: int | None = None,
+                 wait_for_settlement: bool = True) -> None:
+        from ogcli import context
+        from ogcli.chain.network import open_protocol
+        from ogcli.sdk.discovery import find_node
+        from ogcli.sdk.paid_http import PaidClient
+
+        options = context.GlobalOptions(profile=profile, account=account)
+        network = context.resolve_network(options)
+        protocol = open_protocol(network)
+        if private_key:
+            from eth_account import Account
+
+            signer = Account.from_key(private_key)
+        else:
+            from ogcli import wallet
+            from ogcli.signing import account_name
+
+            saved, context.OPTIONS = context.OPTIONS, options
+            try:
+                name = account_name(network)
+            finally:
+                context.OPTIONS = saved
+            signer = wallet.unlock(name, password_text=password)
+        self.address = signer.address
+        self.wait_for_settlement = wait_for_settlement
+        self._client = PaidClient(node or find_node(protocol), signer, chain_id=network.chain_id,
+                                  token=protocol.token.address, settlement=protocol.settlement.address,
+                                  max_price_wei=max_price_wei)
+
+    def chat(self, *, model: str | int, messages: list[dict], mode: str = "tee", **_openai_kwargs) -> ChatCompletion:
+        """A paid chat completion. OpenAI's sampling arguments are accepted and ignored: the
+        node's models are deterministic, which is what makes their receipts checkable."""
+        price = {}
+        data = self._client.post("/v1/chat/completions", {"model": model, "messages": messages, "mode": mode},
+                                 lambda offer: price.setdefault("wei", offer.amount_wei)).json()
+        receipt = data["ogcli"]
+        message = data["choices"][0]["message"]
+        return ChatCompletion(
+            id=data["id"], model=data["model"], created=data["created"],
+            choices=[Choice(c["index"], Message(c["message"]["role"], c["message"]["content"]), c["finish_reason"])
+                     for c in data["choices"]],
+            usage=data.get("usage", {}), chat_output={"role": message["role"], "content": message["content"]},
+            transaction_hash=self._settle(receipt), request_id=receipt["requestId"], price_wei=price.get("wei", 0),
+            receipt=receipt,
+        )
+
+    def completion(self, *, model: str | int, prompt: str, mode: str = "tee", **_openai_kwargs) -> ChatCompletion:
+        """A prompt without a conversation: one user message."""
+        return self.chat(model=model, messages=[{"role": "user", "content": prompt}], mode=mode)
+
+    def infer(self, *, model: str | int, inputs: dict, mode: str = "tee") -> InferenceResult:
+        """A paid ONNX model run."""
+        price = {}
+        data = self._client.post("/v1/infer", {"model": model, "inputs": inputs, "mode": mode},
+                                 lambda offer: price.setdefault("wei", offer.amount_wei)).json()
+        receipt = data["receipt"]
+        return InferenceResult(model=data["model"], outputs=data["outputs"], transaction_hash=self._settle(receipt),
+                               request_id=receipt["requestId"], price_wei=price.get("wei", 0), receipt=receipt)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _settle(self, receipt: dict) -> str | None:
+        if not self.wait_for_settlement:
+            return None
+        return self._client.wait_settled(receipt["requestId"])["tx_hash"]

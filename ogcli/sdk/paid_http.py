@@ -1,0 +1,146 @@
+"""Calls a node and pays for them with x402 (the official SDK signs the EIP-3009 authorization).
+
+One round: POST; on 402, read the offer from the PAYMENT-REQUIRED header, check it is for this
+network's OPG and settlement contract and within the caller's limit, let the caller approve it,
+sign, and POST again with PAYMENT-SIGNATURE. The second answer carries the result and the
+receipt; `wait_settled` follows the receipt until its settlement is mined.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ogcli.errors import OgcliError, RevertedError, UsageError
+
+SETTLE_TIMEOUT_S = 60.0
+
+
+class NodeError(OgcliError):
+    """The node refused the call (4xx) or failed (5xx); nothing was paid."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"the node refused the call ({status} {code}): {message}")
+        self.status, self.code = status, code
+
+
+class PaymentRejected(RevertedError):
+    """The node did not accept the payment; the authorization was not used."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    amount_wei: int
+    network: str
+    asset: str
+    pay_to: str
+    description: str
+
+
+class PaidClient:
+    def __init__(self, base_url: str, account, *, chain_id: int, token: str, settlement: str,
+                 max_price_wei: int | None = None, timeout_s: float = 60.0) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        self.account = account
+        self.chain_id, self.token, self.settlement = chain_id, token, settlement
+        self.max_price_wei = max_price_wei
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def post(self, path: str, body: dict, approve: Callable[[Offer], None] | None = None):
+        """The node's successful answer (an httpx.Response), paid for if it asked."""
+        from x402.http import PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, decode_payment_required_header
+
+        first = self._send(path, body, {})
+        if first.status_code != 402:
+            return self._checked(first)
+        try:
+            offer = decode_payment_required_header(first.headers[PAYMENT_REQUIRED_HEADER])
+        except Exception:
+            raise NodeError(402, "bad_offer", "the node asked for payment without a readable x402 offer") from None
+        requirement, summary = self._acceptable(offer)
+        if approve is not None:
+            approve(summary)
+        paid = self._send(path, body, {PAYMENT_SIGNATURE_HEADER: self._sign(offer, requirement)})
+        if paid.status_code == 402:
+            detail = _json(paid)
+            raise PaymentRejected(f"the node refused the payment: {detail.get('error')}: {detail.get('message', '')}".rstrip(": "))
+        return self._checked(paid)
+
+    def receipt(self, request_id: str) -> dict:
+        return self._checked(self._http.get(f"/v1/receipts/{request_id}")).json()
+
+    def wait_settled(self, request_id: str, timeout_s: float = SETTLE_TIMEOUT_S) -> dict:
+        """The receipt once settled (or failed); NodeError when it does not settle in time."""
+        deadline = time.monotonic() + timeout_s
+        delay = 0.05
+        while True:
+            receipt = self.receipt(request_id)
+            if receipt["state"] in ("settled", "failed"):
+                return receipt
+            if time.monotonic() > deadline:
+                raise NodeError(504, "settlement_pending",
+                                f"call {request_id} is not settled after {timeout_s:.0f}s; `ogcli infer verify {request_id}` later")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    # ------------------------------------------------------------------ internals
+
+    def _acceptable(self, offer):
+        network = f"eip155:{self.chain_id}"
+        for requirement in offer.accepts:
+            if (requirement.scheme == "exact" and requirement.network == network
+                    and requirement.asset.lower() == self.token.lower()
+                    and requirement.pay_to.lower() == self.settlement.lower()):
+                amount = int(requirement.amount)
+                if self.max_price_wei is not None and amount > self.max_price_wei:
+                    raise UsageError(f"the node asks {amount} wei, above your limit of {self.max_price_wei} (--max-price)")
+                description = offer.resource.description if offer.resource else ""
+                return requirement, Offer(amount, requirement.network, requirement.asset, requirement.pay_to, description or "")
+        asked = ", ".join(f"{r.amount} of {r.asset} on {r.network} to {r.pay_to}" for r in offer.accepts) or "nothing"
+        raise PaymentRejected(
+            f"the node does not accept OPG on {network} paid to the settlement contract (it asks {asked}); nothing was paid"
+        )
+
+    def _sign(self, offer, requirement) -> str:
+        from x402 import x402ClientSync
+        from x402.http import encode_payment_signature_header
+        from x402.mechanisms.evm.exact import ExactEvmScheme
+        from x402.schemas import PaymentRequired
+
+        client = x402ClientSync()
+        client.register(requirement.network, ExactEvmScheme(self.account))
+        client.set_spend_controls(False)  # the limit is ours (max_price_wei), checked above
+        payload = client.create_payment_payload(PaymentRequired(accepts=[requirement], resource=offer.resource))
+        return encode_payment_signature_header(payload)
+
+    def _send(self, path: str, body: dict, headers: dict):
+        import httpx
+
+        try:
+            return self._http.post(path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            from ogcli.errors import NetworkError
+
+            raise NetworkError(f"cannot reach the node at {self.base_url}: {exc}") from None
+
+    def _checked(self, response):
+        if response.status_code >= 400:
+            detail = _json(response).get("error", {})
+            if not isinstance(detail, dict):
+                detail = {"code": str(detail), "message": ""}
+            raise NodeError(response.status_code, detail.get("code", "error"), detail.get("message", response.text[:200]))
+        return response
+
+
+def _json(response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,189 @@
+"""Paid inference end to end on the seeded devnet: the CLI and the SDK call a real node, pay with
+x402, and every party's balance moves by the contract's split, to the wei."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from ogcli.core.pricing import quote, split
+from ogcli.devnet import accounts
+from tests.chain.node_fixture import running_node, store_devnet_models
+
+pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
+
+FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
+
+
+@pytest.fixture
+def node(seeded_profile, cli, monkeypatch, tmp_path):
+    """carol (delegator-1) as the active wallet, and a node on the seeded chain, in a snapshot."""
+    from ogcli import config
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    with seeded_profile.snapshot():
+        store_devnet_models(tmp_path / "blobs")
+        profile = config.load().profiles["seeded"]
+        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
+                           activate=True)
+        key = accounts.get("delegator-1").private_key.hex()
+        assert cli("wallet", "import", "carol", "--private-key", input=key + "\n").exit_code == 0
+        assert cli("wallet", "use", "carol").exit_code == 0
+        with running_node(tmp_path / "node") as (url, running):
+            yield url, running, seeded_profile
+
+
+def _data(result):
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["data"]
+
+
+class Ledger:
+    """OPG balances of every party a settlement pays."""
+
+    def __init__(self, chain, model_id: int):
+        p = chain.protocol
+        self.token, self.hub = p.token.functions, p.hub.functions
+        self.publisher = self.hub.getModel(model_id).call()[1]
+        self.parties = {
+            "payer": accounts.get("delegator-1").address,
+            "node": accounts.get("node-operator").address,
+            "treasury": p.settlement.functions.treasury().call(),
+            "settlement": p.settlement.address,
+        }
+
+    def read(self) -> dict:
+        balances = {k: self.token.balanceOf(a).call() for k, a in self.parties.items()}
+        balances["publisher_earnings"] = self.hub.earningsOf(self.publisher).call()
+        return balances
+
+
+def test_paid_onnx_call_through_the_cli_splits_the_payment_to_the_wei(node, cli):
+    url, running, chain = node
+    settlement = chain.protocol.settlement.functions
+    vbps, tbps, attesters = settlement.params().call()[:3]
+    model_price = chain.protocol.hub.functions.getModel(2).call()[5]
+    payment = quote(model_price, running.node_fee_wei, vbps, tbps)
+    ledger = Ledger(chain, 2)
+    before = ledger.read()
+
+    result = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES)))
+    assert result["settlement"] == "settled" and result["transaction_hash"].startswith("0x")
+    assert result["price_wei"] == str(payment)
+    assert [len(row) for row in result["outputs"]["probabilities"]] == [3]
+    assert settlement.recordIdByRequest(bytes.fromhex(result["request_id"][2:])).call() == result["record_id"]
+
+    parts = split(payment, model_price, vbps, tbps)
+    pool = parts.validators_wei // attesters * attesters  # what attesters can earn; the dust goes to the treasury
+    after = ledger.read()
+    assert after["payer"] == before["payer"] - payment
+    assert after["publisher_earnings"] == before["publisher_earnings"] + model_price
+    assert after["node"] == before["node"] + parts.node_wei
+    assert after["treasury"] == before["treasury"] + parts.treasury_wei + (parts.validators_wei - pool)
+    assert after["settlement"] == before["settlement"] + pool
+
+
+def test_paid_chat_through_the_cli_and_the_sdk(node, cli):
+    url, _running, chain = node
+    answer = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", "what is a receipt?"))
+    assert answer["chat_output"]["role"] == "assistant" and answer["chat_output"]["content"]
+    assert answer["receipt"]["enclaveSigner"] == accounts.get("enclave-signer").address
+
+    from ogcli.sdk import LLM
+
+    llm = LLM(node=url, password="pw")
+    try:
+        before = chain.protocol.token.functions.balanceOf(llm.address).call()
+        completion = llm.chat(model="ogcli-tiny-chat", messages=[{"role": "user", "content": "tell me about validators"}])
+        assert completion.chat_output == {"role": "assistant", "content": completion.choices[0].message.content}
+        receipt = chain.w3.eth.get_transaction_receipt(completion.transaction_hash)
+        assert receipt["status"] == 1
+        assert chain.protocol.token.functions.balanceOf(llm.address).call() == before - completion.price_wei
+        onnx = llm.infer(model=2, inputs=FEATURES)
+        assert onnx.outputs == answer_outputs() and onnx.transaction_hash
+        again = llm.completion(model="ogcli-tiny-chat", prompt="tell me about validators")
+        assert again.chat_output == completion.chat_output  # deterministic model, same answer
+        assert again.request_id != completion.request_id  # a new payment, a new record
+    finally:
+        llm.close()
+
+
+def answer_outputs() -> dict:
+    """What model 2 answers for FEATURES, computed here with onnxruntime from the generated bytes:
+    the node must have run exactly the model the hub names."""
+    import numpy as np
+    import onnxruntime
+
+    from ogcli.devnet.models import seed_models
+
+    session = onnxruntime.InferenceSession(seed_models()[1][1], providers=["CPUExecutionProvider"])
+    [out] = session.run(None, {"features": np.asarray(FEATURES["features"], dtype=np.float32)})
+    return {"probabilities": np.round(out.astype(np.float64), 6).tolist()}
+
+
+def test_bad_calls_get_clear_4xx_and_charge_nothing(node, cli):
+    url, running, chain = node
+    token = chain.protocol.token.functions
+    payer = accounts.get("delegator-1").address
+    before = token.balanceOf(payer).call()
+    raw = httpx.Client(base_url=url)
+    assert raw.post("/v1/infer", content=b"{not json").json()["error"]["code"] == "invalid_json"
+    big = {"model": 2, "inputs": {"features": [[0.0] * 70_000]}}
+    assert raw.post("/v1/infer", json=big).status_code == 413
+    assert raw.post("/v1/infer", json={"model": 99, "inputs": FEATURES}).status_code == 404
+    assert raw.post("/v1/infer", json={"model": 2, "inputs": {"wrong": [[1]]}}).status_code == 400
+    huge = raw.post("/v1/infer", content=b"{" + b" " * (2 << 20) + b"}")
+    assert huge.status_code == 413
+    # Deprecated model: refused before any payment is asked for.
+    seller = chain.protocol.hub.functions.getModel(3).call()[1]
+    from tests.chain.conftest import send_as
+
+    send_as(chain, seller, chain.protocol.hub.functions.deprecate(3))
+    gone = raw.post("/v1/chat/completions", json={"model": 3, "messages": [{"role": "user", "content": "x"}]})
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "model_deprecated"
+    # Through the CLI: an unknown model is a one-line error, nothing paid.
+    result = cli("--yes", "infer", "run", "--node", url, "--model", "99", "--input", json.dumps(FEATURES))
+    assert result.exit_code == 1 and "404" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert token.balanceOf(payer).call() == before
+    assert running.outbox.counts() == {}
+
+
+def test_wrong_payments_are_refused_with_the_protocol_codes(node):
+    """Underpaying, paying on another chain and replaying: 402 with x402 reason codes."""
+    from eth_account import Account
+    from x402 import x402ClientSync
+    from x402.http import (PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, decode_payment_required_header,
+                           encode_payment_signature_header)
+    from x402.mechanisms.evm.exact import ExactEvmScheme
+
+    url, running, chain = node
+    payer = Account.from_key(accounts.get("delegator-2").private_key)
+    body = {"model": 2, "inputs": FEATURES}
+    raw = httpx.Client(base_url=url)
+    offer = decode_payment_required_header(raw.post("/v1/infer", json=body).headers[PAYMENT_REQUIRED_HEADER])
+    [requirement] = offer.accepts
+
+    def pay(req) -> str:
+        client = x402ClientSync()
+        client.register(req.network, ExactEvmScheme(payer))
+        client.set_spend_controls(False)
+        from x402.schemas import PaymentRequired
+
+        return encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[req])))
+
+    def refused(header) -> str:
+        answer = raw.post("/v1/infer", json=body, headers={PAYMENT_SIGNATURE_HEADER: header})
+        assert answer.status_code == 402, answer.text
+        return answer.json()["error"]
+
+    under = requirement.model_copy(update={"amount": str(int(requirement.amount) - 1)})
+    assert refused(pay(under)) == "invalid_exact_evm_payload_authorization_value_mismatch"
+    foreign = requirement.model_copy(update={"network": "eip155:8453"})
+    assert refused(pay(foreign)) == "network_mismatch"
+    assert refused("not base64 at all") == "invalid_payload"
+    good = pay(requirement)
+    assert raw.post("/v1/infer", json=body, headers={PAYMENT_SIGNATURE_HEADER: good}).status_code == 200
+    assert refused(good) == "invalid_exact_evm_nonce_already_used"
+    assert sum(running.outbox.counts().values()) == 1  # one payment, one call
