@@ -1,0 +1,136 @@
+"""The node killed (SIGKILL) between answering and settling settles on restart: nothing is lost,
+nothing is settled twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from ogcli.devnet import accounts
+from tests.chain.node_fixture import free_port, store_devnet_models
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
+
+
+def _start(port: int, batch_window: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ogcli", "node", "run", "--dev-keys", "--port", str(port), "--batch-window", batch_window],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"node exited: {process.stderr.read().decode()[-800:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("node did not start")
+
+
+def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    os.kill(process.pid, sig)
+    process.wait(timeout=30)
+
+
+def _settled_events(chain, request_id: bytes) -> int:
+    settlement = chain.protocol.settlement
+    logs = settlement.events.InferenceSettled().get_logs(from_block=0)
+    return sum(1 for log in logs if bytes(log["args"]["record"]["requestId"]) == request_id)
+
+
+def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
+    from ogcli import config
+    from ogcli.chain.network import open_protocol
+    from ogcli.sdk.paid_http import PaidClient
+
+    chain = seeded_profile
+    with chain.snapshot():
+        store_devnet_models(tmp_path / "blobs")
+        profile = config.load().profiles["seeded"]
+        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
+                           activate=True)
+        port = free_port()
+        node = _start(port, batch_window="60")  # holds settlements back for a minute
+        protocol = open_protocol()
+        client = PaidClient(f"http://127.0.0.1:{port}", accounts.get("delegator-3").local_account, chain_id=31337,
+                            token=protocol.token.address, settlement=protocol.settlement.address)
+        try:
+            answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.0] * 8]}}).json()
+        finally:
+            client.close()
+        request_id = bytes.fromhex(answer["receipt"]["requestId"][2:])
+        _stop(node, signal.SIGKILL)  # answered, in the outbox, not settled
+        settlement = protocol.settlement.functions
+        assert settlement.recordIdByRequest(request_id).call() == 0
+
+        node = _start(port, batch_window="0")
+        try:
+            deadline = time.monotonic() + 30
+            while settlement.recordIdByRequest(request_id).call() == 0 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert settlement.recordIdByRequest(request_id).call() != 0
+            receipt = httpx.get(f"http://127.0.0.1:{port}/v1/receipts/0x{request_id.hex()}").json()
+            assert receipt["state"] == "settled"
+        finally:
+            _stop(node)
+        node = _start(port, batch_window="0")  # a third run finds nothing left to do
+        try:
+            time.sleep(1.5)
+            assert _settled_events(chain, request_id) == 1
+            assert httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] == {"settled": 1}
+        finally:
+            _stop(node)
+
+
+def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_profile, tmp_path):
+    """The settlement transaction left, the node died before recording the receipt: on restart
+    the chain says it is settled, and nothing is sent again."""
+    from ogcli import config
+    from ogcli.chain.sender import Sender
+    from ogcli.errors import NetworkError
+    from ogcli.node.outbox import Outbox
+    from ogcli.node.settler import Settler
+    from ogcli.sdk.paid_http import PaidClient
+    from tests.chain.node_fixture import running_node
+
+    class CrashAfterSubmit(Sender):
+        """Test double: sends for real, then fails as if the process died waiting."""
+
+        def confirm(self, tx_hash, tx, label=""):
+            raise NetworkError("simulated crash while waiting for the receipt")
+
+    chain = seeded_profile
+    with chain.snapshot():
+        store_devnet_models(tmp_path / "blobs")
+        profile = config.load().profiles["seeded"]
+        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
+                           activate=True)
+        with running_node(tmp_path / "node", batch_window_s=3600) as (url, node):
+            client = PaidClient(url, accounts.get("delegator-4").local_account, chain_id=31337,
+                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+            try:
+                answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.5] * 8]}}).json()
+            finally:
+                client.close()
+        request_id = answer["receipt"]["requestId"]
+        outbox = Outbox(tmp_path / "node" / "outbox.db")
+        operator = accounts.get("node-operator").local_account
+        crashing = Settler(chain.protocol, CrashAfterSubmit(chain.w3, operator), outbox)
+        assert crashing.settle_pending() == 0
+        assert outbox.get(request_id).state == "sent"
+        nonce = chain.w3.eth.get_transaction_count(operator.address)
+        Settler(chain.protocol, Sender(chain.w3, operator), outbox).reconcile()
+        call = outbox.get(request_id)
+        assert call.state == "settled" and call.record_id
+        assert chain.w3.eth.get_transaction_count(operator.address) == nonce  # nothing resent
+        assert _settled_events(chain, bytes.fromhex(request_id[2:])) == 1
+        outbox.close()
