@@ -46,7 +46,9 @@ def run(
         return
     data = answer.json()
     result = call.finish(data["receipt"], no_wait)
-    result.update(model=data["model"], outputs=data["outputs"])
+    # What the record's hashes are computed over, so that `infer verify --response` can redo them.
+    result.update(model=data["model"], outputs=data["outputs"], input={"model": data["model"], "inputs": inputs},
+                  output=data["outputs"])
     output.emit(result, lambda: _print_run(result))
 
 
@@ -74,8 +76,72 @@ def chat(
         return
     data = answer.json()
     result = call.finish(data["ogcli"], no_wait)
-    result.update(model=data["model"], chat_output=data["choices"][0]["message"])
+    message = data["choices"][0]["message"]
+    result.update(model=data["model"], chat_output=message, output=message,
+                  input={"model": data["ogcli"]["modelId"], "messages": body["messages"]})
     output.emit(result, lambda: _print_chat(result))
+
+
+@app.command()
+def verify(
+    ref: Annotated[str, typer.Argument(help="Request id or settlement transaction hash.", show_default=False)],
+    response: Annotated[
+        str, typer.Option("--response", help="A saved `--json` answer of infer run/chat, to check its input and output too.")
+    ] = "",
+) -> None:
+    """Re-check a settled call from chain alone: the stored record, the enclave's signature, its
+    registration, its measurement's approval at the time, the payment split; with --response,
+    that the answer you hold is the one the record commits to. Exit 1 if any check fails.
+
+    Example: ogcli infer verify 0x5c1d...e8 --response answer.json
+    """
+    from ogcli.chain.network import open_protocol
+    from ogcli.chain.receipts import find
+    from ogcli.core.receipt_checks import checks
+
+    saved = _saved_response(response) if response else None
+    protocol = open_protocol(context.resolve_network())
+    call = find(protocol, ref)
+    facts = _facts(protocol, call, saved)
+    results = checks(facts)
+    passed = all(c.ok is not False for c in results)
+    data = {
+        "verified": passed,
+        "request_id": "0x" + bytes(call.record["requestId"]).hex(),
+        "record_id": call.record_id,
+        "transaction_hash": call.tx_hash,
+        "model_id": call.record["modelId"],
+        "payer": call.payer,
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results],
+    }
+    output.emit(data, lambda: _print_checks(data))
+    if not passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def receipts(
+    payer: Annotated[str, typer.Option("--payer", help="Whose calls (default: the active account).")] = "",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Newest first, at most this many.")] = 20,
+) -> None:
+    """Your settled calls, newest first: model, fee, time and the settlement transaction.
+
+    Example: ogcli infer receipts --limit 5
+    """
+    from ogcli.chain.network import open_protocol
+    from ogcli.chain.receipts import by_payer
+    from ogcli.signing import signer_address
+
+    network = context.resolve_network()
+    who = parsing.address(payer) if payer else signer_address(network)
+    calls = by_payer(open_protocol(network), who, limit)
+    rows = [
+        {"record_id": c.record_id, "request_id": "0x" + bytes(c.record["requestId"]).hex(), "model_id": c.record["modelId"],
+         "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node, "settled_at": c.settled_at,
+         "transaction_hash": c.tx_hash}
+        for c in calls
+    ]
+    output.emit({"payer": who, "receipts": rows}, lambda: _print_receipts(rows))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -141,6 +207,97 @@ class _Call:
             if settled["state"] == "failed":
                 diagnostics.warn(f"the node could not settle this call: {settled['error']}")
         return result
+
+
+def _saved_response(path_text: str) -> dict:
+    path = Path(path_text)
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--response {path}: not a readable JSON file ({exc})") from None
+    data = document.get("data", document) if isinstance(document, dict) else None
+    if not isinstance(data, dict) or "input" not in data or "output" not in data:
+        raise UsageError(f"--response {path}: expected the --json output of `ogcli infer run` or `infer chat`")
+    return data
+
+
+def _facts(protocol, call, saved):
+    from eth_account import Account
+
+    from ogcli.core import records, typed_data
+    from ogcli.core.model_metadata import MODES
+    from ogcli.core.receipt_checks import Facts
+
+    settlement, registry = protocol.settlement.functions, protocol.registry.functions
+    r = call.record
+    record_tuple = (r["modelId"], bytes(r["inputHash"]), bytes(r["outputHash"]), bytes(r["requestId"]), r["timestamp"],
+                    r["mode"], r["enclaveSigner"], bytes(r["signature"]))
+    record_type = "(uint256,bytes32,bytes32,bytes32,uint64,uint8,address,bytes)"
+    computed = records.keccak(protocol.w3.codec.encode([record_type], [record_tuple]))
+    stored = bytes(settlement.recordState(call.record_id).call()[0])
+    tee = r["mode"] == MODES["tee"]
+    recovered = None
+    if tee and r["signature"]:
+        message = typed_data.inference_result(r["modelId"], bytes(r["inputHash"]), bytes(r["outputHash"]),
+                                              bytes(r["requestId"]), r["timestamp"])
+        try:
+            from eth_account.messages import encode_typed_data
+
+            signable = encode_typed_data(typed_data.settlement_domain(protocol.w3.eth.chain_id, protocol.settlement.address),
+                                         typed_data.INFERENCE_RESULT_TYPES, message)
+            recovered = Account.recover_message(signable, signature=bytes(r["signature"]))
+        except Exception:  # a malformed signature recovers to nobody
+            recovered = None
+    params = settlement.params().call(block_identifier=call.block)
+    price = protocol.hub.functions.getModel(r["modelId"]).call(block_identifier=call.block)[5]
+    return Facts(
+        record_hash_on_chain=stored, record_hash_computed=computed, mode_tee=tee, signer=r["enclaveSigner"],
+        recovered_signer=recovered,
+        registered=registry.isRegistered(r["enclaveSigner"]).call() if tee else False,
+        approved_at_time=registry.isActive(r["enclaveSigner"], r["timestamp"]).call() if tee else False,
+        fee_wei=call.fee_wei, publisher_wei=call.publisher_wei, node_wei=call.node_wei, validators_wei=call.validators_wei,
+        treasury_wei=call.treasury_wei, validator_bps=params[0], treasury_bps=params[1], model_price_wei=price,
+        payer_authorized_wei=_pulled(protocol, call), input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
+        response_input_hash=records.content_hash(saved["input"]) if saved else None,
+        response_output_hash=records.content_hash(saved["output"]) if saved else None,
+    )
+
+
+def _pulled(protocol, call) -> int | None:
+    """The OPG the payer's authorization moved into the settlement contract in the settling transaction."""
+    from web3.logs import DISCARD
+
+    receipt = protocol.w3.eth.get_transaction_receipt(call.tx_hash)
+    moved = [
+        e["args"]["value"]
+        for e in protocol.token.events.Transfer().process_receipt(receipt, errors=DISCARD)
+        if e["args"]["from"] == call.payer and e["args"]["to"] == protocol.settlement.address
+    ]
+    return moved[0] if len(moved) == 1 else (sum(moved) if moved else None)
+
+
+def _print_checks(data: dict) -> None:
+    marks = {True: "[green]pass[/]", False: "[bold red]FAIL[/]", None: "[dim]n/a[/]"}
+    output.kv_table([(c["name"], f"{marks[c['ok']]}  {c['detail']}") for c in data["checks"]])
+    verdict = "verified" if data["verified"] else "[bold red]NOT verified[/]"
+    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdict}")
+
+
+def _print_receipts(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from ogcli.core.amounts import format_amount
+    from ogcli.core.units import format_utc
+
+    table = Table(title="settled calls", title_justify="left")
+    for column in ("record", "model", "fee OPG", "settled", "request id", "transaction"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["record_id"]), str(r["model_id"]), format_amount(int(r["fee_wei"]), group=True),
+                      format_utc(r["settled_at"]), r["request_id"][:18] + "…", r["transaction_hash"][:18] + "…")
+    if not rows:
+        table.caption = "no settled calls"
+    output.console().print(table)
 
 
 def _model_ref(text: str):

@@ -187,3 +187,43 @@ def test_wrong_payments_are_refused_with_the_protocol_codes(node):
     assert raw.post("/v1/infer", json=body, headers={PAYMENT_SIGNATURE_HEADER: good}).status_code == 200
     assert refused(good) == "invalid_exact_evm_nonce_already_used"
     assert sum(running.outbox.counts().values()) == 1  # one payment, one call
+
+
+def test_verify_passes_a_real_call_and_fails_a_tampered_answer(node, cli, tmp_path):
+    url, _running, chain = node
+    answer = cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES))
+    saved = tmp_path / "answer.json"
+    saved.write_text(answer.stdout)
+    data = _data(answer)
+    for ref in (data["request_id"], data["transaction_hash"]):
+        report = _data(cli("--json", "infer", "verify", ref, "--response", str(saved)))
+        assert report["verified"] is True
+        assert [c["name"] for c in report["checks"] if c["ok"]] == [
+            "record stored", "enclave signature", "enclave registered", "measurement approved then",
+            "payment split", "payment pulled", "response output", "response input",
+        ]
+    tampered = json.loads(saved.read_text())
+    tampered["data"]["output"]["probabilities"][0][0] += 0.01
+    saved.write_text(json.dumps(tampered))
+    failed = cli("--json", "infer", "verify", data["request_id"], "--response", str(saved))
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)["data"]
+    assert report["verified"] is False
+    assert [c["name"] for c in report["checks"] if c["ok"] is False] == ["response output"]
+    listed = _data(cli("--json", "infer", "receipts"))["receipts"]
+    assert listed[0]["request_id"] == data["request_id"] and listed[0]["transaction_hash"] == data["transaction_hash"]
+    _bad = cli("infer", "verify", "0x1234")
+    assert _bad.exit_code == 2
+
+
+def test_verify_catches_a_record_whose_signature_is_not_the_enclaves(seeded_profile, cli):
+    """The seeded devnet settled a tampered result, the one its disputes were won on: the enclave
+    never signed it."""
+    settlement = seeded_profile.protocol.settlement
+    [record_id] = {log["args"]["recordId"] for log in settlement.events.DisputeWon().get_logs(from_block=0)}
+    logs = settlement.events.InferenceSettled().get_logs(from_block=0, argument_filters={"recordId": record_id})
+    request_id = "0x" + bytes(logs[0]["args"]["record"]["requestId"]).hex()
+    failed = cli("--json", "infer", "verify", request_id)
+    assert failed.exit_code == 1
+    report = json.loads(failed.stdout)["data"]
+    assert [c["name"] for c in report["checks"] if c["ok"] is False] == ["enclave signature"]

@@ -1,0 +1,81 @@
+"""Settled calls read back from chain: by request id or settlement transaction, or by payer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ogcli.chain import events as event_logs
+from ogcli.chain import jsonrpc
+from ogcli.chain.contracts import Protocol
+from ogcli.errors import UsageError
+
+SETTLED = ("InferenceSettled",)
+
+
+@dataclass(frozen=True)
+class SettledCall:
+    record_id: int
+    record: dict  # modelId, inputHash, outputHash, requestId, timestamp, mode, enclaveSigner, signature
+    payer: str
+    node: str
+    fee_wei: int
+    publisher_wei: int
+    node_wei: int
+    validators_wei: int
+    treasury_wei: int
+    tx_hash: str
+    block: int
+    settled_at: int
+
+
+def _topic(value: int | str) -> str:
+    if isinstance(value, int):
+        return "0x" + value.to_bytes(32, "big").hex()
+    return "0x" + bytes.fromhex(value[2:]).rjust(32, b"\0").hex()
+
+
+def _from_event(e) -> SettledCall:
+    a = e.args
+    return SettledCall(
+        record_id=a["recordId"], record=dict(a["record"]), payer=a["payer"], node=a["node"], fee_wei=a["fee"],
+        publisher_wei=a["publisherCut"], node_wei=a["nodeCut"], validators_wei=a["validatorCut"],
+        treasury_wei=a["treasuryCut"], tx_hash=e.tx_hash, block=e.block, settled_at=e.timestamp,
+    )
+
+
+def find(protocol: Protocol, ref: str) -> SettledCall:
+    """The settled call a request id or a settlement transaction hash names (UsageError if none)."""
+    text = ref.strip().lower()
+    if not (text.startswith("0x") and len(text) == 66):
+        raise UsageError(f"give a request id or a transaction hash (0x and 64 hex digits), not {ref!r}")
+    try:
+        bytes.fromhex(text[2:])
+    except ValueError:
+        raise UsageError(f"{ref!r} is not hex") from None
+    settlement = protocol.settlement
+    record_id = settlement.functions.recordIdByRequest(bytes.fromhex(text[2:])).call()
+    query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
+    if record_id:
+        query["topics"].append(_topic(record_id))
+        raw = jsonrpc.batch(protocol.w3, [("eth_getLogs", [query])])[0]
+    else:
+        receipt = jsonrpc.batch(protocol.w3, [("eth_getTransactionReceipt", [text])])[0]
+        if receipt is None:
+            raise UsageError(f"{ref} is neither a settled request id nor a transaction on this network")
+        raw = [log for log in receipt["logs"] if log["address"].lower() == settlement.address.lower()]
+    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.w3, event_logs.decode(settlement, SETTLED, raw))]
+    if not calls:
+        raise UsageError(f"{ref} settled no inference call")
+    if len(calls) > 1:
+        ids = ", ".join("0x" + bytes(c.record["requestId"]).hex() for c in calls)
+        raise UsageError(f"transaction {ref} settled {len(calls)} calls; verify one by its request id ({ids})")
+    return calls[0]
+
+
+def by_payer(protocol: Protocol, payer: str, limit: int) -> list[SettledCall]:
+    settlement = protocol.settlement
+    query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
+    query["topics"] += [None, None, _topic(payer)]
+    raw = jsonrpc.batch(protocol.w3, [("eth_getLogs", [query])])[0]
+    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.w3, event_logs.decode(settlement, SETTLED, raw))]
+    return sorted(calls, key=lambda c: c.record_id, reverse=True)[:limit]
