@@ -144,3 +144,49 @@ def _json(response) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+class PayingTransport:
+    """An httpx transport that answers a node's 402 by paying (x402), for clients that take an
+    `http_client`, such as the official `openai` one:
+
+        http = httpx.Client(transport=PayingTransport(account, chain_id=..., token=..., settlement=...))
+        openai.OpenAI(base_url=f"{node}/v1", api_key="x402", http_client=http)
+
+    The same checks as PaidClient apply (this network's OPG, paid to the settlement contract, at
+    most `max_price_wei`); there is no confirmation step, as with any programmatic client.
+    """
+
+    def __init__(self, account, *, chain_id: int, token: str, settlement: str, max_price_wei: int | None = None,
+                 inner=None) -> None:
+        import httpx
+
+        self._inner = inner or httpx.HTTPTransport()
+        self._payer = PaidClient.__new__(PaidClient)  # its offer checks and signing, without an HTTP client
+        self._payer.account, self._payer.chain_id, self._payer.token = account, chain_id, token
+        self._payer.settlement, self._payer.max_price_wei = settlement, max_price_wei
+
+    def handle_request(self, request):
+        from x402.http import PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, decode_payment_required_header
+
+        body = request.read()
+        response = self._inner.handle_request(request)
+        if response.status_code != 402 or PAYMENT_REQUIRED_HEADER not in response.headers:
+            return response
+        offer = decode_payment_required_header(response.headers[PAYMENT_REQUIRED_HEADER])
+        response.close()
+        requirement, _summary = self._payer._acceptable(offer)
+        paid = request.__class__(
+            request.method, request.url, headers={**request.headers, PAYMENT_SIGNATURE_HEADER: self._payer._sign(offer, requirement)},
+            content=body,
+        )
+        return self._inner.handle_request(paid)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

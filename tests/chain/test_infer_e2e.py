@@ -227,3 +227,29 @@ def test_verify_catches_a_record_whose_signature_is_not_the_enclaves(seeded_prof
     assert failed.exit_code == 1
     report = json.loads(failed.stdout)["data"]
     assert [c["name"] for c in report["checks"] if c["ok"] is False] == ["enclave signature"]
+
+
+def test_the_official_openai_client_works_through_the_paying_transport(node):
+    import openai
+
+    from ogcli.sdk.paid_http import PayingTransport
+
+    url, _running, chain = node
+    payer = accounts.get("delegator-7").local_account
+    token = chain.protocol.token.functions
+    before = token.balanceOf(payer.address).call()
+    transport = PayingTransport(payer, chain_id=31337, token=chain.protocol.token.address,
+                                settlement=chain.protocol.settlement.address)
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="x402", http_client=httpx.Client(transport=transport))
+    completion = client.chat.completions.create(
+        model="ogcli-tiny-chat", messages=[{"role": "user", "content": "what do validators do?"}]
+    )
+    assert completion.choices[0].message.role == "assistant" and completion.choices[0].message.content
+    receipt = completion.model_extra["ogcli"]  # the node's receipt rides along as an extra field
+    import time
+
+    deadline = time.monotonic() + 20
+    while (state := httpx.get(f"{url}/v1/receipts/{receipt['requestId']}").json())["state"] != "settled":
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+    assert before - token.balanceOf(payer.address).call() == int(receipt["value_wei"])
