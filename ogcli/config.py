@@ -48,6 +48,8 @@ class Profile:
     storage: str = ""
     """Where model bytes live: a directory (file:///path) or an IPFS node (http://host:5001, its
     Kubo RPC API; downloads use its gateway). Empty: models can be read on chain, not pulled."""
+    routing: str = ""
+    """HACA routing policy for `--mode auto`: balanced (empty), strongest or fastest."""
 
 
 @dataclass
@@ -266,6 +268,8 @@ def parse_field(key: str, text: str) -> str | int:
         return check_explorer_url(text)
     if key == "storage":
         return check_storage(text)
+    if key == "routing":
+        return check_routing(text)
     raise UsageError(f"unknown key {key!r} (keys: {', '.join(SETTABLE_KEYS)})")
 
 
@@ -307,6 +311,14 @@ def check_account(text: str) -> str:
 
 def check_explorer_url(text: str) -> str:
     _split_url(text, "explorer_url", ("http", "https"))
+    return text
+
+
+def check_routing(text: str) -> str:
+    from ogcli.core.routing import POLICIES
+
+    if text not in POLICIES:
+        raise UsageError(f"routing must be one of {', '.join(POLICIES)}, not {text!r}")
     return text
 
 

@@ -38,6 +38,7 @@ class Network:
     explorer_url: str
     account: str
     storage: str = ""
+    routing: str = ""
 
 
 def resolve_network(options: GlobalOptions | None = None) -> Network:
@@ -65,6 +66,7 @@ def resolve_network(options: GlobalOptions | None = None) -> Network:
         explorer_url=profile.explorer_url,
         account=options.account or profile.account,
         storage=profile.storage,
+        routing=profile.routing,
     )
 
 

@@ -15,7 +15,7 @@ from ogcli.errors import ConfigError, UsageError
 # ogcli.config (the TOML model) is imported inside each command, not here: its dataclasses cost
 # ~3 ms that `ogcli --help` and every other command would pay. So the key names are restated;
 # tests/unit/test_config.py checks they match ogcli.config.SETTABLE_KEYS.
-SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "storage", "active_profile")
+SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "storage", "routing", "active_profile")
 
 if TYPE_CHECKING:
     from ogcli import config as toml_config
@@ -336,6 +336,7 @@ def _effective_network() -> Optional[dict[str, Any]]:
         "deployment": str(network.deployment_path) if network.deployment_path else None,
         "explorer_url": network.explorer_url or None,
         "storage": network.storage or None,
+        "routing": network.routing or "balanced",
         "account": network.account or None,
     }
 

@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -17,7 +17,9 @@ app = new_app(
 )
 
 ModelRef = Annotated[str, typer.Option("--model", help="Model id or name (see `ogcli model list`).", show_default=False)]
-Mode = Annotated[str, typer.Option("--mode", help="tee (signed in an enclave) or vanilla.")]
+Mode = Annotated[str, typer.Option("--mode", help="auto (HACA routing), tee (signed in an enclave) or vanilla.")]
+Value = Annotated[str, typer.Option("--value", help="OPG riding on the answer, for --mode auto.")]
+LatencyMs = Annotated[Optional[int], typer.Option("--latency-ms", min=1, help="Latency budget in ms, for --mode auto.")]
 NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the first active enclave's endpoint on chain).")]
 MaxPrice = Annotated[str, typer.Option("--max-price", help="Refuse to pay more than this many OPG per call.")]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the settlement transaction.")]
@@ -27,7 +29,9 @@ NoWait = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the set
 def run(
     model: ModelRef,
     input_: Annotated[str, typer.Option("--input", help="Inputs as JSON, or @FILE.", show_default=False)],
-    mode: Mode = "tee",
+    mode: Mode = "auto",
+    value: Value = "0",
+    latency_ms: LatencyMs = None,
     node: NodeUrl = "",
     max_price: MaxPrice = "",
     no_wait: NoWait = False,
@@ -40,7 +44,7 @@ def run(
     """
     inputs = _inputs(input_)
     call = _Call.open(node, max_price, password_file)
-    body = {"model": _model_ref(model), "inputs": inputs, "mode": mode}
+    body = {"model": _model_ref(model), "inputs": inputs, "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
     answer = call.pay("/v1/infer", body, f"run model {model}")
     if answer is None:
         return
@@ -56,7 +60,9 @@ def run(
 def chat(
     prompt: Annotated[str, typer.Argument(help="What to ask.", show_default=False)],
     model: ModelRef,
-    mode: Mode = "tee",
+    mode: Mode = "auto",
+    value: Value = "0",
+    latency_ms: LatencyMs = None,
     node: NodeUrl = "",
     max_price: MaxPrice = "",
     no_wait: NoWait = False,
@@ -70,7 +76,8 @@ def chat(
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     call = _Call.open(node, max_price, password_file)
-    body = {"model": _model_ref(model), "messages": [{"role": "user", "content": prompt}], "mode": mode}
+    body = {"model": _model_ref(model), "messages": [{"role": "user", "content": prompt}],
+            "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
     answer = call.pay("/v1/chat/completions", body, f"chat with {model}")
     if answer is None:
         return
@@ -80,6 +87,31 @@ def chat(
     result.update(model=data["model"], chat_output=message, output=message,
                   input={"model": data["ogcli"]["modelId"], "messages": body["messages"]})
     output.emit(result, lambda: _print_chat(result))
+
+
+@app.command()
+def route(
+    model: ModelRef,
+    value: Value = "0",
+    latency_ms: LatencyMs = None,
+    node: NodeUrl = "",
+) -> None:
+    """Explain the HACA routing decision for a call: the mode `--mode auto` would use and why,
+    from the model's and the node's modes, the value at stake, the latency budget and the
+    profile's routing policy.
+
+    Example: ogcli infer route --model 1 --value 5000 --latency-ms 200
+    """
+    from ogcli.chain.network import open_protocol
+    from ogcli.sdk.discovery import find_node
+
+    network = context.resolve_network()
+    protocol = open_protocol(network)
+    url = node or find_node(protocol)
+    decision = _route(protocol, network, url, _model_ref(model), value, latency_ms)
+    data = {"mode": decision.mode, "reasons": list(decision.reasons), "candidates": list(decision.candidates),
+            "policy": network.routing or "balanced", "node": url}
+    output.emit(data, lambda: print("\n".join([f"mode: {decision.mode}", *(f"  - {r}" for r in decision.reasons)])))
 
 
 @app.command()
@@ -170,6 +202,16 @@ class _Call:
                             settlement=protocol.settlement.address, max_price_wei=limit)
         return cls(network, protocol, account, client)
 
+    def mode(self, mode: str, *, body_model, value: str, latency_ms) -> str:
+        """The mode to ask for: as given, or routed (HACA) when `auto`."""
+        from ogcli import diagnostics
+
+        if mode != "auto":
+            return mode
+        decision = _route(self.protocol, self.network, self.client.base_url, body_model, value, latency_ms)
+        diagnostics.note(f"routing: {decision.mode} ({decision.reasons[-2] if len(decision.reasons) > 1 else decision.reasons[-1]})")
+        return decision.mode
+
     def pay(self, path: str, body: dict, action: str):
         """The node's answer once paid; None after a --dry-run (nothing paid)."""
         from ogcli.confirm import confirm
@@ -207,6 +249,33 @@ class _Call:
             if settled["state"] == "failed":
                 diagnostics.warn(f"the node could not settle this call: {settled['error']}")
         return result
+
+
+def _route(protocol, network, node_url: str, model_ref, value: str, latency_ms):
+    import httpx
+
+    from ogcli.chain.models import find_model, list_models
+    from ogcli.core.model_metadata import mode_names
+    from ogcli.core.routing import NoRoute, Policy, route
+
+    stake = parsing.amount(value, allow_zero=True)
+    if isinstance(model_ref, int):
+        model = find_model(protocol, model_ref)
+    else:
+        named = [m for m in list_models(protocol) if m.name == model_ref and not m.deprecated]
+        if len(named) != 1:
+            raise UsageError(f"{'no' if not named else 'more than one'} model named {model_ref!r}; give its id")
+        model = named[0]
+    try:
+        node_modes = httpx.get(f"{node_url.rstrip('/')}/health", timeout=10).json().get("modes", [])
+    except (httpx.HTTPError, ValueError):
+        from ogcli.errors import NetworkError
+
+        raise NetworkError(f"cannot reach the node at {node_url}") from None
+    try:
+        return route(mode_names(model.modes), node_modes, stake, latency_ms, Policy(name=network.routing or "balanced"))
+    except NoRoute as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _saved_response(path_text: str) -> dict:

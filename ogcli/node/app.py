@@ -20,6 +20,7 @@ from ogcli.node.payments import PaymentRefused
 
 MAX_BODY_BYTES = 1 << 20
 ZERO_ADDRESS = "0x" + "00" * 20
+NODE_MODES = ["vanilla", "tee"]  # zkml arrives with the verification work
 
 
 class ApiError(Exception):
@@ -81,8 +82,8 @@ class Node:
 
     def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict):
         """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header)."""
-        if mode not in MODES:
-            raise ApiError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}")
+        if mode not in NODE_MODES:
+            raise ApiError(400, "invalid_mode", f"this node runs {', '.join(NODE_MODES)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
             raise ApiError(400, "mode_not_supported", f"model {model.id} does not support {mode} calls")
         amount = self.price(model)
@@ -186,7 +187,7 @@ def create_app(node: Node):
 
     @app.get("/health")
     def health():
-        return {"ok": True, "chain_id": node.chain_id, "operator": node.settler.sender.address,
+        return {"ok": True, "chain_id": node.chain_id, "modes": NODE_MODES, "operator": node.settler.sender.address,
                 "enclave_signer": node.enclave.signer, "outbox": node.outbox.counts(),
                 "uptime_s": round(time.time() - node.started_at, 1)}
 

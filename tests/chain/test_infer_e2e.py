@@ -145,6 +145,8 @@ def test_bad_calls_get_clear_4xx_and_charge_nothing(node, cli):
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "model_deprecated"
     # Through the CLI: an unknown model is a one-line error, nothing paid.
     result = cli("--yes", "infer", "run", "--node", url, "--model", "99", "--input", json.dumps(FEATURES))
+    assert result.exit_code == 2 and "no model 99" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = cli("--yes", "infer", "run", "--node", url, "--model", "99", "--mode", "tee", "--input", json.dumps(FEATURES))
     assert result.exit_code == 1 and "404" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert token.balanceOf(payer).call() == before
     assert running.outbox.counts() == {}
@@ -253,3 +255,17 @@ def test_the_official_openai_client_works_through_the_paying_transport(node):
         assert time.monotonic() < deadline, state
         time.sleep(0.1)
     assert before - token.balanceOf(payer.address).call() == int(receipt["value_wei"])
+
+
+def test_auto_mode_routes_and_explains(node, cli):
+    url, _running, _chain = node
+    decision = _data(cli("--json", "infer", "route", "--node", url, "--model", "2", "--value", "5000"))
+    assert decision["mode"] == "tee" and decision["policy"] == "balanced"
+    assert any("zkml" in r and "strongest" in r for r in decision["reasons"])
+    fast = _data(cli("--json", "--yes", "config", "set", "routing", "fastest"))
+    assert fast["value"] == "fastest"
+    assert _data(cli("--json", "infer", "route", "--node", url, "--model", "2"))["mode"] == "vanilla"
+    answer = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES)))
+    assert answer["receipt"]["mode"] == 1  # vanilla, as routed
+    too_tight = cli("infer", "route", "--node", url, "--model", "2", "--latency-ms", "1")
+    assert too_tight.exit_code == 2 and "fits 1 ms" in too_tight.stderr

@@ -81,7 +81,7 @@ def test_show_lists_every_profile(cli, two_profiles):
     data = _json(cli("--json", "config", "show"))["data"]
     assert data["active_profile"] == "base"
     assert data["profiles"]["dev"] == {
-        "rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "deployment": "", "account": "alice", "explorer_url": "", "storage": "",
+        "rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "deployment": "", "account": "alice", "explorer_url": "", "storage": "", "routing": "",
     }
     assert data["effective"]["profile"] == "base"
 
