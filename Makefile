@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python benchmarks/help_time.py
 	$(BIN)/python benchmarks/validators_table.py
 	$(BIN)/python benchmarks/storage_rss.py
+	$(BIN)/python benchmarks/inference_path.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

@@ -19,6 +19,7 @@ from ogcli.core.pricing import quote
 from ogcli.node.payments import PaymentRefused
 
 MAX_BODY_BYTES = 1 << 20
+PARAMS_TTL_S = 5.0
 ZERO_ADDRESS = "0x" + "00" * 20
 NODE_MODES = ["vanilla", "tee"]  # zkml arrives with the verification work
 
@@ -44,6 +45,7 @@ class Node:
     chain_id: int
     started_at: float = field(default_factory=time.time)
     _chat_models: dict = field(default_factory=dict)
+    _params: tuple | None = None
 
     # ------------------------------------------------------------------ models and prices
 
@@ -75,8 +77,18 @@ class Node:
         return model
 
     def price(self, model) -> int:
-        params = self.protocol.settlement.functions.params().call()
-        return quote(model.price_wei, self.node_fee_wei, params[0], params[1])
+        validator_bps, treasury_bps = self._fee_split()
+        return quote(model.price_wei, self.node_fee_wei, validator_bps, treasury_bps)
+
+    def _fee_split(self) -> tuple[int, int]:
+        """The settlement's fee parameters, re-read at most every PARAMS_TTL_S: they change only
+        by governance, after a timelock, so a few seconds' staleness cannot underprice a call
+        that settles (the settler retries; an underpaid call fails loudly, not silently)."""
+        now = time.monotonic()
+        if self._params is None or now - self._params[0] > PARAMS_TTL_S:
+            params = self.protocol.settlement.functions.params().call()
+            self._params = (now, (params[0], params[1]))
+        return self._params[1]
 
     # ------------------------------------------------------------------ the paid path
 

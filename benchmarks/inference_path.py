@@ -1,0 +1,105 @@
+"""The verifiable path's cost (issue 7): latency the node adds to a model call for x402
+verification, enclave signing, record hashing and the outbox write (target: under 15 ms p50 on
+the devnet), and settlement gas per inference, single and batched.
+
+A devnet is built on a throwaway Anvil and a node started on it in this process. Payments are
+signed beforehand (the client's cost is not the node's); each call then goes through the node's
+own paid path (`Node.paid_call`) exactly as an HTTP request would, and the model alone is timed
+the same way for comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._anvil import throwaway_anvil  # noqa: E402
+
+CALLS = 200
+BATCH = 16
+FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    from x402 import x402ClientSync
+    from x402.http import encode_payment_signature_header
+    from x402.mechanisms.evm.exact import ExactEvmScheme
+    from x402.schemas import PaymentRequired
+
+    from ogcli import config
+    from ogcli.devnet import accounts
+    from ogcli.devnet.genesis import build_devnet
+    from ogcli.protocol.deployment import save
+    from tests.chain.node_fixture import running_node, store_devnet_models
+
+    with tempfile.TemporaryDirectory() as home, throwaway_anvil(genesis_offset_s=14 * 86_400) as (url, genesis_time):
+        os.environ["XDG_CONFIG_HOME"], os.environ["XDG_DATA_HOME"] = f"{home}/config", f"{home}/data"
+        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
+        save(deployment, Path(home) / "deployment.json")
+        store_devnet_models(Path(home) / "blobs")
+        config.put_profile("bench", config.Profile(rpc_url=url, chain_id=31337, deployment=f"{home}/deployment.json",
+                                                   storage=(Path(home) / "blobs").as_uri()), activate=True)
+        with running_node(Path(home) / "node", batch_window_s=3600, batch_size=BATCH) as (_node_url, node):
+            model = node.resolve(2)
+            amount = node.price(model)
+            requirement = node.payments.requirements(amount)
+            payer = accounts.get("delegator-1").local_account
+            client = x402ClientSync()
+            client.register(requirement.network, ExactEvmScheme(payer))
+            client.set_spend_controls(False)
+            headers = [encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
+                       for _ in range(CALLS + 5)]
+            loaded = node.runtime.load(model.cid)
+
+            def run():
+                return node.runtime.run(loaded, FEATURES)
+
+            def paid(header):
+                return node.paid_call(model=model, mode="tee", payment_header=header, url="bench", run=run,
+                                      input_record={"model": model.id, "inputs": FEATURES})
+
+            for header in headers[:5]:  # warm: caches, sessions, first RPCs
+                paid(header)
+                run()
+            model_only, full = [], []
+            for header in headers[5:]:
+                started = time.perf_counter()
+                run()
+                model_only.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                paid(header)
+                full.append(time.perf_counter() - started)
+
+            settler = node.settler
+            settler.batch_size = 1
+            for _ in range(3):
+                settler.settle_pending()
+            settler.batch_size = BATCH
+            settler.settle_pending()
+            single = [gas for n, gas in settler.gas_used if n == 1]
+            batched = [gas / n for n, gas in settler.gas_used if n == BATCH]
+
+    added = [f - m for f, m in zip(full, model_only)]
+    ms = 1000
+    print(f"{CALLS} paid ONNX calls (model 2, tee mode) through the node's paid path:")
+    print(f"  model alone        p50 {statistics.median(model_only) * ms:6.2f} ms   p95 {percentile(model_only, 0.95) * ms:6.2f} ms")
+    print(f"  paid path in all   p50 {statistics.median(full) * ms:6.2f} ms   p95 {percentile(full, 0.95) * ms:6.2f} ms")
+    print(f"  added by it        p50 {statistics.median(added) * ms:6.2f} ms   p95 {percentile(added, 0.95) * ms:6.2f} ms")
+    print(f"{'meets' if statistics.median(added) < 0.015 else 'MISSES'} the 15 ms p50 target")
+    print(f"settlement gas per inference: single {statistics.median(single):,.0f}; in batches of {BATCH} {statistics.median(batched):,.0f}")
+
+
+if __name__ == "__main__":
+    main()
