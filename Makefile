@@ -1,5 +1,6 @@
-# Two commands work on a fresh machine: `make run` (set up, start the seeded devnet) and
-# `make test` (set up, run every test). Everything installs from the package registries.
+# Two commands work on a fresh machine: `make run` (set up, start the seeded devnet and the
+# reference node) and `make test` (set up, run every test). Everything installs from the package
+# registries.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,6 +24,9 @@ $(STAMP_NODE): package.json package-lock.json
 run: setup
 	$(BIN)/ogcli devnet up
 	$(BIN)/ogcli devnet status
+	@echo "starting the reference node on http://127.0.0.1:8700 (Ctrl-C stops it; 'ogcli devnet down' stops the chain)"
+	@echo "try, in another terminal: .venv/bin/ogcli wallet new me; .venv/bin/ogcli wallet use me; .venv/bin/ogcli devnet fund me; .venv/bin/ogcli infer chat --model ogcli-tiny-chat 'what is a receipt?'"
+	$(BIN)/ogcli node run --dev-keys --port 8700
 
 test: setup
 	$(BIN)/pytest

@@ -162,19 +162,24 @@ def advance(
 
 @app.command()
 def fund(
-    address: Annotated[str, typer.Argument(help="Address to fund (e.g. from `ogcli wallet new`).")],
+    address: Annotated[str, typer.Argument(help="Address or wallet name to fund (e.g. from `ogcli wallet new`).")],
     opg: Annotated[str, typer.Option("--opg", help="OPG to send from the community allocation.")] = "10000",
     eth: Annotated[str, typer.Option("--eth", help="ETH for gas.")] = "10",
 ) -> None:
     """Devnet faucet: give an address OPG and ETH so it can stake, vote and pay for calls.
 
-    Example: ogcli devnet fund 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --opg 50000
+    Example: ogcli devnet fund me --opg 50000
     """
     from ogcli import parsing
     from ogcli.core.amounts import format_amount
     from ogcli.devnet import control
 
-    target = parsing.address(address)
+    if address.startswith("0x"):
+        target = parsing.address(address)
+    else:
+        from ogcli import wallet
+
+        target = wallet.address_of(address)  # a wallet name: its address, no password needed
     opg_wei = parsing.amount(opg, allow_zero=True)
     eth_wei = parsing.amount(eth, symbol="ETH", allow_zero=True)
     with diagnostics.spinner("funding"):

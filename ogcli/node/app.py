@@ -224,6 +224,29 @@ def create_app(node: Node):
                                    "price_wei": str(node.price(m)), "cid": m.cid}})
         return {"object": "list", "data": data}
 
+    @app.get("/ipfs/{cid}")
+    def blob(cid: str):
+        """The node's model store as a read-only IPFS-style gateway: a profile whose storage is
+        `http://NODE/ipfs/` pulls (and verifies) models from here."""
+        from ogcli.storage.blobs import StorageError
+        from ogcli.storage.cid import CidError, digest_of_cid
+
+        try:
+            digest_of_cid(cid)
+        except CidError as exc:
+            raise ApiError(400, "invalid_cid", str(exc)) from None
+        chunks = node.store.chunks(cid)
+        try:
+            first = next(chunks, b"")
+        except StorageError:
+            raise ApiError(404, "not_found", f"this node does not hold {cid}") from None
+
+        def stream():
+            yield first
+            yield from chunks
+
+        return StreamingResponse(stream(), media_type="application/octet-stream")
+
     @app.get("/v1/receipts/{request_id}")
     def receipt(request_id: str):
         call = node.outbox.get(request_id.lower())

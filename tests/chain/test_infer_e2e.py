@@ -269,3 +269,18 @@ def test_auto_mode_routes_and_explains(node, cli):
     assert answer["receipt"]["mode"] == 1  # vanilla, as routed
     too_tight = cli("infer", "route", "--node", url, "--model", "2", "--latency-ms", "1")
     assert too_tight.exit_code == 2 and "fits 1 ms" in too_tight.stderr
+
+
+def test_the_node_serves_its_model_store_as_a_gateway(node, cli, tmp_path):
+    """A profile whose storage is the node's /ipfs/ pulls models from it, verified."""
+    url, _running, _chain = node
+    assert cli("config", "set", "storage", f"{url}/ipfs/").exit_code == 0
+    target = tmp_path / "pulled.onnx"
+    assert _data(cli("--json", "model", "pull", "2", "-o", str(target)))["verified"] is True
+    from ogcli.devnet.models import seed_models
+
+    assert target.read_bytes() == seed_models()[1][1]
+    assert httpx.get(f"{url}/ipfs/not-a-cid").status_code == 400
+    from ogcli.storage.cid import cid_of
+
+    assert httpx.get(f"{url}/ipfs/{cid_of(b'never stored')}").status_code == 404
