@@ -25,7 +25,9 @@ def push(
     price: Annotated[str, typer.Option("--price", help="OPG you earn per call (0 for free).", show_default=False)],
     modes: Annotated[str, typer.Option("--modes", help="Comma list of vanilla, tee, zkml.")] = "vanilla,tee",
     description: Annotated[str, typer.Option("--description", help="One line about the model.")] = "",
-    file_format: Annotated[str, typer.Option("--format", help="onnx, raw, or auto (onnx for *.onnx).")] = "auto",
+    file_format: Annotated[
+        str, typer.Option("--format", help="onnx, openai-upstream (a JSON descriptor), raw, or auto (onnx for *.onnx).")
+    ] = "auto",
     new_version: Annotated[
         bool, typer.Option("--new-version", help="Publish as the next version of your model of this --name.")
     ] = False,
@@ -49,6 +51,8 @@ def push(
     mask = _modes(modes)
     kind = _format(file_format, path)
     signature = _inspect(path) if kind == "onnx" else {}
+    if kind == "openai-upstream":
+        _upstream_descriptor(path)
     size = path.stat().st_size
     with diagnostics.progress_bar(f"hashing {path.name}", size) as advance:
         digest, _size = digest_file(path, advance)
@@ -359,9 +363,18 @@ def _modes(text: str) -> int:
         raise UsageError(str(exc)) from None
 
 
+def _upstream_descriptor(path: Path) -> None:
+    from ogcli.node.upstream import parse_descriptor
+
+    try:
+        parse_descriptor(path.read_bytes())
+    except ValueError as exc:
+        raise UsageError(f"{path.name}: {exc}") from None
+
+
 def _format(text: str, path: Path) -> str:
-    if text not in ("auto", "onnx", "raw"):
-        raise UsageError(f"--format takes auto, onnx or raw, not {text!r}")
+    if text not in ("auto", "onnx", "raw", "openai-upstream"):
+        raise UsageError(f"--format takes auto, onnx, openai-upstream or raw, not {text!r}")
     if text == "auto":
         return "onnx" if path.suffix.lower() == ".onnx" else "raw"
     return text

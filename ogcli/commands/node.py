@@ -20,6 +20,9 @@ def run(
     batch_window: Annotated[
         float, typer.Option("--batch-window", min=0, help="Seconds to gather calls into one settlement transaction.")
     ] = 0.2,
+    upstream: Annotated[
+        str, typer.Option("--upstream", help="OpenAI-compatible API for openai-upstream chat models (key: OGCLI_UPSTREAM_API_KEY).")
+    ] = "",
     dev_keys: Annotated[
         bool, typer.Option("--dev-keys", help="Devnet only: the devnet's node-operator and enclave keys.")
     ] = False,
@@ -48,7 +51,9 @@ def run(
         from ogcli.signing import unlock_signer
 
         operator, enclave = unlock_signer(network, password_file), enclave_key(data_dir)
-    settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window)
+    if upstream and not upstream.startswith(("http://", "https://")):
+        raise UsageError(f"--upstream takes an http(s):// URL, not {upstream!r}")
+    settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream)
     with diagnostics.spinner("starting the node"):
         node = build(network, operator, enclave, data_dir, settings)
     diagnostics.note(

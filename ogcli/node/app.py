@@ -46,6 +46,7 @@ class Node:
     started_at: float = field(default_factory=time.time)
     _chat_models: dict = field(default_factory=dict)
     _params: tuple | None = None
+    upstream_url: str = ""
 
     # ------------------------------------------------------------------ models and prices
 
@@ -149,15 +150,21 @@ class Node:
             raise ApiError(exc.status, "invalid_input", str(exc)) from None
 
     def chat_model(self, model):
-        from ogcli.node.tiny_chat import FORMAT, TinyChat
+        from ogcli.node import tiny_chat, upstream
 
-        if model.metadata.get("format") != FORMAT:
+        kind = model.metadata.get("format")
+        if kind not in (tiny_chat.FORMAT, upstream.FORMAT):
             raise ApiError(400, "not_chat", f"model {model.id} is not a chat model this node runs")
+        if kind == upstream.FORMAT and not self.upstream_url:
+            raise ApiError(503, "no_upstream", f"model {model.id} runs on an upstream LLM and this node has none (--upstream)")
         if model.cid not in self._chat_models:
             path = self.runtime.cache_dir / model.cid
             if not path.exists():
-                self.store.fetch_to(model.cid, path)
-            self._chat_models[model.cid] = TinyChat(path.read_bytes())
+                self.store.fetch_to(model.cid, path)  # verified against the CID
+            if kind == upstream.FORMAT:
+                self._chat_models[model.cid] = upstream.UpstreamChat(self.upstream_url, upstream.parse_descriptor(path.read_bytes()))
+            else:
+                self._chat_models[model.cid] = tiny_chat.TinyChat(path.read_bytes())
         return self._chat_models[model.cid]
 
 
@@ -288,7 +295,12 @@ def create_app(node: Node):
         chat_model = node.chat_model(model)
 
         def run():
-            return {"role": "assistant", "content": chat_model.reply(messages)}
+            from ogcli.node.upstream import UpstreamError
+
+            try:
+                return {"role": "assistant", "content": chat_model.reply(messages)}
+            except UpstreamError as exc:
+                raise ApiError(502, "upstream_failed", str(exc)) from None
 
         from starlette.concurrency import run_in_threadpool
 

@@ -23,6 +23,7 @@ class NodeSettings:
     settle_interval_s: float = 0.5
     batch_window_s: float = 0.2
     image: str = "v0.1"  # the DEV enclave image this node reports
+    upstream_url: str = ""  # OpenAI-compatible API for `openai-upstream` chat models
 
 
 def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSettings):
@@ -59,7 +60,8 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
                       batch_window_s=settings.batch_window_s)
     settler.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
-                outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id)
+                outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
+                upstream_url=settings.upstream_url)
 
 
 def enclave_key(data_dir: Path):

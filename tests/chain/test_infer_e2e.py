@@ -284,3 +284,69 @@ def test_the_node_serves_its_model_store_as_a_gateway(node, cli, tmp_path):
     from ogcli.storage.cid import cid_of
 
     assert httpx.get(f"{url}/ipfs/{cid_of(b'never stored')}").status_code == 404
+
+
+class UpstreamDouble:
+    """Test double of an OpenAI-compatible API: answers every chat with a fixed echo."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict] = []
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                double.requests.append(body)
+                text = f"upstream {body['model']} says: {body['messages'][-1]['content']}"
+                data = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                                "finish_reason": "stop"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeypatch, tmp_path):
+    from ogcli import config
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    upstream = UpstreamDouble()
+    with seeded_profile.snapshot():
+        store_devnet_models(tmp_path / "blobs")
+        profile = config.load().profiles["seeded"]
+        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
+                           activate=True)
+        key = accounts.get("publisher-2").private_key.hex()
+        assert cli("wallet", "import", "pub", "--private-key", input=key + "\n").exit_code == 0
+        assert cli("wallet", "use", "pub").exit_code == 0
+        descriptor = tmp_path / "hosted.json"
+        descriptor.write_text('{"upstream_model": "llama-3.1-8b"}')
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"model": "x"}')
+        refused = cli("--yes", "model", "push", str(bad), "--name", "bad", "--price", "0", "--format", "openai-upstream")
+        assert refused.exit_code == 2 and "upstream_model" in refused.stderr
+        pushed = _data(cli("--json", "--yes", "model", "push", str(descriptor), "--name", "hosted-llama", "--price", "0.02",
+                           "--format", "openai-upstream", "--modes", "tee"))
+        with running_node(tmp_path / "node", upstream_url=upstream.url) as (url, _node):
+            answer = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", str(pushed["model_id"]), "hello"))
+            assert answer["chat_output"]["content"] == "upstream llama-3.1-8b says: hello"
+            assert answer["settlement"] == "settled"
+            assert upstream.requests[-1]["temperature"] == 0
+        with running_node(tmp_path / "node2") as (url, _node):  # no upstream configured
+            no_upstream = cli("--yes", "infer", "chat", "--node", url, "--model", str(pushed["model_id"]), "--mode", "tee", "hi")
+            assert no_upstream.exit_code == 1 and "503" in no_upstream.stderr
+    upstream.close()
