@@ -120,6 +120,9 @@ def verify(
     response: Annotated[
         str, typer.Option("--response", help="A saved `--json` answer of infer run/chat, to check its input and output too.")
     ] = "",
+    node: Annotated[
+        str, typer.Option("--node", help="Fetch the enclave's attestation document here (default: its registered endpoint).")
+    ] = "",
 ) -> None:
     """Re-check a settled call from chain alone: the stored record, the enclave's signature, its
     registration, its measurement's approval at the time, the payment split; with --response,
@@ -134,7 +137,7 @@ def verify(
     saved = _saved_response(response) if response else None
     protocol = open_protocol(context.resolve_network())
     call = find(protocol, ref)
-    facts = _facts(protocol, call, saved)
+    facts = _facts(protocol, call, saved, node)
     results = checks(facts)
     passed = all(c.ok is not False for c in results)
     data = {
@@ -290,7 +293,7 @@ def _saved_response(path_text: str) -> dict:
     return data
 
 
-def _facts(protocol, call, saved):
+def _facts(protocol, call, saved, node_url: str = ""):
     from eth_account import Account
 
     from ogcli.core import records, typed_data
@@ -329,7 +332,40 @@ def _facts(protocol, call, saved):
         payer_authorized_wei=_pulled(protocol, call), input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
         response_input_hash=records.content_hash(saved["input"]) if saved else None,
         response_output_hash=records.content_hash(saved["output"]) if saved else None,
+        attestation=_attestation(protocol, r["enclaveSigner"], node_url) if tee else None,
     )
+
+
+def _attestation(protocol, signer: str, node_url: str) -> tuple:
+    """The enclave's attestation document, fetched from its registered endpoint and checked: its
+    hash is the registered one, its chain leads to the vendor's pinned root, it was valid when the
+    enclave registered, and it binds this signer to the registered measurement."""
+    import base64
+    import hashlib
+
+    import httpx
+
+    from ogcli.core.attestation import AttestationError, verify_nitro_document
+
+    registry = protocol.registry.functions
+    view = registry.getEnclave(signer).call()
+    vendor, measurement, registered_hash, registered_at, endpoint = view[2], bytes(view[3]), bytes(view[4]), view[5], view[7]
+    endpoint = node_url or endpoint
+    try:
+        document = base64.b64decode(httpx.get(f"{endpoint.rstrip('/')}/attestation", timeout=10).json()["document"])
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None, f"could not fetch the document from the enclave's endpoint {endpoint}"
+    if hashlib.sha256(document).digest() != registered_hash:
+        return False, f"the document {endpoint} serves is not the one registered for {signer}"
+    try:
+        claims = verify_nitro_document(document, root_sha256=bytes(registry.vendorRoot(vendor).call()), at_time=registered_at)
+    except AttestationError as exc:
+        return False, f"the registered document does not verify: {exc}"
+    if claims.measurement != measurement:
+        return False, "the document's PCRs do not give the registered measurement"
+    if claims.signer_address() != signer:
+        return False, "the document does not bind this signer (user_data)"
+    return True, f"COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration; PCRs give the measurement; binds {signer}"
 
 
 def _pulled(protocol, call) -> int | None:

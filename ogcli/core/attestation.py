@@ -14,6 +14,8 @@ which issues documents of the same shape under its own root. What is checked, in
    SHA-384, or P-256 with SHA-256); every issuer must be a CA; every certificate must be valid
    at `at_time`.
 5. The leaf's P-384 key verifies the COSE signature (raw r||s over the Sig_structure).
+6. Not a debug-mode enclave: Nitro zeroes the PCRs of an enclave started in debug mode, whose
+   memory the host can read, so such a document proves nothing about the code.
 
 Time is pinned to `at_time`, the block time the caller reads from the chain, never the wall clock:
 every verifier of the same document at the same block must agree, and a node's clock must not
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +45,10 @@ ES384_COORDINATE_BYTES = 48  # a raw ES384 signature is r || s, each 48 bytes
 PCR_BYTES = 48  # SHA-384
 MAX_USER_BYTES = 1024  # public_key, user_data and nonce: the Nitro spec's bound
 ADDRESS_BYTES = 20
+
+# cbor2 decodes arrays inside a tag as tuples and may give maps as frozendicts: accept either form.
+CBOR_ARRAY = (list, tuple)
+CBOR_MAP = Mapping
 
 # The curves a certificate may be signed with, each with the hash that matches its strength.
 CHAIN_HASH_FOR_CURVE = {ec.SECP384R1.name: hashes.SHA384, ec.SECP256R1.name: hashes.SHA256}
@@ -82,10 +89,12 @@ def verify_nitro_document(document: bytes, *, root_sha256: bytes, at_time: int) 
     at `at_time` (seconds since the epoch, the chain's block time); AttestationError otherwise."""
     protected, payload, signature = _parse_cose_sign1(document)
     fields = _parse_payload(payload)
+    _check_root_pin(fields["cabundle"][0], root_sha256)  # before parsing any DER an unknown root vouches for
     chain = _load_chain(fields["cabundle"], fields["certificate"])
-    _check_root_pin(fields["cabundle"][0], root_sha256)
     _check_chain(chain, _as_datetime(at_time))
     _check_cose_signature(chain[-1], protected, payload, signature)
+    if all(not any(fields["pcrs"][i]) for i in (0, 1, 2)):
+        raise AttestationError("PCR0-2 are all zeros: a debug-mode enclave, whose memory the host can read")
     return AttestationClaims(
         module_id=fields["module_id"],
         timestamp_ms=fields["timestamp"],
@@ -118,25 +127,25 @@ def _parse_cose_sign1(document: bytes) -> tuple[bytes, bytes, bytes]:
         if item.tag != COSE_SIGN1_TAG:
             raise AttestationError(f"document has CBOR tag {item.tag}; COSE_Sign1 is tag {COSE_SIGN1_TAG}")
         item = item.value
-    if not isinstance(item, list) or len(item) != 4:
+    if not isinstance(item, CBOR_ARRAY) or len(item) != 4:
         raise AttestationError("document is not a COSE_Sign1 (a CBOR array of 4 items)")
     protected, unprotected, payload, signature = item
     if not isinstance(protected, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise AttestationError("COSE_Sign1 protected header, payload and signature must be byte strings")
-    if not isinstance(unprotected, dict):
+    if not isinstance(unprotected, CBOR_MAP):
         raise AttestationError("COSE_Sign1 unprotected header must be a map")
     header = _decode_cbor(protected, "COSE protected header")
-    if header != {COSE_HEADER_ALG: COSE_ALG_ES384}:
+    if not isinstance(header, CBOR_MAP) or dict(header) != {COSE_HEADER_ALG: COSE_ALG_ES384}:
         raise AttestationError(f"COSE protected header is {header!r}; expected {{1: -35}} (alg ES384)")
     if len(signature) != 2 * ES384_COORDINATE_BYTES:
         raise AttestationError(f"COSE signature is {len(signature)} bytes; ES384 is {2 * ES384_COORDINATE_BYTES}")
     return protected, payload, signature
 
 
-def _parse_payload(payload: bytes) -> dict[str, Any]:
+def _parse_payload(payload: bytes) -> Mapping[str, Any]:
     """The attestation document map, with every field's type checked."""
     fields = _decode_cbor(payload, "attestation payload")
-    if not isinstance(fields, dict):
+    if not isinstance(fields, CBOR_MAP):
         raise AttestationError("attestation payload is not a CBOR map")
     _require(fields, "module_id", str)
     if not fields["module_id"]:
@@ -147,10 +156,10 @@ def _parse_payload(payload: bytes) -> dict[str, Any]:
     _require(fields, "timestamp", int)
     if isinstance(fields["timestamp"], bool) or fields["timestamp"] < 0:
         raise AttestationError("attestation field timestamp is not an unsigned integer")
-    _require(fields, "pcrs", dict)
+    _require(fields, "pcrs", CBOR_MAP)
     _check_pcrs(fields["pcrs"])
     _require(fields, "certificate", bytes)
-    _require(fields, "cabundle", list)
+    _require(fields, "cabundle", CBOR_ARRAY)
     if not fields["cabundle"] or not all(isinstance(der, bytes) for der in fields["cabundle"]):
         raise AttestationError("attestation field cabundle must be a non-empty array of DER certificates")
     for name in ("public_key", "user_data", "nonce"):
@@ -160,14 +169,15 @@ def _parse_payload(payload: bytes) -> dict[str, Any]:
     return fields
 
 
-def _require(fields: dict[str, Any], name: str, kind: type) -> None:
+def _require(fields: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> None:
     if name not in fields:
         raise AttestationError(f"attestation field {name} is missing")
     if not isinstance(fields[name], kind):
-        raise AttestationError(f"attestation field {name} is not a {kind.__name__}")
+        expected = (kind[0] if isinstance(kind, tuple) else kind).__name__.lower()
+        raise AttestationError(f"attestation field {name} is not a {expected}")
 
 
-def _check_pcrs(pcrs: dict[Any, Any]) -> None:
+def _check_pcrs(pcrs: Mapping[Any, Any]) -> None:
     for index, value in pcrs.items():
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 32:
             raise AttestationError(f"attestation PCR index {index!r} is not an integer in 0..31")
@@ -178,7 +188,7 @@ def _check_pcrs(pcrs: dict[Any, Any]) -> None:
         raise AttestationError(f"attestation pcrs lack {', '.join(f'PCR{i}' for i in missing)}")
 
 
-def _load_chain(cabundle: list[bytes], leaf_der: bytes) -> list[x509.Certificate]:
+def _load_chain(cabundle: tuple[bytes, ...] | list[bytes], leaf_der: bytes) -> list[x509.Certificate]:
     """Root first, leaf last, as the Nitro cabundle orders them."""
     chain = []
     for position, der in enumerate([*cabundle, leaf_der]):
@@ -191,6 +201,8 @@ def _load_chain(cabundle: list[bytes], leaf_der: bytes) -> list[x509.Certificate
 
 
 def _check_root_pin(root_der: bytes, root_sha256: bytes) -> None:
+    if not isinstance(root_sha256, bytes) or len(root_sha256) != 32:
+        raise AttestationError("root_sha256 must be the 32-byte sha-256 of the root certificate's DER")
     actual = hashlib.sha256(root_der).digest()
     if actual != root_sha256:
         raise AttestationError(
@@ -200,7 +212,10 @@ def _check_root_pin(root_der: bytes, root_sha256: bytes) -> None:
 def _as_datetime(at_time: int) -> datetime:
     if isinstance(at_time, bool) or not isinstance(at_time, int):
         raise AttestationError("at_time must be an integer number of seconds (the block time)")
-    return datetime.fromtimestamp(at_time, tz=UTC)
+    try:
+        return datetime.fromtimestamp(at_time, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise AttestationError(f"at_time {at_time} is out of range") from None
 
 
 def _check_chain(chain: list[x509.Certificate], at: datetime) -> None:
@@ -232,7 +247,7 @@ def _check_issued_by(cert: x509.Certificate, issuer: x509.Certificate, name: str
     try:
         cert.verify_directly_issued_by(issuer)  # issuer name match and signature
     except (ValueError, TypeError, InvalidSignature) as exc:
-        raise AttestationError(f"{name} was not issued by {issuer_name} ({exc or 'bad signature'})") from None
+        raise AttestationError(f"{name} was not issued by {issuer_name} ({str(exc) or 'bad signature'})") from None
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

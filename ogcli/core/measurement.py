@@ -7,7 +7,8 @@ fixed order, each as the raw bytes the hardware reports.
   TDX        MRTD || RTMR0 || RTMR1 || RTMR2   (each 48 bytes)
   SNP        MEASUREMENT                       (48 bytes)
   NVIDIA_CC  the driver and VBIOS measurements (each 48 bytes)
-  DEV        sha-256 of the image name, as the reference node's dev enclave reports it
+  DEV        as NITRO, over the PCRs the reference node's DEV enclave reports for its image
+             (PCRi = sha384("ogcli-node dev enclave <image> pcr<i>"))
 
 So a voter can take the PCRs an operator publishes (or `nitro-cli describe-enclaves` prints),
 compute the hash here, and compare it with the one a proposal would approve.
@@ -33,8 +34,9 @@ def measurement(vendor: str, registers: dict[str, str]) -> bytes:
     if vendor == "DEV":
         name = registers.get("image", "")
         if not name:
-            raise ValueError("DEV measurements are the sha-256 of the image name: give --image NAME")
-        return hashlib.sha256(f"ogcli-node dev enclave {name}".encode()).digest()
+            raise ValueError("DEV measurements come from the image name: give --image NAME")
+        pcrs = dev_pcrs(name)
+        return hashlib.sha256(pcrs[0] + pcrs[1] + pcrs[2]).digest()
     if vendor not in REGISTERS:
         raise ValueError(f"unknown vendor {vendor!r} (vendors: {', '.join([*REGISTERS, 'DEV'])})")
     wanted = REGISTERS[vendor]
@@ -55,3 +57,8 @@ def measurement(vendor: str, registers: dict[str, str]) -> bytes:
             raise ValueError(f"--{name} is {len(value)} bytes; {vendor} registers are {REGISTER_BYTES} (SHA-384)")
         raw += value
     return hashlib.sha256(raw).digest()
+
+
+def dev_pcrs(image: str) -> dict[int, bytes]:
+    """PCR0..2 the DEV enclave reports for `image`, each a SHA-384 like Nitro's."""
+    return {i: hashlib.sha384(f"ogcli-node dev enclave {image} pcr{i}".encode()).digest() for i in range(3)}

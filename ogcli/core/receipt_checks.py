@@ -37,6 +37,7 @@ class Facts:
     output_hash: bytes
     response_input_hash: bytes | None  # recomputed from a saved response, when given
     response_output_hash: bytes | None
+    attestation: tuple[bool | None, str] | None = None  # the enclave's attestation document, checked
 
 
 def checks(f: Facts) -> list[Check]:
@@ -49,6 +50,8 @@ def checks(f: Facts) -> list[Check]:
         out.append(Check("enclave registered", f.registered, f"{f.signer} is in TEERegistry"))
         out.append(Check("measurement approved then", f.approved_at_time,
                          "the enclave's vendor and measurement were on the whitelist when the result was produced"))
+        if f.attestation is not None:
+            out.append(Check("attestation document", *f.attestation))
     else:
         out.append(Check("enclave signature", None, "vanilla call: no enclave, nothing to check"))
     cuts_ok = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -12,6 +11,7 @@ from ogcli.chain.sender import Sender
 from ogcli.chain.session import connect
 from ogcli.devnet import accounts
 from ogcli.devnet.anvil import DEV_CHAIN_ID, rpc
+from ogcli.node.dev_attestation import dev_root_sha256
 from ogcli.devnet.models import seed_models
 from ogcli.devnet.seed import ETH_PER_ACCOUNT, Seeder
 from ogcli.protocol import artifacts
@@ -26,7 +26,7 @@ from ogcli.protocol.params import (
 )
 
 # The DEV vendor's root: the devnet's own certificate authority for Nitro-shaped dev attestations.
-DEV_ROOT_HASH = hashlib.sha256(b"ogcli devnet TEE root v1").digest()
+DEV_ROOT_HASH = dev_root_sha256()  # sha-256 of the DER of ogcli.node.dev_attestation's root
 
 
 def devnet_genesis(genesis_time: int) -> GenesisParams:

@@ -202,31 +202,16 @@ class Seeder:
 
     def register_enclave(self) -> None:
         self.progress("registering the reference node's enclave")
-        operator = accounts.get("node-operator")
-        signer = accounts.get("enclave-signer")
-        attestation_hash = hashlib.sha256(b"devnet attestation of " + signer.address.encode()).digest()
-        registry = self.protocol.registry
-        digest = self.w3.keccak(
-            self.w3.codec.encode(
-                ["uint256", "address", "address", "bytes32"],
-                [self.chain_id, registry.address, operator.address, attestation_hash],
-            )
-        )
-        from eth_account.messages import encode_defunct
+        from ogcli.node.enclave import Enclave
 
-        proof = Account.sign_message(encode_defunct(primitive=digest), signer.private_key).signature
-        self.tx(
-            "node-operator",
-            registry.functions.registerEnclave(
-                signer.address,
-                VENDOR_ID["DEV"],
-                dev_measurement("v0.1"),
-                attestation_hash,
-                "http://127.0.0.1:8700",
-                proof,
-            ),
-            "registerEnclave",
-        )
+        enclave = Enclave(accounts.get("enclave-signer").local_account, VENDOR_ID["DEV"], dev_measurement("v0.1"),
+                          self.chain_id, self.protocol.settlement.address, image="v0.1")
+        # The registration block gets this exact time, so a node with the devnet's keys can
+        # re-issue the very document registered here (documents are deterministic in their time).
+        registered_at = self.w3.eth.get_block("latest")["timestamp"] + 1
+        rpc(self.rpc_url, "evm_setNextBlockTimestamp", [registered_at])
+        enclave.register(self.protocol, self.sender("node-operator"), "http://127.0.0.1:8700", at_time=registered_at)
+        self.summary.transactions += 1
 
     def publish_models(self, model_bytes: list[tuple[str, bytes]]) -> list[tuple[int, int]]:
         """Publishes each model; returns (model id, price) pairs."""

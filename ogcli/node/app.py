@@ -216,8 +216,9 @@ def create_app(node: Node):
 
         from ogcli.protocol.params import VENDORS
 
-        return {"vendor": VENDORS[node.enclave.vendor], "measurement": "0x" + node.enclave.measurement.hex(),
-                "signer": node.enclave.signer, "document": base64.b64encode(node.enclave.attestation_document()).decode(),
+        return {"vendor": VENDORS[node.enclave.vendor], "format": "aws-nitro-cose-sign1",
+                "measurement": "0x" + node.enclave.measurement.hex(), "signer": node.enclave.signer,
+                "document": base64.b64encode(node.enclave.document).decode(),
                 "attestation_hash": "0x" + node.enclave.attestation_hash().hex()}
 
     @app.get("/v1/models")

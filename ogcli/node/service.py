@@ -43,11 +43,18 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     store = open_store(network.storage)
     operator = Sender(protocol.w3, operator_key)
     enclave = Enclave(enclave_key, VENDOR_ID["DEV"], dev_measurement(settings.image), network.chain_id,
-                      protocol.settlement.address)
+                      protocol.settlement.address, image=settings.image)
     registry = protocol.registry.functions
     if not registry.isMeasurementApproved(enclave.vendor, enclave.measurement).call():
         raise ConfigError(f"the DEV image {settings.image!r} is not on the whitelist; nothing would verify its results")
-    enclave.register(protocol, operator, f"http://{settings.host}:{settings.port}")
+    document_path = data_dir / "attestation.cbor"
+    if registry.isRegistered(enclave.signer).call():
+        enclave.load_document(protocol, document_path.read_bytes() if document_path.exists() else None)
+    else:
+        now = protocol.w3.eth.get_block("latest")["timestamp"]
+        enclave.register(protocol, operator, f"http://{settings.host}:{settings.port}", at_time=now)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        document_path.write_bytes(enclave.document)
     outbox = Outbox(data_dir / "outbox.db")
 
     def spent(payer: str, nonce: bytes) -> bool:

@@ -100,5 +100,7 @@ class GenesisParams:
 
 
 def dev_measurement(version: str) -> bytes:
-    """The measurement of the reference node's DEV enclave image `version` (sha256 of its name)."""
-    return hashlib.sha256(f"ogcli-node dev enclave {version}".encode()).digest()
+    """The measurement of the reference node's DEV enclave image `version` (core/measurement.py)."""
+    from ogcli.core.measurement import measurement
+
+    return measurement("DEV", {"image": version})

@@ -198,16 +198,16 @@ def test_verify_passes_a_real_call_and_fails_a_tampered_answer(node, cli, tmp_pa
     saved.write_text(answer.stdout)
     data = _data(answer)
     for ref in (data["request_id"], data["transaction_hash"]):
-        report = _data(cli("--json", "infer", "verify", ref, "--response", str(saved)))
+        report = _data(cli("--json", "infer", "verify", ref, "--response", str(saved), "--node", url))
         assert report["verified"] is True
         assert [c["name"] for c in report["checks"] if c["ok"]] == [
             "record stored", "enclave signature", "enclave registered", "measurement approved then",
-            "payment split", "payment pulled", "response output", "response input",
+            "attestation document", "payment split", "payment pulled", "response output", "response input",
         ]
     tampered = json.loads(saved.read_text())
     tampered["data"]["output"]["probabilities"][0][0] += 0.01
     saved.write_text(json.dumps(tampered))
-    failed = cli("--json", "infer", "verify", data["request_id"], "--response", str(saved))
+    failed = cli("--json", "infer", "verify", data["request_id"], "--response", str(saved), "--node", url)
     assert failed.exit_code == 1
     report = json.loads(failed.stdout)["data"]
     assert report["verified"] is False

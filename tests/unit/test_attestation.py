@@ -1,0 +1,302 @@
+"""The Nitro attestation verifier, exercised with the DEV vendor's documents and hand-forged ones."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+from datetime import UTC, datetime, timedelta
+
+import cbor2
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+from ogcli.core import attestation
+from ogcli.core.attestation import AttestationError, verify_nitro_document
+from ogcli.core.measurement import measurement
+from ogcli.node.dev_attestation import dev_measurement_for, dev_root, dev_root_sha256, issue_document
+
+AT = 1_700_000_000  # a block time, seconds
+IMAGE = "v0.1"
+SIGNER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55 test vector
+ES384_HEADER = bytes.fromhex("a1013822")  # {1: -35}, byte for byte what Nitro sends
+ROOT_CN = "ogcli DEV TEE root"
+
+
+@pytest.fixture(scope="module")
+def root():
+    return dev_root()
+
+
+@pytest.fixture(scope="module")
+def root_hash(root):
+    return hashlib.sha256(root.certificate_der).digest()
+
+
+@pytest.fixture(scope="module")
+def document(root):
+    return issue_document(root, image=IMAGE, signer_address=SIGNER, at_time=AT, nonce=b"challenge")
+
+
+# --- helpers that forge documents independently of the issuer -------------------------------------
+
+def make_cert(cn: str, *, key, issuer_cn: str, issuer_key, ca: bool, hash_alg=None,
+              not_before: int = AT - 3600, not_after: int = AT + 3600) -> bytes:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_cn)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.fromtimestamp(not_before, tz=UTC))
+        .not_valid_after(datetime.fromtimestamp(not_after, tz=UTC))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    cert = builder.sign(issuer_key, hash_alg or hashes.SHA384())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def nitro_fields(leaf_der: bytes, cabundle: list[bytes]) -> dict:
+    pcrs = {i: hashlib.sha384(f"pcr{i}".encode()).digest() for i in range(16)}
+    return {"module_id": "i-0abc-enc0123", "digest": "SHA384", "timestamp": AT * 1000, "pcrs": pcrs,
+            "certificate": leaf_der, "cabundle": cabundle, "public_key": None,
+            "user_data": bytes.fromhex(SIGNER[2:]), "nonce": None}
+
+
+def cose_sign1(fields: dict, leaf_key, *, protected: bytes = ES384_HEADER, tag: bool = True) -> bytes:
+    payload = cbor2.dumps(fields)
+    to_sign = cbor2.dumps(["Signature1", protected, b"", payload])
+    r, s = decode_dss_signature(leaf_key.sign(to_sign, ec.ECDSA(hashes.SHA384())))
+    body = [protected, {}, payload, r.to_bytes(48, "big") + s.to_bytes(48, "big")]
+    return cbor2.dumps(cbor2.CBORTag(18, body) if tag else body)
+
+
+def forged(root, *, protected: bytes = ES384_HEADER, tag: bool = True, **changes) -> bytes:
+    """A correctly signed document under `root` whose payload fields are `changes` applied to a valid
+    set (a value of ... removes the field)."""
+    leaf_key = ec.generate_private_key(ec.SECP384R1())
+    leaf_der = make_cert("leaf", key=leaf_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=False)
+    fields = nitro_fields(leaf_der, [root.certificate_der])
+    for name, value in changes.items():
+        if value is ...:
+            del fields[name]
+        else:
+            fields[name] = value
+    return cose_sign1(fields, leaf_key, protected=protected, tag=tag)
+
+
+def cose_parts(document: bytes) -> list:
+    return list(cbor2.loads(document).value)
+
+
+def with_parts(parts: list) -> bytes:
+    return cbor2.dumps(cbor2.CBORTag(18, parts))
+
+
+def refused(document: bytes, root_hash: bytes, at_time: int = AT) -> str:
+    with pytest.raises(AttestationError) as caught:
+        verify_nitro_document(document, root_sha256=root_hash, at_time=at_time)
+    return str(caught.value)
+
+
+# --- round trip ----------------------------------------------------------------------------------
+
+def test_issued_document_verifies_with_its_claims(document, root_hash):
+    claims = verify_nitro_document(document, root_sha256=root_hash, at_time=AT)
+
+    assert claims.module_id == f"ogcli-dev-{IMAGE}"
+    assert claims.timestamp_ms == AT * 1000
+    assert claims.pcrs == {i: hashlib.sha384(f"ogcli-node dev enclave {IMAGE} pcr{i}".encode()).digest() for i in range(3)}
+    assert claims.public_key is None
+    assert claims.user_data == bytes.fromhex(SIGNER[2:])
+    assert claims.nonce == b"challenge"
+    assert claims.leaf_subject == f"CN=ogcli DEV enclave {IMAGE}"
+    assert claims.signer_address() == SIGNER
+
+
+def test_measurement_follows_the_registry_nitro_rule(document, root_hash):
+    claims = verify_nitro_document(document, root_sha256=root_hash, at_time=AT)
+    published = {f"pcr{i}": claims.pcrs[i].hex() for i in range(3)}
+
+    assert claims.measurement == dev_measurement_for(IMAGE)
+    assert claims.measurement == measurement("nitro", published)
+    assert dev_measurement_for("v0.2") != dev_measurement_for(IMAGE)
+
+
+def test_issued_document_has_the_aws_nitro_shape(document, root):
+    item = cbor2.loads(document)
+    assert isinstance(item, cbor2.CBORTag) and item.tag == 18
+    protected, unprotected, payload, signature = item.value
+    assert protected == ES384_HEADER
+    assert dict(unprotected) == {}
+    assert len(signature) == 96
+    fields = cbor2.loads(payload)
+    assert set(fields) == {"module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle",
+                           "public_key", "user_data", "nonce"}
+    assert fields["digest"] == "SHA384"
+    assert list(fields["cabundle"]) == [root.certificate_der]
+    leaf = x509.load_der_x509_certificate(fields["certificate"])
+    assert leaf.not_valid_before_utc == datetime.fromtimestamp(AT - 3600, tz=UTC)
+    assert leaf.not_valid_after_utc == datetime.fromtimestamp(AT, tz=UTC) + timedelta(hours=3)
+
+
+def test_a_document_from_independent_cose_code_verifies(root, root_hash):
+    """The verifier follows the COSE spec, not just the issuer's encoding: untagged is fine too."""
+    claims = verify_nitro_document(forged(root, tag=False), root_sha256=root_hash, at_time=AT)
+    assert claims.module_id == "i-0abc-enc0123"
+    assert len(claims.pcrs) == 16
+
+
+def test_a_chain_through_intermediates_verifies_including_p256(root, root_hash):
+    p384_key = ec.generate_private_key(ec.SECP384R1())
+    p256_key = ec.generate_private_key(ec.SECP256R1())
+    leaf_key = ec.generate_private_key(ec.SECP384R1())
+    first = make_cert("zonal", key=p384_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=True)
+    second = make_cert("instance", key=p256_key, issuer_cn="zonal", issuer_key=p384_key, ca=True)
+    leaf = make_cert("leaf", key=leaf_key, issuer_cn="instance", issuer_key=p256_key, ca=False,
+                     hash_alg=hashes.SHA256())
+    document = cose_sign1(nitro_fields(leaf, [root.certificate_der, first, second]), leaf_key)
+
+    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT).leaf_subject == "CN=leaf"
+
+
+def test_signer_address_is_none_unless_user_data_is_an_address(root, root_hash):
+    claims = verify_nitro_document(forged(root, user_data=b"\x01" * 32), root_sha256=root_hash, at_time=AT)
+    assert claims.signer_address() is None
+
+
+def test_validity_bounds_are_inclusive(document, root_hash):
+    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT - 3600)
+    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT + 3 * 3600)
+
+
+# --- the DEV root --------------------------------------------------------------------------------
+
+def test_dev_root_is_deterministic():
+    first, second = dev_root(), dev_root()
+
+    assert first.certificate_der == second.certificate_der
+    assert dev_root_sha256() == hashlib.sha256(first.certificate_der).digest()
+    assert dev_root_sha256(b"another seed") != dev_root_sha256()
+
+
+def test_dev_root_certificate_fields(root):
+    cert = x509.load_der_x509_certificate(root.certificate_der)
+
+    assert cert.subject.rfc4514_string() == "CN=ogcli DEV TEE root"
+    assert cert.issuer == cert.subject
+    assert cert.not_valid_before_utc == datetime(2020, 1, 1, tzinfo=UTC)
+    assert cert.not_valid_after_utc == datetime(2100, 1, 1, tzinfo=UTC)
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert isinstance(cert.public_key().curve, ec.SECP384R1)
+    assert cert.public_key().public_numbers() == root.private_key.public_key().public_numbers()
+    cert.verify_directly_issued_by(cert)  # self-signed
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+def test_refuses_a_root_other_than_the_pinned_one(document):
+    assert "is not the pinned root" in refused(document, hashlib.sha256(b"some other root").digest())
+
+
+def test_refuses_a_document_issued_under_another_root(root_hash):
+    other = issue_document(dev_root(b"someone else's root"), image=IMAGE, signer_address=SIGNER, at_time=AT)
+    assert "is not the pinned root" in refused(other, root_hash)
+
+
+def test_refuses_a_leaf_the_pinned_root_did_not_sign(root, root_hash):
+    impostor = dev_root(b"impostor")  # same subject name as the real root, different key
+    leaf_key = ec.generate_private_key(ec.SECP384R1())
+    leaf = make_cert("leaf", key=leaf_key, issuer_cn=ROOT_CN, issuer_key=impostor.private_key, ca=False)
+    document = cose_sign1(nitro_fields(leaf, [root.certificate_der]), leaf_key)
+
+    message = refused(document, root_hash)
+    assert "leaf certificate 'CN=leaf' was not issued by root certificate" in message
+
+
+def test_refuses_a_chain_through_a_non_ca(root, root_hash):
+    middle_key = ec.generate_private_key(ec.SECP384R1())
+    leaf_key = ec.generate_private_key(ec.SECP384R1())
+    middle = make_cert("middle", key=middle_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=False)
+    leaf = make_cert("leaf", key=leaf_key, issuer_cn="middle", issuer_key=middle_key, ca=False)
+    document = cose_sign1(nitro_fields(leaf, [root.certificate_der, middle]), leaf_key)
+
+    assert "intermediate certificate 'CN=middle' is not a CA" in refused(document, root_hash)
+
+
+@pytest.mark.parametrize("at_time", [AT - 3601, AT + 3 * 3600 + 1])
+def test_refuses_a_time_outside_the_leaf_validity(document, root_hash, at_time):
+    message = refused(document, root_hash, at_time)
+    assert message.startswith(f"leaf certificate 'CN=ogcli DEV enclave {IMAGE}' is valid")
+    assert "not at" in message
+
+
+def test_refuses_a_flipped_byte_in_the_payload(document, root_hash):
+    parts = cose_parts(document)
+    address = bytes.fromhex(SIGNER[2:])
+    assert parts[2].count(address) == 1
+    parts[2] = parts[2].replace(address, address[:-1] + bytes([address[-1] ^ 1]))  # rebind the signer
+
+    assert refused(with_parts(parts), root_hash) == "COSE signature does not verify under the leaf certificate's key"
+
+
+def test_refuses_a_flipped_byte_in_the_signature(document, root_hash):
+    parts = cose_parts(document)
+    parts[3] = parts[3][:50] + bytes([parts[3][50] ^ 1]) + parts[3][51:]
+
+    assert refused(with_parts(parts), root_hash) == "COSE signature does not verify under the leaf certificate's key"
+
+
+def test_refuses_an_algorithm_other_than_es384(root, root_hash):
+    document = forged(root, protected=cbor2.dumps({1: -7}))  # ES256
+    assert "expected {1: -35} (alg ES384)" in refused(document, root_hash)
+
+
+def test_refuses_a_digest_other_than_sha384(root, root_hash):
+    assert refused(forged(root, digest="SHA256"), root_hash) == "attestation digest is 'SHA256'; expected 'SHA384'"
+
+
+def test_refuses_missing_pcrs(root, root_hash):
+    assert refused(forged(root, pcrs=...), root_hash) == "attestation field pcrs is missing"
+
+
+def test_refuses_pcrs_without_pcr2(root, root_hash):
+    pcrs = {0: b"\x00" * 48, 1: b"\x01" * 48}
+    assert refused(forged(root, pcrs=pcrs), root_hash) == "attestation pcrs lack PCR2"
+
+
+def test_refuses_a_pcr_of_the_wrong_size(root, root_hash):
+    pcrs = {0: b"\x00" * 48, 1: b"\x01" * 32, 2: b"\x02" * 48}
+    assert refused(forged(root, pcrs=pcrs), root_hash) == "attestation PCR1 is not 48 bytes"
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\xff\x00 not cbor", b"\x5f"])
+def test_refuses_bytes_that_are_not_cbor(garbage, root_hash):
+    assert refused(garbage, root_hash).startswith("document is not valid CBOR")
+
+
+def test_refuses_cbor_that_is_not_cose_sign1(root_hash):
+    assert refused(cbor2.dumps({"hello": "world"}), root_hash) == "document is not a COSE_Sign1 (a CBOR array of 4 items)"
+
+
+def test_refuses_trailing_bytes(document, root_hash):
+    assert refused(document + b"\x00", root_hash) == "document has 1 bytes after its CBOR item"
+
+
+def test_refuses_a_tag_other_than_cose_sign1(document, root_hash):
+    assert refused(cbor2.dumps(cbor2.CBORTag(98, cose_parts(document))), root_hash).startswith("document has CBOR tag 98")
+
+
+# --- time comes from the caller ------------------------------------------------------------------
+
+def test_verifier_never_reads_the_clock():
+    tree = ast.parse(inspect.getsource(attestation))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    called = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+
+    assert "time" not in imported
+    assert not called & {"now", "utcnow", "today", "time"}
