@@ -366,6 +366,9 @@ def _outdated(p: Paths) -> tuple[str, ...]:
 
 
 def _activate_profile(info: ProcessInfo, p: Paths) -> None:
+    # The chain's fields are the devnet's; the user's own choices (account, routing, explorer)
+    # survive a restart or a reset.
+    previous = config.load().profiles.get(PROFILE_NAME)
     config.put_profile(
         PROFILE_NAME,
         config.Profile(
@@ -373,6 +376,9 @@ def _activate_profile(info: ProcessInfo, p: Paths) -> None:
             chain_id=anvil.DEV_CHAIN_ID,
             deployment=str(p.deployment),
             storage=p.blobs.as_uri(),
+            account=previous.account if previous else "",
+            explorer_url=previous.explorer_url if previous else "",
+            routing=previous.routing if previous else "",
         ),
         activate=True,
     )

@@ -185,6 +185,8 @@ def test_wrong_payments_are_refused_with_the_protocol_codes(node):
     foreign = requirement.model_copy(update={"network": "eip155:8453"})
     assert refused(pay(foreign)) == "network_mismatch"
     assert refused("not base64 at all") == "invalid_payload"
+    short_lived = requirement.model_copy(update={"max_timeout_seconds": 30})  # would expire before settlement
+    assert refused(pay(short_lived)) == "invalid_exact_evm_payload_authorization_valid_before"
     good = pay(requirement)
     assert raw.post("/v1/infer", json=body, headers={PAYMENT_SIGNATURE_HEADER: good}).status_code == 200
     assert refused(good) == "invalid_exact_evm_nonce_already_used"

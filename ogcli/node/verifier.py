@@ -1,0 +1,156 @@
+"""The node's verifier role: follows InferenceSettled events from a checkpoint, judges each record,
+and attests the verdict on chain as its validator, exactly once per record.
+
+A record is valid when (TEE mode) its EIP-712 result signature recovers to the enclave signer,
+that enclave is registered, and its measurement was approved at the record's time; and (any mode)
+the payment split adds up under the settlement's parameters. The checkpoint and the verdicts live
+in SQLite; before attesting, the chain is asked whether this validator attested already, so a
+crash between sending and recording never produces a second attestation.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ogcli.chain import events as event_logs
+from ogcli.chain import jsonrpc
+from ogcli.core import typed_data
+from ogcli.core.model_metadata import MODES
+from ogcli.core.pricing import BPS
+from ogcli.errors import RevertedError
+
+log = logging.getLogger("ogcli.node.verifier")
+BLOCK_SPAN = 2_000  # blocks per log query
+
+
+@dataclass(frozen=True)
+class Verdict:
+    record_id: int
+    valid: bool
+    reasons: tuple[str, ...]
+
+
+class Verifier:
+    def __init__(self, protocol, sender, state_path: Path, *, poll_interval_s: float = 1.0) -> None:
+        self.protocol, self.sender = protocol, sender
+        self.poll_interval_s = poll_interval_s
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(state_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS verdicts (record_id INTEGER PRIMARY KEY, valid INTEGER NOT NULL,"
+            " reasons TEXT NOT NULL, tx_hash TEXT)"
+        )
+        self._registered: dict[str, bool] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="verifier", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._db.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception as exc:  # an outage must not kill the thread
+                log.warning("verification round failed: %s", str(exc)[:300])
+                self.sender.resync()
+            self._stop.wait(self.poll_interval_s)
+
+    # ------------------------------------------------------------------ one round
+
+    def checkpoint(self) -> int:
+        row = self._db.execute("SELECT block FROM checkpoint WHERE id = 1").fetchone()
+        return row[0] if row else self.protocol.deployment.block - 1
+
+    def verdicts(self) -> dict[int, bool]:
+        return {r: bool(v) for r, v in self._db.execute("SELECT record_id, valid FROM verdicts")}
+
+    def step(self) -> int:
+        """Judges and attests every record settled since the checkpoint; returns how many."""
+        settlement = self.protocol.settlement
+        head = self.protocol.w3.eth.block_number
+        done = 0
+        start = self.checkpoint() + 1
+        while start <= head:
+            end = min(head, start + BLOCK_SPAN - 1)
+            query = event_logs.log_filter(settlement, ("InferenceSettled",), start, end)
+            raw = jsonrpc.batch(self.protocol.w3, [("eth_getLogs", [query])])[0]
+            for event in event_logs.decode(settlement, ("InferenceSettled",), raw):
+                done += self._attest(self.judge(event.args))
+            self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
+                             (end, end))
+            start = end + 1
+        return done
+
+    def judge(self, args: dict) -> Verdict:
+        record = args["record"]
+        reasons = []
+        if record["mode"] == MODES["tee"]:
+            signer = record["enclaveSigner"]
+            if self._recover(record) != signer:
+                reasons.append("the result signature does not recover to the enclave signer")
+            registry = self.protocol.registry.functions
+            if signer not in self._registered:
+                self._registered[signer] = registry.isRegistered(signer).call()
+            if not self._registered[signer]:
+                reasons.append("the enclave is not registered")
+            elif not registry.isActive(signer, record["timestamp"]).call():
+                reasons.append("the enclave's measurement was not approved at the record's time")
+        fee = args["fee"]
+        validator_bps, treasury_bps = self._fee_split()
+        parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
+        if parts != fee or args["validatorCut"] != fee * validator_bps // BPS or args["treasuryCut"] != fee * treasury_bps // BPS:
+            reasons.append("the payment split does not add up under the settlement's parameters")
+        return Verdict(args["recordId"], not reasons, tuple(reasons))
+
+    # ------------------------------------------------------------------ internals
+
+    def _attest(self, verdict: Verdict) -> int:
+        if self._db.execute("SELECT 1 FROM verdicts WHERE record_id = ?", (verdict.record_id,)).fetchone():
+            return 0
+        settlement = self.protocol.settlement.functions
+        attested_at = settlement.attestationOf(verdict.record_id, self.sender.address).call()[0]
+        tx_hash = None
+        if not attested_at:  # not already on chain (a crash after sending leaves it there)
+            try:
+                tx_hash = self.sender.transact(settlement.attest(verdict.record_id, verdict.valid), label="attest").tx_hash
+            except RevertedError as exc:
+                log.warning("record %s: attestation refused: %s", verdict.record_id, exc)
+                return 0
+        self._db.execute("INSERT INTO verdicts (record_id, valid, reasons, tx_hash) VALUES (?, ?, ?, ?)",
+                         (verdict.record_id, int(verdict.valid), "; ".join(verdict.reasons), tx_hash))
+        if not verdict.valid:
+            log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
+        return 1
+
+    def _recover(self, record: dict) -> str | None:
+        from eth_account import Account
+        from eth_account.messages import encode_typed_data
+
+        message = typed_data.inference_result(record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]),
+                                              bytes(record["requestId"]), record["timestamp"])
+        domain = typed_data.settlement_domain(self.protocol.w3.eth.chain_id, self.protocol.settlement.address)
+        try:
+            return Account.recover_message(encode_typed_data(domain, typed_data.INFERENCE_RESULT_TYPES, message),
+                                           signature=bytes(record["signature"]))
+        except Exception:  # a malformed signature recovers to nobody
+            return None
+
+    def _fee_split(self) -> tuple[int, int]:
+        params = self.protocol.settlement.functions.params().call()
+        return params[0], params[1]

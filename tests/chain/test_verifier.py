@@ -1,0 +1,47 @@
+"""The node's verifier role: judges settled records and attests each exactly once, across restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from ogcli.chain.sender import Sender
+from ogcli.devnet import accounts
+from ogcli.devnet.seed import Seeder
+from ogcli.node.verifier import Verifier
+
+pytestmark = pytest.mark.chain
+
+
+def test_verifier_attests_honest_and_tampered_records_once(seeded_profile, tmp_path):
+    chain = seeded_profile
+    with chain.snapshot():
+        settlement = chain.protocol.settlement.functions
+        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
+        seeder._request_counter = 3_000  # past the seeded story's request ids
+        model = chain.protocol.hub.functions.getModel(1).call()
+        _, honest = seeder.settle_call(model[0], model[5], accounts.get("delegator-11"), tampered=False)
+        _, tampered = seeder.settle_call(model[0], model[5], accounts.get("delegator-12"), tampered=True)
+        validator = accounts.get("validator-3").local_account
+        state = tmp_path / "verifier.db"
+
+        verifier = Verifier(chain.protocol, Sender(chain.w3, validator), state)
+        verifier.step()
+        verdicts = verifier.verdicts()
+        assert verdicts[honest] is True and verdicts[tampered] is False
+        for record_id, valid in ((honest, True), (tampered, False)):
+            attestation = settlement.attestationOf(record_id, validator.address).call()
+            assert attestation[0] > 0 and attestation[1] is valid
+        nonce = chain.w3.eth.get_transaction_count(validator.address)
+        assert verifier.step() == 0  # nothing new
+        verifier.stop()
+
+        restarted = Verifier(chain.protocol, Sender(chain.w3, validator), state)  # a restart keeps its checkpoint
+        assert restarted.step() == 0
+        restarted.stop()
+        amnesiac = Verifier(chain.protocol, Sender(chain.w3, validator), tmp_path / "lost.db")  # state lost
+        amnesiac.step()
+        assert chain.w3.eth.get_transaction_count(validator.address) == nonce  # the chain says: attested already
+        # The seeded story's tampered record (the one its disputes were won on) is judged invalid too.
+        [disputed] = {log["args"]["recordId"] for log in chain.protocol.settlement.events.DisputeWon().get_logs(from_block=0)}
+        assert amnesiac.verdicts()[disputed] is False
+        amnesiac.stop()
