@@ -73,3 +73,9 @@ class DevnetError(OgcliError):
     """The local devnet cannot be started, stopped or read."""
 
     code = "devnet"
+
+
+class InsufficientFundsError(OgcliError):
+    """The signer cannot pay for the transaction's gas (or value); nothing was sent."""
+
+    code = "insufficient_funds"

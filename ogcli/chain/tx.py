@@ -15,7 +15,7 @@ from ogcli.chain import jsonrpc, revert
 from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
 from ogcli.confirm import confirm
 from ogcli.core.amounts import format_amount
-from ogcli.errors import ChainMismatchError, NetworkError, RevertedError
+from ogcli.errors import ChainMismatchError, InsufficientFundsError, NetworkError, RevertedError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -97,6 +97,12 @@ def execute(plan: Plan, *, w3, network: Network, account: LocalAccount, options:
     _simulate(plan, sender)
     gas = sender.estimate(plan.call, value=plan.value_wei, label=label)
     preview = _preview(plan, sender, network, gas)
+    if not options.dry_run and preview.eth_before < preview.max_fee_wei + plan.value_wei:
+        # Nothing to preview or confirm: the network would refuse it. (--dry-run still shows it.)
+        raise InsufficientFundsError(
+            f"{sender.address} holds {format_amount(preview.eth_before)} ETH; {plan.action} may cost up to "
+            f"{format_amount(preview.max_fee_wei + plan.value_wei)} ETH: fund it first; nothing was sent"
+        )
     if not options.json:
         render_preview(preview)
     if options.dry_run:

@@ -294,9 +294,8 @@ def _saved_response(path_text: str) -> dict:
 
 
 def _facts(protocol, call, saved, node_url: str = ""):
-    from eth_account import Account
-
-    from ogcli.core import records, typed_data
+    from ogcli.chain.disputes import recover_result_signer
+    from ogcli.core import records
     from ogcli.core.model_metadata import MODES
     from ogcli.core.receipt_checks import Facts
 
@@ -308,18 +307,7 @@ def _facts(protocol, call, saved, node_url: str = ""):
     computed = records.keccak(protocol.w3.codec.encode([record_type], [record_tuple]))
     stored = bytes(settlement.recordState(call.record_id).call()[0])
     tee = r["mode"] == MODES["tee"]
-    recovered = None
-    if tee and r["signature"]:
-        message = typed_data.inference_result(r["modelId"], bytes(r["inputHash"]), bytes(r["outputHash"]),
-                                              bytes(r["requestId"]), r["timestamp"])
-        try:
-            from eth_account.messages import encode_typed_data
-
-            signable = encode_typed_data(typed_data.settlement_domain(protocol.w3.eth.chain_id, protocol.settlement.address),
-                                         typed_data.INFERENCE_RESULT_TYPES, message)
-            recovered = Account.recover_message(signable, signature=bytes(r["signature"]))
-        except Exception:  # a malformed signature recovers to nobody
-            recovered = None
+    recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None
     params = settlement.params().call(block_identifier=call.block)
     price = protocol.hub.functions.getModel(r["modelId"]).call(block_identifier=call.block)[5]
     return Facts(

@@ -4,12 +4,12 @@ from typing import Annotated
 
 import typer
 
-from ogcli import context, diagnostics, parsing
+from ogcli import context, diagnostics, output, parsing
 from ogcli.appfactory import new_app
 from ogcli.errors import UsageError
 from ogcli.signing import PasswordFile
 
-app = new_app("Run the reference node: paid, signed inference settled on chain.\n\nExample: ogcli node run --dev-keys")
+app = new_app("Run the reference node (paid, signed inference settled on chain; verification) and file disputes.\n\nExample: ogcli node run --dev-keys")
 
 
 ROLES = ("inference", "verifier", "all")
@@ -104,3 +104,91 @@ def _verify_forever(verifier, address: str) -> None:
         pass
     finally:
         verifier.stop()
+
+
+@app.command()
+def disputes() -> None:
+    """Attestations that vouch for a record failing a dispute ground (a signature that is not the
+    enclave's, an unregistered enclave, an enclave not approved at the time), with the time left
+    to dispute each.
+
+    Example: ogcli node disputes
+    """
+    from ogcli.chain.disputes import GROUND_NAMES, find_disputable
+    from ogcli.chain.network import open_protocol
+
+    with diagnostics.spinner("checking records"):
+        now, found = find_disputable(open_protocol(context.resolve_network()))
+    rows = [
+        {"record_id": d.record_id, "validator": d.validator, "ground": d.ground, "reason": GROUND_NAMES[d.ground],
+         "attested_at": d.attested_at, "window_closes": d.window_closes, "seconds_left": d.window_closes - now}
+        for d in found
+    ]
+    output.emit({"time": now, "disputable": rows}, lambda: _print_disputable(rows))
+
+
+@app.command()
+def dispute(
+    record_id: Annotated[int, typer.Argument(help="The record (see `ogcli node disputes`).", show_default=False)],
+    validator: Annotated[str, typer.Argument(help="The validator that vouched for it.", show_default=False)],
+    password_file: PasswordFile = None,
+) -> None:
+    """File on-chain evidence that a validator vouched for a bad record: the contract checks the
+    ground itself; a won dispute slashes the validator (and so its delegators) and pays you part.
+
+    Example: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes
+    """
+    from ogcli.chain.disputes import GROUND_NAMES, GroundFinder, settled_record
+    from ogcli.chain.tx import Plan
+    from ogcli.commands._session import WriteSession
+    from ogcli.core.amounts import format_amount
+    from ogcli.core.units import format_duration
+
+    target = parsing.address(validator)
+    session = WriteSession.open(password_file)
+    protocol = session.protocol
+    settlement = protocol.settlement.functions
+    record = settled_record(protocol, record_id)
+    attested_at, valid, already = settlement.attestationOf(record_id, target).call()
+    if not attested_at or not valid:
+        raise UsageError(f"{target} did not attest record {record_id} as valid: there is nothing to dispute")
+    if already:
+        raise UsageError(f"{target}'s attestation of record {record_id} was disputed already")
+    params = settlement.params().call()
+    now = protocol.w3.eth.get_block("latest")["timestamp"]
+    if now > attested_at + params[3]:
+        raise UsageError(f"the challenge window for this attestation closed {format_duration(now - attested_at - params[3])} ago")
+    ground = GroundFinder(protocol).ground(record)
+    if ground is None or not settlement.checkGround(_record_tuple(record), ground).call():
+        raise UsageError(f"record {record_id} holds up: no dispute ground applies, and a rejected dispute slashes nobody")
+    stake = protocol.staking.functions.getValidator(target).call()[1]
+    slash = stake * params[4] // 10_000
+    session.run(
+        Plan(
+            action=f"dispute record {record_id} against {target}",
+            call=settlement.dispute(record_id, _record_tuple(record), target, ground),
+            rows=(("record", str(record_id)), ("validator", target), ("ground", GROUND_NAMES[ground]),
+                  ("slash", f"about {format_amount(slash, group=True)} OPG ({params[4] / 100:g}% of its stake)"),
+                  ("your reward", f"about {format_amount(slash * params[5] // 10_000, group=True)} OPG")),
+        )
+    )
+
+
+def _record_tuple(record: dict) -> tuple:
+    return (record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]), bytes(record["requestId"]),
+            record["timestamp"], record["mode"], record["enclaveSigner"], bytes(record["signature"]))
+
+
+def _print_disputable(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    from ogcli.core.units import format_duration
+
+    table = Table(title="attestations open to dispute", title_justify="left")
+    for column in ("record", "validator", "why", "window"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["record_id"]), r["validator"], r["reason"], f"closes in {format_duration(r['seconds_left'])}")
+    if not rows:
+        table.caption = "none: every open attestation vouches for a record that holds up"
+    output.console().print(table)

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from ogcli.chain import events as event_logs
 from ogcli.chain import jsonrpc
-from ogcli.core import typed_data
-from ogcli.core.model_metadata import MODES
+from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
 from ogcli.core.pricing import BPS
 from ogcli.errors import RevertedError
 
@@ -46,7 +45,7 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS verdicts (record_id INTEGER PRIMARY KEY, valid INTEGER NOT NULL,"
             " reasons TEXT NOT NULL, tx_hash TEXT)"
         )
-        self._registered: dict[str, bool] = {}
+        self._grounds = GroundFinder(protocol)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -98,19 +97,10 @@ class Verifier:
         return done
 
     def judge(self, args: dict) -> Verdict:
-        record = args["record"]
         reasons = []
-        if record["mode"] == MODES["tee"]:
-            signer = record["enclaveSigner"]
-            if self._recover(record) != signer:
-                reasons.append("the result signature does not recover to the enclave signer")
-            registry = self.protocol.registry.functions
-            if signer not in self._registered:
-                self._registered[signer] = registry.isRegistered(signer).call()
-            if not self._registered[signer]:
-                reasons.append("the enclave is not registered")
-            elif not registry.isActive(signer, record["timestamp"]).call():
-                reasons.append("the enclave's measurement was not approved at the record's time")
+        ground = self._grounds.ground(args["record"])
+        if ground is not None:
+            reasons.append(GROUND_NAMES[ground])
         fee = args["fee"]
         validator_bps, treasury_bps = self._fee_split()
         parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
@@ -137,19 +127,6 @@ class Verifier:
         if not verdict.valid:
             log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
         return 1
-
-    def _recover(self, record: dict) -> str | None:
-        from eth_account import Account
-        from eth_account.messages import encode_typed_data
-
-        message = typed_data.inference_result(record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]),
-                                              bytes(record["requestId"]), record["timestamp"])
-        domain = typed_data.settlement_domain(self.protocol.w3.eth.chain_id, self.protocol.settlement.address)
-        try:
-            return Account.recover_message(encode_typed_data(domain, typed_data.INFERENCE_RESULT_TYPES, message),
-                                           signature=bytes(record["signature"]))
-        except Exception:  # a malformed signature recovers to nobody
-            return None
 
     def _fee_split(self) -> tuple[int, int]:
         params = self.protocol.settlement.functions.params().call()
