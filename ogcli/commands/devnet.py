@@ -190,6 +190,41 @@ def fund(
     )
 
 
+@app.command()
+def simulate(
+    rate: Annotated[float, typer.Option("--rate", min=0.1, max=50, help="Calls per second.")] = 1.0,
+    duration: Annotated[str, typer.Option("--duration", help="How long: 30s, 5m, 1h.")] = "60s",
+    tamper: Annotated[float, typer.Option("--tamper", min=0, max=1, help="Share of calls from a compromised node.")] = 0.05,
+    node: Annotated[str, typer.Option("--node", help="Node URL for the honest calls.")] = "http://127.0.0.1:8700",
+) -> None:
+    """Devnet traffic: paid inferences from the devnet's delegators through a node, a share of
+    them tampered by a compromised node, attested by honest validators and one dishonest one, so
+    liveness, correctness and disputes have live data (`ogcli node disputes` finds the lies).
+
+    Example: ogcli devnet simulate --rate 2 --duration 5m --tamper 0.1
+    """
+    from ogcli import parsing
+    from ogcli.chain.network import open_protocol
+    from ogcli.devnet import control
+    from ogcli.devnet.simulate import simulate as run_traffic
+    from ogcli.errors import DevnetError
+
+    seconds = parsing.duration_s(duration)
+    info = control.running()
+    if info is None:
+        raise DevnetError("the devnet is not running; start it with `ogcli devnet up`")
+    network = context.resolve_network()
+    if network.chain_id != 31337:
+        raise UsageError("simulate drives the local devnet only")
+    with diagnostics.spinner("simulating traffic") as update:
+        traffic = run_traffic(open_protocol(network), info.rpc_url, node, rate=rate, duration_s=seconds, tamper=tamper,
+                              progress=update)
+    data = {"calls": traffic.calls, "tampered": traffic.tampered, "attestations": traffic.attestations,
+            "failures": traffic.failures}
+    output.emit(data, lambda: print(f"{traffic.calls} calls ({traffic.tampered} tampered), {traffic.attestations} attestations"
+                                    + (f"; {len(traffic.failures)} failed: {traffic.failures[0]}" if traffic.failures else "")))
+
+
 def _duration(text: str, flag: str, unit_seconds: int) -> int:
     from decimal import Decimal, InvalidOperation
 

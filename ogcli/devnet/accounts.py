@@ -44,7 +44,7 @@ def roster() -> dict[str, DevAccount]:
     names += [f"delegator-{i}" for i in range(1, DELEGATOR_COUNT + 1)]
     names += [f"publisher-{i}" for i in range(1, PUBLISHER_COUNT + 1)]
     names += [f"holder-{i}" for i in range(1, HOLDER_COUNT + 1)]
-    names += ["user"]
+    names += ["user", "rogue-node"]  # rogue-node: the simulator's compromised node (devnet simulate)
     return {name: _account(name) for name in names}
 
 

@@ -1,0 +1,84 @@
+"""Devnet traffic: paid inferences from many wallets at a steady rate, a share of them from a
+compromised node that settles outputs its enclave never signed, and validators attesting them:
+honest ones judge each record, one dishonest validator vouches for everything. So liveness,
+correctness and disputes have live data on the devnet and in the dashboard.
+
+Honest calls go through a real node (x402, signed, settled by its outbox). Tampered calls are
+settled directly by the `rogue-node` devnet account, as a compromised operator could. validator-1
+is left to a node running `--role verifier|all` (it uses that key); the simulator attests for
+validators 2 to 5 and 8 (honest) and 6 (dishonest). validator-7 stays jailed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from ogcli.chain.contracts import Protocol
+from ogcli.chain.sender import Sender
+from ogcli.devnet import accounts
+
+HONEST_VALIDATORS = ("validator-2", "validator-3", "validator-4", "validator-5", "validator-8")
+DISHONEST_VALIDATOR = "validator-6"
+ONNX_INPUTS = {1: {"features": [[0.0] * 8]}, 2: {"features": [[0.1, 0.2, 0.3, 0.4]]}, 3: {"features": [[1.0] * 16]}}
+
+
+@dataclass
+class Traffic:
+    calls: int = 0
+    tampered: int = 0
+    attestations: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, duration_s: float, tamper: float,
+             seed: int = 7, progress=lambda _m: None) -> Traffic:
+    from ogcli.devnet.anvil import rpc
+    from ogcli.devnet.seed import Seeder
+    from ogcli.errors import OgcliError
+    from ogcli.sdk.paid_http import PaidClient
+
+    rng = random.Random(seed)
+    traffic = Traffic()
+    rogue = Seeder(protocol, rpc_url, 0, lambda _m: None)
+    rogue._request_counter = int(time.time() * 1000)  # request ids never seen before
+    rpc(rpc_url, "anvil_setBalance", [accounts.get("rogue-node").address, hex(10**21)])
+    rogue._senders["node-operator"] = Sender(protocol.w3, accounts.get("rogue-node").local_account)
+    validators = {name: Sender(protocol.w3, accounts.get(name).local_account)
+                  for name in (*HONEST_VALIDATORS, DISHONEST_VALIDATOR)}
+    active = {n for n in validators if protocol.staking.functions.isActive(accounts.get(n).address).call()}
+    payers = accounts.group("delegator")
+    models = [1, 2, 3]
+    settlement = protocol.settlement.functions
+    deadline = time.monotonic() + duration_s
+    interval = 1.0 / rate
+    next_at = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(max(0.0, next_at - time.monotonic()))
+        next_at += interval
+        payer = rng.choice(payers)
+        model_id = rng.choice(models)
+        try:
+            if rng.random() < tamper:
+                price = protocol.hub.functions.getModel(model_id).call()[5]
+                _, record_id = rogue.settle_call(model_id, price, payer, tampered=True)
+                traffic.tampered += 1
+                verdicts = {n: n == DISHONEST_VALIDATOR for n in active}
+            else:
+                client = PaidClient(node_url, payer.local_account, chain_id=protocol.w3.eth.chain_id,
+                                    token=protocol.token.address, settlement=protocol.settlement.address)
+                try:
+                    answer = client.post("/v1/infer", {"model": model_id, "inputs": ONNX_INPUTS[model_id], "mode": "tee"}).json()
+                    record_id = client.wait_settled(answer["receipt"]["requestId"])["record_id"]
+                finally:
+                    client.close()
+                verdicts = {n: True for n in active}
+            traffic.calls += 1
+            for name, verdict in verdicts.items():
+                validators[name].transact(settlement.attest(record_id, verdict), label="attest")
+                traffic.attestations += 1
+            progress(f"{traffic.calls} calls, {traffic.tampered} tampered, {traffic.attestations} attestations")
+        except OgcliError as exc:  # one failed call must not end the run
+            traffic.failures.append(str(exc)[:200])
+    return traffic

@@ -1,0 +1,40 @@
+"""Devnet traffic: honest calls through a real node, tampered ones from a compromised node,
+validators attesting; the dishonest validator's lies are then found by `node disputes`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ogcli.devnet import accounts
+from ogcli.devnet.simulate import simulate
+from tests.chain.node_fixture import running_node, store_devnet_models
+
+pytestmark = pytest.mark.chain
+
+
+def test_simulated_traffic_feeds_records_attestations_and_disputes(seeded_profile, cli, tmp_path):
+    from ogcli import config
+
+    chain = seeded_profile
+    with chain.snapshot():
+        store_devnet_models(tmp_path / "blobs")
+        profile = config.load().profiles["seeded"]
+        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
+                           activate=True)
+        records_before = chain.protocol.settlement.functions.recordCount().call()
+        with running_node(tmp_path / "node", batch_window_s=0) as (url, _node):
+            traffic = simulate(chain.protocol, chain.url, url, rate=20, duration_s=2.5, tamper=0.5, seed=1)
+        assert traffic.failures == []
+        assert traffic.calls >= 4 and 0 < traffic.tampered < traffic.calls  # seed 1: honest, tampered, honest, tampered, ...
+        assert chain.protocol.settlement.functions.recordCount().call() == records_before + traffic.calls
+        disputable = json.loads(cli("--json", "node", "disputes").stdout)["data"]["disputable"]
+        liar = accounts.get("validator-6").address
+        assert len(disputable) == traffic.tampered
+        assert {d["validator"] for d in disputable} == {liar}
+
+
+def test_simulate_needs_a_running_devnet(cli):
+    result = cli("devnet", "simulate", "--duration", "1s")
+    assert result.exit_code != 0 and "not running" in result.stderr
