@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
 from ogcli.devnet import accounts
+from ogcli.sdk.paid_http import PaidClient
 
 HONEST_VALIDATORS = ("validator-2", "validator-3", "validator-4", "validator-5", "validator-8")
 DISHONEST_VALIDATOR = "validator-6"
@@ -37,8 +38,6 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
     from ogcli.devnet.anvil import rpc
     from ogcli.devnet.seed import Seeder
     from ogcli.errors import OgcliError
-    from ogcli.sdk.paid_http import PaidClient
-
     rng = random.Random(seed)
     traffic = Traffic()
     rogue = Seeder(protocol, rpc_url, 0, lambda _m: None)
@@ -50,7 +49,9 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
     active = {n for n in validators if protocol.staking.functions.isActive(accounts.get(n).address).call()}
     payers = accounts.group("delegator")
     models = [1, 2, 3]
-    settlement = protocol.settlement.functions
+    client_for = {}
+    pending: list[tuple[str, PaidClient]] = []  # honest calls answered, not yet settled
+    to_attest: list[tuple[int, dict[str, bool]]] = []
     deadline = time.monotonic() + duration_s
     interval = 1.0 / rate
     next_at = time.monotonic()
@@ -64,21 +65,60 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
                 price = protocol.hub.functions.getModel(model_id).call()[5]
                 _, record_id = rogue.settle_call(model_id, price, payer, tampered=True)
                 traffic.tampered += 1
-                verdicts = {n: n == DISHONEST_VALIDATOR for n in active}
+                to_attest.append((record_id, {n: n == DISHONEST_VALIDATOR for n in active}))
             else:
-                client = PaidClient(node_url, payer.local_account, chain_id=protocol.w3.eth.chain_id,
-                                    token=protocol.token.address, settlement=protocol.settlement.address)
-                try:
-                    answer = client.post("/v1/infer", {"model": model_id, "inputs": ONNX_INPUTS[model_id], "mode": "tee"}).json()
-                    record_id = client.wait_settled(answer["receipt"]["requestId"])["record_id"]
-                finally:
-                    client.close()
-                verdicts = {n: True for n in active}
+                if payer.name not in client_for:
+                    client_for[payer.name] = PaidClient(node_url, payer.local_account, chain_id=protocol.w3.eth.chain_id,
+                                                        token=protocol.token.address, settlement=protocol.settlement.address)
+                client = client_for[payer.name]
+                answer = client.post("/v1/infer", {"model": model_id, "inputs": ONNX_INPUTS[model_id], "mode": "tee"}).json()
+                pending.append((answer["receipt"]["requestId"], client))
             traffic.calls += 1
-            for name, verdict in verdicts.items():
-                validators[name].transact(settlement.attest(record_id, verdict), label="attest")
-                traffic.attestations += 1
-            progress(f"{traffic.calls} calls, {traffic.tampered} tampered, {traffic.attestations} attestations")
         except OgcliError as exc:  # one failed call must not end the run
             traffic.failures.append(str(exc)[:200])
+        pending = _collect_settled(pending, to_attest, active)
+        traffic.attestations += _attest(protocol, validators, to_attest, traffic)
+        progress(f"{traffic.calls} calls, {traffic.tampered} tampered, {traffic.attestations} attestations")
+    drain_until = time.monotonic() + 30
+    while pending and time.monotonic() < drain_until:  # the last calls' settlements
+        time.sleep(0.2)
+        pending = _collect_settled(pending, to_attest, active)
+    traffic.attestations += _attest(protocol, validators, to_attest, traffic)
+    for client in client_for.values():
+        client.close()
     return traffic
+
+
+def _collect_settled(pending, to_attest, active) -> list:
+    still = []
+    for request_id, client in pending:
+        receipt = client.receipt(request_id)
+        if receipt["state"] == "settled":
+            to_attest.append((receipt["record_id"], {n: True for n in active}))
+        elif receipt["state"] != "failed":
+            still.append((request_id, client))
+    return still
+
+
+def _attest(protocol, validators, to_attest, traffic) -> int:
+    """Sends every queued attestation at once (one block for all), then waits for them."""
+    from ogcli.errors import OgcliError
+
+    settlement = protocol.settlement.functions
+    sent = []
+    for record_id, verdicts in to_attest:
+        for name, verdict in verdicts.items():
+            call = settlement.attest(record_id, verdict)
+            try:
+                sent.append((validators[name], *validators[name].submit(call, gas=validators[name].estimate(call), label="attest")))
+            except OgcliError as exc:
+                traffic.failures.append(str(exc)[:200])
+    to_attest.clear()
+    done = 0
+    for sender, tx_hash, tx in sent:
+        try:
+            sender.confirm(tx_hash, tx, label="attest")
+            done += 1
+        except OgcliError as exc:
+            traffic.failures.append(str(exc)[:200])
+    return done
