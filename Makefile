@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python benchmarks/validators_table.py
 	$(BIN)/python benchmarks/storage_rss.py
 	$(BIN)/python benchmarks/inference_path.py
+	$(BIN)/python benchmarks/verifier_throughput.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

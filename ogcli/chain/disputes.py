@@ -24,44 +24,100 @@ GROUND_NAMES = {
 }
 
 
+RESULT_TYPE = "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp)"
+DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+
+
+def _keccak(data: bytes) -> bytes:
+    from eth_hash.auto import keccak
+
+    return keccak(data)
+
+
+def domain_separator(chain_id: int, settlement: str) -> bytes:
+    from eth_abi import encode
+
+    return _keccak(encode(
+        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+        [_keccak(DOMAIN_TYPE.encode()), _keccak(typed_data.SETTLEMENT_NAME.encode()),
+         _keccak(typed_data.SETTLEMENT_VERSION.encode()), chain_id, settlement],
+    ))
+
+
+def result_digest(separator: bytes, record: dict) -> bytes:
+    """InferenceSettlement.resultDigest, computed locally (EIP-712: 0x1901 || domain || struct)."""
+    from eth_abi import encode
+
+    struct = _keccak(encode(
+        ["bytes32", "uint256", "bytes32", "bytes32", "bytes32", "uint64"],
+        [_keccak(RESULT_TYPE.encode()), record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]),
+         bytes(record["requestId"]), record["timestamp"]],
+    ))
+    return _keccak(b"\x19\x01" + separator + struct)
+
+
+def recover(digest: bytes, signature: bytes) -> str | None:
+    """The address whose key made a 65-byte (r, s, v) signature over `digest`, or None."""
+    from coincurve import PublicKey
+
+    from ogcli.chain.abi import checksum
+
+    if len(signature) != 65 or signature[64] not in (27, 28, 0, 1):
+        return None
+    try:
+        key = PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] % 27]), digest, hasher=None)
+    except Exception:  # not a point: recovers to nobody
+        return None
+    return checksum("0x" + _keccak(key.format(compressed=False)[1:])[-20:].hex())
+
+
 def recover_result_signer(chain_id: int, settlement: str, record: dict) -> str | None:
     """Who signed the record's result (EIP-712 InferenceResult), or None for a malformed signature."""
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
-
-    message = typed_data.inference_result(record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]),
-                                          bytes(record["requestId"]), record["timestamp"])
-    try:
-        return Account.recover_message(
-            encode_typed_data(typed_data.settlement_domain(chain_id, settlement), typed_data.INFERENCE_RESULT_TYPES, message),
-            signature=bytes(record["signature"]),
-        )
-    except Exception:  # a malformed signature recovers to nobody
-        return None
+    return recover(result_digest(domain_separator(chain_id, settlement), record), bytes(record["signature"]))
 
 
 class GroundFinder:
-    """The first dispute ground a TEE record fails, with registry answers cached per signer."""
+    """The first dispute ground each TEE record fails. Signatures are recovered locally; the
+    registry's answers come in one Multicall3 batch per call of `grounds` (registration cached
+    per signer, approval asked per distinct (signer, time))."""
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
-        self.chain_id = protocol.w3.eth.chain_id
+        self.separator = domain_separator(protocol.w3.eth.chain_id, protocol.settlement.address)
         self._registered: dict[str, bool] = {}
 
     def ground(self, record: dict) -> int | None:
-        if record["mode"] != MODES["tee"]:
-            return None
-        signer = record["enclaveSigner"]
-        if recover_result_signer(self.chain_id, self.protocol.settlement.address, record) != signer:
-            return GROUND_BAD_SIGNATURE
-        registry = self.protocol.registry.functions
-        if signer not in self._registered:
-            self._registered[signer] = registry.isRegistered(signer).call()
-        if not self._registered[signer]:
-            return GROUND_UNKNOWN_SIGNER
-        if not registry.isActive(signer, record["timestamp"]).call():
-            return GROUND_NOT_APPROVED
-        return None
+        return self.grounds([record])[0]
+
+    def grounds(self, records: list[dict]) -> list[int | None]:
+        from ogcli.chain.multicall import Read, read_many
+
+        out: list[int | None] = []
+        pending = []  # (index, signer, time) for records whose signature holds
+        for index, record in enumerate(records):
+            if record["mode"] != MODES["tee"]:
+                out.append(None)
+                continue
+            signer = record["enclaveSigner"]
+            if recover(result_digest(self.separator, record), bytes(record["signature"])) != signer:
+                out.append(GROUND_BAD_SIGNATURE)
+                continue
+            out.append(None)
+            pending.append((index, signer, record["timestamp"]))
+        registry = self.protocol.registry
+        unknown = sorted({s for _i, s, _t in pending if s not in self._registered})
+        times = sorted({(s, t) for _i, s, t in pending})
+        answers = read_many(self.protocol.w3, [Read(registry, "isRegistered", (s,)) for s in unknown]
+                            + [Read(registry, "isActive", (s, t)) for s, t in times])
+        for signer, answer in zip(unknown, answers):
+            self._registered[signer] = answer is True
+        active = {key: answer is True for key, answer in zip(times, answers[len(unknown):])}
+        for index, signer, at in pending:
+            if not self._registered[signer]:
+                out[index] = GROUND_UNKNOWN_SIGNER
+            elif not active[(signer, at)]:
+                out[index] = GROUND_NOT_APPROVED
+        return out
 
 
 @dataclass(frozen=True)
@@ -88,16 +144,13 @@ def find_disputable(protocol: Protocol) -> tuple[int, list[Disputable]]:
     finder = GroundFinder(protocol)
     records = {e.args["recordId"]: dict(e.args["record"]) for e in logs if e.name == "InferenceSettled"}
     disputed = {(e.args["recordId"], e.args["validator"]) for e in logs if e.name == "DisputeWon"}
-    grounds: dict[int, int | None] = {}
+    open_attestations = [e for e in logs if e.name == "Attested" and e.args["valid"]
+                         and (e.args["recordId"], e.args["validator"]) not in disputed and e.timestamp + window >= now]
+    ids = sorted({e.args["recordId"] for e in open_attestations})
+    grounds = dict(zip(ids, finder.grounds([records[i] for i in ids])))
     found = []
-    for e in logs:
-        if e.name != "Attested" or not e.args["valid"]:
-            continue
+    for e in open_attestations:
         record_id, validator = e.args["recordId"], e.args["validator"]
-        if (record_id, validator) in disputed or e.timestamp + window < now:
-            continue
-        if record_id not in grounds:
-            grounds[record_id] = finder.ground(records[record_id])
         if grounds[record_id] is not None:
             found.append(Disputable(record_id, records[record_id], validator, grounds[record_id], e.timestamp,
                                     e.timestamp + window))

@@ -89,20 +89,28 @@ class Verifier:
             end = min(head, start + BLOCK_SPAN - 1)
             query = event_logs.log_filter(settlement, ("InferenceSettled",), start, end)
             raw = jsonrpc.batch(self.protocol.w3, [("eth_getLogs", [query])])[0]
-            for event in event_logs.decode(settlement, ("InferenceSettled",), raw):
-                done += self._attest(self.judge(event.args))
+            batch = [e.args for e in event_logs.decode(settlement, ("InferenceSettled",), raw)]
+            for verdict in self.judge_many(batch):
+                done += self._attest(verdict)
             self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
                              (end, end))
             start = end + 1
         return done
 
     def judge(self, args: dict) -> Verdict:
+        return self.judge_many([args])[0]
+
+    def judge_many(self, batch: list[dict]) -> list[Verdict]:
+        """Verdicts for settled-call events; the registry is read once for the whole batch."""
+        grounds = self._grounds.grounds([args["record"] for args in batch])
+        validator_bps, treasury_bps = self._fee_split()
+        return [self._verdict(args, ground, validator_bps, treasury_bps) for args, ground in zip(batch, grounds)]
+
+    def _verdict(self, args: dict, ground, validator_bps: int, treasury_bps: int) -> Verdict:
         reasons = []
-        ground = self._grounds.ground(args["record"])
         if ground is not None:
             reasons.append(GROUND_NAMES[ground])
         fee = args["fee"]
-        validator_bps, treasury_bps = self._fee_split()
         parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
         if parts != fee or args["validatorCut"] != fee * validator_bps // BPS or args["treasuryCut"] != fee * treasury_bps // BPS:
             reasons.append("the payment split does not add up under the settlement's parameters")

@@ -45,3 +45,24 @@ def test_verifier_attests_honest_and_tampered_records_once(seeded_profile, tmp_p
         [disputed] = {log["args"]["recordId"] for log in chain.protocol.settlement.events.DisputeWon().get_logs(from_block=0)}
         assert amnesiac.verdicts()[disputed] is False
         amnesiac.stop()
+
+
+def test_local_result_digest_and_recovery_match_the_contract(seeded):
+    from eth_account import Account
+
+    from ogcli.chain.disputes import domain_separator, recover, result_digest
+    from ogcli.core import typed_data
+
+    settlement = seeded.protocol.settlement
+    record = {"modelId": 2, "inputHash": b"\x01" * 32, "outputHash": b"\x02" * 32, "requestId": b"\x03" * 32,
+              "timestamp": 1_800_000_000}
+    digest = result_digest(domain_separator(31337, settlement.address), record)
+    assert digest == bytes(settlement.functions.resultDigest(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000).call())
+    signer = accounts.get("enclave-signer")
+    signature = Account.sign_typed_data(
+        signer.private_key, typed_data.settlement_domain(31337, settlement.address), typed_data.INFERENCE_RESULT_TYPES,
+        typed_data.inference_result(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000),
+    ).signature
+    assert recover(digest, bytes(signature)) == signer.address
+    assert recover(digest, bytes(signature[:64]) + b"\x05") is None
+    assert recover(b"\x00" * 32, bytes(signature)) != signer.address
