@@ -59,11 +59,23 @@ class Ledger:
         balances["publisher_earnings"] = self.hub.earningsOf(self.publisher).call()
         return balances
 
+    def assert_paid(self, chain, before: dict, payment: int, model_price: int) -> None:
+        """Every party moved by the contract's split of `payment`, to the wei."""
+        vbps, tbps, attesters = chain.protocol.settlement.functions.params().call()[:3]
+        parts = split(payment, model_price, vbps, tbps)
+        pool = parts.validators_wei // attesters * attesters  # attesters' share; the dust goes to the treasury
+        after = self.read()
+        assert after["payer"] == before["payer"] - payment
+        assert after["publisher_earnings"] == before["publisher_earnings"] + model_price
+        assert after["node"] == before["node"] + parts.node_wei
+        assert after["treasury"] == before["treasury"] + parts.treasury_wei + (parts.validators_wei - pool)
+        assert after["settlement"] == before["settlement"] + pool
+
 
 def test_paid_onnx_call_through_the_cli_splits_the_payment_to_the_wei(node, cli):
     url, running, chain = node
     settlement = chain.protocol.settlement.functions
-    vbps, tbps, attesters = settlement.params().call()[:3]
+    vbps, tbps = settlement.params().call()[:2]
     model_price = chain.protocol.hub.functions.getModel(2).call()[5]
     payment = quote(model_price, running.node_fee_wei, vbps, tbps)
     ledger = Ledger(chain, 2)
@@ -75,34 +87,35 @@ def test_paid_onnx_call_through_the_cli_splits_the_payment_to_the_wei(node, cli)
     assert [len(row) for row in result["outputs"]["probabilities"]] == [3]
     assert settlement.recordIdByRequest(bytes.fromhex(result["request_id"][2:])).call() == result["record_id"]
 
-    parts = split(payment, model_price, vbps, tbps)
-    pool = parts.validators_wei // attesters * attesters  # what attesters can earn; the dust goes to the treasury
-    after = ledger.read()
-    assert after["payer"] == before["payer"] - payment
-    assert after["publisher_earnings"] == before["publisher_earnings"] + model_price
-    assert after["node"] == before["node"] + parts.node_wei
-    assert after["treasury"] == before["treasury"] + parts.treasury_wei + (parts.validators_wei - pool)
-    assert after["settlement"] == before["settlement"] + pool
+    ledger.assert_paid(chain, before, payment, model_price)
 
 
 def test_paid_chat_through_the_cli_and_the_sdk(node, cli):
-    url, _running, chain = node
+    url, running, chain = node
+    chat_id = 4  # the devnet's ogcli-tiny-chat
+    chat_price = chain.protocol.hub.functions.getModel(chat_id).call()[5]
+    ledger = Ledger(chain, chat_id)
+    before = ledger.read()
     answer = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", "what is a receipt?"))
     assert answer["chat_output"]["role"] == "assistant" and answer["chat_output"]["content"]
     assert answer["receipt"]["enclaveSigner"] == accounts.get("enclave-signer").address
+    ledger.assert_paid(chain, before, int(answer["price_wei"]), chat_price)
 
     from ogcli.sdk import LLM
 
     llm = LLM(node=url, password="pw")
     try:
-        before = chain.protocol.token.functions.balanceOf(llm.address).call()
+        before = ledger.read()
         completion = llm.chat(model="ogcli-tiny-chat", messages=[{"role": "user", "content": "tell me about validators"}])
         assert completion.chat_output == {"role": "assistant", "content": completion.choices[0].message.content}
         receipt = chain.w3.eth.get_transaction_receipt(completion.transaction_hash)
         assert receipt["status"] == 1
-        assert chain.protocol.token.functions.balanceOf(llm.address).call() == before - completion.price_wei
+        ledger.assert_paid(chain, before, completion.price_wei, chat_price)
+        onnx_ledger = Ledger(chain, 2)
+        before = onnx_ledger.read()
         onnx = llm.infer(model=2, inputs=FEATURES)
         assert onnx.outputs == answer_outputs() and onnx.transaction_hash
+        onnx_ledger.assert_paid(chain, before, onnx.price_wei, chain.protocol.hub.functions.getModel(2).call()[5])
         again = llm.completion(model="ogcli-tiny-chat", prompt="tell me about validators")
         assert again.chat_output == completion.chat_output  # deterministic model, same answer
         assert again.request_id != completion.request_id  # a new payment, a new record
