@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python benchmarks/storage_rss.py
 	$(BIN)/python benchmarks/inference_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
+	$(BIN)/python benchmarks/indexer_ingest.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

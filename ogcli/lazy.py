@@ -20,7 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("ogcli.commands.infer", "Inference: chat and ONNX calls paid with x402, each with an on-chain receipt."),
     "model": ("ogcli.commands.model", "Model Hub: push models with a price, list, pull (verified), earnings."),
     "node": ("ogcli.commands.node", "Run the reference node (paid, signed inference settled on chain; verification) and file disputes."),
-    "network": ("ogcli.commands.network", "The network the active profile points at."),
+    "network": ("ogcli.commands.network", "The network the active profile points at, and its usage."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
     "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status."),

@@ -75,8 +75,11 @@ def event_abi(contract: Contract, name: str) -> EventAbi:
 
 def decode_event(contract: Contract, event: EventAbi, topics: list[str], data: str) -> dict[str, Any]:
     """The arguments of one raw log (hex strings as JSON-RPC returns them). Indexed dynamic
-    values (strings, arrays, structs) are only their hash in a log and come back as bytes."""
-    codec = contract.w3.codec
+    values (strings, arrays, structs) are only their hash in a log and come back as bytes.
+
+    Static values (addresses, integers, booleans, fixed bytes) are read straight from their
+    32-byte words; only logs with dynamic data go through the codec. Most protocol events are
+    all-static, and this is what lets the indexer keep up with a busy chain."""
     args: dict[str, Any] = {}
     indexed = [p for p in event.inputs if p["indexed"]]
     for param, topic in zip(indexed, topics[1:]):
@@ -85,12 +88,35 @@ def decode_event(contract: Contract, event: EventAbi, topics: list[str], data: s
         if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
             args[param["name"]] = raw
         else:
-            args[param["name"]] = _normalize(param, codec.decode([kind], raw)[0], as_dict=True)
+            args[param["name"]] = _static_word(kind, raw)
     plain = [p for p in event.inputs if not p["indexed"]]
-    values = codec.decode([abi_type(p) for p in plain], bytes.fromhex(data[2:]))
+    body = bytes.fromhex(data[2:])
+    kinds = [abi_type(p) for p in plain]
+    if all(_is_static_word(k) for k in kinds) and len(body) >= 32 * len(kinds):
+        values = [_static_word(k, body[32 * i : 32 * i + 32]) for i, k in enumerate(kinds)]
+    else:
+        values = [_normalize(p, v, as_dict=True) for p, v in zip(plain, contract.w3.codec.decode(kinds, body))]
     for param, value in zip(plain, values):
-        args[param["name"]] = _normalize(param, value, as_dict=True)
+        args[param["name"]] = value
     return {p["name"]: args[p["name"]] for p in event.inputs}
+
+
+def _is_static_word(kind: str) -> bool:
+    return kind in ("address", "bool") or kind.startswith(("uint", "int")) or (
+        kind.startswith("bytes") and kind != "bytes" and not kind.endswith("]"))
+
+
+def _static_word(kind: str, word: bytes) -> Any:
+    """One 32-byte ABI word as the codec would decode it (addresses checksummed)."""
+    if kind == "address":
+        return checksum("0x" + word[12:].hex())
+    if kind == "bool":
+        return word[-1] == 1
+    if kind.startswith("uint"):
+        return int.from_bytes(word, "big")
+    if kind.startswith("int"):
+        return int.from_bytes(word, "big", signed=True)
+    return word[: int(kind[5:])]  # bytesN: left-aligned
 
 
 def abi_type(param: dict) -> str:

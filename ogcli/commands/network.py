@@ -1,15 +1,16 @@
-"""`ogcli network`: what the active profile points at and whether its parts answer."""
+"""`ogcli network`: what the active profile points at, whether its parts answer, and its usage."""
 
 
 import time
+from typing import Annotated
 
 import typer
 
-from ogcli.appfactory import new_app
-
 from ogcli import context, output
+from ogcli.appfactory import new_app
+from ogcli.errors import UsageError
 
-app = new_app("The network the active profile points at.\n\nExample: ogcli network status")
+app = new_app("The network the active profile points at, and its usage.\n\nExample: ogcli network stats")
 
 
 @app.command()
@@ -52,3 +53,93 @@ def status() -> None:
         output.kv_table(rows)
 
     output.emit(data, human)
+
+
+@app.command()
+def stats(
+    window: Annotated[str, typer.Option("--window", help="24h (hourly buckets), 7d or 30d (daily).")] = "7d",
+) -> None:
+    """Network usage from the local event index (synced first): inferences, transactions, active
+    wallets, attestations, models live, fees paid, publisher earnings, stake and its concentration,
+    with a sparkline per series.
+
+    Example: ogcli network stats --window 24h
+    """
+    from ogcli.core.stats import WINDOWS
+
+    if window not in WINDOWS:
+        raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
+    from ogcli import diagnostics
+    from ogcli.chain.indexer import Indexer
+    from ogcli.chain.network import open_protocol
+    from ogcli.chain.validators import read_validator_states
+    from ogcli.core.quality import nakamoto_coefficient
+    from ogcli.core.stats import buckets, series
+
+    network = context.resolve_network()
+    protocol = open_protocol(network)
+    with diagnostics.spinner("indexing events"):
+        index = Indexer.for_network(protocol, network.profile)
+        synced = index.sync()
+    now = int(protocol.w3.eth.get_block("latest")["timestamp"])
+    length, size = WINDOWS[window]
+    starts = buckets(now, window)
+    since = starts[0]
+    settled = index.events("InferenceSettled", since)
+    attested = index.events("Attested", since)
+    credited = index.events("EarningsCredited", since)
+    all_since = index.db.execute("SELECT timestamp, tx FROM events WHERE timestamp >= ?", (since,)).fetchall()
+    first_seen_tx = {}
+    for timestamp, tx in all_since:
+        first_seen_tx.setdefault(tx, timestamp)
+    published = len(index.events("ModelPublished")) - len(index.events("ModelDeprecated"))
+    states = read_validator_states(protocol)
+    stakes = [s.tokens_wei for s in states]
+    data = {
+        "window": window,
+        "bucket_seconds": size,
+        "buckets": starts,
+        "series": {
+            "inferences": series(starts, size, ((t, 1) for t, _a, _x in settled)),
+            "transactions": series(starts, size, ((t, 1) for t in first_seen_tx.values())),
+            "attestations": series(starts, size, ((t, 1) for t, _a, _x in attested)),
+            "fees_wei": [str(v) for v in series(starts, size, ((t, int(x["fee"])) for t, _a, x in settled))],
+            "publisher_earnings_wei": [str(v) for v in series(starts, size, ((t, int(x["amount"])) for t, _a, x in credited))],
+        },
+        "totals": {
+            "inferences": len(settled),
+            "transactions": len(first_seen_tx),
+            "active_wallets": len({a for _t, a, _x in settled}),
+            "attestations": len(attested),
+            "models_live": published,
+            "fees_wei": str(sum(int(x["fee"]) for _t, _a, x in settled)),
+            "publisher_earnings_wei": str(sum(int(x["amount"]) for _t, _a, x in credited)),
+        },
+        "stake": {"total_wei": str(sum(stakes)), "validators": len(states), "nakamoto_coefficient": nakamoto_coefficient(stakes)},
+        "index": {"events": index.count(), "last_block": index.last_block(), "new_events": synced.events},
+    }
+    index.close()
+    output.emit(data, lambda: _render_stats(data))
+
+
+def _render_stats(data: dict) -> None:
+    from ogcli.core.amounts import format_amount
+    from ogcli.core.stats import sparkline
+
+    series, totals = data["series"], data["totals"]
+
+    def opg(wei) -> str:
+        return f"{format_amount(int(wei), max_fraction=2, group=True)} OPG"
+
+    rows = [
+        ("inferences", f"{totals['inferences']:>8}  {sparkline(series['inferences'])}"),
+        ("transactions", f"{totals['transactions']:>8}  {sparkline(series['transactions'])}"),
+        ("attestations", f"{totals['attestations']:>8}  {sparkline(series['attestations'])}"),
+        ("active wallets", f"{totals['active_wallets']:>8}"),
+        ("models live", f"{totals['models_live']:>8}"),
+        ("fees paid", f"{opg(totals['fees_wei'])}  {sparkline([int(v) for v in series['fees_wei']])}"),
+        ("publisher earnings", f"{opg(totals['publisher_earnings_wei'])}  {sparkline([int(v) for v in series['publisher_earnings_wei']])}"),
+        ("stake", f"{opg(data['stake']['total_wei'])} over {data['stake']['validators']} validators, "
+                  f"Nakamoto coefficient {data['stake']['nakamoto_coefficient']}"),
+    ]
+    output.kv_table(rows, title=f"network, last {data['window']} ({'hourly' if data['bucket_seconds'] == 3600 else 'daily'} buckets)")

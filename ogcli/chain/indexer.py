@@ -1,0 +1,151 @@
+"""The log indexer: the protocol's events in a SQLite cache per network, so that stats and the
+dashboard ask a local file instead of replaying the chain.
+
+One `eth_getLogs` per range of blocks covers every protocol contract; logs are decoded with the
+ABI codec and inserted in one transaction per range. The cache resumes from its last block. On a
+chain that reorganises, the hash of the last indexed block is compared with the chain's at every
+sync; when it differs, the last REORG_DEPTH blocks are dropped and read again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ogcli.chain import events as event_logs
+from ogcli.chain import jsonrpc
+from ogcli.chain.contracts import Protocol
+
+BLOCK_RANGE = 5_000
+REORG_DEPTH = 12
+# What stats and the dashboard read; `actor` is the account the event is about.
+INDEXED = {
+    "InferenceSettlement": {"InferenceSettled": "payer", "Attested": "validator", "DisputeWon": "validator"},
+    "Staking": {"Delegated": "delegator", "Undelegated": "delegator", "Redelegated": "delegator", "Slashed": "validator",
+                "Jailed": "validator", "Unjailed": "validator", "ValidatorRegistered": "validator",
+                "CommissionChanged": "validator", "RewardsClaimed": "delegator", "Withdrawn": "delegator"},
+    "ModelHub": {"ModelPublished": "publisher", "ModelVersionPublished": None, "PriceChanged": None,
+                 "ModelDeprecated": None, "EarningsCredited": "publisher", "EarningsWithdrawn": "publisher"},
+    "OGGovernor": {"ProposalCreated": "proposer", "VoteCast": "voter"},
+}
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, timestamp INTEGER NOT NULL, tx TEXT NOT NULL,
+    contract TEXT NOT NULL, name TEXT NOT NULL, actor TEXT, args TEXT NOT NULL,
+    PRIMARY KEY (block, log_index)
+);
+CREATE INDEX IF NOT EXISTS events_by_name ON events (name, timestamp);
+"""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    from_block: int
+    to_block: int
+    events: int
+    rewound: bool
+
+
+class Indexer:
+    def __init__(self, protocol: Protocol, path: Path) -> None:
+        self.protocol = protocol
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost tail is read again
+        self.db.executescript(SCHEMA)
+        self._contracts = {protocol.deployment.address(name).lower(): name for name in INDEXED}
+
+    @classmethod
+    def for_network(cls, protocol: Protocol, profile: str) -> Indexer:
+        from ogcli import locations
+
+        return cls(protocol, locations.cache_dir() / "index" / f"{profile}-{protocol.deployment.chain_id}.sqlite")
+
+    def last_block(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_block'").fetchone()
+        return int(row[0]) if row else self.protocol.deployment.block - 1
+
+    def sync(self) -> SyncResult:
+        """Reads every block after the last indexed one; returns what was added."""
+        w3 = self.protocol.w3
+        head = w3.eth.get_block("latest")
+        rewound = self._rewind_if_reorged()
+        start = self.last_block() + 1
+        added = 0
+        for low in range(start, head["number"] + 1, BLOCK_RANGE):
+            high = min(head["number"], low + BLOCK_RANGE - 1)
+            query = {"address": [w3.to_checksum_address(a) for a in self._contracts], "fromBlock": hex(low), "toBlock": hex(high)}
+            added += self.ingest(jsonrpc.batch(w3, [("eth_getLogs", [query])])[0], high)
+        if head["number"] >= start:
+            self._set("last_hash", head["hash"].hex() if isinstance(head["hash"], bytes) else str(head["hash"]))
+        return SyncResult(start, head["number"], added, rewound)
+
+    def ingest(self, raw_logs: list[dict], up_to_block: int) -> int:
+        """Decodes and stores raw logs (as eth_getLogs returns them) and moves the checkpoint."""
+        by_contract: dict[str, list[dict]] = {}
+        for log in raw_logs:
+            by_contract.setdefault(log["address"].lower(), []).append(log)
+        rows = []
+        for address, logs in by_contract.items():
+            name = self._contracts.get(address)
+            if name is None:
+                continue
+            contract = self.protocol.contract(name)
+            actors = INDEXED[name]
+            decoded = event_logs.fill_timestamps(self.protocol.w3, event_logs.decode(contract, tuple(actors), logs))
+            for e in decoded:
+                actor_field = actors[e.name]
+                rows.append((e.block, e.log_index, e.timestamp, e.tx_hash, name, e.name,
+                             e.args.get(actor_field) if actor_field else None, json.dumps(e.args, default=_plain)))
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.db.execute("INSERT INTO meta VALUES ('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (str(up_to_block),))
+        self.db.execute("COMMIT")
+        return len(rows)
+
+    def events(self, name: str, since: int = 0) -> list[tuple[int, str | None, dict]]:
+        """(timestamp, actor, args) of every `name` event at or after `since`, oldest first."""
+        rows = self.db.execute(
+            "SELECT timestamp, actor, args FROM events WHERE name = ? AND timestamp >= ? ORDER BY block, log_index",
+            (name, since),
+        )
+        return [(t, a, json.loads(args)) for t, a, args in rows]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _rewind_if_reorged(self) -> bool:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_hash'").fetchone()
+        last = self.last_block()
+        if row is None or last < self.protocol.deployment.block:
+            return False
+        block = self.protocol.w3.eth.get_block(last)
+        current = block["hash"].hex() if isinstance(block["hash"], bytes) else str(block["hash"])
+        if current == row[0]:
+            return False
+        back_to = max(self.protocol.deployment.block - 1, last - REORG_DEPTH)
+        self.db.execute("BEGIN")
+        self.db.execute("DELETE FROM events WHERE block > ?", (back_to,))
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'last_block'", (str(back_to),))
+        self.db.execute("COMMIT")
+        return True
+
+    def _set(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def _plain(value):
+    """JSON for what the ABI codec returns: bytes as 0x hex, big numbers kept exact as ints."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__}")
