@@ -25,7 +25,7 @@ from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
 from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, read_many, remember_code
-from ogcli.core.quality import ValidatorMetrics
+from ogcli.core.quality import ValidatorMetrics, score_validators
 from ogcli.core.validator_metadata import parse_metadata
 from ogcli.errors import NetworkError
 from ogcli.protocol.params import VENDORS
@@ -415,3 +415,30 @@ def tee_reliance(board: Board, address: str, window_s: int) -> list[TeeReliance]
             )
         )
     return reliance
+
+
+# ---------------------------------------------------------------------- the table, as every view shows it
+
+
+def table_rows(board: Board, window_s: int) -> list[dict]:
+    """One row per validator (score, sub-scores, stake, share, commission...), scored over the window."""
+    scores = {s.address: s for s in score_validators(board.metrics(window_s))}
+    total = sum(s.tokens_wei for s in board.states) or 1
+    return [table_row(state, scores[state.address], total) for state in board.states]
+
+
+def table_row(state: ValidatorState, score, total_wei: int) -> dict:
+    return {
+        "address": state.address,
+        "moniker": state.moniker,
+        "score": score.composite,
+        "sub_scores": score.sub_scores,
+        "penalties": score.penalties,
+        "stake_wei": str(state.tokens_wei),
+        "share": round(state.tokens_wei / total_wei, 6),
+        "commission_bps": state.commission_bps,
+        "self_stake_wei": str(state.self_stake_wei),
+        "status": state.status,
+        "slashes": state.slash_count,
+        "delegators": state.delegator_count,
+    }

@@ -70,55 +70,12 @@ def stats(
     if window not in WINDOWS:
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
     from ogcli import diagnostics
-    from ogcli.chain.indexer import Indexer
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.validators import read_validator_states
-    from ogcli.core.quality import nakamoto_coefficient
-    from ogcli.core.stats import buckets, series
+    from ogcli.chain.usage import network_usage
 
     network = context.resolve_network()
-    protocol = open_protocol(network)
     with diagnostics.spinner("indexing events"):
-        index = Indexer.for_network(protocol, network.profile)
-        synced = index.sync()
-    now = int(protocol.w3.eth.get_block("latest")["timestamp"])
-    length, size = WINDOWS[window]
-    starts = buckets(now, window)
-    since = starts[0]
-    settled = index.events("InferenceSettled", since)
-    attested = index.events("Attested", since)
-    credited = index.events("EarningsCredited", since)
-    all_since = index.db.execute("SELECT timestamp, tx FROM events WHERE timestamp >= ?", (since,)).fetchall()
-    first_seen_tx = {}
-    for timestamp, tx in all_since:
-        first_seen_tx.setdefault(tx, timestamp)
-    published = len(index.events("ModelPublished")) - len(index.events("ModelDeprecated"))
-    states = read_validator_states(protocol)
-    stakes = [s.tokens_wei for s in states]
-    data = {
-        "window": window,
-        "bucket_seconds": size,
-        "buckets": starts,
-        "series": {
-            "inferences": series(starts, size, ((t, 1) for t, _a, _x in settled)),
-            "transactions": series(starts, size, ((t, 1) for t in first_seen_tx.values())),
-            "attestations": series(starts, size, ((t, 1) for t, _a, _x in attested)),
-            "fees_wei": [str(v) for v in series(starts, size, ((t, int(x["fee"])) for t, _a, x in settled))],
-            "publisher_earnings_wei": [str(v) for v in series(starts, size, ((t, int(x["amount"])) for t, _a, x in credited))],
-        },
-        "totals": {
-            "inferences": len(settled),
-            "transactions": len(first_seen_tx),
-            "active_wallets": len({a for _t, a, _x in settled}),
-            "attestations": len(attested),
-            "models_live": published,
-            "fees_wei": str(sum(int(x["fee"]) for _t, _a, x in settled)),
-            "publisher_earnings_wei": str(sum(int(x["amount"]) for _t, _a, x in credited)),
-        },
-        "stake": {"total_wei": str(sum(stakes)), "validators": len(states), "nakamoto_coefficient": nakamoto_coefficient(stakes)},
-        "index": {"events": index.count(), "last_block": index.last_block(), "new_events": synced.events},
-    }
-    index.close()
+        data = network_usage(open_protocol(network), network.profile, window)
     output.emit(data, lambda: _render_stats(data))
 
 

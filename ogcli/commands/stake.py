@@ -36,38 +36,19 @@ def validators(
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
     from ogcli import diagnostics
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.validators import read_board
-    from ogcli.core.quality import nakamoto_coefficient, score_validators
+    from ogcli.chain.validators import read_board, table_rows
+    from ogcli.core.quality import nakamoto_coefficient
 
     with diagnostics.spinner("reading validators"):
         board = read_board(open_protocol(context.resolve_network()))
     states = board.states
-    scores = {s.address: s for s in score_validators(board.metrics(WINDOWS[window]))}
-    total = sum(s.tokens_wei for s in states) or 1
-    rows = [_row(state, scores[state.address], total) for state in states]
+    rows = table_rows(board, WINDOWS[window])
     rows = [r for r in rows if status == "all" or r["status"] == status]
     rows.sort(key=lambda r: _sort_key(r, sort), reverse=sort != "commission")
     rows = rows[:limit]
     nakamoto = nakamoto_coefficient([s.tokens_wei for s in states])
     data = {"window": window, "nakamoto_coefficient": nakamoto, "validators": rows}
     output.emit(data, lambda: _render(rows, nakamoto, window))
-
-
-def _row(state, score, total_wei: int) -> dict:
-    return {
-        "address": state.address,
-        "moniker": state.moniker,
-        "score": score.composite,
-        "sub_scores": score.sub_scores,
-        "penalties": score.penalties,
-        "stake_wei": str(state.tokens_wei),
-        "share": round(state.tokens_wei / total_wei, 6),
-        "commission_bps": state.commission_bps,
-        "self_stake_wei": str(state.self_stake_wei),
-        "status": state.status,
-        "slashes": state.slash_count,
-        "delegators": state.delegator_count,
-    }
 
 
 def _sort_key(row: dict, key: str):
@@ -144,9 +125,11 @@ def validator(
     metrics = {m.address: m for m in board.metrics(WINDOWS[window])}
     scores = sorted(score_validators(list(metrics.values())), key=lambda s: s.composite, reverse=True)
     score = next(s for s in scores if s.address == target)
+    from ogcli.chain.validators import table_row
+
     total = sum(s.tokens_wei for s in board.states) or 1
     data = {
-        **_row(state, score, total),
+        **table_row(state, score, total),
         "metadata": state.metadata,
         "window": window,
         "rank": [s.address for s in scores].index(target) + 1,
