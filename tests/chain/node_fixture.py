@@ -27,6 +27,15 @@ def store_devnet_models(blobs: Path) -> None:
         store.put_bytes(blob)
 
 
+def use_local_storage(blobs: Path, profile_name: str = "seeded") -> None:
+    """The devnet's models in a local store at `blobs`, and the profile pointed at it."""
+    from ogcli import config
+
+    store_devnet_models(blobs)
+    profile = config.load().profiles[profile_name]
+    config.put_profile(profile_name, config.Profile(**{**profile.__dict__, "storage": blobs.as_uri()}), activate=True)
+
+
 @contextlib.contextmanager
 def running_node(data_dir: Path, **settings):
     """Yields (url, node) for the active profile, with the devnet's operator and enclave keys."""

@@ -3,27 +3,15 @@ through the contract, and everything the staker sees follows. Bad evidence is re
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.seed import Seeder
+from tests.cli_results import data as _data, refused as _refused, use_devnet_wallet
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 BPS = 10_000
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
-
-
-def _refused(result, *needles):
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    for needle in needles:
-        assert needle in result.stderr, result.stderr
 
 
 @pytest.fixture
@@ -41,9 +29,7 @@ def story(seeded_profile, cli, monkeypatch):
         attest = chain.protocol.settlement.functions.attest
         seeder.tx("validator-2", attest(good, True), "attest")
         seeder.tx("validator-2", attest(bad, True), "attest")  # the lie
-        key = accounts.get("challenger").private_key.hex()
-        assert cli("wallet", "import", "ch", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "ch").exit_code == 0
+        use_devnet_wallet(cli, "ch", "challenger")
         yield chain, good, bad
 
 

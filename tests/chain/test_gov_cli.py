@@ -3,7 +3,6 @@ the whitelist and enclaves that follow; plus the refusals and the IGovernor inte
 
 from __future__ import annotations
 
-import json
 import re
 from functools import reduce
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.protocol.params import VENDOR_ID, GovernanceParams, dev_measurement
+from tests.cli_results import data as _data, refused as _refused
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -29,18 +29,6 @@ def holders(seeded_profile, cli, monkeypatch):
             assert cli("wallet", "import", wallet, "--private-key", input=key + "\n").exit_code == 0
         assert cli("wallet", "use", "h1").exit_code == 0
         yield seeded_profile
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
-
-
-def _refused(result, *needles):
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    for needle in needles:
-        assert needle in result.stderr, result.stderr
 
 
 def _pass(chain, cli, proposal_id: str, voters=("h1", "h2", "u")) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from ogcli.core.pricing import quote, split
 from ogcli.devnet import accounts
-from tests.chain.node_fixture import running_node, store_devnet_models
+from tests.chain.node_fixture import running_node, use_local_storage
+from tests.cli_results import data as _data, use_devnet_wallet
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -20,24 +21,13 @@ FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
 @pytest.fixture
 def node(seeded_profile, cli, monkeypatch, tmp_path):
     """carol (delegator-1) as the active wallet, and a node on the seeded chain, in a snapshot."""
-    from ogcli import config
 
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     with seeded_profile.snapshot():
-        store_devnet_models(tmp_path / "blobs")
-        profile = config.load().profiles["seeded"]
-        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
-                           activate=True)
-        key = accounts.get("delegator-1").private_key.hex()
-        assert cli("wallet", "import", "carol", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "carol").exit_code == 0
+        use_local_storage(tmp_path / "blobs")
+        use_devnet_wallet(cli, "carol", "delegator-1")
         with running_node(tmp_path / "node") as (url, running):
             yield url, running, seeded_profile
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
 
 
 class Ledger:
@@ -336,18 +326,12 @@ class UpstreamDouble:
 
 
 def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeypatch, tmp_path):
-    from ogcli import config
 
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     upstream = UpstreamDouble()
     with seeded_profile.snapshot():
-        store_devnet_models(tmp_path / "blobs")
-        profile = config.load().profiles["seeded"]
-        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
-                           activate=True)
-        key = accounts.get("publisher-2").private_key.hex()
-        assert cli("wallet", "import", "pub", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "pub").exit_code == 0
+        use_local_storage(tmp_path / "blobs")
+        use_devnet_wallet(cli, "pub", "publisher-2")
         descriptor = tmp_path / "hosted.json"
         descriptor.write_text('{"upstream_model": "llama-3.1-8b"}')
         bad = tmp_path / "bad.json"

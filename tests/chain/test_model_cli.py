@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.models import make_mlp
 from ogcli.devnet.seed import Seeder
+from tests.cli_results import data as _data, refused as _refused, use_devnet_wallet
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -26,22 +26,8 @@ def publisher(seeded_profile, cli, monkeypatch, tmp_path):
         config.put_profile(
             "seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}), activate=True
         )
-        key = accounts.get("holder-3").private_key.hex()
-        assert cli("wallet", "import", "pub", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "pub").exit_code == 0
+        use_devnet_wallet(cli, "pub", "holder-3")
         yield seeded_profile
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
-
-
-def _refused(result, *needles):
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    for needle in needles:
-        assert needle in result.stderr, result.stderr
 
 
 def _model_file(tmp_path, seed=101, name="gas-price-mlp"):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ogcli.devnet import accounts
-from tests.chain.node_fixture import free_port, store_devnet_models
+from tests.chain.node_fixture import free_port, use_local_storage
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
 
@@ -48,16 +48,12 @@ def _settled_events(chain, request_id: bytes) -> int:
 
 
 def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
-    from ogcli import config
     from ogcli.chain.network import open_protocol
     from ogcli.sdk.paid_http import PaidClient
 
     chain = seeded_profile
     with chain.snapshot():
-        store_devnet_models(tmp_path / "blobs")
-        profile = config.load().profiles["seeded"]
-        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
-                           activate=True)
+        use_local_storage(tmp_path / "blobs")
         port = free_port()
         node = _start(port, batch_window="60")  # holds settlements back for a minute
         protocol = open_protocol()
@@ -94,7 +90,6 @@ def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
 def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_profile, tmp_path):
     """The settlement transaction left, the node died before recording the receipt: on restart
     the chain says it is settled, and nothing is sent again."""
-    from ogcli import config
     from ogcli.chain.sender import Sender
     from ogcli.errors import NetworkError
     from ogcli.node.outbox import Outbox
@@ -110,10 +105,7 @@ def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_pr
 
     chain = seeded_profile
     with chain.snapshot():
-        store_devnet_models(tmp_path / "blobs")
-        profile = config.load().profiles["seeded"]
-        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
-                           activate=True)
+        use_local_storage(tmp_path / "blobs")
         with running_node(tmp_path / "node", batch_window_s=3600) as (url, node):
             client = PaidClient(url, accounts.get("delegator-4").local_account, chain_id=31337,
                                 token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)

@@ -9,20 +9,16 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.simulate import simulate
-from tests.chain.node_fixture import running_node, store_devnet_models
+from tests.chain.node_fixture import running_node, use_local_storage
 
 pytestmark = pytest.mark.chain
 
 
 def test_simulated_traffic_feeds_records_attestations_and_disputes(seeded_profile, cli, tmp_path):
-    from ogcli import config
 
     chain = seeded_profile
     with chain.snapshot():
-        store_devnet_models(tmp_path / "blobs")
-        profile = config.load().profiles["seeded"]
-        config.put_profile("seeded", config.Profile(**{**profile.__dict__, "storage": (tmp_path / "blobs").as_uri()}),
-                           activate=True)
+        use_local_storage(tmp_path / "blobs")
         records_before = chain.protocol.settlement.functions.recordCount().call()
         with running_node(tmp_path / "node", batch_window_s=0) as (url, _node):
             traffic = simulate(chain.protocol, chain.url, url, rate=20, duration_s=2.5, tamper=0.5, seed=1)

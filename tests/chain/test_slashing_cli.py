@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.seed import GROUND_BAD_SIGNATURE, Seeder
+from tests.cli_results import data as _data, use_devnet_wallet
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -20,15 +20,8 @@ BPS = 10_000
 def carol(seeded_profile, cli, monkeypatch):
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     with seeded_profile.snapshot():
-        key = accounts.get("delegator-1").private_key.hex()
-        assert cli("wallet", "import", "carol", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "carol").exit_code == 0
+        use_devnet_wallet(cli, "carol", "delegator-1")
         yield seeded_profile
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
 
 
 def test_slash_through_a_dispute_matches_exposure_and_positions(carol, cli):

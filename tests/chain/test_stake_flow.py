@@ -3,11 +3,11 @@ delegate, redelegate, undelegate, advance past unbonding, withdraw, claim."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from ogcli.devnet import accounts
+from tests.cli_results import data as _data, use_devnet_wallet
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -19,15 +19,8 @@ def carol(seeded_profile, cli, monkeypatch):
     """Wallet `carol` (devnet delegator-1's key), active, inside a snapshot of the seeded chain."""
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     with seeded_profile.snapshot():
-        key = accounts.get("delegator-1").private_key.hex()
-        assert cli("wallet", "import", "carol", "--private-key", input=key + "\n").exit_code == 0
-        assert cli("wallet", "use", "carol").exit_code == 0
+        use_devnet_wallet(cli, "carol", "delegator-1")
         yield seeded_profile
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
 
 
 class Books:

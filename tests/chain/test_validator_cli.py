@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -10,6 +9,7 @@ from ogcli.devnet import accounts
 from ogcli.devnet.seed import Seeder
 from ogcli.protocol.params import VENDOR_ID, dev_measurement
 from tests.chain.conftest import send_as
+from tests.cli_results import data as _data, refused as _refused
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -27,19 +27,6 @@ def wallet_of(seeded_profile, cli, monkeypatch):
             return accounts.get(devnet_name).address
 
         yield use
-
-
-def _data(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["data"]
-
-
-def _refused(result, *needles):
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    for needle in needles:
-        assert needle in result.stderr
 
 
 def test_register_then_update_commission_and_metadata(wallet_of, seeded_profile, cli):
