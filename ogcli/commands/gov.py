@@ -171,9 +171,7 @@ def queue(proposal_id: ProposalId, password_file: PasswordFile = None) -> None:
     """
     from ogcli.chain.tx import Plan
 
-    pid = _proposal_id(proposal_id)
-    session = WriteSession.open(password_file)
-    proposal, now = _proposal(session, pid)
+    session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.state != "Succeeded":
         raise UsageError(f"proposal {_short(pid)} is {proposal.state}; only a Succeeded proposal can be queued"
@@ -191,9 +189,7 @@ def execute(proposal_id: ProposalId, password_file: PasswordFile = None) -> None
     """
     from ogcli.chain.tx import Plan
 
-    pid = _proposal_id(proposal_id)
-    session = WriteSession.open(password_file)
-    proposal, now = _proposal(session, pid)
+    session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.state != "Queued":
         raise UsageError(f"proposal {_short(pid)} is {proposal.state}; only a Queued proposal can be executed")
@@ -212,9 +208,7 @@ def cancel(proposal_id: ProposalId, password_file: PasswordFile = None) -> None:
     """
     from ogcli.chain.tx import Plan
 
-    pid = _proposal_id(proposal_id)
-    session = WriteSession.open(password_file)
-    proposal, now = _proposal(session, pid)
+    session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.proposer != session.me:
         raise UsageError(f"proposal {_short(pid)} was made by {proposal.proposer}; only its proposer can cancel it")
@@ -446,6 +440,14 @@ def _remind_to_delegate(network, protocol) -> None:
     token = protocol.token.functions
     if token.balanceOf(me).call() > 0 and int(token.delegates(me).call(), 16) == 0:
         diagnostics.note(f"note: {me} holds OPG but has no voting power: `ogcli gov delegate self` activates it")
+
+
+def _open_proposal(proposal_id: str, password_file):
+    """The write session, and the proposal its id (or id prefix) names, with the chain's time."""
+    pid = _proposal_id(proposal_id)
+    session = WriteSession.open(password_file)
+    proposal, now = _proposal(session, pid)
+    return session, proposal, now
 
 
 def _proposal(session: WriteSession, pid: str):

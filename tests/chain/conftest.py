@@ -142,3 +142,13 @@ def seeded_profile(seeded, tmp_path):
     config.put_profile("seeded", config.Profile(rpc_url=seeded.url, chain_id=31337, deployment=str(path)), activate=True)
     return seeded
 
+
+@pytest.fixture
+def carol(seeded_profile, cli, monkeypatch):
+    """Wallet `carol` (devnet delegator-1's key), active, inside a snapshot of the seeded chain."""
+    from tests.cli_results import use_devnet_wallet
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    with seeded_profile.snapshot():
+        use_devnet_wallet(cli, "carol", "delegator-1")
+        yield seeded_profile

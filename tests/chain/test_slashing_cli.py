@@ -8,20 +8,12 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.seed import GROUND_BAD_SIGNATURE, Seeder
-from tests.cli_results import data as _data, use_devnet_wallet
+from tests.cli_results import data as _data
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
 E18 = 10**18
 BPS = 10_000
-
-
-@pytest.fixture
-def carol(seeded_profile, cli, monkeypatch):
-    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
-    with seeded_profile.snapshot():
-        use_devnet_wallet(cli, "carol", "delegator-1")
-        yield seeded_profile
 
 
 def test_slash_through_a_dispute_matches_exposure_and_positions(carol, cli):

@@ -7,20 +7,11 @@ from __future__ import annotations
 import pytest
 
 from ogcli.devnet import accounts
-from tests.cli_results import data as _data, use_devnet_wallet
+from tests.cli_results import data as _data
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
 E18 = 10**18
-
-
-@pytest.fixture
-def carol(seeded_profile, cli, monkeypatch):
-    """Wallet `carol` (devnet delegator-1's key), active, inside a snapshot of the seeded chain."""
-    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
-    with seeded_profile.snapshot():
-        use_devnet_wallet(cli, "carol", "delegator-1")
-        yield seeded_profile
 
 
 class Books:
