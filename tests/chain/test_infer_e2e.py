@@ -349,3 +349,23 @@ def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeyp
             no_upstream = cli("--yes", "infer", "chat", "--node", url, "--model", str(pushed["model_id"]), "--mode", "tee", "hi")
             assert no_upstream.exit_code == 1 and "503" in no_upstream.stderr
     upstream.close()
+
+
+def test_streamed_chat_gives_the_same_answer_and_a_receipt(node):
+    """stream=True (server-sent events): the pieces join into the signed answer; the last chunk
+    carries the receipt."""
+    import openai
+
+    from ogcli.core import records
+    from ogcli.sdk.paid_http import PayingTransport
+
+    url, _running, chain = node
+    transport = PayingTransport(accounts.get("delegator-8").local_account, chain_id=31337,
+                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="x402", http_client=httpx.Client(transport=transport))
+    messages = [{"role": "user", "content": "what is a receipt?"}]
+    chunks = list(client.chat.completions.create(model="ogcli-tiny-chat", messages=messages, stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    receipt = chunks[-1].model_extra["ogcli"]
+    assert chunks[-1].choices[0].finish_reason == "stop" and text
+    assert receipt["outputHash"] == "0x" + records.content_hash({"role": "assistant", "content": text}).hex()
