@@ -30,18 +30,23 @@ class EventAbi:
     inputs: tuple[dict, ...]
 
 
-_functions: dict[tuple[str, str, int], FunctionAbi] = {}
+_functions: dict[tuple[str, str, int], FunctionAbi] = {}  # by (lowercase address, name, arity)
 _events: dict[tuple[str, str], EventAbi] = {}
 
 
 def function_abi(contract: Contract, name: str, arity: int) -> FunctionAbi:
+    return function_abi_of(contract.address, contract.abi, name, arity)
+
+
+def function_abi_of(address: str, contract_abi: list[dict], name: str, arity: int) -> FunctionAbi:
+    """The function's selector and types in a raw ABI (for callers holding no web3 Contract)."""
     # Matched by name and arity: OpenZeppelin overloads some views (released() / released(token)).
-    key = (contract.address, name, arity)
+    key = (address.lower(), name, arity)
     if key not in _functions:
         from eth_utils import keccak
 
         item = next(
-            i for i in contract.abi if i.get("type") == "function" and i["name"] == name and len(i["inputs"]) == arity
+            i for i in contract_abi if i.get("type") == "function" and i["name"] == name and len(i["inputs"]) == arity
         )
         inputs = tuple(abi_type(p) for p in item["inputs"])
         selector = keccak(text=f"{name}({','.join(inputs)})")[:4]

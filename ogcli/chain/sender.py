@@ -58,10 +58,8 @@ class Sender:
 
     def send_call(self, call: ContractFunction, *, gas: int, value: int = 0, label: str = "") -> Receipt:
         """Signs and sends an already simulated `call` with `gas`, and waits for its receipt."""
-        tx = call.build_transaction(
-            {"from": self.address, "value": value, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
-        )
-        return self._send(tx, label or call.fn_name)
+        tx_hash, tx = self.submit(call, gas=gas, value=value, label=label)
+        return self.confirm(tx_hash, tx, label or call.fn_name)
 
     def fee_fields(self) -> dict[str, int]:
         """The EIP-1559 fee fields this sender puts on its transactions."""
@@ -106,11 +104,11 @@ class Sender:
         self._nonce += 1
         return nonce
 
-    def submit(self, call: ContractFunction, *, gas: int, label: str = "") -> tuple[str, dict]:
+    def submit(self, call: ContractFunction, *, gas: int, value: int = 0, label: str = "") -> tuple[str, dict]:
         """Signs and sends `call` without waiting; returns (tx hash, the transaction) for
         `confirm`. For callers that must record the hash before the wait (the node's outbox)."""
         tx = call.build_transaction(
-            {"from": self.address, "value": 0, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
+            {"from": self.address, "value": value, **self._fee_fields(), "gas": gas, "nonce": self._next_nonce()}
         )
         return self._submit(tx, label or call.fn_name), tx
 

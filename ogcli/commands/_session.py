@@ -33,24 +33,18 @@ class WriteSession:
         return execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
 
     def run(self, plan) -> None:
-        from ogcli.chain.tx import execute
-
-        outcome = execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
-        report(outcome)
+        report(self.send(plan))
 
     def run_all(self, plans: list) -> None:
         """Several writes in order, reported together; if one fails after others were sent, the
         error says which were."""
-        from ogcli.chain.tx import execute
         from ogcli.errors import OgcliError
         from ogcli.receipt import report_all
 
         outcomes = []
         for plan in plans:
             try:
-                outcomes.append(
-                    execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
-                )
+                outcomes.append(self.send(plan))
             except OgcliError as exc:
                 sent = [f"{o.preview.action} ({o.tx_hash})" for o in outcomes if o.sent]
                 if not sent:
@@ -62,19 +56,15 @@ class WriteSession:
         """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
         The delegation's warnings are shown before that approval, not only after it."""
         from ogcli import diagnostics
-        from ogcli.chain.tx import Plan, execute
+        from ogcli.chain.tx import Plan
 
         spender = self.protocol.staking.address
         if self.token.allowance(self.me, spender).call() >= wei:
             return
         for warning in warnings:
             diagnostics.warn(warning)
-        outcome = execute(
-            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
-            w3=self.protocol.w3,
-            network=self.network,
-            account=self.account,
-            options=context.OPTIONS,
+        outcome = self.send(
+            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),))
         )
         if not outcome.sent:  # --dry-run: the delegation itself cannot be simulated without it
             report(outcome)

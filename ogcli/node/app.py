@@ -271,12 +271,14 @@ def create_app(node: Node):
         if not isinstance(inputs, dict):
             raise ApiError(400, "invalid_input", "'inputs' must be an object of input name -> tensor")
         mode = body.get("mode", "tee")
-        node.run_onnx(model, inputs)  # checks the input before any payment is asked for or taken
+        from starlette.concurrency import run_in_threadpool
+
+        # Run once, before any payment is asked for or taken: bad input is refused for free, and
+        # the (deterministic) result is what the paid call returns.
+        computed = await run_in_threadpool(node.run_onnx, model, inputs)
 
         def run():
-            return node.run_onnx(model, inputs)
-
-        from starlette.concurrency import run_in_threadpool
+            return computed
 
         outputs, receipt, settled = await run_in_threadpool(
             node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),

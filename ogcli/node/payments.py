@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from ogcli.chain.abi import checksum
 from ogcli.core import typed_data
 
 SETTLEMENT_MARGIN_S = 120  # an authorization must outlive the settlement that executes it
@@ -67,7 +68,6 @@ class _ChainReader:
 
     def __init__(self, w3) -> None:
         self.w3 = w3
-        self._functions: dict[tuple[str, str, int], tuple[bytes, list[str], list[str]]] = {}
         self._code: dict[str, tuple[float, bytes]] = {}
 
     def get_addresses(self) -> list[str]:
@@ -85,21 +85,12 @@ class _ChainReader:
         return code
 
     def read_contract(self, address: str, abi, function_name: str, *args):
-        from ogcli.chain.abi import abi_type
+        from ogcli.chain.abi import abi_type, function_abi_of
 
-        key = (address.lower(), function_name, len(args))
-        if key not in self._functions:
-            from eth_utils import keccak
-
-            item = next(i for i in abi if i.get("type") == "function" and i["name"] == function_name
-                        and len(i["inputs"]) == len(args))
-            inputs = [abi_type(p) for p in item["inputs"]]
-            selector = keccak(text=f"{function_name}({','.join(inputs)})")[:4]
-            self._functions[key] = (selector, inputs, [abi_type(p) for p in item["outputs"]])
-        selector, inputs, outputs = self._functions[key]
-        data = selector + self.w3.codec.encode(inputs, list(args))
+        fn = function_abi_of(address, abi, function_name, len(args))
+        data = fn.selector + self.w3.codec.encode(list(fn.inputs), list(args))
         raw = self.w3.eth.call({"to": self.w3.to_checksum_address(address), "data": data})
-        values = self.w3.codec.decode(outputs, bytes(raw))
+        values = self.w3.codec.decode([abi_type(p) for p in fn.outputs], bytes(raw))
         return values[0] if len(values) == 1 else values
 
 
@@ -163,7 +154,7 @@ class Payments:
             inner = ExactEIP3009Payload.from_dict(payload.payload)
             auth = inner.authorization
             payment = Payment(
-                payer=self._checksum(auth.from_address),
+                payer=checksum(auth.from_address),
                 value_wei=int(auth.value),
                 valid_after=int(auth.valid_after),
                 valid_before=int(auth.valid_before),
@@ -208,8 +199,3 @@ class Payments:
             SettleResponse(success=True, payer=payment.payer, transaction=tx_hash, network=self.network,
                            amount=str(payment.value_wei))
         )
-
-    def _checksum(self, address: str) -> str:
-        from eth_utils import to_checksum_address
-
-        return to_checksum_address(address)
