@@ -25,7 +25,6 @@ TARGET = 20_000
 
 
 def main() -> None:
-    from ogcli.chain import jsonrpc
     from ogcli.chain.contracts import Protocol
     from ogcli.chain.indexer import INDEXED, Indexer
     from ogcli.chain.session import connect
@@ -36,7 +35,7 @@ def main() -> None:
         deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
         protocol = Protocol(connect(url, 31337), deployment)
         addresses = [deployment.address(name) for name in INDEXED]
-        logs = jsonrpc.batch(protocol.w3, [("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}])])[0]
+        logs = protocol.rpc.batch([("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}])])[0]
         span = max(int(log["blockNumber"], 16) for log in logs) + 1
         replay = [
             {**log, "blockNumber": hex(int(log["blockNumber"], 16) + copy * span)}

@@ -2,18 +2,33 @@
 
 web3's contract layer re-validates the whole ABI and recomputes every selector on each call;
 over a 100-validator table that was most of the time. Here each function and event is looked up
-once and encoded or decoded with the codec directly. Addresses come back EIP-55 checksummed, as
-from web3, so values from either path compare equal.
+once and encoded or decoded with `chain.codec` directly (plain Python: no web3 or eth_abi import,
+so a read command starts fast). Addresses come back EIP-55 checksummed, as from web3, so values
+from either path compare equal.
+
+A contract here is anything with `.address` and `.abi`: a web3 Contract or a `ContractRef`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from web3.contract import Contract
+from ogcli.chain import codec
+from ogcli.chain.codec import checksum
+
+
+class Contract(Protocol):
+    address: str
+    abi: list[dict]
+
+
+@dataclass(frozen=True, eq=False)
+class ContractRef:
+    """A deployed contract for reading: its address and ABI, no connection (see chain.contracts)."""
+
+    address: str
+    abi: list[dict]
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class EventAbi:
 
 _functions: dict[tuple[str, str, int], FunctionAbi] = {}  # by (lowercase address, name, arity)
 _events: dict[tuple[str, str], EventAbi] = {}
+_by_selector: dict[str, dict[bytes, dict]] = {}  # lowercase address -> selector -> ABI item
 
 
 def function_abi(contract: Contract, name: str, arity: int) -> FunctionAbi:
@@ -43,38 +59,52 @@ def function_abi_of(address: str, contract_abi: list[dict], name: str, arity: in
     # Matched by name and arity: OpenZeppelin overloads some views (released() / released(token)).
     key = (address.lower(), name, arity)
     if key not in _functions:
-        from eth_utils import keccak
-
         item = next(
             i for i in contract_abi if i.get("type") == "function" and i["name"] == name and len(i["inputs"]) == arity
         )
         inputs = tuple(abi_type(p) for p in item["inputs"])
-        selector = keccak(text=f"{name}({','.join(inputs)})")[:4]
+        selector = _keccak(f"{name}({','.join(inputs)})")[:4]
         _functions[key] = FunctionAbi(selector, inputs, tuple(item["outputs"]))
     return _functions[key]
 
 
 def encode_call(contract: Contract, name: str, args: tuple | list) -> bytes:
     fn = function_abi(contract, name, len(args))
-    return fn.selector + contract.w3.codec.encode(list(fn.inputs), list(args))
+    return fn.selector + codec.encode(fn.inputs, args)
 
 
 def decode_output(contract: Contract, name: str, arity: int, data: bytes) -> Any:
     """What `contract.functions.<name>(...).call()` would return for `data`."""
     fn = function_abi(contract, name, arity)
-    values = contract.w3.codec.decode([abi_type(p) for p in fn.outputs], data)
+    values = codec.decode([abi_type(p) for p in fn.outputs], data)
     values = [_normalize(p, v, as_dict=False) for p, v in zip(fn.outputs, values)]
     return values[0] if len(values) == 1 else list(values)
+
+
+def decode_call(contract: Contract, calldata: bytes) -> tuple[str, dict[str, Any]]:
+    """The function name and named arguments of calldata for `contract` (what web3's
+    decode_function_input gives); CodecError when no function of the ABI has its selector."""
+    key = contract.address.lower()
+    if key not in _by_selector:
+        _by_selector[key] = {
+            _keccak(f"{i['name']}({','.join(abi_type(p) for p in i['inputs'])})")[:4]: i
+            for i in contract.abi
+            if i.get("type") == "function"
+        }
+    calldata = bytes(calldata)
+    item = _by_selector[key].get(calldata[:4])
+    if item is None:
+        raise codec.CodecError(f"no function of the ABI has selector 0x{calldata[:4].hex()}")
+    values = codec.decode([abi_type(p) for p in item["inputs"]], calldata[4:])
+    return item["name"], {p["name"]: _normalize(p, v, as_dict=True) for p, v in zip(item["inputs"], values)}
 
 
 def event_abi(contract: Contract, name: str) -> EventAbi:
     key = (contract.address, name)
     if key not in _events:
-        from eth_utils import keccak
-
         item = next(i for i in contract.abi if i.get("type") == "event" and i["name"] == name)
         signature = f"{name}({','.join(abi_type(p) for p in item['inputs'])})"
-        _events[key] = EventAbi(name, "0x" + keccak(text=signature).hex(), tuple(item["inputs"]))
+        _events[key] = EventAbi(name, "0x" + _keccak(signature).hex(), tuple(item["inputs"]))
     return _events[key]
 
 
@@ -100,7 +130,7 @@ def decode_event(contract: Contract, event: EventAbi, topics: list[str], data: s
     if all(_is_static_word(k) for k in kinds) and len(body) >= 32 * len(kinds):
         values = [_static_word(k, body[32 * i : 32 * i + 32]) for i, k in enumerate(kinds)]
     else:
-        values = [_normalize(p, v, as_dict=True) for p, v in zip(plain, contract.w3.codec.decode(kinds, body))]
+        values = [_normalize(p, v, as_dict=True) for p, v in zip(plain, codec.decode(kinds, body))]
     for param, value in zip(plain, values):
         args[param["name"]] = value
     return {p["name"]: args[p["name"]] for p in event.inputs}
@@ -124,17 +154,16 @@ def _static_word(kind: str, word: bytes) -> Any:
     return word[: int(kind[5:])]  # bytesN: left-aligned
 
 
+def _keccak(text: str) -> bytes:
+    from eth_hash.auto import keccak  # not eth_utils: a tenth of its import time
+
+    return keccak(text.encode())
+
+
 def abi_type(param: dict) -> str:
     if param["type"].startswith("tuple"):
         return f"({','.join(abi_type(c) for c in param['components'])}){param['type'][5:]}"
     return param["type"]
-
-
-@lru_cache(maxsize=4096)
-def checksum(address: str) -> str:
-    from eth_utils import to_checksum_address
-
-    return to_checksum_address(address)
 
 
 def _normalize(param: dict, value: Any, *, as_dict: bool) -> Any:

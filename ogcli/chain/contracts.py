@@ -1,9 +1,17 @@
-"""Typed access to the deployed protocol contracts of one deployment."""
+"""Typed access to the deployed protocol contracts of one deployment.
+
+A Protocol opened for writing holds a web3 connection (`w3`, for signing and sending) and its
+contracts are web3 Contracts. One opened for reading (`Protocol.reader`, what the read commands
+use) holds only an `rpc.Endpoint` and its contracts are `ContractRef`s: address and ABI, which is
+all `chain.abi` needs to encode calls and decode answers and logs. Both read through `rpc`.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ogcli.chain.abi import ContractRef, checksum
+from ogcli.chain.rpc import Endpoint
 from ogcli.protocol import artifacts
 
 if TYPE_CHECKING:
@@ -14,18 +22,43 @@ if TYPE_CHECKING:
 
 
 class Protocol:
-    """The deployed contracts, bound to one Web3 connection."""
+    """The deployed contracts, bound to one connection."""
 
-    def __init__(self, w3: Web3, deployment: Deployment) -> None:
-        self.w3 = w3
+    def __init__(self, w3: Web3 | None, deployment: Deployment, rpc: Endpoint | None = None) -> None:
+        if w3 is None and rpc is None:
+            raise ValueError("a Protocol needs a web3 connection or an rpc endpoint")
+        self._w3 = w3
+        self._rpc = rpc
         self.deployment = deployment
-        self._bound: dict[tuple[str, str], Contract] = {}
+        self._bound: dict[tuple[str, str], Contract | ContractRef] = {}
 
-    def contract(self, name: str, address: str | None = None) -> Contract:
-        address = self.w3.to_checksum_address(address or self.deployment.address(name))
+    @classmethod
+    def reader(cls, rpc: Endpoint, deployment: Deployment) -> Protocol:
+        """A read-only Protocol: no web3 is imported, contracts are `ContractRef`s."""
+        return cls(None, deployment, rpc)
+
+    @property
+    def w3(self) -> Web3:
+        if self._w3 is None:
+            raise RuntimeError("this Protocol was opened for reading only; open_protocol() gives one that can write")
+        return self._w3
+
+    @property
+    def rpc(self) -> Endpoint:
+        """The raw JSON-RPC endpoint reads go through (the web3 connection's URL when writing)."""
+        if self._rpc is None:
+            self._rpc = Endpoint(self._w3.provider.endpoint_uri)
+            self._rpc.chain_id = self._w3.eth.chain_id  # checked when web3 connected (and cached)
+        return self._rpc
+
+    def contract(self, name: str, address: str | None = None) -> Contract | ContractRef:
+        address = checksum(address or self.deployment.address(name))
         key = (name, address)
         if key not in self._bound:
-            self._bound[key] = self.w3.eth.contract(address=address, abi=artifacts.abi(name))
+            if self._w3 is None:
+                self._bound[key] = ContractRef(address, artifacts.abi(name))
+            else:
+                self._bound[key] = self._w3.eth.contract(address=address, abi=artifacts.abi(name))
         return self._bound[key]
 
     @property

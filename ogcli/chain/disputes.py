@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
-from ogcli.chain import jsonrpc
 from ogcli.chain.contracts import Protocol
 from ogcli.core import typed_data
 from ogcli.core.model_metadata import MODES
@@ -83,7 +82,7 @@ class GroundFinder:
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
-        self.separator = domain_separator(protocol.w3.eth.chain_id, protocol.settlement.address)
+        self.separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
         self._registered: dict[str, bool] = {}
 
     def ground(self, record: dict) -> int | None:
@@ -107,7 +106,7 @@ class GroundFinder:
         registry = self.protocol.registry
         unknown = sorted({s for _i, s, _t in pending if s not in self._registered})
         times = sorted({(s, t) for _i, s, t in pending})
-        answers = read_many(self.protocol.w3, [Read(registry, "isRegistered", (s,)) for s in unknown]
+        answers = read_many(self.protocol.rpc, [Read(registry, "isRegistered", (s,)) for s in unknown]
                             + [Read(registry, "isActive", (s, t)) for s, t in times])
         for signer, answer in zip(unknown, answers):
             self._registered[signer] = answer is True
@@ -134,12 +133,12 @@ def find_disputable(protocol: Protocol) -> tuple[int, list[Disputable]]:
     """(chain time, attestations of bad records still open to dispute), oldest first."""
     settlement = protocol.settlement
     names = ("InferenceSettled", "Attested", "DisputeWon")
-    head, raw = jsonrpc.batch(protocol.w3, [
+    head, raw = protocol.rpc.batch([
         ("eth_getBlockByNumber", ["latest", False]),
         ("eth_getLogs", [event_logs.log_filter(settlement, names, protocol.deployment.block)]),
     ])
     now = int(head["timestamp"], 16)
-    logs = event_logs.fill_timestamps(protocol.w3, event_logs.decode(settlement, names, raw))
+    logs = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, names, raw))
     window = settlement.functions.params().call()[3]
     finder = GroundFinder(protocol)
     records = {e.args["recordId"]: dict(e.args["record"]) for e in logs if e.name == "InferenceSettled"}
@@ -164,7 +163,7 @@ def settled_record(protocol: Protocol, record_id: int) -> dict:
     settlement = protocol.settlement
     query = event_logs.log_filter(settlement, ("InferenceSettled",), protocol.deployment.block)
     query["topics"].append("0x" + record_id.to_bytes(32, "big").hex())
-    events = event_logs.decode(settlement, ("InferenceSettled",), jsonrpc.batch(protocol.w3, [("eth_getLogs", [query])])[0])
+    events = event_logs.decode(settlement, ("InferenceSettled",), protocol.rpc.batch([("eth_getLogs", [query])])[0])
     if not events:
         raise UsageError(f"there is no settled record {record_id}")
     return dict(events[0].args["record"])

@@ -1,7 +1,7 @@
 """Protocol event logs as plain records, fetched inside JSON-RPC batches.
 
 A query is built here (`log_filter`), sent by the caller in whatever batch suits it
-(`jsonrpc.batch`), and the raw logs are decoded back (`decode`). Timestamps come with the logs
+(`rpc.Endpoint.batch`), and the raw logs are decoded back (`decode`). Timestamps come with the logs
 where the node includes `blockTimestamp` (Anvil and current clients do); `fill_timestamps`
 fetches the blocks of the rest in one batch, so a node without it costs one extra round trip,
 not one per block.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ogcli.chain import abi, jsonrpc
+from ogcli.chain import abi
 
 if TYPE_CHECKING:
-    from web3 import Web3
-    from web3.contract import Contract
+    from ogcli.chain.abi import Contract
+    from ogcli.chain.rpc import Endpoint
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def decode(contract: Contract, names: tuple[str, ...], raw_logs: list[dict]) -> 
     return events
 
 
-def fill_timestamps(w3: Web3, events: list[Event]) -> list[Event]:
+def fill_timestamps(rpc: Endpoint, events: list[Event]) -> list[Event]:
     """`events` with every timestamp set; blocks are fetched (one batch per 500) only for the
     events whose node left `blockTimestamp` out."""
     missing = sorted({e.block for e in events if e.timestamp is None})
@@ -67,7 +67,7 @@ def fill_timestamps(w3: Web3, events: list[Event]) -> list[Event]:
     stamps: dict[int, int] = {}
     for start in range(0, len(missing), 500):
         chunk = missing[start : start + 500]
-        blocks = jsonrpc.batch(w3, [("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+        blocks = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
         stamps.update((number, int(block["timestamp"], 16)) for number, block in zip(chunk, blocks))
     return [e if e.timestamp is not None else replace(e, timestamp=stamps[e.block]) for e in events]
 

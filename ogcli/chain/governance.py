@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ogcli.chain import jsonrpc
+from ogcli.chain import abi
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
@@ -77,8 +77,7 @@ def decode_actions(protocol: Protocol, targets, values, calldatas) -> list[Actio
         function, params = None, {}
         if name is not None:
             try:
-                fn, decoded = protocol.contract(name).decode_function_input(data)
-                function, params = fn.fn_name, dict(decoded)
+                function, params = abi.decode_call(protocol.contract(name), data)
             except ValueError:
                 pass
         actions.append(Action(target, value, data, name, function, params))
@@ -92,15 +91,14 @@ def read_proposals(protocol: Protocol, only: str | None = None) -> tuple[int, li
     """(chain time, proposals newest first): every proposal, or just the one whose decimal id is
     `only` or starts with it (at least MIN_ID_PREFIX digits; UsageError if none or several)."""
     governor = protocol.governor
-    head, logs = jsonrpc.batch(
-        protocol.w3,
+    head, logs = protocol.rpc.batch(
         [
             ("eth_getBlockByNumber", ["latest", False]),
             ("eth_getLogs", [event_logs.log_filter(governor, ("ProposalCreated",), protocol.deployment.block)]),
         ],
     )
     now = int(head["timestamp"], 16)
-    created = event_logs.fill_timestamps(protocol.w3, event_logs.decode(governor, ("ProposalCreated",), logs))
+    created = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(governor, ("ProposalCreated",), logs))
     if only is not None:
         exact = [e for e in created if str(e.args["proposalId"]) == only]
         prefixed = [e for e in created if len(only) >= MIN_ID_PREFIX and str(e.args["proposalId"]).startswith(only)]
@@ -118,7 +116,7 @@ def read_proposals(protocol: Protocol, only: str | None = None) -> tuple[int, li
             Read(governor, "proposalEta", (pid,)),
             Read(governor, "quorum", (min(e.args["voteStart"], now - 1),)),
         ]
-    results = read_many(protocol.w3, reads)
+    results = read_many(protocol.rpc, reads)
     proposals = []
     for index, e in enumerate(created):
         state, tally, eta, quorum = results[4 * index : 4 * index + 4]
@@ -147,10 +145,9 @@ def read_proposals(protocol: Protocol, only: str | None = None) -> tuple[int, li
 
 def read_votes(protocol: Protocol, proposal_id: int) -> list[Event]:
     governor = protocol.governor
-    raw = jsonrpc.batch(
-        protocol.w3, [("eth_getLogs", [event_logs.log_filter(governor, ("VoteCast",), protocol.deployment.block)])]
+    raw = protocol.rpc.batch( [("eth_getLogs", [event_logs.log_filter(governor, ("VoteCast",), protocol.deployment.block)])]
     )[0]
-    events = event_logs.fill_timestamps(protocol.w3, event_logs.decode(governor, ("VoteCast",), raw))
+    events = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(governor, ("VoteCast",), raw))
     return [e for e in events if e.args["proposalId"] == proposal_id]
 
 
@@ -179,7 +176,7 @@ def read_whitelist(protocol: Protocol) -> tuple[list[VendorRow], list[Measuremen
     reads = [Read(registry, "isVendorEnabled", (v,)) for v in range(len(VENDORS))]
     reads += [Read(registry, "vendorRoot", (v,)) for v in range(len(VENDORS))]
     reads += [Read(registry, "listMeasurements", (v,)) for v in range(len(VENDORS))]
-    results = read_many(protocol.w3, reads)
+    results = read_many(protocol.rpc, reads)
     n = len(VENDORS)
     vendors = [VendorRow(v, VENDORS[v], results[v] is True, bytes(results[n + v]) if not isinstance(results[n + v], ReadFailed) else b"")
                for v in range(n)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ogcli.chain import events as event_logs
-from ogcli.chain import jsonrpc
+from ogcli.chain.codec import checksum
 from ogcli.chain.contracts import Protocol
 
 BLOCK_RANGE = 5_000
@@ -71,18 +71,19 @@ class Indexer:
 
     def sync(self) -> SyncResult:
         """Reads every block after the last indexed one; returns what was added."""
-        w3 = self.protocol.w3
-        head = w3.eth.get_block("latest")
+        rpc = self.protocol.rpc
+        head = rpc.block("latest")
+        head_number = int(head["number"], 16)
         rewound = self._rewind_if_reorged()
         start = self.last_block() + 1
         added = 0
-        for low in range(start, head["number"] + 1, BLOCK_RANGE):
-            high = min(head["number"], low + BLOCK_RANGE - 1)
-            query = {"address": [w3.to_checksum_address(a) for a in self._contracts], "fromBlock": hex(low), "toBlock": hex(high)}
-            added += self.ingest(jsonrpc.batch(w3, [("eth_getLogs", [query])])[0], high)
-        if head["number"] >= start:
-            self._set("last_hash", head["hash"].hex() if isinstance(head["hash"], bytes) else str(head["hash"]))
-        return SyncResult(start, head["number"], added, rewound)
+        for low in range(start, head_number + 1, BLOCK_RANGE):
+            high = min(head_number, low + BLOCK_RANGE - 1)
+            query = {"address": [checksum(a) for a in self._contracts], "fromBlock": hex(low), "toBlock": hex(high)}
+            added += self.ingest(rpc.request("eth_getLogs", [query]), high)
+        if head_number >= start:
+            self._set("last_hash", head["hash"])
+        return SyncResult(start, head_number, added, rewound)
 
     def ingest(self, raw_logs: list[dict], up_to_block: int) -> int:
         """Decodes and stores raw logs (as eth_getLogs returns them) and moves the checkpoint."""
@@ -96,7 +97,7 @@ class Indexer:
                 continue
             contract = self.protocol.contract(name)
             actors = INDEXED[name]
-            decoded = event_logs.fill_timestamps(self.protocol.w3, event_logs.decode(contract, tuple(actors), logs))
+            decoded = event_logs.fill_timestamps(self.protocol.rpc, event_logs.decode(contract, tuple(actors), logs))
             for e in decoded:
                 actor_field = actors[e.name]
                 rows.append((e.block, e.log_index, e.timestamp, e.tx_hash, name, e.name,
@@ -127,9 +128,7 @@ class Indexer:
         last = self.last_block()
         if row is None or last < self.protocol.deployment.block:
             return False
-        block = self.protocol.w3.eth.get_block(last)
-        current = block["hash"].hex() if isinstance(block["hash"], bytes) else str(block["hash"])
-        if current == row[0]:
+        if self.protocol.rpc.block(last)["hash"] == row[0]:
             return False
         back_to = max(self.protocol.deployment.block - 1, last - REORG_DEPTH)
         self.db.execute("BEGIN")

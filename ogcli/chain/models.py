@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ogcli.chain import abi, jsonrpc
+from ogcli.chain import abi
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
@@ -63,13 +63,13 @@ def model_history(protocol: Protocol, model_id: int) -> tuple[Model, list[Event]
     query["topics"].append("0x" + model_id.to_bytes(32, "big").hex())
     call = {"to": hub.address, "data": "0x" + abi.encode_call(hub, "getModel", (model_id,)).hex()}
     try:
-        raw_model, logs = jsonrpc.batch(protocol.w3, [("eth_call", [call, "latest"]), ("eth_getLogs", [query])])
+        raw_model, logs = protocol.rpc.batch([("eth_call", [call, "latest"]), ("eth_getLogs", [query])])
     except NetworkError as exc:
         if "revert" in str(exc).lower():  # getModel's UnknownModel
             raise UsageError(f"there is no model {model_id} (see `ogcli model list`)") from None
         raise
     model = model_from(abi.decode_output(hub, "getModel", 1, bytes.fromhex(raw_model[2:])))
-    events = event_logs.fill_timestamps(protocol.w3, event_logs.decode(hub, HISTORY_EVENTS, logs))
+    events = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(hub, HISTORY_EVENTS, logs))
     return model, events
 
 

@@ -68,9 +68,9 @@ class Positions:
 
 
 def read_positions(protocol: Protocol, delegator: str) -> Positions:
-    w3 = protocol.w3
+    rpc = protocol.rpc
     staking = protocol.staking
-    multicall = protocol.contract("Multicall3", MULTICALL3_ADDRESS) if has_multicall(w3) else None
+    multicall = protocol.contract("Multicall3", MULTICALL3_ADDRESS) if has_multicall(rpc) else None
     first = [
         Read(staking, "delegatorValidators", (delegator,)),
         Read(staking, "unbondingEntries", (delegator,)),
@@ -80,9 +80,9 @@ def read_positions(protocol: Protocol, delegator: str) -> Positions:
     ]
     if multicall is not None:
         first.append(Read(multicall, "getCurrentBlockTimestamp"))
-    results = _all(read_many(w3, first))
+    results = _all(read_many(rpc, first))
     held, raw_unbondings, raw_redelegations, staking_params, settlement_params = results[:5]
-    now = results[5] if multicall is not None else int(w3.eth.get_block("latest")["timestamp"])
+    now = results[5] if multicall is not None else int(rpc.block("latest")["timestamp"], 16)
     unbondings = [Unbonding(e[0], e[1], e[2], e[3], e[4], e[5]) for e in raw_unbondings]
     redelegations = [Redelegation(e[0], e[1], e[2], e[3], e[5], e[6]) for e in raw_redelegations]
     involved = list(dict.fromkeys([*held, *(u.validator for u in unbondings), *(r.src for r in redelegations), *(r.dst for r in redelegations)]))
@@ -90,7 +90,7 @@ def read_positions(protocol: Protocol, delegator: str) -> Positions:
     second = [Read(staking, "getValidator", (v,)) for v in involved]
     second += [Read(staking, "delegationOf", (v, delegator)) for v in claimable]
     second += [Read(staking, "pendingRewards", (v, delegator)) for v in involved]
-    results = _all(read_many(w3, second))
+    results = _all(read_many(rpc, second))
     views = results[: len(involved)]
     holdings = results[len(involved) : len(involved) + len(claimable)]
     rewards = dict(zip(involved, results[len(involved) + len(claimable) :]))

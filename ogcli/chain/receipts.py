@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
-from ogcli.chain import jsonrpc
 from ogcli.chain.contracts import Protocol
 from ogcli.errors import UsageError
 
@@ -57,13 +56,13 @@ def find(protocol: Protocol, ref: str) -> SettledCall:
     query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
     if record_id:
         query["topics"].append(_topic(record_id))
-        raw = jsonrpc.batch(protocol.w3, [("eth_getLogs", [query])])[0]
+        raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
     else:
-        receipt = jsonrpc.batch(protocol.w3, [("eth_getTransactionReceipt", [text])])[0]
+        receipt = protocol.rpc.batch([("eth_getTransactionReceipt", [text])])[0]
         if receipt is None:
             raise UsageError(f"{ref} is neither a settled request id nor a transaction on this network")
         raw = [log for log in receipt["logs"] if log["address"].lower() == settlement.address.lower()]
-    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.w3, event_logs.decode(settlement, SETTLED, raw))]
+    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
     if not calls:
         raise UsageError(f"{ref} settled no inference call")
     if len(calls) > 1:
@@ -76,6 +75,6 @@ def by_payer(protocol: Protocol, payer: str, limit: int) -> list[SettledCall]:
     settlement = protocol.settlement
     query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
     query["topics"] += [None, None, _topic(payer)]
-    raw = jsonrpc.batch(protocol.w3, [("eth_getLogs", [query])])[0]
-    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.w3, event_logs.decode(settlement, SETTLED, raw))]
+    raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
+    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
     return sorted(calls, key=lambda c: c.record_id, reverse=True)[:limit]

@@ -48,9 +48,8 @@ def read_supply(protocol: Protocol) -> SupplyReport:
     """Circulating = total - treasury (timelock) - still-locked vesting; vested-but-unreleased
     tokens count as circulating because their beneficiary can release them at any time.
     Every value comes from one Multicall3 batch pinned to one block."""
-    w3 = protocol.w3
     token = protocol.token
-    now = int(w3.eth.get_block("latest")["timestamp"])
+    now = int(protocol.rpc.block("latest")["timestamp"], 16)
     infos = protocol.deployment.vesting_wallets
     reads = [Read(token, "totalSupply"), Read(token, "balanceOf", (protocol.deployment.address("OGTimelock"),))]
     for info in infos:
@@ -63,7 +62,7 @@ def read_supply(protocol: Protocol) -> SupplyReport:
             Read(vesting, "cliff"),
             Read(vesting, "end"),
         ]
-    values = read_many(w3, reads)
+    values = read_many(protocol.rpc, reads)
     failed = [v for v in values if isinstance(v, ReadFailed)]
     if failed:
         raise NetworkError(f"reading the supply failed: {failed[0]}")

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ogcli import diagnostics
-from ogcli.chain import jsonrpc, revert
+from ogcli.chain import revert, rpc
 from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
 from ogcli.confirm import confirm
 from ogcli.core.amounts import format_amount
@@ -178,7 +178,7 @@ def check_chain_id(network: Network) -> None:
     """Asks the endpoint for its chain id again, uncached, right before signing: a profile whose
     endpoint now serves another chain must not get a signature replayable there."""
     try:
-        chain_id = int(jsonrpc.call(network.rpc_url, "eth_chainId", []), 16)
+        chain_id = int(rpc.call(network.rpc_url, "eth_chainId", []), 16)
     except (NetworkError, TypeError, ValueError) as exc:  # no answer, or not a chain id
         raise NetworkError(f"cannot confirm the chain id of {network.rpc_url}: {exc}") from None
     if chain_id != network.chain_id:

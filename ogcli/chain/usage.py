@@ -15,7 +15,7 @@ def network_usage(protocol: Protocol, profile: str, window: str) -> dict:
     index = Indexer.for_network(protocol, profile)
     try:
         synced = index.sync()
-        now = int(protocol.w3.eth.get_block("latest")["timestamp"])
+        now = int(protocol.rpc.block("latest")["timestamp"], 16)
         _length, size = WINDOWS[window]
         starts = buckets(now, window)
         since = starts[0]

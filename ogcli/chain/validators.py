@@ -20,7 +20,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ogcli.chain import abi, jsonrpc
+from ogcli.chain import abi
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
@@ -137,7 +137,7 @@ class Board:
 
 
 def read_board(protocol: Protocol) -> Board:
-    w3 = protocol.w3
+    rpc = protocol.rpc
     start = protocol.deployment.block
     queries = (
         (protocol.staking, STAKING_EVENTS),
@@ -145,8 +145,7 @@ def read_board(protocol: Protocol) -> Board:
         (protocol.governor, GOVERNOR_EVENTS),
     )
     staking = protocol.staking
-    head, listed, multicall_code, *raw_logs = jsonrpc.batch(
-        w3,
+    head, listed, multicall_code, *raw_logs = rpc.batch(
         [
             ("eth_getBlockByNumber", ["latest", False]),
             ("eth_call", [{"to": staking.address, "data": "0x" + abi.encode_call(staking, "validators", ()).hex()}, "latest"]),
@@ -155,14 +154,14 @@ def read_board(protocol: Protocol) -> Board:
         + [("eth_getLogs", [event_logs.log_filter(contract, names, start)]) for contract, names in queries],
     )
     addresses = abi.decode_output(staking, "validators", 0, bytes.fromhex(listed[2:]))
-    remember_code(w3, multicall_code)
+    remember_code(rpc, multicall_code)
     decoded = [e for (contract, names), raw in zip(queries, raw_logs) for e in event_logs.decode(contract, names, raw)]
     proposal_ids = [e.args["proposalId"] for e in decoded if e.name == "ProposalCreated"]
     reads = [Read(protocol.staking, "getValidator", (a,)) for a in addresses]
     reads += [Read(protocol.governor, "state", (p,)) for p in proposal_ids]
     reads += [Read(protocol.registry, "listEnclaves")]
     reads += [Read(protocol.registry, "listMeasurements", (v,)) for v in range(len(VENDORS))]
-    results = read_many(w3, reads)
+    results = read_many(rpc, reads)
     views, results = results[: len(addresses)], results[len(addresses) :]
     proposal_results, results = results[: len(proposal_ids)], results[len(proposal_ids) :]
     enclave_list, measurement_lists = results[0], results[1:]
@@ -172,7 +171,7 @@ def read_board(protocol: Protocol) -> Board:
             raise NetworkError(f"reading validator {address} failed: {view}")
         states.append(validator_state(address, view))
     by_name: dict[str, list[Event]] = defaultdict(list)
-    for event in event_logs.fill_timestamps(w3, decoded):
+    for event in event_logs.fill_timestamps(rpc, decoded):
         by_name[event.name].append(event)
     enclaves = {} if isinstance(enclave_list, ReadFailed) else {
         e[0]: Enclave(signer=e[0], operator=e[1], vendor=e[2], measurement=bytes(e[3]), active=e[8]) for e in enclave_list
@@ -206,20 +205,22 @@ def _revocation_threats(protocol: Protocol, proposals: list[Event], states: dict
             if target != registry.address:
                 continue
             try:
-                function, params = registry.decode_function_input(calldata)
+                function, params = abi.decode_call(registry, calldata)
             except ValueError:
                 continue  # not a registry call we know: it cannot revoke anything
-            if function.fn_name == "revokeMeasurement":
+            if function == "revokeMeasurement":
                 threats[(params["vendor"], bytes(params["measurement"]))].append(proposal_id)
-            elif function.fn_name == "setVendor" and not params["enabled"]:
+            elif function == "setVendor" and not params["enabled"]:
                 threats[(params["vendor"], None)].append(proposal_id)
     return dict(threats)
 
 
 def read_validator_states(protocol: Protocol) -> list[ValidatorState]:
     """Just the validator set (two round trips), for checks before a write."""
-    addresses = protocol.staking.functions.validators().call()
-    views = read_many(protocol.w3, [Read(protocol.staking, "getValidator", (a,)) for a in addresses])
+    staking = protocol.staking
+    addresses = abi.decode_output(staking, "validators", 0, bytes.fromhex(
+        protocol.rpc.request("eth_call", [{"to": staking.address, "data": "0x" + abi.encode_call(staking, "validators", ()).hex()}, "latest"])[2:]))
+    views = read_many(protocol.rpc, [Read(protocol.staking, "getValidator", (a,)) for a in addresses])
     for address, view in zip(addresses, views):
         if isinstance(view, ReadFailed):
             raise NetworkError(f"reading validator {address} failed: {view}")

@@ -173,7 +173,7 @@ def status(
     protocol = open_protocol(network)
     staking = protocol.staking
     view, params, pending, now = read_many(
-        protocol.w3,
+        protocol.rpc,
         [
             Read(staking, "getValidator", (target,)),
             Read(staking, "params"),
@@ -184,7 +184,7 @@ def status(
     if isinstance(view, ReadFailed):
         raise UsageError(f"{target} is not a registered validator (register with `ogcli validator register`)")
     if isinstance(now, ReadFailed):
-        now = protocol.w3.eth.get_block("latest")["timestamp"]
+        now = int(protocol.rpc.block("latest")["timestamp"], 16)
     state = validator_state(target, view)
     named = _named_params(params)
     next_change = state.commission_updated_at + named["commission_change_delay_s"]

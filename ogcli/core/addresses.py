@@ -12,10 +12,11 @@ class AddressError(ValueError):
 
 
 def to_checksum(hex_address: str) -> str:
-    from eth_utils import keccak  # imported here: ~0.2 s that `ogcli --help` must not pay
+    # eth_hash, not eth_utils: 0.05 s to import instead of 0.45 s, paid by every read command.
+    from eth_hash.auto import keccak
 
     lower = hex_address.lower().removeprefix("0x")
-    digest = keccak(text=lower).hex()
+    digest = keccak(lower.encode()).hex()
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
 
 

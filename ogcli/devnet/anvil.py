@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ogcli.chain.jsonrpc import call as rpc
+from ogcli.chain.rpc import call as rpc
 from ogcli.errors import DevnetError, NetworkError
 
 ANVIL_ENV = "OGCLI_ANVIL"

@@ -7,7 +7,7 @@ never a way to act on a real network.
 from __future__ import annotations
 
 from ogcli.chain.contracts import Protocol
-from ogcli.chain.jsonrpc import call as rpc
+from ogcli.chain.rpc import call as rpc
 
 FIRST_BULK_ADDRESS = 0xB0B0
 

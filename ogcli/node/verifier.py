@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ogcli.chain import events as event_logs
-from ogcli.chain import jsonrpc
 from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
 from ogcli.core.pricing import BPS
 from ogcli.errors import RevertedError
@@ -88,7 +87,7 @@ class Verifier:
         while start <= head:
             end = min(head, start + BLOCK_SPAN - 1)
             query = event_logs.log_filter(settlement, ("InferenceSettled",), start, end)
-            raw = jsonrpc.batch(self.protocol.w3, [("eth_getLogs", [query])])[0]
+            raw = self.protocol.rpc.batch([("eth_getLogs", [query])])[0]
             batch = [e.args for e in event_logs.decode(settlement, ("InferenceSettled",), raw)]
             for verdict in self.judge_many(batch):
                 done += self._attest(verdict)

@@ -77,14 +77,13 @@ def test_network_stats_agree_with_the_chain(seeded_profile, cli):
 def test_fast_decoding_agrees_with_web3(seeded):
     """The indexer's decoder (static words read directly) gives what web3 gives, for every log."""
     from ogcli.chain import events as event_logs
-    from ogcli.chain import jsonrpc
     from ogcli.chain.indexer import INDEXED
 
     protocol = seeded.protocol
     checked = set()
     for name, events in INDEXED.items():
         contract = protocol.contract(name)
-        raw = jsonrpc.batch(protocol.w3, [("eth_getLogs", [{"address": contract.address, "fromBlock": "0x0", "toBlock": "latest"}])])[0]
+        raw = protocol.rpc.batch([("eth_getLogs", [{"address": contract.address, "fromBlock": "0x0", "toBlock": "latest"}])])[0]
         ours = {(e.block, e.log_index): e for e in event_logs.decode(contract, tuple(events), raw)}
         for event_name in events:
             for log in getattr(contract.events, event_name)().get_logs(from_block=0):

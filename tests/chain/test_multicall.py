@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ogcli.chain.session import connect
 from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, read_many
+from ogcli.chain.rpc import Endpoint
 from ogcli.devnet import accounts
 from tests.chain.rpc_counter import CountingProxy
 
@@ -18,11 +18,9 @@ def test_batch_matches_single_calls_and_isolates_failures(fresh):
     reads = [Read(token, "balanceOf", (h,)) for h in holders]
     reads += [Read(token, "totalSupply"), Read(staking, "params"), Read(staking, "getValidator", (holders[1],))]
     with CountingProxy(fresh.url) as proxy:
-        w3 = connect(proxy.url, 31337)
-        bound = [Read(w3.eth.contract(address=r.contract.address, abi=r.contract.abi), r.function, r.args) for r in reads]
-        w3._ogcli_has_multicall = True
-        proxy.round_trips.clear()
-        results = read_many(w3, bound)
+        endpoint = Endpoint(proxy.url)
+        endpoint.has_multicall = True
+        results = read_many(endpoint, reads)
     assert proxy.round_trips == [["eth_call"]]  # six reads, one eth_call
     assert results[:3] == [token.functions.balanceOf(h).call() for h in holders]
     assert results[3] == token.functions.totalSupply().call()
@@ -33,10 +31,11 @@ def test_batch_matches_single_calls_and_isolates_failures(fresh):
 def test_fallback_without_multicall_gives_the_same_results(fresh):
     token = fresh.protocol.token
     reads = [Read(token, "totalSupply"), Read(token, "decimals")]
-    batched = read_many(fresh.w3, reads)
+    batched = read_many(Endpoint(fresh.url), reads)
     fresh.rpc("anvil_setCode", [MULTICALL3_ADDRESS, "0x"])
-    fresh.w3._ogcli_has_multicall = None
-    try:
-        assert read_many(fresh.w3, reads) == batched
-    finally:
-        fresh.w3._ogcli_has_multicall = None
+    with CountingProxy(fresh.url) as proxy:
+        endpoint = Endpoint(proxy.url)
+        assert read_many(endpoint, reads) == batched
+        assert endpoint.has_multicall is False
+    # no Multicall3: one getCode to learn it, then the reads as plain eth_calls in one batch
+    assert proxy.round_trips == [["eth_getCode"], ["eth_call", "eth_call"]]
