@@ -5,10 +5,11 @@ tests/chain/test_stake_validators.py).
 The seeded devnet (8 validators, two weeks of settlements, attestations, disputes and votes) is
 grown to 100 validators. Two figures are printed:
 
-- the table: the command run in this process, from opening the connection to the JSON written
-  (connect, the three round trips, scoring, rendering), median of 30 runs;
-- the whole process, `ogcli --json stake validators` as a subprocess, median of 10 runs, which adds
-  the interpreter start and the import of web3 (about 1 s on the 2-core box by itself).
+- the whole process, `ogcli --json stake validators` as a subprocess, median of 20 runs: what a
+  staker or a script waits for, interpreter start and imports included. This is the figure the
+  0.5 s target is for. (The read path loads no web3, which alone takes over a second to import.)
+- the table in a warm process: from opening the connection to the JSON written (connect, the three
+  round trips, scoring, rendering), median of 30 runs.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._anvil import throwaway_anvil  # noqa: E402
 
 TABLE_RUNS = 30
-PROCESS_RUNS = 10
+PROCESS_RUNS = 20
 TARGET_S = 0.5
 OGCLI = Path(sys.executable).parent / "ogcli"
 
@@ -77,23 +78,19 @@ def main() -> None:
             started = time.perf_counter()
             subprocess.run(command, capture_output=True, check=True, env=env)
             process.append(time.perf_counter() - started)
-        web3_import = _import_time("import web3", env)
+        bare = []
+        for _ in range(5):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
+            bare.append(time.perf_counter() - started)
 
-    median = statistics.median(table)
-    print(f"stake validators, 100 validators, table over {TABLE_RUNS} runs: median {median * 1000:.0f} ms, "
-          f"min {min(table) * 1000:.0f} ms, max {max(table) * 1000:.0f} ms")
+    median = statistics.median(process)
+    print(f"`ogcli --json stake validators`, 100 validators, whole process over {PROCESS_RUNS} runs: "
+          f"median {median * 1000:.0f} ms, min {min(process) * 1000:.0f} ms, max {max(process) * 1000:.0f} ms "
+          f"(a bare interpreter start: {statistics.median(bare) * 1000:.0f} ms)")
     print(f"{'meets' if median < TARGET_S else 'MISSES'} the {TARGET_S * 1000:.0f} ms target")
-    print(f"whole process over {PROCESS_RUNS} runs: median {statistics.median(process) * 1000:.0f} ms "
-          f"(of which `import web3` alone: {web3_import * 1000:.0f} ms)")
-
-
-def _import_time(statement: str, env: dict) -> float:
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", statement], check=True, env=env)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+    print(f"the table in a warm process over {TABLE_RUNS} runs: median {statistics.median(table) * 1000:.0f} ms, "
+          f"min {min(table) * 1000:.0f} ms, max {max(table) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from ogcli.chain import abi
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
+from ogcli.chain.multicall import Read, ReadFailed, read_many, read_one
 from ogcli.core import model_metadata
 from ogcli.errors import NetworkError, UsageError
 
@@ -46,10 +47,9 @@ def model_from(view) -> Model:
 
 
 def list_models(protocol: Protocol) -> list[Model]:
-    hub = protocol.hub.functions
     models: list[Model] = []
     while True:
-        page = hub.listModels(len(models), PAGE).call()
+        page = read_one(protocol.rpc, Read(protocol.hub, "listModels", (len(models), PAGE)))
         models += [model_from(v) for v in page]
         if len(page) < PAGE:
             return models
@@ -75,6 +75,8 @@ def model_history(protocol: Protocol, model_id: int) -> tuple[Model, list[Event]
 
 def find_model(protocol: Protocol, model_id: int) -> Model:
     """The model, or a UsageError naming the unknown id."""
-    if model_id < 1 or model_id > protocol.hub.functions.modelCount().call():
+    count, view = (0, None) if model_id < 1 else read_many(
+        protocol.rpc, [Read(protocol.hub, "modelCount"), Read(protocol.hub, "getModel", (model_id,))])
+    if not 1 <= model_id <= count or isinstance(view, ReadFailed):
         raise UsageError(f"there is no model {model_id} (see `ogcli model list`)")
-    return model_from(protocol.hub.functions.getModel(model_id).call())
+    return model_from(view)

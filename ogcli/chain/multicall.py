@@ -49,6 +49,13 @@ def read_many(rpc: Endpoint, reads: list[Read]) -> list[Any]:
     return results
 
 
+def read_one(rpc: Endpoint, read: Read) -> Any:
+    """One view call on its own (no Multicall3): its decoded result. A revert raises
+    NetworkError with the node's message (callers that expect one catch it)."""
+    raw = rpc.request("eth_call", [_call(read.contract, read.function, read.args), "latest"])
+    return abi.decode_output(read.contract, read.function, len(read.args), bytes.fromhex(raw[2:]))
+
+
 def _leg(read: Read) -> tuple:
     return (read.contract.address, True, abi.encode_call(read.contract, read.function, read.args))
 

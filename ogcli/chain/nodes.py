@@ -7,13 +7,14 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from ogcli.chain.contracts import Protocol
+from ogcli.chain.multicall import Read, read_one
 
 HEALTH_TIMEOUT_S = 2.0
 
 
 def probe_nodes(protocol: Protocol) -> list[dict]:
     """One entry per distinct endpoint of a registered, active enclave: reachable or why not."""
-    enclaves = protocol.registry.functions.listEnclaves().call()
+    enclaves = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves"))
     endpoints = sorted({e[7] for e in enclaves if e[8] and e[7]})
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(_probe, endpoints))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
+from ogcli.chain.multicall import Read, read_one
 from ogcli.errors import UsageError
 
 SETTLED = ("InferenceSettled",)
@@ -52,7 +53,7 @@ def find(protocol: Protocol, ref: str) -> SettledCall:
     except ValueError:
         raise UsageError(f"{ref!r} is not hex") from None
     settlement = protocol.settlement
-    record_id = settlement.functions.recordIdByRequest(bytes.fromhex(text[2:])).call()
+    record_id = read_one(protocol.rpc, Read(settlement, "recordIdByRequest", (bytes.fromhex(text[2:]),)))
     query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
     if record_id:
         query["topics"].append(_topic(record_id))

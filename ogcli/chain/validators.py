@@ -24,7 +24,7 @@ from ogcli.chain import abi
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.events import Event
-from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, read_many, remember_code
+from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, read_many, read_one, remember_code
 from ogcli.core.quality import ValidatorMetrics, score_validators
 from ogcli.core.validator_metadata import parse_metadata
 from ogcli.errors import NetworkError
@@ -217,9 +217,7 @@ def _revocation_threats(protocol: Protocol, proposals: list[Event], states: dict
 
 def read_validator_states(protocol: Protocol) -> list[ValidatorState]:
     """Just the validator set (two round trips), for checks before a write."""
-    staking = protocol.staking
-    addresses = abi.decode_output(staking, "validators", 0, bytes.fromhex(
-        protocol.rpc.request("eth_call", [{"to": staking.address, "data": "0x" + abi.encode_call(staking, "validators", ()).hex()}, "latest"])[2:]))
+    addresses = read_one(protocol.rpc, Read(protocol.staking, "validators"))
     views = read_many(protocol.rpc, [Read(protocol.staking, "getValidator", (a,)) for a in addresses])
     for address, view in zip(addresses, views):
         if isinstance(view, ReadFailed):

@@ -35,10 +35,10 @@ def whitelist() -> None:
     """
     from ogcli import diagnostics
     from ogcli.chain.governance import read_whitelist
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.validators import read_board
 
-    protocol = open_protocol(context.resolve_network())
+    protocol = open_reader(context.resolve_network())
     with diagnostics.spinner("reading the whitelist"):
         vendors, measurements, _ = read_whitelist(protocol)
         board = read_board(protocol)
@@ -80,12 +80,12 @@ def proposals(
     Example: ogcli gov proposals --state open
     """
     from ogcli.chain.governance import read_proposals
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
 
     if state not in STATE_FILTERS:
         raise UsageError(f"--state takes one of {', '.join(STATE_FILTERS)}, not {state!r}")
     network = context.resolve_network()
-    protocol = open_protocol(network)
+    protocol = open_reader(network)
     now, found = read_proposals(protocol)
     _remind_to_delegate(network, protocol)
     open_states = {"Pending", "Active", "Succeeded", "Queued"}
@@ -105,10 +105,10 @@ def show(
     Example: ogcli gov show 41683302817249 --votes
     """
     from ogcli.chain.governance import read_proposals, read_votes
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
 
     pid = _proposal_id(proposal_id)
-    protocol = open_protocol(context.resolve_network())
+    protocol = open_reader(context.resolve_network())
     now, (proposal,) = read_proposals(protocol, only=pid)
     data = _proposal_json(proposal, now)
     data["description"] = proposal.description
@@ -437,8 +437,10 @@ def _remind_to_delegate(network, protocol) -> None:
         me = signer_address(network)
     except OgcliError:
         return  # no usable active account: nothing to remind
-    token = protocol.token.functions
-    if token.balanceOf(me).call() > 0 and int(token.delegates(me).call(), 16) == 0:
+    from ogcli.chain.multicall import Read, read_many
+
+    balance, delegate = read_many(protocol.rpc, [Read(protocol.token, "balanceOf", (me,)), Read(protocol.token, "delegates", (me,))])
+    if balance > 0 and int(delegate, 16) == 0:
         diagnostics.note(f"note: {me} holds OPG but has no voting power: `ogcli gov delegate self` activates it")
 
 

@@ -163,13 +163,13 @@ def receipts(
 
     Example: ogcli infer receipts --limit 5
     """
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.receipts import by_payer
     from ogcli.signing import signer_address
 
     network = context.resolve_network()
     who = parsing.address(payer) if payer else signer_address(network)
-    calls = by_payer(open_protocol(network), who, limit)
+    calls = by_payer(open_reader(network), who, limit)
     rows = [
         {"record_id": c.record_id, "request_id": "0x" + bytes(c.record["requestId"]).hex(), "model_id": c.record["modelId"],
          "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node, "settled_at": c.settled_at,

@@ -139,12 +139,12 @@ def list_(
     Example: ogcli model list --sort calls --search volatility
     """
     from ogcli.chain.models import list_models
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
 
     if sort not in SORT_KEYS:
         raise UsageError(f"--sort takes one of {', '.join(SORT_KEYS)}, not {sort!r}")
     who = parsing.address(publisher) if publisher else None
-    models = list_models(open_protocol(context.resolve_network()))
+    models = list_models(open_reader(context.resolve_network()))
     needle = search.strip().lower()
     rows = [
         _summary(m)
@@ -168,9 +168,9 @@ def show(model_id: ModelId) -> None:
     Example: ogcli model show 1
     """
     from ogcli.chain.models import model_history
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
 
-    model, events = model_history(open_protocol(context.resolve_network()), model_id)
+    model, events = model_history(open_reader(context.resolve_network()), model_id)
     history = []
     for e in events:
         entry = {"time": e.timestamp, "event": e.name, "tx": e.tx_hash}

@@ -19,12 +19,13 @@ def status() -> None:
 
     Example: ogcli network status --json
     """
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.nodes import probe_nodes
 
     network = context.resolve_network()
-    protocol = open_protocol(network)
-    head = protocol.w3.eth.get_block("latest")
+    protocol = open_reader(network)
+    block = protocol.rpc.block("latest")
+    head = {"number": int(block["number"], 16), "timestamp": int(block["timestamp"], 16)}
     nodes = probe_nodes(protocol)
     data = {
         "profile": network.profile,
@@ -70,12 +71,12 @@ def stats(
     if window not in WINDOWS:
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
     from ogcli import diagnostics
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.usage import network_usage
 
     network = context.resolve_network()
     with diagnostics.spinner("indexing events"):
-        data = network_usage(open_protocol(network), network.profile, window)
+        data = network_usage(open_reader(network), network.profile, window)
     output.emit(data, lambda: _render_stats(data))
 
 

@@ -35,12 +35,12 @@ def validators(
     if window not in WINDOWS:
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
     from ogcli import diagnostics
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.validators import read_board, table_rows
     from ogcli.core.quality import nakamoto_coefficient
 
     with diagnostics.spinner("reading validators"):
-        board = read_board(open_protocol(context.resolve_network()))
+        board = read_board(open_reader(context.resolve_network()))
     states = board.states
     rows = table_rows(board, WINDOWS[window])
     rows = [r for r in rows if status == "all" or r["status"] == status]
@@ -113,12 +113,12 @@ def validator(
     target = parsing.address(address)
     from ogcli import diagnostics
     from ogcli.chain import validators as chain_validators
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.commands import _stake_render
     from ogcli.core.quality import explain, score_validators
 
     with diagnostics.spinner("reading validator"):
-        board = chain_validators.read_board(open_protocol(context.resolve_network()))
+        board = chain_validators.read_board(open_reader(context.resolve_network()))
     state = board.state(target)
     if state is None:
         raise UsageError(f"{target} is not a registered validator (see `ogcli stake validators`)")
@@ -307,14 +307,14 @@ def exposure(
 
 def _read_positions(address: str):
     from ogcli import diagnostics
-    from ogcli.chain.network import open_protocol
+    from ogcli.chain.network import open_reader
     from ogcli.chain.positions import read_positions
     from ogcli.signing import signer_address
 
     network = context.resolve_network()
     holder = parsing.address(address) if address else signer_address(network)
     with diagnostics.spinner("reading positions"):
-        return read_positions(open_protocol(network), holder)
+        return read_positions(open_reader(network), holder)
 
 
 LOW_SCORE = 50.0

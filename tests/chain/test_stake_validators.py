@@ -62,3 +62,40 @@ def test_a_hundred_validators_cost_three_round_trips(seeded_profile, cli):
         assert len(rows) == 100
         assert len(proxy.round_trips) <= 3, proxy.round_trips
         assert {r["moniker"] for r in rows} >= {"Bulk 0", "Bulk 91", "Aurora Labs"}
+
+
+READ_COMMANDS = [
+    ["stake", "validators"],
+    ["stake", "validator", accounts.get("validator-1").address],
+    ["stake", "positions", accounts.get("user").address],
+    ["network", "stats"],
+    ["network", "status"],
+    ["gov", "proposals"],
+    ["gov", "whitelist"],
+    ["model", "list"],
+]
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_read_commands_do_not_load_web3(seeded_profile, command):
+    """Read commands answer from chain.rpc and chain.codec: web3 (a second to import) stays out."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io, contextlib, json\n"
+        "from ogcli.main import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        app(args=['--json', *{command!r}], prog_name='ogcli', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "ok = json.loads(out.getvalue())['ok']\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'web3', 'eth_abi', 'eth_account', 'eth_utils', 'textual'})\n"
+        "print('@@' + json.dumps({'ok': ok, 'heavy': heavy}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.rsplit("@@", 1)[1])
+    assert report == {"ok": True, "heavy": []}
