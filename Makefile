@@ -7,14 +7,14 @@ BIN    := $(VENV)/bin
 STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: setup run test bench contracts check-contracts completions check-completions clean
+.PHONY: setup run test bench bench-verification contracts check-contracts completions check-completions clean
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 
 $(STAMP_PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,node]'
+	$(BIN)/pip install --quiet -e '.[dev,node,zkml]'
 	touch $@
 
 $(STAMP_NODE): package.json package-lock.json
@@ -40,6 +40,12 @@ bench: setup
 	$(BIN)/python benchmarks/inference_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
 	$(BIN)/python benchmarks/indexer_ingest.py
+	$(BIN)/python benchmarks/zkml.py
+
+# Issue 8's figures in one command: records judged per second, and zkML prove/verify against the plain call.
+bench-verification: setup
+	$(BIN)/python benchmarks/verifier_throughput.py
+	$(BIN)/python benchmarks/zkml.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

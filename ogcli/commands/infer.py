@@ -17,7 +17,7 @@ app = new_app(
 )
 
 ModelRef = Annotated[str, typer.Option("--model", help="Model id or name (see `ogcli model list`).", show_default=False)]
-Mode = Annotated[str, typer.Option("--mode", help="auto (HACA routing), tee (signed in an enclave) or vanilla.")]
+Mode = Annotated[str, typer.Option("--mode", help="auto (HACA routing), vanilla, tee (signed in an enclave) or zkml (with a proof).")]
 Value = Annotated[str, typer.Option("--value", help="OPG riding on the answer, for --mode auto.")]
 LatencyMs = Annotated[Optional[int], typer.Option("--latency-ms", min=1, help="Latency budget in ms, for --mode auto.")]
 NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the first active enclave's endpoint on chain).")]
@@ -53,6 +53,8 @@ def run(
     # What the record's hashes are computed over, so that `infer verify --response` can redo them.
     result.update(model=data["model"], outputs=data["outputs"], input={"model": data["model"], "inputs": inputs},
                   output=data["outputs"])
+    if "proof" in data:  # a ZKML call: keep the proof, so that `infer verify --response` checks it
+        result["proof"] = data["proof"]
     output.emit(result, lambda: _print_run(result))
 
 
@@ -321,7 +323,41 @@ def _facts(protocol, call, saved, node_url: str = ""):
         response_input_hash=records.content_hash(saved["input"]) if saved else None,
         response_output_hash=records.content_hash(saved["output"]) if saved else None,
         attestation=_attestation(protocol, r["enclaveSigner"], node_url) if tee else None,
+        zk_proof=_zk_proof(protocol, call, saved, node_url) if r["mode"] == MODES["zkml"] else None,
     )
+
+
+def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
+    """A ZKML call's proof, from the saved answer or else from the node that made it, checked
+    against the circuit the model's publisher committed to and against the record's hashes."""
+    import httpx
+
+    from ogcli import context, locations
+    from ogcli.chain.models import find_model
+    from ogcli.node import zkml
+    from ogcli.storage.blobs import StorageError, open_store
+
+    if not zkml.available():
+        return None, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
+    r = call.record
+    request_id = "0x" + bytes(r["requestId"]).hex()
+    if saved and "proof" in saved:
+        bundle = {"input": saved["input"], "outputs": saved["output"], "proof": saved["proof"]}
+    else:
+        endpoint = node_url or protocol.registry.functions.getEnclave(r["enclaveSigner"]).call()[7]
+        try:
+            bundle = httpx.get(f"{endpoint.rstrip('/')}/v1/proofs/{request_id}", timeout=10).raise_for_status().json()
+        except (httpx.HTTPError, ValueError):
+            return None, f"could not fetch the proof from the node at {endpoint}"
+    block = find_model(protocol, r["modelId"]).metadata.get("zkml")
+    try:
+        circuit = zkml.fetch(block, open_store(context.resolve_network().storage), locations.cache_dir() / "zk", with_pk=False)
+    except (zkml.ZkmlError, StorageError) as exc:
+        return False, f"the model's published circuit cannot be had: {exc}"
+    reasons = zkml.check_bundle(bundle, {"inputHash": bytes(r["inputHash"]), "outputHash": bytes(r["outputHash"])}, circuit, block)
+    if reasons:
+        return False, "; ".join(reasons)
+    return True, "verifies under the publisher's verifying key and proves exactly the recorded input and output"
 
 
 def _attestation(protocol, signer: str, node_url: str) -> tuple:
@@ -427,6 +463,9 @@ def _print_run(result: dict) -> None:
 
     for name, value in result["outputs"].items():
         print(f"{name}: {json.dumps(value)}")
+    if "proof" in result:
+        print(f"zkML proof: {len(json.dumps(result['proof'])):,} bytes (check it with `ogcli infer verify --response` "
+              "on this call's --json output)")
     print(f"paid {format_amount(int(result['price_wei']), group=True)} OPG; {_settlement_line(result)}")
 
 

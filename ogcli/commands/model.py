@@ -53,6 +53,8 @@ def push(
     signature = _inspect(path) if kind == "onnx" else {}
     if kind == "openai-upstream":
         _upstream_descriptor(path)
+    if mask & model_metadata.MODES["zkml"]:
+        _zkml_ready(kind, signature)
     size = path.stat().st_size
     with diagnostics.progress_bar(f"hashing {path.name}", size) as advance:
         digest, _size = digest_file(path, advance)
@@ -73,6 +75,9 @@ def push(
         )
     if new_version and not named:
         raise UsageError(f"--new-version: you have no model named {name!r} to add a version to")
+    zk_modes = _model(session, named).modes if named else mask  # a new version keeps the model's modes
+    if zk_modes & model_metadata.MODES["zkml"]:
+        _zkml_ready(kind, signature)
     store = open_store(session.network.storage)
     fields = {
         "description": description.strip(),
@@ -87,7 +92,11 @@ def push(
     if stored != cid:
         raise StorageError(f"{path.name} changed while it was being pushed; nothing was published")
     locator = store.locator(cid)
-    metadata = _encode({**fields, "ipfs": locator} if locator else fields)
+    if locator:
+        fields["ipfs"] = locator
+    if zk_modes & model_metadata.MODES["zkml"]:
+        fields["zkml"] = _publish_circuit(path, signature, store)
+    metadata = _encode(fields)
 
     rows = [("name", name), ("CID", cid), ("size", f"{size:,} bytes"), ("format", kind)]
     if signature:
@@ -123,6 +132,37 @@ def push(
         print(f"sent {outcome.tx_hash}, mined in block {outcome.block_number}")
 
     output.emit(data, human)
+
+
+def _zkml_ready(kind: str, signature: dict) -> None:
+    """zkml mode is promised only for what can be proven here: an ONNX model with one input of
+    fixed shape, on a machine with ezkl (refused before anything is uploaded or sent)."""
+    from ogcli.node import zkml
+
+    if kind != "onnx":
+        raise UsageError("--modes zkml needs an ONNX model")
+    if not zkml.available():
+        raise UsageError("--modes zkml needs ezkl, which is not installed here: pip install 'ogcli[zkml]'")
+    shapes = [t["shape"] for t in signature["inputs"]]
+    if len(shapes) != 1 or any(not isinstance(d, int) or d < 1 for d in shapes[0]):
+        raise UsageError(f"--modes zkml needs a model with one input of fixed shape; this one takes {shapes}")
+
+
+def _publish_circuit(path: Path, signature: dict, store) -> dict:
+    """Builds the model's zkML circuit and stores its files; the metadata's `zkml` block."""
+    import tempfile
+
+    from ogcli import diagnostics
+    from ogcli.node import zkml
+
+    with tempfile.TemporaryDirectory(prefix="ogcli-circuit-") as work:
+        with diagnostics.spinner("building the zkML circuit (settings, a locally generated SRS, keys)"):
+            try:
+                circuit = zkml.build_circuit(path, [t["shape"] for t in signature["inputs"]], Path(work))
+            except zkml.ZkmlError as exc:
+                raise UsageError(str(exc)) from None
+        return zkml.publish(circuit, store, [t["name"] for t in signature["inputs"]],
+                            [t["name"] for t in signature["outputs"]])
 
 
 @app.command("list")

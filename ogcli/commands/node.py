@@ -83,12 +83,14 @@ def run(
 def _verifier(network, validator, data_dir):
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
-    from ogcli.node.verifier import Verifier
+    from ogcli.node.verifier import Verifier, ZkJudge
+    from ogcli.storage.blobs import open_store
 
     protocol = open_protocol(network)
     if not protocol.staking.functions.isActive(validator.address).call():
         raise UsageError(f"{validator.address} is not an active validator: it cannot attest (ogcli validator status)")
-    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db")
+    zk = ZkJudge(protocol, open_store(network.storage), data_dir / "zk")
+    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=zk)
     verifier.start()
     diagnostics.note(f"verifier attesting as {validator.address}; checkpoint {data_dir / 'verifier.db'}")
     return verifier

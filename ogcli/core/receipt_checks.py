@@ -38,6 +38,7 @@ class Facts:
     response_input_hash: bytes | None  # recomputed from a saved response, when given
     response_output_hash: bytes | None
     attestation: tuple[bool | None, str] | None = None  # the enclave's attestation document, checked
+    zk_proof: tuple[bool | None, str] | None = None  # a ZKML call's proof against the published circuit
 
 
 def checks(f: Facts) -> list[Check]:
@@ -52,6 +53,8 @@ def checks(f: Facts) -> list[Check]:
                          "the enclave's vendor and measurement were on the whitelist when the result was produced"))
         if f.attestation is not None:
             out.append(Check("attestation document", *f.attestation))
+    elif f.zk_proof is not None:
+        out.append(Check("zkML proof", *f.zk_proof))
     else:
         out.append(Check("enclave signature", None, "vanilla call: no enclave, nothing to check"))
     cuts_ok = (

@@ -21,7 +21,14 @@ from ogcli.node.payments import PaymentRefused
 MAX_BODY_BYTES = 1 << 20
 PARAMS_TTL_S = 5.0
 ZERO_ADDRESS = "0x" + "00" * 20
-NODE_MODES = ["vanilla", "tee"]  # zkml arrives with the verification work
+BASE_MODES = ["vanilla", "tee"]
+
+
+def node_modes() -> list[str]:
+    """What this node runs: zkML only where ezkl is installed (it is never faked)."""
+    from ogcli.node import zkml
+
+    return BASE_MODES + (["zkml"] if zkml.available() else [])
 
 
 class ApiError(Exception):
@@ -47,6 +54,8 @@ class Node:
     _chat_models: dict = field(default_factory=dict)
     _params: tuple | None = None
     upstream_url: str = ""
+    modes: list = field(default_factory=node_modes)
+    proofs_dir: Any = None  # where ZKML bundles (input, outputs, proof) are kept for verifiers
 
     # ------------------------------------------------------------------ models and prices
 
@@ -95,8 +104,8 @@ class Node:
 
     def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict):
         """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header)."""
-        if mode not in NODE_MODES:
-            raise ApiError(400, "invalid_mode", f"this node runs {', '.join(NODE_MODES)} calls, not {mode!r}")
+        if mode not in self.modes:
+            raise ApiError(400, "invalid_mode", f"this node runs {', '.join(self.modes)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
             raise ApiError(400, "mode_not_supported", f"model {model.id} does not support {mode} calls")
         amount = self.price(model)
@@ -148,6 +157,34 @@ class Node:
             return self.runtime.run(loaded, inputs)
         except InputError as exc:
             raise ApiError(exc.status, "invalid_input", str(exc)) from None
+
+    def prove_onnx(self, model, inputs: dict, computed: dict) -> tuple[dict, dict]:
+        """(proven outputs shaped like `computed`, proof) for a ZKML call, with the circuit the
+        model's publisher committed to in its metadata."""
+        from ogcli.node import zkml
+
+        block = model.metadata.get("zkml")
+        try:
+            circuit = zkml.fetch(block, self.store, self.runtime.cache_dir / "zk", with_pk=True)
+            proven = zkml.prove(circuit, zkml.flatten(inputs, block["inputs"]))
+        except zkml.ZkmlError as exc:
+            raise ApiError(422, "zkml_failed", str(exc)) from None
+        return zkml.shaped_like(proven.outputs, computed, block["outputs"]), proven.proof
+
+    def keep_bundle(self, request_id: str, bundle: dict) -> None:
+        """Publishes a ZKML call's input, outputs and proof for verifiers (GET /v1/proofs/ID);
+        written before the answer leaves, like the outbox entry."""
+        self.proofs_dir.mkdir(parents=True, exist_ok=True)
+        path = self.proofs_dir / f"{request_id.lower()}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(bundle))
+        temporary.replace(path)
+
+    def bundle(self, request_id: str) -> dict | None:
+        if self.proofs_dir is None or not request_id.startswith("0x") or len(request_id) != 66:
+            return None
+        path = self.proofs_dir / f"{request_id.lower()}.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
     def chat_model(self, model):
         from ogcli.node import tiny_chat, upstream
@@ -206,7 +243,7 @@ def create_app(node: Node):
 
     @app.get("/health")
     def health():
-        return {"ok": True, "chain_id": node.chain_id, "modes": NODE_MODES, "operator": node.settler.sender.address,
+        return {"ok": True, "chain_id": node.chain_id, "modes": node.modes, "operator": node.settler.sender.address,
                 "enclave_signer": node.enclave.signer, "outbox": node.outbox.counts(),
                 "uptime_s": round(time.time() - node.started_at, 1)}
 
@@ -276,16 +313,35 @@ def create_app(node: Node):
         # Run once, before any payment is asked for or taken: bad input is refused for free, and
         # the (deterministic) result is what the paid call returns.
         computed = await run_in_threadpool(node.run_onnx, model, inputs)
+        proofs = []
 
         def run():
-            return computed
+            if mode != "zkml":
+                return computed
+            # Proving costs up to seconds: only once the payment has been verified. The answer
+            # is what the proof proves (the circuit's fixed point), which is what gets hashed.
+            proven, proof = node.prove_onnx(model, inputs, computed)
+            proofs.append(proof)
+            return proven
 
+        input_record = {"model": model.id, "inputs": inputs}
         outputs, receipt, settled = await run_in_threadpool(
             node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
-            url=str(request.url), run=run, input_record={"model": model.id, "inputs": inputs},
+            url=str(request.url), run=run, input_record=input_record,
         )
-        return JSONResponse({"model": model.id, "outputs": outputs, "receipt": receipt},
-                            headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
+        answer = {"model": model.id, "outputs": outputs, "receipt": receipt}
+        if proofs:
+            node.keep_bundle(receipt["requestId"], {"input": input_record, "outputs": outputs, "proof": proofs[0]})
+            answer["proof"] = proofs[0]
+        return JSONResponse(answer, headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
+
+    @app.get("/v1/proofs/{request_id}")
+    def proof_bundle(request_id: str):
+        """A ZKML call's input, outputs and proof: what verifiers check the record against."""
+        bundle = node.bundle(request_id)
+        if bundle is None:
+            raise ApiError(404, "unknown_proof", f"this node holds no proof for {request_id}")
+        return bundle
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
