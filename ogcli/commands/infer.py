@@ -346,7 +346,7 @@ def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
     else:
         endpoint = node_url or protocol.registry.functions.getEnclave(r["enclaveSigner"]).call()[7]
         try:
-            bundle = httpx.get(f"{endpoint.rstrip('/')}/v1/proofs/{request_id}", timeout=10).raise_for_status().json()
+            bundle = httpx.get(f"{endpoint.rstrip('/')}/v1/calls/{request_id}", timeout=10).raise_for_status().json()
         except (httpx.HTTPError, ValueError):
             return None, f"could not fetch the proof from the node at {endpoint}"
     block = find_model(protocol, r["modelId"]).metadata.get("zkml")

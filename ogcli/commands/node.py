@@ -30,15 +30,20 @@ def run(
     dev_keys: Annotated[
         bool, typer.Option("--dev-keys", help="Devnet only: the devnet's node-operator and enclave keys.")
     ] = False,
+    sample_rate: Annotated[
+        float, typer.Option("--sample-rate", min=0.0, max=1.0,
+                            help="Verifier: the fraction of ONNX calls to re-run and compare (0 to 1).")
+    ] = 0.0,
     password_file: PasswordFile = None,
 ) -> None:
     """Serve OpenAI-compatible chat and ONNX inference for x402 payments; sign each result in the
     (DEV) enclave, keep every paid call in a durable outbox, and settle them on chain. The
     operator account (--account, or the profile's) pays the settlement gas and earns the node fee.
     As a verifier (--role verifier or all) it judges every settled record and attests the verdict
-    as its validator (the same account; with --dev-keys, the devnet's validator-1).
+    as its validator (the same account; with --dev-keys, the devnet's validator-1); with
+    --sample-rate it also re-runs that share of ONNX calls and compares the answers.
 
-    Example: ogcli node run --dev-keys --role all --port 8700
+    Example: ogcli node run --dev-keys --role all --port 8700 --sample-rate 0.1
     """
     from ogcli import locations
     from ogcli.node.service import NodeSettings, build, enclave_key, serve
@@ -61,7 +66,7 @@ def run(
 
         operator, enclave = unlock_signer(network, password_file), enclave_key(data_dir)
         validator = operator
-    verifier = _verifier(network, validator, data_dir) if role in ("verifier", "all") else None
+    verifier = _verifier(network, validator, data_dir, sample_rate) if role in ("verifier", "all") else None
     if role == "verifier":
         _verify_forever(verifier, validator.address)
         return
@@ -80,17 +85,19 @@ def run(
             verifier.stop()
 
 
-def _verifier(network, validator, data_dir):
+def _verifier(network, validator, data_dir, sample_rate: float):
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
-    from ogcli.node.verifier import Verifier, ZkJudge
+    from ogcli.node.judges import KeptCalls, ReExecutor, ZkJudge
+    from ogcli.node.verifier import Verifier
     from ogcli.storage.blobs import open_store
 
     protocol = open_protocol(network)
     if not protocol.staking.functions.isActive(validator.address).call():
         raise UsageError(f"{validator.address} is not an active validator: it cannot attest (ogcli validator status)")
-    zk = ZkJudge(protocol, open_store(network.storage), data_dir / "zk")
-    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=zk)
+    calls = KeptCalls(protocol, open_store(network.storage), data_dir / "verifier-cache")
+    rerun = ReExecutor(calls, sample_rate, validator.address) if sample_rate > 0 else None
+    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=ZkJudge(calls), rerun=rerun)
     verifier.start()
     diagnostics.note(f"verifier attesting as {validator.address}; checkpoint {data_dir / 'verifier.db'}")
     return verifier

@@ -55,7 +55,7 @@ class Node:
     _params: tuple | None = None
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
-    proofs_dir: Any = None  # where ZKML bundles (input, outputs, proof) are kept for verifiers
+    calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
 
     # ------------------------------------------------------------------ models and prices
 
@@ -171,19 +171,20 @@ class Node:
             raise ApiError(422, "zkml_failed", str(exc)) from None
         return zkml.shaped_like(proven.outputs, computed, block["outputs"]), proven.proof
 
-    def keep_bundle(self, request_id: str, bundle: dict) -> None:
-        """Publishes a ZKML call's input, outputs and proof for verifiers (GET /v1/proofs/ID);
-        written before the answer leaves, like the outbox entry."""
-        self.proofs_dir.mkdir(parents=True, exist_ok=True)
-        path = self.proofs_dir / f"{request_id.lower()}.json"
+    def keep_call(self, request_id: str, bundle: dict) -> None:
+        """Publishes an ONNX call's input and outputs (and a ZKML call's proof) for verifiers,
+        who re-run sampled calls and check proofs (GET /v1/calls/ID); written before the answer
+        leaves, like the outbox entry."""
+        self.calls_dir.mkdir(parents=True, exist_ok=True)
+        path = self.calls_dir / f"{request_id.lower()}.json"
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(bundle))
         temporary.replace(path)
 
-    def bundle(self, request_id: str) -> dict | None:
-        if self.proofs_dir is None or not request_id.startswith("0x") or len(request_id) != 66:
+    def call(self, request_id: str) -> dict | None:
+        if self.calls_dir is None or not request_id.startswith("0x") or len(request_id) != 66:
             return None
-        path = self.proofs_dir / f"{request_id.lower()}.json"
+        path = self.calls_dir / f"{request_id.lower()}.json"
         return json.loads(path.read_text()) if path.exists() else None
 
     def chat_model(self, model):
@@ -330,18 +331,20 @@ def create_app(node: Node):
             url=str(request.url), run=run, input_record=input_record,
         )
         answer = {"model": model.id, "outputs": outputs, "receipt": receipt}
+        kept = {"input": input_record, "outputs": outputs}
         if proofs:
-            node.keep_bundle(receipt["requestId"], {"input": input_record, "outputs": outputs, "proof": proofs[0]})
-            answer["proof"] = proofs[0]
+            kept["proof"] = answer["proof"] = proofs[0]
+        await run_in_threadpool(node.keep_call, receipt["requestId"], kept)
         return JSONResponse(answer, headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
 
-    @app.get("/v1/proofs/{request_id}")
-    def proof_bundle(request_id: str):
-        """A ZKML call's input, outputs and proof: what verifiers check the record against."""
-        bundle = node.bundle(request_id)
-        if bundle is None:
-            raise ApiError(404, "unknown_proof", f"this node holds no proof for {request_id}")
-        return bundle
+    @app.get("/v1/calls/{request_id}")
+    def kept_call(request_id: str):
+        """An ONNX call's input and outputs (and a ZKML call's proof): what verifiers check the
+        record against, by re-running the model or by checking the proof."""
+        kept = node.call(request_id)
+        if kept is None:
+            raise ApiError(404, "unknown_call", f"this node keeps no call {request_id}")
+        return kept
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):

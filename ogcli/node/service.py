@@ -68,7 +68,7 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     settler.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
-                upstream_url=settings.upstream_url, proofs_dir=data_dir / "proofs")
+                upstream_url=settings.upstream_url, calls_dir=data_dir / "calls")
 
 
 def enclave_key(data_dir: Path):

@@ -4,9 +4,10 @@ and attests the verdict on chain as its validator, exactly once per record.
 A record is valid when (TEE mode) its EIP-712 result signature recovers to the enclave signer,
 that enclave is registered, and its measurement was approved at the record's time; (ZKML mode)
 the node publishes the call's input, output and proof, the proof verifies under the circuit the
-model's publisher committed to, and it proves exactly the recorded input and output; and (any
-mode) the payment split adds up under the settlement's parameters. A verifier without ezkl
-abstains on ZKML records rather than guess. The checkpoint and the verdicts live
+model's publisher committed to, and it proves exactly the recorded input and output; (ONNX
+models, a sample of calls, when asked) re-running the model on the call's input gives its output;
+and (any mode) the payment split adds up under the settlement's parameters. A verifier without
+ezkl abstains on ZKML records rather than guess. The checkpoint and the verdicts live
 in SQLite; before attesting, the chain is asked whether this validator attested already, so a
 crash between sending and recording never produces a second attestation.
 """
@@ -24,6 +25,7 @@ from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
 from ogcli.errors import RevertedError
+from ogcli.node.judges import ReExecutor, ZkJudge
 
 log = logging.getLogger("ogcli.node.verifier")
 BLOCK_SPAN = 2_000  # blocks per log query
@@ -37,46 +39,11 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-class ZkJudge:
-    """Checks ZKML records: fetches the bundle the node publishes (GET /v1/proofs/ID at the
-    enclave's registered endpoint) and the model's circuit (by the CIDs in its metadata)."""
-
-    def __init__(self, protocol, store, cache_dir: Path, node_url: str = "") -> None:
-        self.protocol, self.store, self.cache_dir = protocol, store, cache_dir
-        self.node_url = node_url  # ask this node instead of the enclave's registered endpoint
-
-    def reasons(self, record: dict) -> list[str] | None:
-        """Why the record fails; [] when it holds; None when this verifier cannot tell."""
-        import httpx
-
-        from ogcli.chain.models import find_model
-        from ogcli.chain.multicall import Read, read_one
-        from ogcli.node import zkml
-
-        if not zkml.available():
-            return None
-        request_id = "0x" + bytes(record["requestId"]).hex()
-        endpoint = self.node_url or read_one(
-            self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
-        try:
-            response = httpx.get(f"{endpoint.rstrip('/')}/v1/proofs/{request_id}", timeout=10)
-            bundle = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            bundle = None
-        if bundle is None:
-            return ["the node does not publish the proof of this ZKML call"]
-        block = find_model(self.protocol, record["modelId"]).metadata.get("zkml")
-        try:
-            circuit = zkml.fetch(block, self.store, self.cache_dir, with_pk=False)
-        except Exception as exc:  # noqa: BLE001 (no circuit to be had: nothing proves the call)
-            return [f"the model's published circuit cannot be had: {str(exc)[:120]}"]
-        return zkml.check_bundle(bundle, record, circuit, block)
-
-
 class Verifier:
-    def __init__(self, protocol, sender, state_path: Path, *, poll_interval_s: float = 1.0, zk: ZkJudge | None = None) -> None:
+    def __init__(self, protocol, sender, state_path: Path, *, poll_interval_s: float = 1.0,
+                 zk: ZkJudge | None = None, rerun: ReExecutor | None = None) -> None:
         self.protocol, self.sender = protocol, sender
-        self.zk = zk
+        self.zk, self.rerun = zk, rerun
         self.poll_interval_s = poll_interval_s
         state_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(state_path, check_same_thread=False, isolation_level=None)
@@ -156,6 +123,8 @@ class Verifier:
             if proof_reasons is None:
                 return Verdict(args["recordId"], None, ("cannot check zkML proofs here",))
             reasons += proof_reasons
+        elif self.rerun is not None and self.rerun.sampled(args["record"]):
+            reasons += self.rerun.reasons(args["record"])
         fee = args["fee"]
         parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
         if parts != fee or args["validatorCut"] != fee * validator_bps // BPS or args["treasuryCut"] != fee * treasury_bps // BPS:

@@ -258,15 +258,11 @@ def shaped_like(flat: list[float], like: dict, names: list[str]) -> dict:
 def check_bundle(bundle: dict, record: dict, circuit: Circuit, block: dict) -> list[str]:
     """Why a ZKML call's published bundle (input, outputs, proof) fails its record; [] when it
     holds: the hashes match, the proof verifies, and it proves exactly that input and output."""
-    from ogcli.core import records
+    from ogcli.node.judges import hash_reasons
 
-    reasons = []
     if not isinstance(bundle, dict) or not {"input", "outputs", "proof"} <= set(bundle):
         return ["the node publishes no proof for this call"]
-    if records.content_hash(bundle["input"]) != _bytes(record["inputHash"]):
-        reasons.append("the published input is not the one the record hashes")
-    if records.content_hash(bundle["outputs"]) != _bytes(record["outputHash"]):
-        reasons.append("the published output is not the one the record hashes")
+    reasons = hash_reasons(bundle, record)
     try:
         proven_in, proven_out = verify(bundle["proof"], circuit)
     except ZkmlError as exc:
@@ -284,6 +280,3 @@ def check_bundle(bundle: dict, record: dict, circuit: Circuit, block: dict) -> l
         reasons.append("the answer is not the output the proof proves")
     return reasons
 
-
-def _bytes(value) -> bytes:
-    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)

@@ -76,12 +76,12 @@ def test_a_zkml_call_is_proven_and_the_proof_checked_by_caller_and_verifier(node
     # The verifier role judges the record from the node's published bundle.
     from ogcli.chain.receipts import find
     from ogcli.node import zkml
-    from ogcli.node.verifier import ZkJudge
+    from ogcli.node.judges import KeptCalls, ZkJudge
     from ogcli.storage.blobs import open_store
     from ogcli import context
 
     store = open_store(context.resolve_network().storage)
-    judge = ZkJudge(chain.protocol, store, tmp_path / "zk", node_url=url)
+    judge = ZkJudge(KeptCalls(chain.protocol, store, tmp_path / "cache", node_url=url))
     record = find(chain.protocol, result["request_id"]).record
     assert judge.reasons(record) == []
     from ogcli.chain.sender import Sender
@@ -101,8 +101,8 @@ def test_a_zkml_call_is_proven_and_the_proof_checked_by_caller_and_verifier(node
     lying = {**record, "outputHash": b"\x11" * 32}
     assert judge.reasons(lying) == ["the published output is not the one the record hashes"]
 
-    bundle = httpx.get(f"{url}/v1/proofs/{result['request_id']}").json()
-    circuit = zkml.fetch(block, store, tmp_path / "zk", with_pk=False)
+    bundle = httpx.get(f"{url}/v1/calls/{result['request_id']}").json()
+    circuit = zkml.fetch(block, store, tmp_path / "cache" / "zk", with_pk=False)
     forged = json.loads(json.dumps(bundle))
     forged["proof"]["instances"][0][-1] = zkml._ezkl().float_to_felt(proven[0] + 1.0, circuit.settings["model_output_scales"][0],
                                                                       zkml._ezkl().PyInputType.F64)
@@ -110,7 +110,7 @@ def test_a_zkml_call_is_proven_and_the_proof_checked_by_caller_and_verifier(node
     other_input = json.loads(json.dumps(bundle))
     other_input["input"]["inputs"]["features"][0][0] += 1.0
     assert "the published input is not the one the record hashes" in zkml.check_bundle(other_input, record, circuit, block)
-    assert httpx.get(f"{url}/v1/proofs/0x{'00' * 32}").status_code == 404
+    assert httpx.get(f"{url}/v1/calls/0x{'00' * 32}").status_code == 404
 
 
 def _settled_args(chain, record_id: int) -> dict:

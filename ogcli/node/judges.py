@@ -1,0 +1,170 @@
+"""What a verifier checks beyond signatures and payments, from the calls nodes keep public.
+
+A node keeps every ONNX call's input and outputs (and a ZKML call's proof) and serves them at
+`GET /v1/calls/{request id}` on the endpoint its enclave registered. Two judges use them:
+
+- `ZkJudge`: a ZKML record's proof must verify under the circuit the model's publisher committed
+  to and prove exactly the recorded input and output;
+- `ReExecutor`: for a sample of ONNX calls, the verifier runs the model itself, with onnxruntime
+  set up to be deterministic (one thread, sequential, no graph rewrites), and compares outputs at a
+  fixed-point scale: floats from two machines may differ in their last bits, a wrong answer does
+  not round to the same 2^-16 grid.
+
+Both first check that the kept input and outputs hash to the record's `inputHash` and
+`outputHash`: a node cannot show verifiers another call than the one it settled.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+OUTPUT_SCALE_BITS = 16  # re-executed outputs agree when they round to the same multiple of 2^-16
+ROUNDING_SLACK = 1  # ... give or take one step: two floats astride a rounding boundary
+
+
+class KeptCalls:
+    """Fetches what nodes keep public about their calls, and the models those calls ran."""
+
+    def __init__(self, protocol, store, cache_dir: Path, node_url: str = "") -> None:
+        self.protocol, self.store, self.cache_dir = protocol, store, cache_dir
+        self.node_url = node_url  # ask this node instead of the enclave's registered endpoint
+        self._models: dict[int, object] = {}
+
+    def call(self, record: dict) -> dict | None:
+        """The node's kept input and outputs (and proof) for the record; None if it has none."""
+        import httpx
+
+        from ogcli.chain.multicall import Read, read_one
+
+        endpoint = self.node_url or read_one(
+            self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
+        request_id = "0x" + _bytes(record["requestId"]).hex()
+        try:
+            response = httpx.get(f"{endpoint.rstrip('/')}/v1/calls/{request_id}", timeout=10)
+            return response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    def model(self, model_id: int):
+        from ogcli.chain.models import find_model
+
+        if model_id not in self._models:
+            self._models[model_id] = find_model(self.protocol, model_id)
+        return self._models[model_id]
+
+
+def hash_reasons(kept: dict, record: dict) -> list[str]:
+    """Why the kept call is not the one the record commits to ([] when it is)."""
+    from ogcli.core import records
+
+    reasons = []
+    if records.content_hash(kept.get("input")) != _bytes(record["inputHash"]):
+        reasons.append("the published input is not the one the record hashes")
+    if records.content_hash(kept.get("outputs")) != _bytes(record["outputHash"]):
+        reasons.append("the published output is not the one the record hashes")
+    return reasons
+
+
+class ZkJudge:
+    """Checks ZKML records: the kept proof against the publisher's circuit (by the CIDs in the
+    model's metadata)."""
+
+    def __init__(self, calls: KeptCalls) -> None:
+        self.calls = calls
+
+    def reasons(self, record: dict) -> list[str] | None:
+        """Why the record fails; [] when it holds; None when this verifier cannot tell."""
+        from ogcli.node import zkml
+
+        if not zkml.available():
+            return None
+        kept = self.calls.call(record)
+        if kept is None or "proof" not in kept:
+            return ["the node does not publish the proof of this ZKML call"]
+        block = self.calls.model(record["modelId"]).metadata.get("zkml")
+        try:
+            circuit = zkml.fetch(block, self.calls.store, self.calls.cache_dir / "zk", with_pk=False)
+        except Exception as exc:  # noqa: BLE001 (no circuit to be had: nothing proves the call)
+            return [f"the model's published circuit cannot be had: {str(exc)[:120]}"]
+        return zkml.check_bundle(kept, record, circuit, block)
+
+
+class ReExecutor:
+    """Re-runs a sample of ONNX calls. Which calls is decided by a hash of this verifier's address
+    and the request id: each verifier samples its own share, and a node cannot tell which calls
+    will be re-run."""
+
+    def __init__(self, calls: KeptCalls, rate: float, salt: str) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"the sample rate is a fraction from 0 to 1, not {rate}")
+        self.calls, self.rate, self.salt = calls, rate, bytes.fromhex(salt.removeprefix("0x"))
+        self._sessions: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self.reran = 0  # calls re-run so far (for logs and tests)
+
+    def sampled(self, record: dict) -> bool:
+        from ogcli.core.records import keccak
+
+        if self.rate <= 0.0:
+            return False
+        if self.rate >= 1.0:
+            return True
+        draw = int.from_bytes(keccak(self.salt + _bytes(record["requestId"]))[:8], "big") / 2**64
+        return draw < self.rate
+
+    def reasons(self, record: dict) -> list[str]:
+        """Why re-running the call does not give its answer ([] when it does, or when the model
+        is not an ONNX model: only those are re-run)."""
+        import numpy as np
+
+        model = self.calls.model(record["modelId"])
+        if model.metadata.get("format", "onnx") != "onnx":
+            return []
+        kept = self.calls.call(record)
+        if kept is None:
+            return ["the node does not publish the input of this call, so it cannot be re-run"]
+        reasons = hash_reasons(kept, record)
+        if reasons:
+            return reasons
+        session = self._session(model)
+        try:
+            feeds = {i.name: np.asarray(kept["input"]["inputs"][i.name], dtype=_dtype(i.type)) for i in session.get_inputs()}
+            names = [o.name for o in session.get_outputs()]
+            ours = dict(zip(names, session.run(names, feeds)))
+            theirs = {name: np.asarray(kept["outputs"][name], dtype=np.float64) for name in names}
+        except (KeyError, TypeError, ValueError) as exc:
+            return [f"the published input does not fit the model: {str(exc)[:120]}"]
+        self.reran += 1
+        scale = float(1 << OUTPUT_SCALE_BITS)
+        for name in names:
+            mine, claimed = np.asarray(ours[name], dtype=np.float64), theirs[name]
+            if mine.shape != claimed.shape or np.any(np.abs(np.round(mine * scale) - np.round(claimed * scale)) > ROUNDING_SLACK):
+                return [f"re-running the model gives another {name!r} than the node answered"]
+        return []
+
+    def _session(self, model):
+        import onnxruntime
+
+        with self._lock:
+            if model.cid not in self._sessions:
+                path = self.calls.cache_dir / "models" / model.cid
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self.calls.store.fetch_to(model.cid, path)  # verified against the CID
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+                options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+                self._sessions[model.cid] = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            return self._sessions[model.cid]
+
+
+def _dtype(onnx_type: str) -> str:
+    return {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(int64)": "int64",
+            "tensor(int32)": "int32"}.get(onnx_type, "float32")
+
+
+def _bytes(value) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
