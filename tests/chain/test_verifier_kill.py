@@ -28,6 +28,7 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.seed import Seeder
+from tests.chain.node_fixture import use_local_storage
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
 
@@ -107,6 +108,7 @@ def test_verifier_sigkilled_twice_attests_every_record_exactly_once(seeded_profi
     validator = accounts.get("validator-1").address
     db = locations.node_dir("seeded") / "verifier.db"
     log = tmp_path / "verifier.log"
+    use_local_storage(tmp_path / "blobs")  # the verifier role opens the model store (zkML proofs)
     with chain.snapshot():
         assert chain.protocol.staking.functions.isActive(validator).call()
         start_block = chain.w3.eth.block_number + 1
@@ -199,6 +201,7 @@ def test_verifier_killed_with_its_attestation_still_pending_does_not_send_it_aga
     validator = accounts.get("validator-1").address
     db = locations.node_dir("seeded") / "verifier.db"
     log = tmp_path / "verifier.log"
+    use_local_storage(tmp_path / "blobs")  # the verifier role opens the model store (zkML proofs)
     with chain.snapshot():
         start_block = chain.w3.eth.block_number + 1
         nonce_before = chain.w3.eth.get_transaction_count(validator)
