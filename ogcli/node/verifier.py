@@ -9,7 +9,9 @@ models, a sample of calls, when asked) re-running the model on the call's input 
 and (any mode) the payment split adds up under the settlement's parameters. A verifier without
 ezkl abstains on ZKML records rather than guess. The checkpoint and the verdicts live
 in SQLite; before attesting, the chain is asked whether this validator attested already, so a
-crash between sending and recording never produces a second attestation.
+crash between sending and recording never produces a second attestation. The hash of each sent
+attestation is kept too: killed while it waited in the mempool, the verifier waits for it after a
+restart rather than sending a second one (which the chain would revert, at the validator's cost).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ogcli.chain import events as event_logs
 from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
-from ogcli.errors import RevertedError
+from ogcli.errors import NetworkError, RevertedError
 from ogcli.node.judges import ReExecutor, ZkJudge
 
 log = logging.getLogger("ogcli.node.verifier")
@@ -51,7 +53,8 @@ class Verifier:
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);"
             "CREATE TABLE IF NOT EXISTS verdicts (record_id INTEGER PRIMARY KEY, valid INTEGER NOT NULL,"
-            " reasons TEXT NOT NULL, tx_hash TEXT)"
+            " reasons TEXT NOT NULL, tx_hash TEXT);"
+            "CREATE TABLE IF NOT EXISTS sent (record_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
         self._stop = threading.Event()
@@ -140,11 +143,15 @@ class Verifier:
         if self._db.execute("SELECT 1 FROM verdicts WHERE record_id = ?", (verdict.record_id,)).fetchone():
             return 0
         settlement = self.protocol.settlement.functions
+        self._wait_for_earlier_send(verdict.record_id)  # before reading the chain: it may land meanwhile
         attested_at = settlement.attestationOf(verdict.record_id, self.sender.address).call()[0]
         tx_hash = None
         if not attested_at:  # not already on chain (a crash after sending leaves it there)
+            call = settlement.attest(verdict.record_id, verdict.valid)
             try:
-                tx_hash = self.sender.transact(settlement.attest(verdict.record_id, verdict.valid), label="attest").tx_hash
+                tx_hash, tx = self.sender.submit(call, gas=self.sender.estimate(call, label="attest"), label="attest")
+                self._db.execute("INSERT OR REPLACE INTO sent (record_id, tx_hash) VALUES (?, ?)", (verdict.record_id, tx_hash))
+                self.sender.confirm(tx_hash, tx, label="attest")
             except RevertedError as exc:
                 log.warning("record %s: attestation refused: %s", verdict.record_id, exc)
                 return 0
@@ -153,6 +160,23 @@ class Verifier:
         if not verdict.valid:
             log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
         return 1
+
+    def _wait_for_earlier_send(self, record_id: int) -> None:
+        """An attestation sent before a crash (or a receipt timeout) may still be in the mempool,
+        where `attestationOf` cannot see it: sending again would put a second one behind it, which
+        reverts on chain (AlreadyAttested) at the validator's cost and leaves no verdict recorded.
+        So the round stops until it is mined (the loop retries); a dropped one is sent again."""
+        from web3.exceptions import TransactionNotFound
+
+        row = self._db.execute("SELECT tx_hash FROM sent WHERE record_id = ?", (record_id,)).fetchone()
+        if row is None:
+            return
+        try:
+            pending = self.protocol.w3.eth.get_transaction(row[0])["blockNumber"] is None
+        except TransactionNotFound:
+            return
+        if pending:
+            raise NetworkError(f"record {record_id}: its attestation (tx {row[0]}) is still pending; waiting for it")
 
     def _fee_split(self) -> tuple[int, int]:
         params = self.protocol.settlement.functions.params().call()
