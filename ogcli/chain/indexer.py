@@ -116,6 +116,15 @@ class Indexer:
         )
         return [(t, a, json.loads(args)) for t, a, args in rows]
 
+    def recent(self, limit: int) -> list[tuple[int, int, int, str, str | None, dict]]:
+        """(block, log index, timestamp, name, actor, args) of the newest `limit` events, newest first (the
+        dashboard's feed; walks the primary key backwards, so it costs the same at any size)."""
+        rows = self.db.execute(
+            "SELECT block, log_index, timestamp, name, actor, args FROM events ORDER BY block DESC, log_index DESC LIMIT ?",
+            (limit,),
+        )
+        return [(b, i, t, n, a, json.loads(args)) for b, i, t, n, a, args in rows]
+
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 

@@ -8,27 +8,33 @@ from ogcli.chain.contracts import Protocol
 
 def network_usage(protocol: Protocol, profile: str, window: str) -> dict:
     from ogcli.chain.indexer import Indexer
+
+    index = Indexer.for_network(protocol, profile)
+    try:
+        return usage_from_index(protocol, index, window)
+    finally:
+        index.close()
+
+
+def usage_from_index(protocol: Protocol, index, window: str) -> dict:
+    """As `network_usage`, from an index the caller keeps open (the dashboard polls with one)."""
     from ogcli.chain.validators import read_validator_states
     from ogcli.core.quality import nakamoto_coefficient
     from ogcli.core.stats import WINDOWS, buckets, series
 
-    index = Indexer.for_network(protocol, profile)
-    try:
-        synced = index.sync()
-        now = int(protocol.w3.eth.get_block("latest")["timestamp"])
-        _length, size = WINDOWS[window]
-        starts = buckets(now, window)
-        since = starts[0]
-        settled = index.events("InferenceSettled", since)
-        attested = index.events("Attested", since)
-        credited = index.events("EarningsCredited", since)
-        first_seen_tx: dict[str, int] = {}
-        for timestamp, tx in index.db.execute("SELECT timestamp, tx FROM events WHERE timestamp >= ?", (since,)):
-            first_seen_tx.setdefault(tx, timestamp)
-        models_live = len(index.events("ModelPublished")) - len(index.events("ModelDeprecated"))
-        indexed = {"events": index.count(), "last_block": index.last_block(), "new_events": synced.events}
-    finally:
-        index.close()
+    synced = index.sync()
+    now = int(protocol.w3.eth.get_block("latest")["timestamp"])
+    _length, size = WINDOWS[window]
+    starts = buckets(now, window)
+    since = starts[0]
+    settled = index.events("InferenceSettled", since)
+    attested = index.events("Attested", since)
+    credited = index.events("EarningsCredited", since)
+    first_seen_tx: dict[str, int] = {}
+    for timestamp, tx in index.db.execute("SELECT timestamp, tx FROM events WHERE timestamp >= ?", (since,)):
+        first_seen_tx.setdefault(tx, timestamp)
+    models_live = len(index.events("ModelPublished")) - len(index.events("ModelDeprecated"))
+    indexed = {"events": index.count(), "last_block": index.last_block(), "new_events": synced.events}
     stakes = [s.tokens_wei for s in read_validator_states(protocol)]
     return {
         "window": window,
