@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/inference_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
 	$(BIN)/python benchmarks/indexer_ingest.py
+	$(BIN)/python benchmarks/dashboard.py
 
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs

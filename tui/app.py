@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -18,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from tui import fmt
-from tui.messages import Failed, Loaded, one_line
+from tui.messages import Failed, Loaded, UsageCounted, one_line
 from tui.screens.feed import Feed
 from tui.screens.governance import Governance
 from tui.screens.help import HelpScreen
@@ -59,6 +60,7 @@ class Dashboard(App):
         self.snapshot: Snapshot | None = None
         self.outage_since: float | None = None
         self._loading = False
+        self._counting = False
         self._next_poll = None
 
     def compose(self) -> ComposeResult:
@@ -107,10 +109,33 @@ class Dashboard(App):
         self._next_poll = self.set_timer(self.refresh_s, self.action_refresh)
 
     def on_loaded(self, message: Loaded) -> None:
-        self.snapshot = message.snapshot
+        snapshot = message.snapshot
+        if snapshot.usage is None and self.snapshot is not None and self.snapshot.usage is not None:
+            snapshot = replace(snapshot, usage=self.snapshot.usage)  # until the usage worker has counted again
+        self.snapshot = snapshot
         self.outage_since = None
         self._render_all()
         self._schedule()
+        if hasattr(self.loader, "usage") and not self._counting:
+            self._counting = True
+            self._count_usage(snapshot.time)
+
+    @work(exclusive=True, thread=True, group="usage")
+    def _count_usage(self, chain_time: int) -> None:
+        """Usage over the window in its own worker: over a big index it takes longer than every
+        other read together, and they should not wait for it."""
+        try:
+            usage = self.loader.usage(chain_time)
+        except Exception as exc:  # the next poll shows the outage; here only the count is lost
+            usage = None
+            self.log.warning(f"counting usage failed: {one_line(exc)}")
+        self.post_message(UsageCounted(usage))
+
+    def on_usage_counted(self, message: UsageCounted) -> None:
+        self._counting = False
+        if message.usage is not None and self.snapshot is not None:
+            self.snapshot = replace(self.snapshot, usage=message.usage)
+            self.query_one(Overview).show(self.snapshot, self.clock())
 
     def on_failed(self, message: Failed) -> None:
         if self.outage_since is None:

@@ -13,6 +13,14 @@ class Loaded(Message):
         self.snapshot = snapshot
 
 
+class UsageCounted(Message):
+    """The usage worker counted the window's events (None: nothing changed)."""
+
+    def __init__(self, usage: dict | None) -> None:
+        super().__init__()
+        self.usage = usage
+
+
 class Failed(Message):
     """A poll could not read the network; `error` is one line."""
 

@@ -16,7 +16,7 @@ class Snapshot:
     profile: str
     head_block: int
     time: int  # chain time of the read
-    usage: dict
+    usage: dict | None  # None until the usage worker has counted the index (see NetworkLoader.usage)
     validators: list[dict]
     nakamoto: int
     models: list[dict] = field(default_factory=list)
@@ -25,6 +25,7 @@ class Snapshot:
     account: str = ""  # the active profile's wallet address, "" when it has none
     positions: dict | None = None
     feed: list[dict] = field(default_factory=list)
+    indexed_events: int = 0
     fetched_at: float = 0.0  # the dashboard clock when read: countdowns tick from here between polls
 
     def chain_now(self, clock_now: float) -> int:
@@ -34,7 +35,12 @@ class Snapshot:
 
 class NetworkLoader:
     """Reads a Snapshot from the profile's network. One connection and one open event index are
-    kept between polls; both are opened again after a failure (an outage, a restarted node)."""
+    kept between polls; both are opened again after a failure (an outage, a restarted node).
+
+    Usage over the window is counted apart (`usage`, in its own worker with its own SQLite
+    connection): over a large index it takes seconds, and the validators, models, proposals and
+    positions should not wait for it. It is counted again only when the index has new events or
+    the window has moved to a new bucket."""
 
     WINDOW = "7d"
 
@@ -43,6 +49,7 @@ class NetworkLoader:
         self.clock = clock
         self._protocol = None
         self._index = None
+        self._usage_key = None
 
     def __call__(self) -> Snapshot:
         try:
@@ -55,13 +62,13 @@ class NetworkLoader:
         if self._index is not None:
             self._index.close()
         self._protocol = self._index = None
+        self._usage_key = None
 
     def _read(self) -> Snapshot:
         from ogcli.chain.governance import read_proposals, read_whitelist
         from ogcli.chain.indexer import Indexer
         from ogcli.chain.models import list_models
         from ogcli.chain.network import open_protocol
-        from ogcli.chain.usage import usage_from_index
         from ogcli.chain.validators import read_board, table_rows
         from ogcli.core.quality import nakamoto_coefficient
         from ogcli.core.stats import WINDOWS
@@ -70,7 +77,7 @@ class NetworkLoader:
             self._protocol = open_protocol(self.network)
             self._index = Indexer.for_network(self._protocol, self.network.profile)
         protocol = self._protocol
-        usage = usage_from_index(protocol, self._index, self.WINDOW)  # syncs the index first
+        self._index.sync()
         board = read_board(protocol)
         _now, proposals = read_proposals(protocol)
         vendors, measurements, _ = read_whitelist(protocol)
@@ -79,9 +86,9 @@ class NetworkLoader:
         monikers = {r["address"]: r["moniker"] for r in validators}
         return Snapshot(
             profile=self.network.profile,
-            head_block=usage["index"]["last_block"],
+            head_block=self._index.last_block(),
             time=board.head_timestamp,
-            usage=usage,
+            usage=None,
             validators=validators,
             nakamoto=nakamoto_coefficient([s.tokens_wei for s in board.states]),
             models=[model_row(m) for m in list_models(protocol)],
@@ -91,8 +98,29 @@ class NetworkLoader:
             positions=positions_rows(positions, monikers) if positions is not None else None,
             feed=[{"block": b, "log_index": i, "time": t, "name": n, "actor": a, "args": x}
                   for b, i, t, n, a, x in self._index.recent(FEED_LENGTH)],
+            indexed_events=self._index.count(),
             fetched_at=self.clock(),
         )
+
+    def usage(self, chain_time: int) -> dict | None:
+        """The window's usage from the index, or None when nothing changed since the last count."""
+        from ogcli.chain.indexer import Indexer
+        from ogcli.chain.usage import usage_from_index
+        from ogcli.core.stats import buckets
+
+        protocol = self._protocol
+        if protocol is None:
+            return None
+        index = Indexer.for_network(protocol, self.network.profile)  # its own connection: another thread
+        try:
+            key = (index.count(), buckets(chain_time, self.WINDOW)[0])
+            if key == self._usage_key:
+                return None
+            usage = usage_from_index(protocol, index, self.WINDOW, sync=False)
+        finally:
+            index.close()
+        self._usage_key = key
+        return usage
 
     def _positions(self, protocol):
         from ogcli import wallet

@@ -73,7 +73,8 @@ def snapshot(block: int = 100, inferences: int = 21, validators: list[dict] | No
          "args": {"delegator": C, "validator": A, "amount": 1_000 * 10**18, "shares": 1}},
     ]
     return Snapshot("devnet", block, NOW, usage, validators, 2, models=models, proposals=proposals,
-                    whitelist=whitelist, account=C, positions=positions, feed=feed, fetched_at=float(NOW))
+                    whitelist=whitelist, account=C, positions=positions, feed=feed, indexed_events=1234,
+                    fetched_at=float(NOW))
 
 
 class ScriptedLoader:

@@ -141,3 +141,33 @@ def test_the_next_poll_is_scheduled_only_after_the_last_finished(run_dashboard):
         app._loading = False
     loader = ScriptedLoader([100])
     run_dashboard(loader, body)
+
+
+class SplitLoader(ScriptedLoader):
+    """Like the network loader: snapshots without usage, which a second call counts."""
+
+    def __init__(self, script):
+        super().__init__(script)
+        self.counted = 0
+
+    def __call__(self):
+        from dataclasses import replace
+
+        return replace(super().__call__(), usage=None)
+
+    def usage(self, chain_time):
+        self.counted += 1
+        return snapshot(100, inferences=77).usage if self.counted == 1 else None  # then: nothing new
+
+
+def test_usage_is_counted_apart_and_kept_between_polls(run_dashboard):
+    loader = SplitLoader([100, 101])
+
+    async def body(app, pilot):
+        await wait_for(lambda: app.snapshot.usage is not None, pilot)
+        assert "77" in _text(app, "#usage") and loader.counted == 1
+        await pilot.press("r")
+        await wait_for(lambda: app.snapshot.head_block == 101 and loader.counted == 2, pilot)
+        await pilot.pause(0.05)
+        assert app.snapshot.usage["totals"]["inferences"] == 77 and "77" in _text(app, "#usage")  # kept
+    run_dashboard(loader, body)

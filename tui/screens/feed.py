@@ -52,4 +52,4 @@ class Feed(DataTable):
                                    describe(e["name"], e["args"])))
             for e in snap.feed
         ])
-        self.border_title = f"newest {len(snap.feed)} of {snap.usage.get('index', {}).get('events', '?')} indexed events"
+        self.border_title = f"newest {len(snap.feed)} of {snap.indexed_events:,} indexed events"

@@ -12,6 +12,9 @@ class Overview(Static):
         from ogcli.core.stats import sparkline
 
         usage = snap.usage
+        if usage is None:
+            self.update(f"counting {snap.indexed_events:,} indexed events…")
+            return
         s, t = usage["series"], usage["totals"]
         stake = usage["stake"]
         lines = [
