@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/inference_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
 	$(BIN)/python benchmarks/indexer_ingest.py
+	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/zkml.py
 
 # Issue 8's figures in one command: records judged per second, and zkML prove/verify against the plain call.

@@ -15,7 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "ogcli.commands.config",
         "Show and edit config.toml: profiles (RPC endpoint, chain id, deployment, account) and which one is active.",
     ),
-    "dashboard": ("ogcli.commands.dashboard", "The live dashboard: usage and validators, refreshed in the background."),
+    "dashboard": ("ogcli.commands.dashboard", "The live dashboard: usage, validators, models, governance, positions and events; delegate and vote from it."),
     "devnet": ("ogcli.commands.devnet", "Run a local devnet: Anvil with the protocol deployed and a seeded network."),
     "gov": ("ogcli.commands.gov", "Governance: the TEE whitelist, proposals, votes, queue and execute."),
     "infer": ("ogcli.commands.infer", "Inference: chat and ONNX calls paid with x402, each with an on-chain receipt."),

@@ -1,108 +1,97 @@
 """`ogcli dashboard`: the network at a glance, for operators who leave it open all day.
 
-Network I/O runs only in an exclusive worker thread that posts a message back; the next poll
-starts when the last has finished. When the RPC fails the header says so, the last data stays on
-screen, and the next successful poll clears it: no restart needed.
+Network I/O runs only in an exclusive worker thread that posts a message back; the next poll is
+scheduled when the last has finished, so a slow endpoint is never asked twice at once. When the
+RPC fails the top line says so, the last data stays on screen, and the next successful poll
+clears it: no restart needed. Writes (delegate, vote) go through dialogs that reuse the CLI's
+plans, preview and pipeline (tui/writer.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
+from tui import fmt
+from tui.messages import Failed, Loaded, UsageCounted, one_line
+from tui.screens.feed import Feed
+from tui.screens.governance import Governance
+from tui.screens.help import HelpScreen
+from tui.screens.models import Models
+from tui.screens.overview import Overview
+from tui.screens.positions import Positions
+from tui.screens.validators import SORTS, Validators
 from tui.snapshot import Snapshot
 
-SORTS = ("score", "stake", "commission", "liveness", "correctness")
-HELP = """ogcli dashboard
+TABS = ("overview", "validators", "models", "governance", "positions", "events")
+TICKING = ("governance", "positions", "events")  # panes with countdowns or ages, redrawn each second
 
-  1 / 2       overview / validators
-  s           sort validators (score, stake, commission, liveness, correctness)
-  /           search validators by name or address
-  r           refresh now
-  ?           this help
-  q           quit
-
-Data refreshes every few seconds in the background. When the RPC endpoint does not answer, the
-header says so and the last data stays on screen until it answers again.
-"""
-
-
-class Loaded(Message):
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-
-
-class Failed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
-
-
-class HelpScreen(ModalScreen):
-    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
-
-    def compose(self) -> ComposeResult:
-        yield Static(HELP, id="help")
+__all__ = ["SORTS", "TABS", "Dashboard"]
 
 
 class Dashboard(App):
     CSS_PATH = "app.tcss"
     TITLE = "ogcli dashboard"
+    ENABLE_COMMAND_PALETTE = False  # every action has its key; the palette's hint would crowd the footer
     BINDINGS = [
         Binding("q", "quit", "quit"),
         Binding("r", "refresh", "refresh"),
-        Binding("1", "show('overview')", "overview"),
-        Binding("2", "show('validators')", "validators"),
+        *(Binding(str(i + 1), f"show('{tab}')", tab, show=False) for i, tab in enumerate(TABS)),
         Binding("s", "sort", "sort"),
         Binding("slash", "search", "search"),
+        Binding("d", "delegate", "delegate"),
+        Binding("v", "vote", "vote"),
         Binding("question_mark", "help", "help"),
         Binding("escape", "close_search", "close search", show=False),
     ]
 
-    def __init__(self, loader: Callable[[], Snapshot], refresh_s: float = 5.0, clock=time.time) -> None:
+    def __init__(self, loader: Callable[[], Snapshot], refresh_s: float = 5.0, clock=time.time, writer=None) -> None:
         super().__init__()
         self.loader = loader
         self.refresh_s = refresh_s
         self.clock = clock
+        self.writer = writer
         self.snapshot: Snapshot | None = None
         self.outage_since: float | None = None
-        self.sort_key = "score"
-        self.search = ""
         self._loading = False
+        self._counting = False
+        self._next_poll = None
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="status")
         with TabbedContent(initial="overview"):
-            with TabPane("Overview [1]", id="overview"):
-                yield Static("", id="usage")
-            with TabPane("Validators [2]", id="validators"):
-                yield Input(placeholder="search name or address", id="search")
-                with Horizontal():
-                    yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-                    yield Static("", id="detail")
+            with TabPane("1 Overview", id="overview"):
+                yield Overview("waiting for the first read…", id="usage")
+            with TabPane("2 Validators", id="validators"):
+                yield Validators(id="validators-pane")
+            with TabPane("3 Models", id="models"):
+                yield Models(id="models-table")
+            with TabPane("4 Governance", id="governance"):
+                yield Governance(id="governance-pane")
+            with TabPane("5 Positions", id="positions"):
+                yield Positions("", id="positions-pane")
+            with TabPane("6 Events", id="events"):
+                yield Feed(id="feed")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#table", DataTable)
-        table.add_columns("validator", "score", "live", "correct", "stake OPG", "share", "comm.", "status")
-        self.query_one("#search", Input).display = False
         self.action_refresh()
-        self.set_interval(self.refresh_s, self.action_refresh)
+        self.set_interval(1.0, self._tick)
 
     # ------------------------------------------------------------------ polling
 
     def action_refresh(self) -> None:
         if self._loading:  # the next poll starts only when the last has finished
             return
+        if self._next_poll is not None:
+            self._next_poll.stop()
+            self._next_poll = None
         self._loading = True
         self._load()
 
@@ -111,36 +100,69 @@ class Dashboard(App):
         try:
             snapshot = self.loader()
         except Exception as exc:  # any failure of the network read is an outage to show
-            self.post_message(Failed(str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__))
+            self.post_message(Failed(one_line(exc)))
         else:
             self.post_message(Loaded(snapshot))
 
-    def on_loaded(self, message: Loaded) -> None:
+    def _schedule(self) -> None:
         self._loading = False
-        self.snapshot = message.snapshot
+        self._next_poll = self.set_timer(self.refresh_s, self.action_refresh)
+
+    def on_loaded(self, message: Loaded) -> None:
+        snapshot = message.snapshot
+        if snapshot.usage is None and self.snapshot is not None and self.snapshot.usage is not None:
+            snapshot = replace(snapshot, usage=self.snapshot.usage)  # until the usage worker has counted again
+        self.snapshot = snapshot
         self.outage_since = None
         self._render_all()
+        self._schedule()
+        if hasattr(self.loader, "usage") and not self._counting:
+            self._counting = True
+            self._count_usage(snapshot.time)
+
+    @work(exclusive=True, thread=True, group="usage")
+    def _count_usage(self, chain_time: int) -> None:
+        """Usage over the window in its own worker: over a big index it takes longer than every
+        other read together, and they should not wait for it."""
+        try:
+            usage = self.loader.usage(chain_time)
+        except Exception as exc:  # the next poll shows the outage; here only the count is lost
+            usage = None
+            self.log.warning(f"counting usage failed: {one_line(exc)}")
+        self.post_message(UsageCounted(usage))
+
+    def on_usage_counted(self, message: UsageCounted) -> None:
+        self._counting = False
+        if message.usage is not None and self.snapshot is not None:
+            self.snapshot = replace(self.snapshot, usage=message.usage)
+            self.query_one(Overview).show(self.snapshot, self.clock())
 
     def on_failed(self, message: Failed) -> None:
-        self._loading = False
         if self.outage_since is None:
             self.outage_since = self.clock()
-        since = time.strftime("%H:%M:%S", time.localtime(self.outage_since))
         kept = "showing the last data" if self.snapshot else "no data yet"
-        self.query_one("#status", Static).update(f"RPC OUTAGE since {since}: {message.error} ({kept}; retrying)")
-        self.query_one("#status").add_class("outage")
+        status = self.query_one("#status", Static)
+        status.update(f"RPC OUTAGE since {fmt.utc_clock(self.outage_since)}: {message.error} ({kept}; retrying)")
+        status.add_class("outage")
+        self._schedule()
 
     # ------------------------------------------------------------------ actions
 
     def action_show(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab in ("validators", "models", "governance", "events"):
+            self.call_after_refresh(self._focus_table, tab)
+
+    def _focus_table(self, tab: str) -> None:
+        selector = {"validators": "#table", "models": "#models-table", "governance": "#proposals", "events": "#feed"}[tab]
+        self.query_one(selector).focus()
 
     def action_sort(self) -> None:
-        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
-        self._render_table()
+        self.action_show("validators")
+        self.query_one(Validators).next_sort()
 
     def action_search(self) -> None:
-        self.action_show("validators")
+        self.query_one(TabbedContent).active = "validators"
         box = self.query_one("#search", Input)
         box.display = True
         box.focus()
@@ -156,80 +178,74 @@ class Dashboard(App):
     def _search_done(self) -> None:
         self.action_close_search()
 
+    @on(Input.Changed, "#search")
+    def _searched(self, event: Input.Changed) -> None:
+        self.query_one(Validators).set_search(event.value)
+
+    @on(DataTable.RowHighlighted, "#table")
+    def _selected(self) -> None:
+        self.query_one(Validators).render_detail()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    @on(Input.Changed, "#search")
-    def _searched(self, event: Input.Changed) -> None:
-        self.search = event.value.strip().lower()
-        self._render_table()
+    def action_delegate(self) -> None:
+        from tui.screens.write import DelegateDialog
 
-    @on(DataTable.RowHighlighted, "#table")
-    def _selected(self, event: DataTable.RowHighlighted) -> None:
-        self._render_detail(event.row_key.value if event.row_key else None)
+        row = self.query_one(Validators).selected()
+        if row is None:
+            self.action_show("validators")
+            self.notify("select a validator first (tab 2, arrows)", severity="warning")
+            return
+        self._open_dialog(DelegateDialog(self._writer(), row))
+
+    def action_vote(self) -> None:
+        from tui.screens.write import VoteDialog
+
+        proposal = self.query_one(Governance).selected()
+        if proposal is None:
+            self.action_show("governance")
+            self.notify("select a proposal first (tab 4, arrows)", severity="warning")
+            return
+        self._open_dialog(VoteDialog(self._writer(), proposal))
+
+    def _open_dialog(self, dialog) -> None:
+        def done(sent: list | None) -> None:
+            if sent:
+                self.notify("; ".join(f"sent {s.action} ({s.tx_hash[:10]}…)" for s in sent))
+                self.action_refresh()
+
+        self.push_screen(dialog, done)
+
+    def _writer(self):
+        if self.writer is None:  # the real one, built on first use: its imports are heavy
+            from ogcli import context
+            from tui.writer import ChainWriter
+
+            self.writer = ChainWriter(context.resolve_network())
+        return self.writer
 
     # ------------------------------------------------------------------ rendering
 
     def _render_all(self) -> None:
-        snap = self.snapshot
-        self.query_one("#status", Static).update(
+        snap, now = self.snapshot, self.clock()
+        status = self.query_one("#status", Static)
+        status.update(
             f"{snap.profile} · block {snap.head_block} · {len(snap.validators)} validators · "
-            f"Nakamoto {snap.nakamoto} · updated {time.strftime('%H:%M:%S', time.localtime(self.clock()))}"
+            f"Nakamoto {snap.nakamoto} · updated {fmt.utc_clock(now)}"
         )
-        self.query_one("#status").remove_class("outage")
-        self._render_usage()
-        self._render_table()
+        status.remove_class("outage")
+        self.query_one(Overview).show(snap, now)
+        self.query_one(Validators).show(snap, now)
+        self.query_one(Models).show(snap, now)
+        self.query_one(Governance).show(snap, now)
+        self.query_one(Positions).show(snap, now)
+        self.query_one(Feed).show(snap, now)
 
-    def _render_usage(self) -> None:
-        from ogcli.core.amounts import format_amount
-        from ogcli.core.stats import sparkline
-
-        usage = self.snapshot.usage
-        s, t = usage["series"], usage["totals"]
-        lines = [
-            f"last {usage['window']}",
-            f"  inferences      {t['inferences']:>8}  {sparkline(s['inferences'])}",
-            f"  transactions    {t['transactions']:>8}  {sparkline(s['transactions'])}",
-            f"  attestations    {t['attestations']:>8}  {sparkline(s['attestations'])}",
-            f"  active wallets  {t['active_wallets']:>8}",
-            f"  models live     {t['models_live']:>8}",
-            f"  fees paid       {format_amount(int(t['fees_wei']), max_fraction=2, group=True):>8} OPG",
-            f"  stake           {format_amount(int(usage['stake']['total_wei']), max_fraction=0, group=True)} OPG,"
-            f" Nakamoto coefficient {usage['stake']['nakamoto_coefficient']}",
-        ]
-        self.query_one("#usage", Static).update("\n".join(lines))
-
-    def _rows(self) -> list[dict]:
-        rows = [r for r in self.snapshot.validators
-                if not self.search or self.search in (r["moniker"] or "").lower() or self.search in r["address"].lower()]
-        keys = {"score": lambda r: r["score"], "stake": lambda r: int(r["stake_wei"]),
-                "commission": lambda r: -r["commission_bps"], "liveness": lambda r: r["sub_scores"]["liveness"],
-                "correctness": lambda r: r["sub_scores"]["correctness"]}
-        return sorted(rows, key=keys[self.sort_key], reverse=True)
-
-    def _render_table(self) -> None:
-        if self.snapshot is None:
+    def _tick(self) -> None:
+        """Countdowns and ages move between polls; only the visible pane is redrawn."""
+        active = self.query_one(TabbedContent).active
+        if self.snapshot is None or active not in TICKING:
             return
-        from ogcli.core.amounts import format_amount
-
-        table = self.query_one("#table", DataTable)
-        table.clear()
-        for r in self._rows():
-            table.add_row(
-                r["moniker"] or r["address"][:12], f"{r['score']:.0f}", f"{r['sub_scores']['liveness']:.0f}",
-                f"{r['sub_scores']['correctness']:.0f}", format_amount(int(r["stake_wei"]), max_fraction=0, group=True),
-                f"{r['share'] * 100:.1f}%", f"{r['commission_bps'] / 100:.1f}%", r["status"], key=r["address"],
-            )
-        table.border_title = f"sorted by {self.sort_key}" + (f", matching {self.search!r}" if self.search else "")
-
-    def _render_detail(self, address: str | None) -> None:
-        row = next((r for r in self.snapshot.validators if r["address"] == address), None) if self.snapshot else None
-        if row is None:
-            self.query_one("#detail", Static).update("")
-            return
-        lines = [row["moniker"] or "(no name)", row["address"], "", f"score {row['score']:.1f}"]
-        lines += [f"  {k:<16} {v:5.1f}" for k, v in row["sub_scores"].items()]
-        lines += [f"  penalty {k} -{v:.0f}" for k, v in row["penalties"].items()]
-        lines += ["", f"status {row['status']}, slashes {row['slashes']}, delegators {row['delegators']}",
-                  "details: ogcli stake validator " + row["address"]]
-        self.query_one("#detail", Static).update("\n".join(lines))
+        pane = {"governance": Governance, "positions": Positions, "events": Feed}[active]
+        self.query_one(pane).show(self.snapshot, self.clock())

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (block, log_index)
 );
 CREATE INDEX IF NOT EXISTS events_by_name ON events (name, timestamp);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (timestamp, tx);
 """
 
 
@@ -116,6 +117,65 @@ class Indexer:
             (name, since),
         )
         return [(t, a, json.loads(args)) for t, a, args in rows]
+
+    def recent(self, limit: int) -> list[tuple[int, int, int, str, str | None, dict]]:
+        """(block, log index, timestamp, name, actor, args) of the newest `limit` events, newest first (the
+        dashboard's feed; walks the primary key backwards, so it costs the same at any size)."""
+        rows = self.db.execute(
+            "SELECT block, log_index, timestamp, name, actor, args FROM events ORDER BY block DESC, log_index DESC LIMIT ?",
+            (limit,),
+        )
+        return [(b, i, t, n, a, json.loads(args)) for b, i, t, n, a, args in rows]
+
+    # Aggregates for usage over a window, counted by SQLite over its indexes: a million events
+    # are summed without being loaded into Python (the dashboard's memory stays flat).
+
+    def count_by_bucket(self, name: str, since: int, size: int) -> dict[int, int]:
+        """{bucket number: events named `name`} for buckets of `size` seconds from `since`."""
+        rows = self.db.execute(
+            "SELECT (timestamp - ?) / ?, COUNT(*) FROM events WHERE name = ? AND timestamp >= ? GROUP BY 1",
+            (since, size, name, since),
+        )
+        return dict(rows.fetchall())
+
+    def sum_by_bucket(self, name: str, field: str, since: int, size: int) -> dict[int, int]:
+        """{bucket: exact sum of the integer argument `field`}. SQLite sums the values that fit
+        its 64-bit integers in two halves (so the sums cannot overflow); a bucket holding a larger
+        value (over 9.2 OPG in wei) is summed again in Python from the stored JSON."""
+        path = f"$.{field}"
+        rows = self.db.execute(
+            "SELECT b, SUM(CASE WHEN typeof(v) = 'integer' THEN v / 1000000000 END),"
+            " SUM(CASE WHEN typeof(v) = 'integer' THEN v % 1000000000 END), SUM(typeof(v) != 'integer')"
+            " FROM (SELECT (timestamp - ?) / ? AS b, json_extract(args, ?) AS v FROM events"
+            "       WHERE name = ? AND timestamp >= ?) GROUP BY b",
+            (since, size, path, name, since),
+        )
+        sums, inexact = {}, []
+        for bucket, high, low, large in rows:
+            if large:
+                inexact.append(bucket)
+            else:
+                sums[bucket] = (high or 0) * 1_000_000_000 + (low or 0)
+        for bucket in inexact:
+            start = since + bucket * size
+            values = self.db.execute("SELECT args FROM events WHERE name = ? AND timestamp >= ? AND timestamp < ?",
+                                     (name, start, start + size))
+            sums[bucket] = sum(int(json.loads(args)[field]) for (args,) in values)
+        return sums
+
+    def distinct_actors(self, name: str, since: int) -> int:
+        return self.db.execute("SELECT COUNT(DISTINCT actor) FROM events WHERE name = ? AND timestamp >= ?",
+                               (name, since)).fetchone()[0]
+
+    def transactions_by_bucket(self, since: int, size: int) -> dict[int, int]:
+        """{bucket: distinct transactions with a protocol event} (a transaction has one block,
+        so one timestamp and one bucket)."""
+        rows = self.db.execute("SELECT (timestamp - ?) / ?, COUNT(DISTINCT tx) FROM events WHERE timestamp >= ? GROUP BY 1",
+                               (since, size, since))
+        return dict(rows.fetchall())
+
+    def count_of(self, name: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM events WHERE name = ?", (name,)).fetchone()[0]
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]

@@ -7,6 +7,7 @@ the same preview, asks the same question, and reports the same receipt.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,29 +91,52 @@ class Outcome:
         }
 
 
+@dataclass
+class Prepared:
+    """A plan that passed simulation, with its gas and preview: what a person confirms."""
+
+    plan: Plan
+    sender: Sender
+    gas: int
+    preview: Preview
+
+
 def execute(plan: Plan, *, w3, network: Network, account: LocalAccount, options: GlobalOptions) -> Outcome:
     """Runs `plan` through the whole pipeline; stops after the preview with --dry-run."""
+    prepared = prepare(plan, w3=w3, network=network, account=account, dry_run=options.dry_run)
+    if not options.json:
+        render_preview(prepared.preview)
+    if options.dry_run:
+        return Outcome(preview=prepared.preview, sent=False)
+    confirm("Sign and send this transaction?", yes=options.yes)
+    return commit(prepared, network, waiting=lambda: diagnostics.spinner(f"waiting for {plan.action} to be mined"))
+
+
+def prepare(plan: Plan, *, w3, network: Network, account: LocalAccount, dry_run: bool = False) -> Prepared:
+    """Simulates `plan` and builds its preview; nothing is signed. The CLI and the dashboard both
+    start here, so a refusal reads the same and the preview has the same lines."""
     sender = Sender(w3, account)
-    label = plan.action
     _simulate(plan, sender)
-    gas = sender.estimate(plan.call, value=plan.value_wei, label=label)
+    gas = sender.estimate(plan.call, value=plan.value_wei, label=plan.action)
     preview = _preview(plan, sender, network, gas)
-    if not options.dry_run and preview.eth_before < preview.max_fee_wei + plan.value_wei:
+    if not dry_run and preview.eth_before < preview.max_fee_wei + plan.value_wei:
         # Nothing to preview or confirm: the network would refuse it. (--dry-run still shows it.)
         raise InsufficientFundsError(
             f"{sender.address} holds {format_amount(preview.eth_before)} ETH; {plan.action} may cost up to "
             f"{format_amount(preview.max_fee_wei + plan.value_wei)} ETH: fund it first; nothing was sent"
         )
-    if not options.json:
-        render_preview(preview)
-    if options.dry_run:
-        return Outcome(preview=preview, sent=False)
-    confirm("Sign and send this transaction?", yes=options.yes)
+    return Prepared(plan, sender, gas, preview)
+
+
+def commit(prepared: Prepared, network: Network, waiting=contextlib.nullcontext) -> Outcome:
+    """After the person said yes: checks the endpoint's chain id again, signs, sends and waits
+    (inside `waiting()`, a spinner on the CLI)."""
     check_chain_id(network)
-    with diagnostics.spinner(f"waiting for {label} to be mined"):
-        receipt = sender.send_call(plan.call, gas=gas, value=plan.value_wei, label=label)
+    plan = prepared.plan
+    with waiting():
+        receipt = prepared.sender.send_call(plan.call, gas=prepared.gas, value=plan.value_wei, label=plan.action)
     link = f"{network.explorer_url.rstrip('/')}/tx/{receipt.tx_hash}" if network.explorer_url else None
-    return Outcome(preview, True, receipt.tx_hash, receipt.block_number, receipt.gas_used, link)
+    return Outcome(prepared.preview, True, receipt.tx_hash, receipt.block_number, receipt.gas_used, link)
 
 
 def _simulate(plan: Plan, sender: Sender) -> None:
@@ -149,6 +173,20 @@ def _preview(plan: Plan, sender: Sender, network: Network, gas: int) -> Preview:
     )
 
 
+def preview_rows(preview: Preview) -> list[tuple[str, str]]:
+    """The preview as (label, value) lines: the CLI prints them as a table, the dashboard in its
+    confirmation dialog, so both show the same thing."""
+    rows = [("network", f"{preview.network} (chain id {preview.chain_id})"), ("signer", preview.signer)]
+    rows += [(label, value) for label, value in preview.rows]
+    rows.append(("fee", f"~{format_amount(preview.fee_estimate_wei, max_fraction=8)} ETH (max {format_amount(preview.max_fee_wei, max_fraction=8)})"))
+    rows.append(("ETH", f"{format_amount(preview.eth_before, max_fraction=8)} -> {format_amount(preview.eth_after, max_fraction=8)}"))
+    for change in preview.balance_changes:
+        before = format_amount(change.before, decimals=change.decimals, group=True)
+        after = format_amount(change.after, decimals=change.decimals, group=True)
+        rows.append((change.asset, f"{before} -> {after}"))
+    return rows
+
+
 def render_preview(preview: Preview) -> None:
     """The preview on stderr: it is for the person deciding, not for a pipe."""
     from rich.console import Console
@@ -158,16 +196,8 @@ def render_preview(preview: Preview) -> None:
     table = Table(show_header=False, box=None, title=f"[bold]{escape(preview.action)}[/]", title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("network", f"{preview.network} (chain id {preview.chain_id})")
-    table.add_row("signer", preview.signer)
-    for label, value in preview.rows:
+    for label, value in preview_rows(preview):
         table.add_row(escape(label), escape(value))
-    table.add_row("fee", f"~{format_amount(preview.fee_estimate_wei, max_fraction=8)} ETH (max {format_amount(preview.max_fee_wei, max_fraction=8)})")
-    table.add_row("ETH", f"{format_amount(preview.eth_before, max_fraction=8)} -> {format_amount(preview.eth_after, max_fraction=8)}")
-    for change in preview.balance_changes:
-        before = format_amount(change.before, decimals=change.decimals, group=True)
-        after = format_amount(change.after, decimals=change.decimals, group=True)
-        table.add_row(escape(change.asset), f"{before} -> {after}")
     console = Console(stderr=True, highlight=False)
     console.print(table)
     for warning in preview.warnings:

@@ -8,27 +8,38 @@ from ogcli.chain.contracts import Protocol
 
 def network_usage(protocol: Protocol, profile: str, window: str) -> dict:
     from ogcli.chain.indexer import Indexer
-    from ogcli.chain.validators import read_validator_states
-    from ogcli.core.quality import nakamoto_coefficient
-    from ogcli.core.stats import WINDOWS, buckets, series
 
     index = Indexer.for_network(protocol, profile)
     try:
-        synced = index.sync()
-        now = int(protocol.rpc.block("latest")["timestamp"], 16)
-        _length, size = WINDOWS[window]
-        starts = buckets(now, window)
-        since = starts[0]
-        settled = index.events("InferenceSettled", since)
-        attested = index.events("Attested", since)
-        credited = index.events("EarningsCredited", since)
-        first_seen_tx: dict[str, int] = {}
-        for timestamp, tx in index.db.execute("SELECT timestamp, tx FROM events WHERE timestamp >= ?", (since,)):
-            first_seen_tx.setdefault(tx, timestamp)
-        models_live = len(index.events("ModelPublished")) - len(index.events("ModelDeprecated"))
-        indexed = {"events": index.count(), "last_block": index.last_block(), "new_events": synced.events}
+        return usage_from_index(protocol, index, window)
     finally:
         index.close()
+
+
+def usage_from_index(protocol: Protocol, index, window: str, *, sync: bool = True) -> dict:
+    """As `network_usage`, from an index the caller keeps open (the dashboard polls with one and
+    syncs it itself: sync=False). The series are aggregated by SQLite (`Indexer.*_by_bucket`),
+    not by loading the events."""
+    from ogcli.chain.validators import read_validator_states
+    from ogcli.core.quality import nakamoto_coefficient
+    from ogcli.core.stats import WINDOWS, buckets
+
+    new_events = index.sync().events if sync else 0
+    now = int(protocol.rpc.block("latest")["timestamp"], 16)
+    _length, size = WINDOWS[window]
+    starts = buckets(now, window)
+    since = starts[0]
+
+    def series(by_bucket: dict[int, int]) -> list[int]:
+        return [by_bucket.get(i, 0) for i in range(len(starts))]
+
+    inferences = series(index.count_by_bucket("InferenceSettled", since, size))
+    attestations = series(index.count_by_bucket("Attested", since, size))
+    transactions = series(index.transactions_by_bucket(since, size))
+    fees = series(index.sum_by_bucket("InferenceSettled", "fee", since, size))
+    earnings = series(index.sum_by_bucket("EarningsCredited", "amount", since, size))
+    models_live = index.count_of("ModelPublished") - index.count_of("ModelDeprecated")
+    indexed = {"events": index.count(), "last_block": index.last_block(), "new_events": new_events}
     stakes = [s.tokens_wei for s in read_validator_states(protocol)]
     return {
         "window": window,
@@ -36,20 +47,20 @@ def network_usage(protocol: Protocol, profile: str, window: str) -> dict:
         "bucket_seconds": size,
         "buckets": starts,
         "series": {
-            "inferences": series(starts, size, ((t, 1) for t, _a, _x in settled)),
-            "transactions": series(starts, size, ((t, 1) for t in first_seen_tx.values())),
-            "attestations": series(starts, size, ((t, 1) for t, _a, _x in attested)),
-            "fees_wei": [str(v) for v in series(starts, size, ((t, int(x["fee"])) for t, _a, x in settled))],
-            "publisher_earnings_wei": [str(v) for v in series(starts, size, ((t, int(x["amount"])) for t, _a, x in credited))],
+            "inferences": inferences,
+            "transactions": transactions,
+            "attestations": attestations,
+            "fees_wei": [str(v) for v in fees],
+            "publisher_earnings_wei": [str(v) for v in earnings],
         },
         "totals": {
-            "inferences": len(settled),
-            "transactions": len(first_seen_tx),
-            "active_wallets": len({a for _t, a, _x in settled}),
-            "attestations": len(attested),
+            "inferences": sum(inferences),
+            "transactions": sum(transactions),
+            "active_wallets": index.distinct_actors("InferenceSettled", since),
+            "attestations": sum(attestations),
             "models_live": models_live,
-            "fees_wei": str(sum(int(x["fee"]) for _t, _a, x in settled)),
-            "publisher_earnings_wei": str(sum(int(x["amount"]) for _t, _a, x in credited)),
+            "fees_wei": str(sum(fees)),
+            "publisher_earnings_wei": str(sum(earnings)),
         },
         "stake": {"total_wei": str(sum(stakes)), "validators": len(stakes), "nakamoto_coefficient": nakamoto_coefficient(stakes)},
         "index": indexed,

@@ -53,20 +53,28 @@ class WriteSession:
         report_all(outcomes)
 
     def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
-        """Staking pulls the tokens: approve exactly what is missing first (its own confirmation).
-        The delegation's warnings are shown before that approval, not only after it."""
-        from ogcli import diagnostics
+        """Staking pulls the tokens: approve exactly what is missing first (its own confirmation)."""
         from ogcli.chain.tx import Plan
 
         spender = self.protocol.staking.address
         if self.token.allowance(self.me, spender).call() >= wei:
             return
+        self.run_approval(
+            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
+            warnings,
+        )
+
+    def run_approval(self, approval, warnings) -> None:
+        """Sends the approval a later write needs (its own confirmation), if there is one. The
+        later write's warnings are shown before that approval, not only after it."""
+        from ogcli import diagnostics
+
+        if approval is None:
+            return
         for warning in warnings:
             diagnostics.warn(warning)
-        outcome = self.send(
-            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),))
-        )
-        if not outcome.sent:  # --dry-run: the delegation itself cannot be simulated without it
+        outcome = self.send(approval)
+        if not outcome.sent:  # --dry-run: the write itself cannot be simulated without it
             report(outcome)
             raise typer.Exit(0)
 

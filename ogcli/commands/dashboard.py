@@ -7,18 +7,25 @@ import typer
 from ogcli import context
 from ogcli.appfactory import new_app
 
-app = new_app("The live dashboard: usage and validators, refreshed in the background.\n\nExample: ogcli dashboard --refresh 5")
+app = new_app(
+    "The live dashboard: usage, validators, models, governance, positions and events; delegate and vote from it."
+    "\n\nExample: ogcli dashboard --refresh 5"
+)
 
 
 @app.callback(invoke_without_command=True)
 def dashboard(
-    refresh: Annotated[float, typer.Option("--refresh", min=1, help="Seconds between refreshes.")] = 5.0,
+    refresh: Annotated[float, typer.Option("--refresh", min=1, help="Seconds between the end of one refresh and the next.")] = 5.0,
 ) -> None:
-    """Open the dashboard: network usage with sparklines and the validator table (sortable,
-    searchable, with a detail pane). Keyboard first; `?` lists the keys, `q` quits.
+    """Open the dashboard: network usage with sparklines, the validator table (sortable,
+    searchable, with a detail pane), models, proposals with countdowns and the TEE whitelist, the
+    active account's positions, and a live event feed. `d` delegates to the selected validator and
+    `v` votes on the selected proposal, with the CLI's preview and confirmation. Keyboard first;
+    `?` lists the keys, `q` quits.
 
     Example: ogcli dashboard --refresh 5
     """
+    # Textual and web3 load here, not at `ogcli --help`.
     from tui.app import Dashboard
     from tui.snapshot import NetworkLoader
 

@@ -133,34 +133,12 @@ def vote(
 
     Example: ogcli gov vote 41683302817249 for --reason "v0.3 fixes the clock bug" --yes
     """
-    from ogcli.chain.tx import Plan
-    from ogcli.core.proposals import SUPPORT
+    from ogcli import plans
 
     pid = _proposal_id(proposal_id)
-    if support not in SUPPORT:
-        raise UsageError(f"vote for, against or abstain, not {support!r}")
+    plans.check_support(support)  # before the wallet is unlocked
     session = WriteSession.open(password_file)
-    proposal, now = _proposal(session, pid)
-    governor = session.protocol.governor.functions
-    pid = proposal.id
-    if proposal.state != "Active":
-        raise UsageError(f"proposal {_short(pid)} is {proposal.state}: {_why_not_active(proposal, now)}")
-    if governor.hasVoted(pid, session.me).call():
-        raise UsageError(f"{session.me} has voted on proposal {_short(pid)} already; votes cannot be changed")
-    weight = governor.getVotes(session.me, proposal.vote_start).call()
-    if weight == 0:
-        raise UsageError(
-            f"{session.me} had no voting power at the proposal's snapshot ({_utc(proposal.vote_start)}): "
-            "votes count from `ogcli gov delegate self` onwards, for proposals made after it"
-        )
-    session.run(
-        Plan(
-            action=f"vote {support} on {proposal.title}",
-            call=governor.castVoteWithReason(pid, SUPPORT[support], reason),
-            rows=(("proposal", f"{_short(pid)} {proposal.title}"), ("vote", support), ("weight", f"{_fmt(weight)} OPG"),
-                  ("reason", reason or "-")),
-        )
-    )
+    session.run(plans.vote(session, pid, support, reason))
 
 
 @app.command()
@@ -502,23 +480,15 @@ def _param_value(kind: str, text: str) -> int:
 
 
 def _why_not_active(proposal, now: int) -> str:
-    if proposal.state == "Pending":
-        return f"voting opens {_utc(proposal.vote_start)} (in {_duration(proposal.vote_start - now)})"
-    if proposal.state == "Active":
-        return f"voting closes {_utc(proposal.vote_end)}"
-    return f"voting closed {_utc(proposal.vote_end)}"
+    from ogcli.plans import why_not_active
+
+    return why_not_active(proposal, now)
 
 
 def _next_step(p, now: int) -> str:
-    if p.state == "Pending":
-        return f"voting opens in {_duration(p.vote_start - now)}"
-    if p.state == "Active":
-        return f"voting closes in {_duration(p.vote_end - now)}"
-    if p.state == "Succeeded":
-        return "passed: ready to queue"
-    if p.state == "Queued":
-        return "executable now" if now >= p.eta else f"executable in {_duration(p.eta - now)}"
-    return "final"
+    from ogcli.core.proposals import next_step
+
+    return next_step(p.state, p.vote_start, p.vote_end, p.eta, now)
 
 
 def _proposal_json(p, now: int) -> dict:
@@ -614,8 +584,9 @@ def _render_show(data: dict) -> None:
 
 
 def _short(pid) -> str:
-    text = str(pid)
-    return text if len(text) <= 12 else text[:10] + "…"
+    from ogcli.plans import short_id
+
+    return short_id(pid)
 
 
 def _utc(timestamp: int | None) -> str:

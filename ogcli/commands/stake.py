@@ -317,9 +317,6 @@ def _read_positions(address: str):
         return read_positions(open_reader(network), holder)
 
 
-LOW_SCORE = 50.0
-CONCENTRATION_WARNING = 0.20
-
 Validator = Annotated[str, typer.Argument(help="Validator address.", show_default=False)]
 Amount = Annotated[str, typer.Argument(help="OPG, in whole tokens (e.g. 1500.5).", show_default=False)]
 
@@ -330,26 +327,14 @@ def delegate(validator: Validator, amount: Amount, password_file: PasswordFile =
 
     Example: ogcli stake delegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 1000 --yes
     """
-    from ogcli.chain.tx import BalanceChange, Plan
+    from ogcli import plans
 
     target = parsing.address(validator)
     wei = parsing.amount(amount)
     session = WriteSession.open(password_file)
-    held = session.token.balanceOf(session.me).call()
-    if wei > held:
-        raise UsageError(f"{_fmt(wei)} OPG is more than the {_fmt(held)} OPG this account holds")
-    _require_active(session, target)  # before any approval is signed for a delegation that cannot happen
-    warnings = _delegation_warnings(session, target, wei)
-    session.ensure_allowance(wei, warnings)
-    session.run(
-        Plan(
-            action=f"delegate {_fmt(wei)} OPG",
-            call=session.staking.delegate(target, wei),
-            rows=(("validator", target), ("amount", f"{_fmt(wei)} OPG")),
-            balance_changes=(BalanceChange("OPG (wallet)", held, held - wei),),
-            warnings=tuple(warnings),
-        )
-    )
+    planned = plans.delegation(session, target, wei)
+    session.run_approval(planned.approval, planned.warnings)
+    session.run(planned.plan)
 
 
 @app.command()
@@ -478,42 +463,21 @@ def rewards(
 
 
 def _delegation_warnings(session: WriteSession, target: str, wei: int) -> list[str]:
-    from ogcli.chain.validators import read_board
-    from ogcli.core.quality import score_validators
+    from ogcli.plans import delegation_warnings
 
-    board = read_board(session.protocol)
-    states = board.states
-    state = board.state(target)
-    if state is None:
-        return []  # the simulation will say it is not a validator
-    warnings = []
-    if state.jailed:
-        warnings.append("this validator is jailed: it earns nothing and the contract refuses new stake")
-    score = {s.address: s for s in score_validators(board.metrics(WINDOWS["7d"]))}[target]
-    if score.composite < LOW_SCORE:
-        warnings.append(f"this validator scores {score.composite:.0f}/100 (see `ogcli stake validators`)")
-    total = sum(s.tokens_wei for s in states) + wei
-    share = (state.tokens_wei + wei) / total
-    if share > CONCENTRATION_WARNING:
-        warnings.append(f"this would give the validator {share:.0%} of all stake (over {CONCENTRATION_WARNING:.0%}): concentration risk")
-    return warnings
+    return delegation_warnings(session, target, wei)
 
 
 def _require_active(session: WriteSession, validator: str) -> None:
-    from ogcli.errors import RevertedError
+    from ogcli.plans import require_active
 
-    if not session.staking.isActive(validator).call():
-        _require_known(session, validator)
-        raise RevertedError(f"{validator} is jailed or has no stake: it cannot take delegations; nothing was sent")
+    require_active(session, validator)
 
 
 def _require_known(session: WriteSession, validator: str) -> None:
-    if not _is_validator(session, validator):
-        raise UsageError(f"{validator} is not a registered validator (see `ogcli stake validators`)")
+    from ogcli.plans import require_known
 
-
-def _is_validator(session: WriteSession, address: str) -> bool:
-    return address in session.staking.validators().call()
+    require_known(session, validator)
 
 
 def _fmt(wei: int) -> str:

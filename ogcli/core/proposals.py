@@ -93,3 +93,18 @@ def whitelist_diff(whitelist: Whitelist, calls: list[tuple[str, dict]], vendor_n
             verb = "enabled" if enabled else "disabled"
             lines.append(f"{'+' if enabled else '-'} vendor {name(vendor)} {verb}" + ("" if was != enabled else " (no change)"))
     return lines
+
+
+def next_step(state: str, vote_start: int, vote_end: int, eta: int, now: int) -> str:
+    """What happens next to a proposal, with a countdown where there is one (CLI and dashboard)."""
+    from ogcli.core.units import format_duration
+
+    if state == "Pending":
+        return f"voting opens in {format_duration(vote_start - now)}"
+    if state == "Active":
+        return f"voting closes in {format_duration(vote_end - now)}"
+    if state == "Succeeded":
+        return "passed: ready to queue"
+    if state == "Queued":
+        return "executable now" if now >= eta else f"executable in {format_duration(eta - now)}"
+    return "final"

@@ -2,119 +2,172 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import DataTable, Static, TabbedContent
 
-from tui.app import Dashboard
-from tui.snapshot import Snapshot
+from tests.tui.conftest import wait_for
+from tests.tui.doubles import NOW, ScriptedLoader, snapshot, validator_row
 
 
-def _row(name: str, address: str, score: float, stake: int, commission: int) -> dict:
-    return {
-        "address": address, "moniker": name, "score": score,
-        "sub_scores": {"liveness": score, "correctness": 100.0, "timeliness": 50.0, "economics": 60.0, "risk": 90.0,
-                       "decentralization": 40.0, "governance": 0.0},
-        "penalties": {}, "stake_wei": str(stake * 10**18), "share": 0.25, "commission_bps": commission,
-        "self_stake_wei": str(10**22), "status": "active", "slashes": 0, "delegators": 3,
-    }
+def _text(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
 
 
-def _snapshot(block: int) -> Snapshot:
-    usage = {"window": "7d", "time": 1_800_000_000, "bucket_seconds": 86_400, "buckets": list(range(7)),
-             "series": {"inferences": [0, 1, 2, 3, 4, 5, 6], "transactions": [1] * 7, "attestations": [2] * 7,
-                        "fees_wei": ["0"] * 7, "publisher_earnings_wei": ["0"] * 7},
-             "totals": {"inferences": 21, "transactions": 7, "active_wallets": 5, "attestations": 14, "models_live": 4,
-                        "fees_wei": str(3 * 10**18), "publisher_earnings_wei": "0"},
-             "stake": {"total_wei": str(4 * 10**24), "validators": 3, "nakamoto_coefficient": 2}, "index": {}}
-    validators = [
-        _row("Aurora", "0x" + "a" * 40, 80, 400_000, 500),
-        _row("Borealis", "0x" + "b" * 40, 60, 900_000, 1000),
-        _row("Cirrus", "0x" + "c" * 40, 90, 100_000, 300),
-    ]
-    return Snapshot("devnet", block, 1_800_000_000, usage, validators, 2)
+def _column(app, selector: str, column: int = 0) -> list[str]:
+    table = app.query_one(selector, DataTable)
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
-class ScriptedLoader:
-    """Test double of the network loader: answers from a script, raising where it says 'down'."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.calls = 0
-
-    def __call__(self):
-        self.calls += 1
-        step = self.script[min(self.calls - 1, len(self.script) - 1)]
-        if step == "down":
-            raise ConnectionError("cannot reach http://127.0.0.1:8545")
-        return _snapshot(step)
-
-
-def _run(loader, body):
-    async def main():
-        app = Dashboard(loader, refresh_s=3600, clock=lambda: 1_800_000_000.0)
-        async with app.run_test(size=(80, 24)) as pilot:  # usable at 80x24
-            await pilot.pause(0.2)
-            await body(app, pilot)
-    asyncio.run(main())
-
-
-def _names(app) -> list[str]:
-    table = app.query_one("#table", DataTable)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-
-
-def test_navigation_sorting_search_and_selection():
+def test_every_screen_is_reachable_by_its_key_and_shows_its_data(run_dashboard):
     async def body(app, pilot):
-        assert "block 100" in str(app.query_one("#status", Static).render())
-        assert "inferences" in str(app.query_one("#usage", Static).render())
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "overview"
+        overview = _text(app, "#usage")
+        assert "inferences" in overview and "21" in overview and "Nakamoto coefficient 2" in overview
         await pilot.press("2")
-        assert app.query_one(TabbedContent).active == "validators"
-        assert _names(app) == ["Cirrus", "Aurora", "Borealis"]  # by score
-        await pilot.press("s")
-        assert _names(app) == ["Borealis", "Aurora", "Cirrus"]  # by stake
-        await pilot.press("s")
-        assert _names(app) == ["Cirrus", "Aurora", "Borealis"]  # by commission, lowest first
-        app.query_one("#table", DataTable).focus()
-        await pilot.press("down")
-        await pilot.pause(0.1)
-        assert "Aurora" in str(app.query_one("#detail", Static).render())
-        await pilot.press("slash")
-        await pilot.press("b", "o", "r")
-        await pilot.pause(0.1)
-        assert _names(app) == ["Borealis"]
-        await pilot.press("escape")
+        assert tabs.active == "validators" and _column(app, "#table") == ["Cirrus", "Aurora", "Borealis"]
+        await pilot.press("3")
+        assert tabs.active == "models"
+        assert _column(app, "#models-table", 1) == ["wallet-risk", "eth-vol", "old-sentiment"]  # live by calls, then deprecated
+        assert _column(app, "#models-table", 7) == ["live", "live", "deprecated"]
+        await pilot.press("4")
+        assert tabs.active == "governance"
+        assert _column(app, "#proposals", 3) == ["voting closes in 2d 3h", "executable in 1h 30m", "final"]
+        assert "ogcli-node v0.2" in _text(app, "#whitelist") and "TDX off" in _text(app, "#whitelist")
+        await pilot.press("5")
+        assert tabs.active == "positions"
+        positions = _text(app, "#positions-pane")
+        assert "1,500" in positions and "matures in 3d 2h" in positions and "Aurora" in positions
+        await pilot.press("6")
+        assert tabs.active == "events"
+        assert _column(app, "#feed", 2) == ["Attested", "InferenceSettled", "Delegated"]  # newest first
+        assert _column(app, "#feed", 0) == ["30s ago", "30s ago", "1h 6m ago"]
         await pilot.press("question_mark")
         assert app.screen.__class__.__name__ == "HelpScreen"
         await pilot.press("escape")
-        assert app.screen.__class__.__name__ != "HelpScreen"
         await pilot.press("1")
-        assert app.query_one(TabbedContent).active == "overview"
-    _run(ScriptedLoader([100]), body)
+        assert tabs.active == "overview"
+    run_dashboard(ScriptedLoader([100]), body)
 
 
-def test_an_outage_is_shown_the_data_kept_and_recovered_from():
+def test_sorting_search_and_selection(run_dashboard):
+    async def body(app, pilot):
+        await pilot.press("2")
+        assert _column(app, "#table") == ["Cirrus", "Aurora", "Borealis"]  # by score
+        await pilot.press("s")
+        assert _column(app, "#table") == ["Borealis", "Aurora", "Cirrus"]  # by stake
+        await pilot.press("s")
+        assert _column(app, "#table") == ["Cirrus", "Aurora", "Borealis"]  # by commission, lowest first
+        app.query_one("#table", DataTable).focus()
+        await pilot.press("down")
+        await pilot.pause(0.05)
+        assert "Aurora" in _text(app, "#detail")
+        await pilot.press("slash", "b", "o", "r")
+        await pilot.pause(0.05)
+        assert _column(app, "#table") == ["Borealis"]
+        await pilot.press("escape")
+        assert "Borealis" in _text(app, "#detail")  # the only row left is the selected one
+    run_dashboard(ScriptedLoader([100]), body)
+
+
+def test_countdowns_tick_between_polls(run_dashboard):
+    clock = [float(NOW)]
+
+    async def body(app, pilot):
+        await pilot.press("4")
+        assert _column(app, "#proposals", 3)[1] == "executable in 1h 30m"
+        clock[0] += 1_800
+        app._tick()
+        assert _column(app, "#proposals", 3)[1] == "executable in 1h"
+        clock[0] += 3_600
+        app._tick()
+        assert _column(app, "#proposals", 3)[1] == "executable now"
+    run_dashboard(ScriptedLoader([100]), body, clock=lambda: clock[0])
+
+
+def test_a_refresh_updates_cells_in_place_and_keeps_the_selection(run_dashboard):
+    changed = snapshot(101, validators=[
+        validator_row("Aurora", "0x" + "a" * 40, 80, 400_000, 500),
+        validator_row("Borealis", "0x" + "b" * 40, 60, 900_001, 1000),
+        validator_row("Cirrus", "0x" + "c" * 40, 90, 100_000, 300, status="jailed"),
+    ])
+
+    async def body(app, pilot):
+        await pilot.press("2")
+        table = app.query_one("#table", DataTable)
+        table.move_cursor(row=2)
+        before = table._ogcli_shown
+        await pilot.press("r")
+        await wait_for(lambda: app.snapshot.head_block == 101, pilot)
+        assert table._ogcli_shown is not before
+        assert _column(app, "#table", 2) == ["100,000", "400,000", "900,001"]
+        assert table.cursor_row == 2 and "Borealis" in _text(app, "#detail")
+    run_dashboard(ScriptedLoader([100, changed]), body)
+
+
+def test_an_outage_is_shown_the_data_kept_and_recovered_from(run_dashboard):
     loader = ScriptedLoader([100, "down", "down", 105])
 
     async def body(app, pilot):
         await pilot.press("2")
-        assert len(_names(app)) == 3
+        assert len(_column(app, "#table")) == 3
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_for(lambda: app.outage_since is not None, pilot)
         status = app.query_one("#status", Static)
         assert "RPC OUTAGE" in str(status.render()) and "showing the last data" in str(status.render())
-        assert status.has_class("outage") and len(_names(app)) == 3  # the last data stays
+        assert status.has_class("outage") and len(_column(app, "#table")) == 3  # the last data stays
+        await wait_for(lambda: not app._loading, pilot)
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_for(lambda: loader.calls == 3 and not app._loading, pilot)
         assert "RPC OUTAGE" in str(status.render())
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_for(lambda: app.outage_since is None, pilot)
         assert "block 105" in str(status.render()) and not status.has_class("outage")
-    _run(loader, body)
+    run_dashboard(loader, body)
     assert loader.calls == 4
 
 
-def test_no_data_yet_says_so():
+def test_no_data_yet_says_so(run_dashboard):
     async def body(app, pilot):
-        assert "no data yet" in str(app.query_one("#status", Static).render())
-    _run(ScriptedLoader(["down"]), body)
+        assert "no data yet" in _text(app, "#status")
+    run_dashboard(ScriptedLoader(["down"]), body)
+
+
+def test_the_next_poll_is_scheduled_only_after_the_last_finished(run_dashboard):
+    async def body(app, pilot):
+        assert app._next_poll is not None and not app._loading  # one poll done, the next one on a timer
+        app._loading = True  # a poll in flight: a manual refresh does not start another
+        await pilot.press("r")
+        assert loader.calls == 1
+        app._loading = False
+    loader = ScriptedLoader([100])
+    run_dashboard(loader, body)
+
+
+class SplitLoader(ScriptedLoader):
+    """Like the network loader: snapshots without usage, which a second call counts."""
+
+    def __init__(self, script):
+        super().__init__(script)
+        self.counted = 0
+
+    def __call__(self):
+        from dataclasses import replace
+
+        return replace(super().__call__(), usage=None)
+
+    def usage(self, chain_time):
+        self.counted += 1
+        return snapshot(100, inferences=77).usage if self.counted == 1 else None  # then: nothing new
+
+
+def test_usage_is_counted_apart_and_kept_between_polls(run_dashboard):
+    loader = SplitLoader([100, 101])
+
+    async def body(app, pilot):
+        await wait_for(lambda: app.snapshot.usage is not None, pilot)
+        assert "77" in _text(app, "#usage") and loader.counted == 1
+        await pilot.press("r")
+        await wait_for(lambda: app.snapshot.head_block == 101 and loader.counted == 2, pilot)
+        await pilot.pause(0.05)
+        assert app.snapshot.usage["totals"]["inferences"] == 77 and "77" in _text(app, "#usage")  # kept
+    run_dashboard(loader, body)
