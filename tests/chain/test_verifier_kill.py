@@ -100,15 +100,25 @@ def _state(db: Path) -> tuple[int, dict[int, tuple[bool, str | None]]]:
         connection.close()
 
 
-def test_verifier_sigkilled_twice_attests_every_record_exactly_once(seeded_profile, tmp_path):
+def _setup(seeded_profile, tmp_path):
+    """(chain, settlement contract, validator-1's address, the verifier's state db, its log)."""
     from ogcli import locations
 
-    chain = seeded_profile
-    settlement = chain.protocol.settlement
-    validator = accounts.get("validator-1").address
-    db = locations.node_dir("seeded") / "verifier.db"
-    log = tmp_path / "verifier.log"
     use_local_storage(tmp_path / "blobs")  # the verifier role opens the model store (zkML proofs)
+    return (seeded_profile, seeded_profile.protocol.settlement, accounts.get("validator-1").address,
+            locations.node_dir("seeded") / "verifier.db", tmp_path / "verifier.log")
+
+
+def _wait_to_catch_up(process, db, log, last_record_block: int, fresh) -> None:
+    def caught_up() -> bool:
+        checkpoint, verdicts = _state(db)
+        return checkpoint >= last_record_block and set(fresh) <= set(verdicts)
+
+    _wait_for("the verifier to catch up", caught_up, process, log)
+
+
+def test_verifier_sigkilled_twice_attests_every_record_exactly_once(seeded_profile, tmp_path):
+    chain, settlement, validator, db, log = _setup(seeded_profile, tmp_path)
     with chain.snapshot():
         assert chain.protocol.staking.functions.isActive(validator).call()
         start_block = chain.w3.eth.block_number + 1
@@ -153,11 +163,7 @@ def test_verifier_sigkilled_twice_attests_every_record_exactly_once(seeded_profi
             # 3. Restarted with the same state: catches up on the rest.
             process = _start(log)
 
-            def caught_up() -> bool:
-                checkpoint, verdicts = _state(db)
-                return checkpoint >= last_record_block and set(fresh) <= set(verdicts)
-
-            _wait_for("the verifier to catch up", caught_up, process, log)
+            _wait_to_catch_up(process, db, log, last_record_block, fresh)
         finally:
             _kill(process)
 
@@ -194,14 +200,7 @@ def test_verifier_killed_with_its_attestation_still_pending_does_not_send_it_aga
     """On a chain with block times, SIGKILL lands while the attestation waits in the mempool: the
     restarted verifier must neither send a second one (it would revert, wasting gas) nor lose the
     verdict. Anvil's automine is off here, so the test decides when blocks come."""
-    from ogcli import locations
-
-    chain = seeded_profile
-    settlement = chain.protocol.settlement
-    validator = accounts.get("validator-1").address
-    db = locations.node_dir("seeded") / "verifier.db"
-    log = tmp_path / "verifier.log"
-    use_local_storage(tmp_path / "blobs")  # the verifier role opens the model store (zkML proofs)
+    chain, settlement, validator, db, log = _setup(seeded_profile, tmp_path)
     with chain.snapshot():
         start_block = chain.w3.eth.block_number + 1
         nonce_before = chain.w3.eth.get_transaction_count(validator)
@@ -229,11 +228,7 @@ def test_verifier_killed_with_its_attestation_still_pending_does_not_send_it_aga
             chain.rpc("evm_mine")
             chain.rpc("evm_setAutomine", [True])
 
-            def caught_up() -> bool:
-                checkpoint, verdicts = _state(db)
-                return checkpoint >= last_record_block and set(fresh) <= set(verdicts)
-
-            _wait_for("the verifier to catch up", caught_up, process, log)
+            _wait_to_catch_up(process, db, log, last_record_block, fresh)
         finally:
             _kill(process)
             chain.rpc("evm_setAutomine", [True])
