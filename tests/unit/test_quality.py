@@ -130,3 +130,21 @@ def test_explain_names_the_raw_metrics_of_every_sub_score():
     assert set(parts) == set(WEIGHTS) == set(SUB_SCORE_INPUTS)
     assert parts["liveness"] == {"score": 80.0, "weight": 25, "metrics": {"attested": 8, "records_in_window": 10}}
     assert parts["governance"]["metrics"] == {"proposals_voted": 1, "proposals_in_window": 4}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-5, 5).map(float)), max_size=30), st.booleans())
+def test_percentile_ranks_match_their_definition(values, higher_is_better):
+    """Counted by bisection, equal to counting below and equal one by one (the definition)."""
+    present = [v for v in values if v is not None]
+    expected = []
+    for value in values:
+        if value is None:
+            expected.append(0.0)
+        elif len(present) == 1:
+            expected.append(100.0)
+        else:
+            below = sum(1 for v in present if (v < value if higher_is_better else v > value))
+            equal = sum(1 for v in present if v == value)
+            expected.append(100.0 * (below + (equal - 1) / 2) / (len(present) - 1))
+    assert percentile_ranks(values, higher_is_better=higher_is_better) == expected
