@@ -157,7 +157,7 @@ def read_board(protocol: Protocol) -> Board:
     remember_code(rpc, multicall_code)
     decoded = [e for (contract, names), raw in zip(queries, raw_logs) for e in event_logs.decode(contract, names, raw)]
     proposal_ids = [e.args["proposalId"] for e in decoded if e.name == "ProposalCreated"]
-    reads = [Read(protocol.staking, "getValidator", (a,)) for a in addresses]
+    reads = [Read(staking, "getValidator", (a,)) for a in addresses]
     reads += [Read(protocol.governor, "state", (p,)) for p in proposal_ids]
     reads += [Read(protocol.registry, "listEnclaves")]
     reads += [Read(protocol.registry, "listMeasurements", (v,)) for v in range(len(VENDORS))]
@@ -217,8 +217,9 @@ def _revocation_threats(protocol: Protocol, proposals: list[Event], states: dict
 
 def read_validator_states(protocol: Protocol) -> list[ValidatorState]:
     """Just the validator set (two round trips), for checks before a write."""
-    addresses = read_one(protocol.rpc, Read(protocol.staking, "validators"))
-    views = read_many(protocol.rpc, [Read(protocol.staking, "getValidator", (a,)) for a in addresses])
+    staking = protocol.staking
+    addresses = read_one(protocol.rpc, Read(staking, "validators"))
+    views = read_many(protocol.rpc, [Read(staking, "getValidator", (a,)) for a in addresses])
     for address, view in zip(addresses, views):
         if isinstance(view, ReadFailed):
             raise NetworkError(f"reading validator {address} failed: {view}")
