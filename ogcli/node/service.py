@@ -93,6 +93,10 @@ def serve(node, settings: NodeSettings) -> None:
     from ogcli.node.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The node's own INFO lines (settlements, verdicts) are what an operator reads; one line per
+    # HTTP request the verifier makes, or per ezkl step, would drown them.
+    for chatty in ("httpx", "ezkl"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
