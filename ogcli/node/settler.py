@@ -1,9 +1,10 @@
 """Settles the outbox on chain: batches of pending calls in one `settleBatch` (or `settle` for
 one), the hash recorded before the wait, retried until mined, and never twice.
 
-Before anything is resent after a restart, every `sent` row is checked against the contract's
-`recordIdByRequest`: a call the chain already holds is marked settled, whatever the node
-remembers. A refusal that will not change (an expired or spent authorization, an underpayment, a
+Before anything is resent (after a restart, or a receipt wait that gave up), every `sent` row is
+checked against the contract's `recordIdByRequest`: a call the chain already holds is marked
+settled, whatever the node remembers, and one whose transaction still waits in the mempool is
+left to land. A refusal that will not change (an expired or spent authorization, an underpayment, a
 deprecated model) marks the call failed with the reason; anything else (an RPC outage) leaves it
 pending for the next round.
 """
@@ -54,14 +55,26 @@ class Settler:
         self._wake.set()
 
     def reconcile(self) -> None:
-        """Rows left `sent` by a previous run: settled on chain, or back to pending."""
+        """Rows left `sent` (by a previous run, or by a receipt wait that gave up): settled on
+        chain; still waiting in the mempool, left `sent` for the next round (sending again would
+        put a duplicate behind it, which reverts at the operator's cost); or back to pending."""
         settlement = self.protocol.settlement.functions
         for call in self.outbox.in_state("sent", limit=10_000):
             record_id = settlement.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
             if record_id:
                 self.outbox.mark_settled(call.request_id, record_id, None)
+            elif call.tx_hash and self._in_mempool(call.tx_hash):
+                continue
             else:
-                self.outbox.mark_pending([call.request_id], "resent after restart")
+                self.outbox.mark_pending([call.request_id], "resent: its transaction never landed")
+
+    def _in_mempool(self, tx_hash: str) -> bool:
+        from web3.exceptions import TransactionNotFound
+
+        try:
+            return self.protocol.w3.eth.get_transaction(tx_hash)["blockNumber"] is None
+        except TransactionNotFound:
+            return False  # dropped: send again
 
     def settle_pending(self) -> int:
         """One round: returns how many calls were settled."""
@@ -127,6 +140,8 @@ class Settler:
                 if self._stop.wait(self.batch_window_s):
                     return
             try:
+                if self.outbox.in_state("sent", limit=1):
+                    self.reconcile()  # a receipt wait gave up last round: see where it stands
                 while self.settle_pending():
                     pass
             except Exception as exc:  # an outage must not kill the thread: retry next round

@@ -126,3 +126,51 @@ def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_pr
         assert chain.w3.eth.get_transaction_count(operator.address) == nonce  # nothing resent
         assert _settled_events(chain, bytes.fromhex(request_id[2:])) == 1
         outbox.close()
+
+
+def test_a_settlement_still_in_the_mempool_is_waited_for_not_sent_again(seeded_profile, tmp_path):
+    """On a chain with block times the settlement may still wait in the mempool when the node
+    restarts (or gives up waiting): it must be left to land, not sent a second time."""
+    from ogcli.chain.sender import Sender
+    from ogcli.errors import NetworkError
+    from ogcli.node.outbox import Outbox
+    from ogcli.node.settler import Settler
+    from ogcli.sdk.paid_http import PaidClient
+    from tests.chain.node_fixture import running_node
+
+    class GivesUpWaiting(Sender):
+        """Test double: sends for real, then gives up on the receipt (a crash or a timeout)."""
+
+        def confirm(self, tx_hash, tx, label=""):
+            raise NetworkError("gave up waiting for the receipt")
+
+    chain = seeded_profile
+    with chain.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        with running_node(tmp_path / "node", batch_window_s=3600) as (url, node):
+            client = PaidClient(url, accounts.get("delegator-5").local_account, chain_id=31337,
+                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+            try:
+                answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.25] * 8]}}).json()
+            finally:
+                client.close()
+        request_id = answer["receipt"]["requestId"]
+        outbox = Outbox(tmp_path / "node" / "outbox.db")
+        operator = accounts.get("node-operator").local_account
+        chain.rpc("evm_setAutomine", [False])
+        try:
+            assert Settler(chain.protocol, GivesUpWaiting(chain.w3, operator), outbox).settle_pending() == 0
+            assert outbox.get(request_id).state == "sent"
+            settler = Settler(chain.protocol, Sender(chain.w3, operator), outbox)
+            settler.reconcile()
+            assert outbox.get(request_id).state == "sent"  # still in the mempool: left to land
+            assert settler.settle_pending() == 0  # nothing pending, nothing sent
+            assert int(chain.rpc("txpool_status")["pending"], 16) == 1
+            chain.rpc("evm_mine")
+            settler.reconcile()
+        finally:
+            chain.rpc("evm_setAutomine", [True])
+        call = outbox.get(request_id)
+        assert call.state == "settled" and call.record_id
+        assert _settled_events(chain, bytes.fromhex(request_id[2:])) == 1
+        outbox.close()
