@@ -6,6 +6,7 @@ deployer and the devnet seeder use it directly because nothing there needs a hum
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,9 @@ class Sender:
         self.chain_id = w3.eth.chain_id
         self.receipt_timeout_s = receipt_timeout_s
         self._nonce: int | None = None
+        # One account may send from several threads (a node's settler and verifier share one
+        # operator): each nonce is handed out once.
+        self._nonce_lock = threading.Lock()
 
     def transact(self, call: ContractFunction, *, value: int = 0, label: str = "") -> Receipt:
         """Simulates `call`, then signs, sends and waits for it; RevertedError explains a refusal."""
@@ -77,7 +81,8 @@ class Sender:
 
     def resync(self) -> None:
         """Forgets the locally tracked nonce (after the chain was reverted underneath us)."""
-        self._nonce = None
+        with self._nonce_lock:
+            self._nonce = None
 
     # ------------------------------------------------------------------ internals
 
@@ -98,11 +103,12 @@ class Sender:
         return {"maxFeePerGas": 2 * base + PRIORITY_FEE_WEI, "maxPriorityFeePerGas": PRIORITY_FEE_WEI}
 
     def _next_nonce(self) -> int:
-        if self._nonce is None:
-            self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
-        nonce = self._nonce
-        self._nonce += 1
-        return nonce
+        with self._nonce_lock:
+            if self._nonce is None:
+                self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+            nonce = self._nonce
+            self._nonce += 1
+            return nonce
 
     def submit(self, call: ContractFunction, *, gas: int, value: int = 0, label: str = "") -> tuple[str, dict]:
         """Signs and sends `call` without waiting; returns (tx hash, the transaction) for

@@ -74,7 +74,8 @@ def run(
         raise UsageError(f"--upstream takes an http(s):// URL, not {upstream!r}")
     settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream)
     with diagnostics.spinner("starting the node"):
-        node = build(network, operator, enclave, data_dir, settings)
+        shared = verifier.sender if verifier is not None and verifier.sender.address == operator.address else None
+        node = build(network, operator, enclave, data_dir, settings, sender=shared)
     diagnostics.note(
         f"node on http://{host}:{port} (operator {operator.address}, enclave {enclave.address}); outbox {data_dir / 'outbox.db'}"
     )

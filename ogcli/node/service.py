@@ -26,8 +26,10 @@ class NodeSettings:
     upstream_url: str = ""  # OpenAI-compatible API for `openai-upstream` chat models
 
 
-def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSettings):
-    """The Node (see app.py) for `network`, with its settler started."""
+def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSettings, sender=None):
+    """The Node (see app.py) for `network`, with its settler started. `sender`: the operator's
+    Sender when something else in the process sends from the same account (the verifier, when the
+    operator is also the validator), so that the two share one nonce sequence."""
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
     from ogcli.node.app import Node
@@ -41,7 +43,7 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
 
     protocol = open_protocol(network)
     store = open_store(network.storage)
-    operator = Sender(protocol.w3, operator_key)
+    operator = sender if sender is not None else Sender(protocol.w3, operator_key)
     enclave = Enclave(enclave_key, VENDOR_ID["DEV"], dev_measurement(settings.image), network.chain_id,
                       protocol.settlement.address, image=settings.image)
     registry = protocol.registry.functions
