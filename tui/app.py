@@ -64,10 +64,10 @@ class Dashboard(App):
         self._next_poll = None
 
     def compose(self) -> ComposeResult:
-        yield Static("connecting…", id="status")
+        yield Static("connecting…", id="status", markup=False)
         with TabbedContent(initial="overview"):
             with TabPane("1 Overview", id="overview"):
-                yield Overview("waiting for the first read…", id="usage")
+                yield Overview("waiting for the first read…", id="usage", markup=False)
             with TabPane("2 Validators", id="validators"):
                 yield Validators(id="validators-pane")
             with TabPane("3 Models", id="models"):
@@ -75,7 +75,7 @@ class Dashboard(App):
             with TabPane("4 Governance", id="governance"):
                 yield Governance(id="governance-pane")
             with TabPane("5 Positions", id="positions"):
-                yield Positions("", id="positions-pane")
+                yield Positions("", id="positions-pane", markup=False)
             with TabPane("6 Events", id="events"):
                 yield Feed(id="feed")
         yield Footer()
@@ -212,7 +212,7 @@ class Dashboard(App):
     def _open_dialog(self, dialog) -> None:
         def done(sent: list | None) -> None:
             if sent:
-                self.notify("; ".join(f"sent {s.action} ({s.tx_hash[:10]}…)" for s in sent))
+                self.notify("; ".join(f"sent {s.action} ({s.tx_hash[:10]}…)" for s in sent), markup=False)
                 self.action_refresh()
 
         self.push_screen(dialog, done)

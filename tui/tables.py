@@ -3,6 +3,7 @@ few numbers touches only those cells, so a 1,000-row table refreshes in a few mi
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 Row = tuple[str, tuple]  # (row key, cells)
@@ -20,18 +21,19 @@ def sync_rows(table: DataTable, rows: list[Row]) -> None:
             if old != new:
                 for column, before, after in zip(columns, old, new):
                     if before != after:
-                        table.update_cell(key, column, after)
+                        table.update_cell(key, column, _plain(after))
     else:
-        selected = _selected_key(table)
+        selected = selected_key(table)
         table.clear()
         for key, cells in rows:
-            table.add_row(*cells, key=key)
+            table.add_row(*(_plain(cell) for cell in cells), key=key)
         if selected in keys:
             table.move_cursor(row=keys.index(selected), animate=False)
     table._ogcli_shown = rows
 
 
-def _selected_key(table: DataTable) -> str | None:
+def selected_key(table: DataTable) -> str | None:
+    """The key of the row under the cursor, or None for an empty table."""
     if table.row_count == 0:
         return None
     from textual.widgets.data_table import CellDoesNotExist
@@ -42,6 +44,7 @@ def _selected_key(table: DataTable) -> str | None:
         return None
 
 
-def selected_key(table: DataTable) -> str | None:
-    """The key of the row under the cursor, or None for an empty table."""
-    return _selected_key(table)
+def _plain(cell):
+    """A string cell as plain text: DataTable would parse it as markup, and names, titles and
+    labels come from the chain (a model named "x[/b]" must show as such, not crash the app)."""
+    return Text(cell) if isinstance(cell, str) else cell

@@ -171,3 +171,31 @@ def test_usage_is_counted_apart_and_kept_between_polls(run_dashboard):
         await pilot.pause(0.05)
         assert app.snapshot.usage["totals"]["inferences"] == 77 and "77" in _text(app, "#usage")  # kept
     run_dashboard(loader, body)
+
+
+def test_names_from_the_chain_are_shown_as_written_not_parsed_as_markup(run_dashboard):
+    """Anyone can publish a model or register a validator: a name with markup in it must show as
+    written (it used to crash every running dashboard with a MarkupError)."""
+    import dataclasses
+
+    base = snapshot()
+    hostile = dataclasses.replace(
+        base,
+        validators=[{**base.validators[0], "moniker": "evil[/bold]"}, *base.validators[1:]],
+        models=[{**base.models[0], "name": "[red]x[/"}, *base.models[1:]],
+        proposals=[{**base.proposals[0], "title": "[link=x]click"}, *base.proposals[1:]],
+    )
+
+    async def body(app, pilot):
+        await pilot.press("2")
+        assert "evil[/bold]" in _column(app, "#table")
+        await pilot.press("3")
+        assert "[red]x[/" in _column(app, "#models-table", 1)
+        await pilot.press("4")
+        assert "[link=x]click" in _column(app, "#proposals", 0)
+        await pilot.press("slash")
+        await pilot.press(*"[/")  # typed markup in the search box (shown in the table's title)
+        await pilot.pause(0.05)
+        assert app.is_running
+
+    run_dashboard(lambda: hostile, body)

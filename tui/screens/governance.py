@@ -18,7 +18,7 @@ class Governance(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="proposals", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="whitelist")
+        yield Static("", id="whitelist", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#proposals", DataTable)

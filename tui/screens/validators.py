@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
@@ -39,7 +40,7 @@ class Validators(Vertical):
         yield Input(placeholder="search name or address (enter to keep, esc to leave)", id="search")
         with Horizontal():
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="detail")
+            yield Static("", id="detail", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#table", DataTable)
@@ -77,7 +78,7 @@ class Validators(Vertical):
             ))
             for r in ranked(self.snap.validators, self.sort, self.search)
         ])
-        table.border_title = f"sorted by {self.sort}" + (f", matching {self.search!r}" if self.search else "")
+        table.border_title = Text(f"sorted by {self.sort}" + (f", matching {self.search!r}" if self.search else ""))
         self.render_detail()
 
     def render_detail(self) -> None:

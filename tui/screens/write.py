@@ -58,12 +58,12 @@ class WriteDialog(ModalScreen[list]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.heading, id="heading")
+            yield Label(self.heading, id="heading", markup=False)
             yield from self.fields()
             if self.writer.needs_password:
                 yield Input(placeholder="wallet password", password=True, id="password")
-            yield Static("", id="preview")
-            yield Static("", id="error")
+            yield Static("", id="preview", markup=False)
+            yield Static("", id="error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Preview", id="go", variant="primary")
                 yield Button("Cancel", id="cancel")
