@@ -61,6 +61,8 @@ class NetworkLoader:
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
+        if self._protocol is not None:
+            self._protocol.rpc.close()  # its socket now, not whenever the collector gets to it
         self._protocol = self._index = None
         self._usage_key = None
 

@@ -6,7 +6,7 @@ of types, and this module covers exactly those: uintN, intN, address, bool, byte
 string, dynamic and fixed arrays (`T[]`, `T[k]`) and tuples, nested freely. Values are those
 eth_abi gives (ints, lowercase 0x address strings, bytes, str, tuples for arrays and tuples;
 `chain.abi` checksums addresses, as web3 does, where it names the values);
-tests/chain/test_codec.py checks both directions against eth_abi on generated types and values.
+tests/unit/test_codec.py checks both directions against eth_abi on generated types and values.
 
 Decoding is strict the way eth_abi's is: padding must be zero, booleans 0 or 1, and offsets and
 lengths inside the data; anything else raises `CodecError`.

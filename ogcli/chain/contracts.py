@@ -8,6 +8,7 @@ all `chain.abi` needs to encode calls and decode answers and logs. Both read thr
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from ogcli.chain.abi import ContractRef, checksum
@@ -31,6 +32,7 @@ class Protocol:
         self._rpc = rpc
         self.deployment = deployment
         self._bound: dict[tuple[str, str], Contract | ContractRef] = {}
+        self._rpc_lock = threading.Lock()  # worker threads share a Protocol: one endpoint for all
 
     @classmethod
     def reader(cls, rpc: Endpoint, deployment: Deployment) -> Protocol:
@@ -46,10 +48,12 @@ class Protocol:
     @property
     def rpc(self) -> Endpoint:
         """The raw JSON-RPC endpoint reads go through (the web3 connection's URL when writing)."""
-        if self._rpc is None:
-            self._rpc = Endpoint(self._w3.provider.endpoint_uri)
-            self._rpc.chain_id = self._w3.eth.chain_id  # checked when web3 connected (and cached)
-        return self._rpc
+        with self._rpc_lock:
+            if self._rpc is None:
+                rpc = Endpoint(self._w3.provider.endpoint_uri)
+                rpc.chain_id = self._w3.eth.chain_id  # checked when web3 connected (and cached)
+                self._rpc = rpc
+            return self._rpc
 
     def contract(self, name: str, address: str | None = None) -> Contract | ContractRef:
         address = checksum(address or self.deployment.address(name))

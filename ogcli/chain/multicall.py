@@ -71,8 +71,7 @@ def remember_code(rpc: Endpoint, code: str) -> None:
 
 
 def has_multicall(rpc: Endpoint) -> bool:
-    cached = getattr(rpc, "has_multicall", None)
-    if cached is None:
+    if rpc.has_multicall is None:
         remember_code(rpc, rpc.request("eth_getCode", [MULTICALL3_ADDRESS, "latest"]))
     return rpc.has_multicall
 

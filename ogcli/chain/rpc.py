@@ -137,7 +137,7 @@ class Endpoint:
                     connection.close()
                     self._connection = None
                     if attempt == 2 or isinstance(exc, TimeoutError):
-                        raise NetworkError(f"cannot reach {self.url}: {_short(exc)}") from None
+                        raise NetworkError(f"cannot reach {self.url}: {first_line(exc)}") from None
                     continue
                 if response.will_close:
                     connection.close()
@@ -165,7 +165,8 @@ def _message(error) -> str:
     return str(error.get("message", error) if isinstance(error, dict) else error)[:200]
 
 
-def _short(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """An exception in one line of at most 200 characters, for one-line errors."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ogcli.chain.rpc import first_line
 from ogcli.errors import ChainMismatchError, NetworkError
 
 if TYPE_CHECKING:
@@ -32,14 +33,9 @@ def connect(rpc_url: str, expected_chain_id: int | None = None) -> Web3:
     try:
         chain_id = w3.eth.chain_id
     except Exception as exc:  # requests' and web3's connection errors have no common base
-        raise NetworkError(f"cannot reach {rpc_url}: {_short(exc)}") from None
+        raise NetworkError(f"cannot reach {rpc_url}: {first_line(exc)}") from None
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise ChainMismatchError(
             f"{rpc_url} serves chain id {chain_id}, expected {expected_chain_id}; refusing to continue"
         )
     return w3
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]

@@ -25,7 +25,7 @@ def dashboard(
 
     Example: ogcli dashboard --refresh 5
     """
-    # Textual and web3 load here, not at `ogcli --help`.
+    # Textual loads here, not at `ogcli --help` (the dashboard reads without web3; writes load it).
     from tui.app import Dashboard
     from tui.snapshot import NetworkLoader
 

@@ -328,33 +328,30 @@ def _facts(protocol, call, saved, node_url: str = ""):
 
 
 def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
-    """A ZKML call's proof, from the saved answer or else from the node that made it, checked
-    against the circuit the model's publisher committed to and against the record's hashes."""
-    import httpx
-
+    """A ZKML call's proof, from the saved answer or else from the node that made it, checked as
+    the verifier role checks it (`node.judges.ZkJudge`): against the circuit the model's
+    publisher committed to and against the record's hashes."""
     from ogcli import context, locations
-    from ogcli.chain.models import find_model
+    from ogcli.errors import NetworkError
     from ogcli.node import zkml
-    from ogcli.storage.blobs import StorageError, open_store
+    from ogcli.node.judges import KeptCalls, ZkJudge
+    from ogcli.storage.blobs import open_store
 
     if not zkml.available():
         return None, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
-    r = call.record
-    request_id = "0x" + bytes(r["requestId"]).hex()
+    calls = KeptCalls(protocol, open_store(context.resolve_network().storage), locations.cache_dir(), node_url=node_url)
     if saved and "proof" in saved:
-        bundle = {"input": saved["input"], "outputs": saved["output"], "proof": saved["proof"]}
+        kept = {"input": saved["input"], "outputs": saved["output"], "proof": saved["proof"]}
     else:
-        endpoint = node_url or protocol.registry.functions.getEnclave(r["enclaveSigner"]).call()[7]
         try:
-            bundle = httpx.get(f"{endpoint.rstrip('/')}/v1/calls/{request_id}", timeout=10).raise_for_status().json()
-        except (httpx.HTTPError, ValueError):
-            return None, f"could not fetch the proof from the node at {endpoint}"
-    block = find_model(protocol, r["modelId"]).metadata.get("zkml")
-    try:
-        circuit = zkml.fetch(block, open_store(context.resolve_network().storage), locations.cache_dir() / "zk", with_pk=False)
-    except (zkml.ZkmlError, StorageError) as exc:
-        return False, f"the model's published circuit cannot be had: {exc}"
-    reasons = zkml.check_bundle(bundle, {"inputHash": bytes(r["inputHash"]), "outputHash": bytes(r["outputHash"])}, circuit, block)
+            kept = calls.call(call.record)
+        except NetworkError as exc:
+            return None, f"could not fetch the proof: {exc}"
+        if kept is None or "proof" not in kept:
+            return False, "the node does not publish the proof of this call"
+    reasons = ZkJudge(calls).check(kept, call.record)
+    if reasons is None:
+        return None, "the model's circuit cannot be fetched from storage here"
     if reasons:
         return False, "; ".join(reasons)
     return True, "verifies under the publisher's verifying key and proves exactly the recorded input and output"

@@ -76,7 +76,7 @@ def push(
     if new_version and not named:
         raise UsageError(f"--new-version: you have no model named {name!r} to add a version to")
     zk_modes = _model(session, named).modes if named else mask  # a new version keeps the model's modes
-    if zk_modes & model_metadata.MODES["zkml"]:
+    if named and zk_modes & model_metadata.MODES["zkml"]:  # (a new model's --modes was checked above)
         _zkml_ready(kind, signature)
     store = open_store(session.network.storage)
     fields = {

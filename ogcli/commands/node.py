@@ -89,7 +89,7 @@ def run(
 def _verifier(network, validator, data_dir, sample_rate: float):
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
-    from ogcli.node.judges import KeptCalls, ReExecutor, ZkJudge
+    from ogcli.node.judges import KeptCalls, ReExecutor, ZkJudge, sampling_salt
     from ogcli.node.verifier import Verifier
     from ogcli.storage.blobs import open_store
 
@@ -97,7 +97,7 @@ def _verifier(network, validator, data_dir, sample_rate: float):
     if not protocol.staking.functions.isActive(validator.address).call():
         raise UsageError(f"{validator.address} is not an active validator: it cannot attest (ogcli validator status)")
     calls = KeptCalls(protocol, open_store(network.storage), data_dir / "verifier-cache")
-    rerun = ReExecutor(calls, sample_rate, validator.address) if sample_rate > 0 else None
+    rerun = ReExecutor(calls, sample_rate, sampling_salt(data_dir)) if sample_rate > 0 else None
     verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=ZkJudge(calls), rerun=rerun)
     verifier.start()
     diagnostics.note(f"verifier attesting as {validator.address}; checkpoint {data_dir / 'verifier.db'}")

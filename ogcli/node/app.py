@@ -102,8 +102,10 @@ class Node:
 
     # ------------------------------------------------------------------ the paid path
 
-    def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict):
-        """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header)."""
+    def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict, keep=None):
+        """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header).
+        `keep(request_id, result)` is called before the call enters the outbox: what verifiers
+        read is on disk before anything can be settled."""
         if mode not in self.modes:
             raise ApiError(400, "invalid_mode", f"this node runs {', '.join(self.modes)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
@@ -123,6 +125,8 @@ class Node:
             result = run()
             request_id = records.request_id(payment.payer, payment.nonce)
             record = self._record(model, mode, input_record, result, request_id, now)
+            if keep is not None:
+                keep(record["requestId"], result)
             self.outbox.add("0x" + request_id.hex(), model.id, payment.payer, payment.value_wei, record, payment.to_record())
         finally:
             self.payments.release(payment)  # the outbox guards the nonce from here on
@@ -173,8 +177,8 @@ class Node:
 
     def keep_call(self, request_id: str, bundle: dict) -> None:
         """Publishes an ONNX call's input and outputs (and a ZKML call's proof) for verifiers,
-        who re-run sampled calls and check proofs (GET /v1/calls/ID); written before the answer
-        leaves, like the outbox entry."""
+        who re-run sampled calls and check proofs (GET /v1/calls/ID); written before the call
+        enters the outbox, so before it can be settled."""
         self.calls_dir.mkdir(parents=True, exist_ok=True)
         path = self.calls_dir / f"{request_id.lower()}.json"
         temporary = path.with_suffix(".tmp")
@@ -182,7 +186,7 @@ class Node:
         temporary.replace(path)
 
     def call(self, request_id: str) -> dict | None:
-        if self.calls_dir is None or not request_id.startswith("0x") or len(request_id) != 66:
+        if self.calls_dir is None or not _is_request_id(request_id):
             return None
         path = self.calls_dir / f"{request_id.lower()}.json"
         return json.loads(path.read_text()) if path.exists() else None
@@ -204,6 +208,11 @@ class Node:
             else:
                 self._chat_models[model.cid] = tiny_chat.TinyChat(path.read_bytes())
         return self._chat_models[model.cid]
+
+
+def _is_request_id(text: str) -> bool:
+    """0x and 64 hex digits: the only names looked up in the calls directory."""
+    return len(text) == 66 and text.startswith("0x") and all(c in "0123456789abcdefABCDEF" for c in text[2:])
 
 
 class PaymentNeeded(Exception):
@@ -326,15 +335,17 @@ def create_app(node: Node):
             return proven
 
         input_record = {"model": model.id, "inputs": inputs}
+
+        def keep(request_id: str, outputs) -> None:
+            node.keep_call(request_id, {"input": input_record, "outputs": outputs, **({"proof": proofs[0]} if proofs else {})})
+
         outputs, receipt, settled = await run_in_threadpool(
             node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
-            url=str(request.url), run=run, input_record=input_record,
+            url=str(request.url), run=run, input_record=input_record, keep=keep,
         )
         answer = {"model": model.id, "outputs": outputs, "receipt": receipt}
-        kept = {"input": input_record, "outputs": outputs}
         if proofs:
-            kept["proof"] = answer["proof"] = proofs[0]
-        await run_in_threadpool(node.keep_call, receipt["requestId"], kept)
+            answer["proof"] = proofs[0]
         return JSONResponse(answer, headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
 
     @app.get("/v1/calls/{request_id}")

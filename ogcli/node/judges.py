@@ -16,11 +16,15 @@ Both first check that the kept input and outputs hash to the record's `inputHash
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
+log = logging.getLogger("ogcli.node.judges")
+
 OUTPUT_SCALE_BITS = 16  # re-executed outputs agree when they round to the same multiple of 2^-16
 ROUNDING_SLACK = 1  # ... give or take one step: two floats astride a rounding boundary
+MAX_KEPT_CALL_BYTES = 20 << 20  # a node's answer is read up to this; more is a node misbehaving
 
 
 class KeptCalls:
@@ -32,19 +36,37 @@ class KeptCalls:
         self._models: dict[int, object] = {}
 
     def call(self, record: dict) -> dict | None:
-        """The node's kept input and outputs (and proof) for the record; None if it has none."""
+        """The node's kept input and outputs (and proof) for the record; None when the node says
+        it has none (404) or answers something that is not one. NetworkError when it cannot be
+        asked now (down, restarting, 5xx): that is no verdict, the round is retried later."""
+        import json
+
         import httpx
 
         from ogcli.chain.multicall import Read, read_one
+        from ogcli.errors import NetworkError
 
         endpoint = self.node_url or read_one(
             self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
-        request_id = "0x" + _bytes(record["requestId"]).hex()
+        url = f"{endpoint.rstrip('/')}/v1/calls/0x{_bytes(record['requestId']).hex()}"
         try:
-            response = httpx.get(f"{endpoint.rstrip('/')}/v1/calls/{request_id}", timeout=10)
-            return response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
+            with httpx.stream("GET", url, timeout=10) as response:
+                if response.status_code == 404:
+                    return None
+                if response.status_code != 200:
+                    raise NetworkError(f"{url} answered HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_KEPT_CALL_BYTES:
+                        return None  # no call is that big: not a kept call
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"cannot ask {url}: {str(exc)[:120]}") from None
+        try:
+            kept = json.loads(body)
+        except ValueError:
             return None
+        return kept if isinstance(kept, dict) else None
 
     def model(self, model_id: int):
         from ogcli.chain.models import find_model
@@ -82,23 +104,33 @@ class ZkJudge:
         kept = self.calls.call(record)
         if kept is None or "proof" not in kept:
             return ["the node does not publish the proof of this ZKML call"]
+        return self.check(kept, record)
+
+    def check(self, kept: dict, record: dict) -> list[str] | None:
+        """Why `kept` (input, outputs, proof) fails the record under the model's circuit; None
+        when the circuit's files cannot be fetched here now (the store is down: no verdict)."""
+        from ogcli.node import zkml
+
         block = self.calls.model(record["modelId"]).metadata.get("zkml")
         try:
             circuit = zkml.fetch(block, self.calls.store, self.calls.cache_dir / "zk", with_pk=False)
-        except Exception as exc:  # noqa: BLE001 (no circuit to be had: nothing proves the call)
-            return [f"the model's published circuit cannot be had: {str(exc)[:120]}"]
+        except zkml.ZkmlError as exc:  # the publisher named no usable circuit: nothing proves the call
+            return [str(exc)]
+        except Exception as exc:  # noqa: BLE001 (storage errors of any backend)
+            log.warning("model %s: its circuit cannot be fetched here: %s", record["modelId"], str(exc)[:200])
+            return None
         return zkml.check_bundle(kept, record, circuit, block)
 
 
 class ReExecutor:
-    """Re-runs a sample of ONNX calls. Which calls is decided by a hash of this verifier's address
-    and the request id: each verifier samples its own share, and a node cannot tell which calls
-    will be re-run."""
+    """Re-runs a sample of ONNX calls. Which calls is decided by a hash of a salt only this
+    verifier knows and the request id: each verifier samples its own share, and a node cannot
+    tell which of its calls will be re-run (a public salt would let it lie only where nobody looks)."""
 
-    def __init__(self, calls: KeptCalls, rate: float, salt: str) -> None:
+    def __init__(self, calls: KeptCalls, rate: float, salt: bytes) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"the sample rate is a fraction from 0 to 1, not {rate}")
-        self.calls, self.rate, self.salt = calls, rate, bytes.fromhex(salt.removeprefix("0x"))
+        self.calls, self.rate, self.salt = calls, rate, salt
         self._sessions: dict[str, object] = {}
         self._lock = threading.Lock()
         self.reran = 0  # calls re-run so far (for logs and tests)
@@ -113,9 +145,10 @@ class ReExecutor:
         draw = int.from_bytes(keccak(self.salt + _bytes(record["requestId"]))[:8], "big") / 2**64
         return draw < self.rate
 
-    def reasons(self, record: dict) -> list[str]:
+    def reasons(self, record: dict) -> list[str] | None:
         """Why re-running the call does not give its answer ([] when it does, or when the model
-        is not an ONNX model: only those are re-run)."""
+        is not an ONNX model: only those are re-run); None when this verifier cannot re-run it
+        (the model's bytes cannot be had or loaded here: no fault of the node's)."""
         import numpy as np
 
         model = self.calls.model(record["modelId"])
@@ -128,13 +161,17 @@ class ReExecutor:
         if reasons:
             return reasons
         session = self._session(model)
+        if session is None:
+            return None
         try:
             feeds = {i.name: np.asarray(kept["input"]["inputs"][i.name], dtype=_dtype(i.type)) for i in session.get_inputs()}
             names = [o.name for o in session.get_outputs()]
             ours = dict(zip(names, session.run(names, feeds)))
             theirs = {name: np.asarray(kept["outputs"][name], dtype=np.float64) for name in names}
-        except (KeyError, TypeError, ValueError) as exc:
-            return [f"the published input does not fit the model: {str(exc)[:120]}"]
+        except Exception as exc:  # noqa: BLE001 (onnxruntime's errors derive from Exception only)
+            # The node settled this input itself (its hash matches): a model that cannot take it
+            # means the node answered something the model never computed.
+            return [f"the published input does not fit the model: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"]
         self.reran += 1
         scale = float(1 << OUTPUT_SCALE_BITS)
         for name in names:
@@ -144,21 +181,46 @@ class ReExecutor:
         return []
 
     def _session(self, model):
+        """The model in a deterministic onnxruntime session; None when it cannot be had here."""
         import onnxruntime
+
+        from ogcli.storage.cid import cid_from_digest, digest_of_cid
 
         with self._lock:
             if model.cid not in self._sessions:
-                path = self.calls.cache_dir / "models" / model.cid
-                if not path.exists():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    self.calls.store.fetch_to(model.cid, path)  # verified against the CID
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-                options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-                self._sessions[model.cid] = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                try:
+                    cid = cid_from_digest(digest_of_cid(model.cid))  # its canonical form names the file
+                    path = self.calls.cache_dir / "models" / cid
+                    if not path.exists():
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        self.calls.store.fetch_to(cid, path)  # verified against the CID
+                    options = onnxruntime.SessionOptions()
+                    options.intra_op_num_threads = 1
+                    options.inter_op_num_threads = 1
+                    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+                    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+                    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                except Exception as exc:  # noqa: BLE001 (a bad CID, the store down, bytes onnxruntime refuses)
+                    log.warning("model %s cannot be re-run here: %s", model.id, str(exc)[:200])
+                    return None
+                self._sessions[model.cid] = session
             return self._sessions[model.cid]
+
+
+def sampling_salt(data_dir: Path) -> bytes:
+    """This verifier's secret salt for sampling (32 random bytes, made once, mode 0600)."""
+    import os
+    import secrets
+
+    path = data_dir / "sampling-salt"
+    if path.exists():
+        return path.read_bytes()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_bytes(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(salt)
+    return salt
 
 
 def _dtype(onnx_type: str) -> str:

@@ -70,7 +70,22 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     settler.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
-                upstream_url=settings.upstream_url, calls_dir=data_dir / "calls")
+                upstream_url=settings.upstream_url, calls_dir=_pruned(data_dir / "calls"))
+
+
+KEEP_CALLS_S = 30 * 86_400  # far past the challenge window: verifiers have long judged them by then
+
+
+def _pruned(calls_dir: Path) -> Path:
+    """The kept-calls directory, without the files older than KEEP_CALLS_S (at each start)."""
+    import time
+
+    cutoff = time.time() - KEEP_CALLS_S
+    if calls_dir.is_dir():
+        for path in calls_dir.glob("0x*.json"):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+    return calls_dir
 
 
 def enclave_key(data_dir: Path):

@@ -100,7 +100,9 @@ class Verifier:
             end = min(head, start + BLOCK_SPAN - 1)
             query = event_logs.log_filter(settlement, ("InferenceSettled",), start, end)
             raw = self.protocol.rpc.batch([("eth_getLogs", [query])])[0]
-            batch = [e.args for e in event_logs.decode(settlement, ("InferenceSettled",), raw)]
+            judged = self.verdicts()  # a retried round (after a crash or a pending send) skips them
+            batch = [e.args for e in event_logs.decode(settlement, ("InferenceSettled",), raw)
+                     if e.args["recordId"] not in judged]
             for verdict in self.judge_many(batch):
                 done += self._attest(verdict)
             self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
@@ -127,7 +129,10 @@ class Verifier:
                 return Verdict(args["recordId"], None, ("cannot check zkML proofs here",))
             reasons += proof_reasons
         elif self.rerun is not None and self.rerun.sampled(args["record"]):
-            reasons += self.rerun.reasons(args["record"])
+            rerun_reasons = self.rerun.reasons(args["record"])
+            if rerun_reasons is None:
+                return Verdict(args["recordId"], None, ("cannot re-run this model here",))
+            reasons += rerun_reasons
         fee = args["fee"]
         parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
         if parts != fee or args["validatorCut"] != fee * validator_bps // BPS or args["treasuryCut"] != fee * treasury_bps // BPS:

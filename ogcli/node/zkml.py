@@ -25,6 +25,7 @@ fraction of a second instead of seconds (with a 2 MB proving key instead of 138 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -75,7 +76,7 @@ class Circuit:
     def path(self, artifact: str) -> Path:
         return self.directory / FILENAMES[artifact]
 
-    @property
+    @functools.cached_property
     def settings(self) -> dict:
         return json.loads(self.path("settings").read_text())
 
@@ -220,16 +221,26 @@ def publish(circuit: Circuit, store, input_names: list[str], output_names: list[
 
 def fetch(block: dict, store, cache_dir: Path, *, with_pk: bool) -> Circuit:
     """The published circuit a model's metadata names, fetched by CID (each file verified against
-    its CID, or nothing written) into `cache_dir/<vk cid>`; the proving key only for a prover."""
+    its CID, or nothing written) into a directory of `cache_dir` named by all its CIDs together;
+    the proving key only for a prover. ZkmlError for metadata that names no valid circuit."""
+    import hashlib
+
+    from ogcli.storage.cid import CidError, cid_from_digest, digest_of_cid
+
     if not isinstance(block, dict) or any(not isinstance(block.get(a), str) for a in ARTIFACTS):
         raise ZkmlError("the model's metadata names no zkML circuit (publish it with --modes ...,zkml)")
-    circuit = Circuit(cache_dir / block["vk"])
+    try:  # the metadata is anyone's text: only canonical CIDs go near a file name
+        cids = {name: cid_from_digest(digest_of_cid(block[name])) for name in ARTIFACTS}
+    except CidError as exc:
+        raise ZkmlError(f"the model's zkML metadata names a bad CID: {exc}") from None
+    key = hashlib.sha256(",".join(cids[name] for name in ARTIFACTS).encode()).hexdigest()[:32]
+    circuit = Circuit(cache_dir / key)
     circuit.directory.mkdir(parents=True, exist_ok=True)
     for name in ARTIFACTS:
         if name == "pk" and not with_pk:
             continue
         if not circuit.path(name).exists():
-            store.fetch_to(block[name], circuit.path(name))
+            store.fetch_to(cids[name], circuit.path(name))
     return circuit
 
 

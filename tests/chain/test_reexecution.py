@@ -18,12 +18,11 @@ FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
 
 def _judges(chain, url, tmp_path, rate=1.0):
     from ogcli import context
-    from ogcli.devnet import accounts
     from ogcli.node.judges import KeptCalls, ReExecutor
     from ogcli.storage.blobs import open_store
 
     calls = KeptCalls(chain.protocol, open_store(context.resolve_network().storage), tmp_path / "cache", node_url=url)
-    return calls, ReExecutor(calls, rate, accounts.get("validator-3").address)
+    return calls, ReExecutor(calls, rate, b"test salt")
 
 
 def _record(chain, request_id):
@@ -72,9 +71,15 @@ def test_an_honest_call_re_runs_to_the_same_answer_and_a_lying_node_is_caught(no
     assert verdicts[lie["record_id"]] is False and verdicts[honest["record_id"]] is True
     assert chain.protocol.settlement.functions.attestationOf(lie["record_id"], validator.address).call()[1] is False
 
-    # A node that keeps nothing: the call cannot be re-run, which is a failure of the node.
-    _calls, blind = _judges(chain, "http://127.0.0.1:9", tmp_path)
-    assert blind.reasons(record) == ["the node does not publish the input of this call, so it cannot be re-run"]
+    # A node that does not keep the call (it answers 404): it cannot be re-run, the node's failure.
+    (running.calls_dir / f"{lie['request_id']}.json").unlink()
+    assert rerun.reasons(record) == ["the node does not publish the input of this call, so it cannot be re-run"]
+    # A node that cannot be reached now: no verdict at all (the round is retried), not INVALID.
+    from ogcli.errors import NetworkError
+
+    _calls, cut_off = _judges(chain, "http://127.0.0.1:9", tmp_path)
+    with pytest.raises(NetworkError):
+        cut_off.reasons(record)
 
 
 def test_sampling_is_a_fair_share_and_each_verifier_draws_its_own(node, tmp_path):  # noqa: F811
@@ -83,12 +88,17 @@ def test_sampling_is_a_fair_share_and_each_verifier_draws_its_own(node, tmp_path
     url, _running, chain = node
     calls, _ = _judges(chain, url, tmp_path)
     records = [{"requestId": i.to_bytes(32, "big")} for i in range(2_000)]
-    mine = ReExecutor(calls, 0.25, "0x" + "11" * 20)
-    theirs = ReExecutor(calls, 0.25, "0x" + "22" * 20)
+    from ogcli.node.judges import sampling_salt
+
+    salt = sampling_salt(tmp_path / "verifier")
+    assert sampling_salt(tmp_path / "verifier") == salt and len(salt) == 32  # made once, then kept
+    assert (tmp_path / "verifier" / "sampling-salt").stat().st_mode & 0o077 == 0  # private
+    mine = ReExecutor(calls, 0.25, salt)
+    theirs = ReExecutor(calls, 0.25, sampling_salt(tmp_path / "another-verifier"))
     picked = {i for i, r in enumerate(records) if mine.sampled(r)}
     assert 400 < len(picked) < 600  # a quarter, give or take
     assert picked == {i for i, r in enumerate(records) if mine.sampled(r)}  # deterministic
     assert picked != {i for i, r in enumerate(records) if theirs.sampled(r)}  # but not the same for everyone
-    assert not any(ReExecutor(calls, 0.0, "0x" + "11" * 20).sampled(r) for r in records)
+    assert not any(ReExecutor(calls, 0.0, salt).sampled(r) for r in records)
     with pytest.raises(ValueError, match="fraction"):
-        ReExecutor(calls, 1.5, "0x" + "11" * 20)
+        ReExecutor(calls, 1.5, salt)
