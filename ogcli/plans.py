@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 LOW_SCORE = 50.0
 CONCENTRATION_WARNING = 0.20
-SCORING_WINDOW_S = 7 * 86_400
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,6 @@ def delegation(session, target: str, wei: int) -> Delegation:
         raise UsageError(f"{fmt(wei)} OPG is more than the {fmt(held)} OPG this account holds")
     require_active(session, target)  # before any approval is signed for a delegation that cannot happen
     warnings = tuple(delegation_warnings(session, target, wei))
-    spender = session.protocol.staking.address
-    approval = None
-    if session.token.allowance(session.me, spender).call() < wei:  # Staking pulls the tokens
-        approval = Plan(action=f"approve Staking to pull {fmt(wei)} OPG", call=session.token.approve(spender, wei),
-                        rows=(("spender", spender),))
     plan = Plan(
         action=f"delegate {fmt(wei)} OPG",
         call=session.staking.delegate(target, wei),
@@ -56,7 +50,19 @@ def delegation(session, target: str, wei: int) -> Delegation:
         balance_changes=(BalanceChange("OPG (wallet)", held, held - wei),),
         warnings=warnings,
     )
-    return Delegation(approval, plan, warnings)
+    return Delegation(staking_approval(session, wei), plan, warnings)
+
+
+def staking_approval(session, wei: int) -> Plan | None:
+    """The approval Staking needs to pull `wei` from the wallet, or None when the allowance
+    already covers it (approves exactly that much, nothing standing)."""
+    from ogcli.chain.tx import Plan
+
+    spender = session.protocol.staking.address
+    if session.token.allowance(session.me, spender).call() >= wei:
+        return None
+    return Plan(action=f"approve Staking to pull {fmt(wei)} OPG", call=session.token.approve(spender, wei),
+                rows=(("spender", spender),))
 
 
 def vote(session, proposal_id: str, support: str, reason: str = "") -> Plan:
@@ -101,6 +107,7 @@ def check_support(support: str) -> None:
 def delegation_warnings(session, target: str, wei: int) -> list[str]:
     from ogcli.chain.validators import read_board
     from ogcli.core.quality import score_validators
+    from ogcli.core.stats import WINDOWS
 
     board = read_board(session.protocol)
     states = board.states
@@ -110,7 +117,7 @@ def delegation_warnings(session, target: str, wei: int) -> list[str]:
     warnings = []
     if state.jailed:
         warnings.append("this validator is jailed: it earns nothing and the contract refuses new stake")
-    score = {s.address: s for s in score_validators(board.metrics(SCORING_WINDOW_S))}[target]
+    score = {s.address: s for s in score_validators(board.metrics(WINDOWS["7d"][0]))}[target]
     if score.composite < LOW_SCORE:
         warnings.append(f"this validator scores {score.composite:.0f}/100 (see `ogcli stake validators`)")
     total = sum(s.tokens_wei for s in states) + wei

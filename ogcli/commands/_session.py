@@ -54,15 +54,9 @@ class WriteSession:
 
     def ensure_allowance(self, wei: int, warnings: list[str]) -> None:
         """Staking pulls the tokens: approve exactly what is missing first (its own confirmation)."""
-        from ogcli.chain.tx import Plan
+        from ogcli.plans import staking_approval
 
-        spender = self.protocol.staking.address
-        if self.token.allowance(self.me, spender).call() >= wei:
-            return
-        self.run_approval(
-            Plan(action=f"approve Staking to pull {_fmt(wei)} OPG", call=self.token.approve(spender, wei), rows=(("spender", spender),)),
-            warnings,
-        )
+        self.run_approval(staking_approval(self, wei), warnings)
 
     def run_approval(self, approval, warnings) -> None:
         """Sends the approval a later write needs (its own confirmation), if there is one. The
@@ -77,9 +71,3 @@ class WriteSession:
         if not outcome.sent:  # --dry-run: the write itself cannot be simulated without it
             report(outcome)
             raise typer.Exit(0)
-
-
-def _fmt(wei: int) -> str:
-    from ogcli.core.amounts import format_amount
-
-    return format_amount(wei, group=True)

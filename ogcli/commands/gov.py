@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ogcli import context, output, parsing
+from ogcli import context, output, parsing, plans
 from ogcli.appfactory import new_app
 from ogcli.commands._session import WriteSession
 from ogcli.errors import UsageError
@@ -133,7 +133,6 @@ def vote(
 
     Example: ogcli gov vote 41683302817249 for --reason "v0.3 fixes the clock bug" --yes
     """
-    from ogcli import plans
 
     pid = _proposal_id(proposal_id)
     plans.check_support(support)  # before the wallet is unlocked
@@ -152,11 +151,11 @@ def queue(proposal_id: ProposalId, password_file: PasswordFile = None) -> None:
     session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.state != "Succeeded":
-        raise UsageError(f"proposal {_short(pid)} is {proposal.state}; only a Succeeded proposal can be queued"
-                         + (f" ({_why_not_active(proposal, now)})" if proposal.state in ("Pending", "Active") else ""))
+        raise UsageError(f"proposal {plans.short_id(pid)} is {proposal.state}; only a Succeeded proposal can be queued"
+                         + (f" ({plans.why_not_active(proposal, now)})" if proposal.state in ("Pending", "Active") else ""))
     delay = session.protocol.timelock.functions.getMinDelay().call()
     session.run(Plan(action=f"queue {proposal.title}", call=session.protocol.governor.functions.queue(pid),
-                     rows=(("proposal", f"{_short(pid)} {proposal.title}"), ("executable", f"{_duration(delay)} after queueing"))))
+                     rows=(("proposal", f"{plans.short_id(pid)} {proposal.title}"), ("executable", f"{_duration(delay)} after queueing"))))
 
 
 @app.command()
@@ -170,11 +169,11 @@ def execute(proposal_id: ProposalId, password_file: PasswordFile = None) -> None
     session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.state != "Queued":
-        raise UsageError(f"proposal {_short(pid)} is {proposal.state}; only a Queued proposal can be executed")
+        raise UsageError(f"proposal {plans.short_id(pid)} is {proposal.state}; only a Queued proposal can be executed")
     if now < proposal.eta:
-        raise UsageError(f"the timelock holds proposal {_short(pid)} until {_utc(proposal.eta)} (in {_duration(proposal.eta - now)})")
+        raise UsageError(f"the timelock holds proposal {plans.short_id(pid)} until {plans.utc(proposal.eta)} (in {_duration(proposal.eta - now)})")
     session.run(Plan(action=f"execute {proposal.title}", call=session.protocol.governor.functions.execute(pid),
-                     rows=(("proposal", f"{_short(pid)} {proposal.title}"),
+                     rows=(("proposal", f"{plans.short_id(pid)} {proposal.title}"),
                            *(("action", a.describe()) for a in proposal.actions))))
 
 
@@ -189,11 +188,11 @@ def cancel(proposal_id: ProposalId, password_file: PasswordFile = None) -> None:
     session, proposal, now = _open_proposal(proposal_id, password_file)
     pid = proposal.id
     if proposal.proposer != session.me:
-        raise UsageError(f"proposal {_short(pid)} was made by {proposal.proposer}; only its proposer can cancel it")
+        raise UsageError(f"proposal {plans.short_id(pid)} was made by {proposal.proposer}; only its proposer can cancel it")
     if proposal.state != "Pending":
-        raise UsageError(f"proposal {_short(pid)} is {proposal.state}; a proposal can be cancelled only before voting starts")
+        raise UsageError(f"proposal {plans.short_id(pid)} is {proposal.state}; a proposal can be cancelled only before voting starts")
     session.run(Plan(action=f"cancel {proposal.title}", call=session.protocol.governor.functions.cancel(pid),
-                     rows=(("proposal", f"{_short(pid)} {proposal.title}"),)))
+                     rows=(("proposal", f"{plans.short_id(pid)} {proposal.title}"),)))
 
 
 @app.command()
@@ -479,12 +478,6 @@ def _param_value(kind: str, text: str) -> int:
     return int(text)
 
 
-def _why_not_active(proposal, now: int) -> str:
-    from ogcli.plans import why_not_active
-
-    return why_not_active(proposal, now)
-
-
 def _next_step(p, now: int) -> str:
     from ogcli.core.proposals import next_step
 
@@ -523,7 +516,7 @@ def _render_whitelist(data: dict) -> None:
                             ("approved by", "left"), ("enclaves", "right"), ("validators", "right"), ("stake relying", "right")):
         table.add_column(column, justify=justify)
     for m in data["measurements"]:
-        status = f"approved {_utc(m['approved_at'])}" if m["approved"] else f"[red]revoked {_utc(m['revoked_at'])}[/]" if m["revoked_at"] else "not approved"
+        status = f"approved {plans.utc(m['approved_at'])}" if m["approved"] else f"[red]revoked {plans.utc(m['revoked_at'])}[/]" if m["revoked_at"] else "not approved"
         by = m["approved_by"] if m["approved_by"] == "genesis" else f"proposal {m['approved_by'][:10]}…"
         table.add_row(m["vendor"], m["label"], m["measurement"][:18] + "…", status, by, str(m["enclaves"]),
                       str(m["validators_relying"]), f"{_fmt(int(m['stake_relying_wei']), 0)} OPG")
@@ -556,14 +549,14 @@ def _render_show(data: dict) -> None:
         ("title", data["title"]),
         ("state", f"{data['state']} ({data['next']})"),
         ("proposer", data["proposer"]),
-        ("voting", f"{_utc(data['vote_start'])} to {_utc(data['vote_end'])}"),
+        ("voting", f"{plans.utc(data['vote_start'])} to {plans.utc(data['vote_end'])}"),
         ("for", f"{_fmt(int(v['for_wei']))} OPG"),
         ("against", f"{_fmt(int(v['against_wei']))} OPG"),
         ("abstain", f"{_fmt(int(v['abstain_wei']))} OPG"),
         ("quorum", f"{_fmt(reached)} of {_fmt(quorum)} OPG ({100 * reached / quorum:.0f}%)" if quorum else "-"),
     ]
     if data["eta"]:
-        rows.append(("timelock", f"executable from {_utc(data['eta'])}"))
+        rows.append(("timelock", f"executable from {plans.utc(data['eta'])}"))
     rows += [("action", a["text"]) for a in data["actions"]]
     output.kv_table(rows)
     body = data["description"].split("\n", 1)[1].strip() if "\n" in data["description"] else ""
@@ -581,18 +574,6 @@ def _render_show(data: dict) -> None:
         if not data["ballots"]:
             table.caption = "no votes yet"
         output.console().print(table)
-
-
-def _short(pid) -> str:
-    from ogcli.plans import short_id
-
-    return short_id(pid)
-
-
-def _utc(timestamp: int | None) -> str:
-    from ogcli.core.units import format_utc
-
-    return format_utc(timestamp) if timestamp else "-"
 
 
 def _duration(seconds: int) -> str:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from ogcli import context, output, parsing
+from ogcli import context, output, parsing, plans
 from ogcli.appfactory import new_app
 from ogcli.commands._session import WriteSession
 from ogcli.errors import UsageError
@@ -327,7 +327,6 @@ def delegate(validator: Validator, amount: Amount, password_file: PasswordFile =
 
     Example: ogcli stake delegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 1000 --yes
     """
-    from ogcli import plans
 
     target = parsing.address(validator)
     wei = parsing.amount(amount)
@@ -356,7 +355,7 @@ def undelegate(
     target = parsing.address(validator)
     wei = None if all_ else parsing.amount(amount)
     session = WriteSession.open(password_file)
-    _require_known(session, target)
+    plans.require_known(session, target)
     _shares, position = session.staking.delegationOf(target, session.me).call()
     if position == 0:
         raise UsageError(f"you have no stake with {target}")
@@ -394,17 +393,17 @@ def redelegate(
     if src == dst:
         raise UsageError("cannot redelegate a validator's stake to itself")
     session = WriteSession.open(password_file)
-    _require_known(session, src)
+    plans.require_known(session, src)
     _shares, position = session.staking.delegationOf(src, session.me).call()
     if wei > position:
         raise UsageError(f"{_fmt(wei)} OPG is more than your {_fmt(position)} OPG delegated to {src}")
-    _require_active(session, dst)
+    plans.require_active(session, dst)
     session.run(
         Plan(
             action=f"redelegate {_fmt(wei)} OPG",
             call=session.staking.redelegate(src, dst, wei),
             rows=(("from", src), ("to", dst), ("amount", f"{_fmt(wei)} OPG")),
-            warnings=tuple(_delegation_warnings(session, dst, wei)),
+            warnings=tuple(plans.delegation_warnings(session, dst, wei)),
         )
     )
 
@@ -460,24 +459,6 @@ def rewards(
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _delegation_warnings(session: WriteSession, target: str, wei: int) -> list[str]:
-    from ogcli.plans import delegation_warnings
-
-    return delegation_warnings(session, target, wei)
-
-
-def _require_active(session: WriteSession, validator: str) -> None:
-    from ogcli.plans import require_active
-
-    require_active(session, validator)
-
-
-def _require_known(session: WriteSession, validator: str) -> None:
-    from ogcli.plans import require_known
-
-    require_known(session, validator)
 
 
 def _fmt(wei: int) -> str:
