@@ -87,36 +87,47 @@ def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
             _stop(node)
 
 
+def _paid_call_left_in_the_outbox(chain, tmp_path, payer: str, value: float):
+    """A paid call answered by a node that then stopped before settling it: (request id, the
+    node's outbox, the operator's key)."""
+    from ogcli.node.outbox import Outbox
+    from ogcli.sdk.paid_http import PaidClient
+    from tests.chain.node_fixture import running_node
+
+    use_local_storage(tmp_path / "blobs")
+    with running_node(tmp_path / "node", batch_window_s=3600) as (url, _node):
+        client = PaidClient(url, accounts.get(payer).local_account, chain_id=31337,
+                            token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+        try:
+            answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[value] * 8]}}).json()
+        finally:
+            client.close()
+    return answer["receipt"]["requestId"], Outbox(tmp_path / "node" / "outbox.db"), accounts.get("node-operator").local_account
+
+
+def _gives_up_waiting():
+    from ogcli.chain.sender import Sender
+    from ogcli.errors import NetworkError
+
+    class GivesUpWaiting(Sender):
+        """Test double: sends for real, then gives up on the receipt (a crash, or a timeout)."""
+
+        def confirm(self, tx_hash, tx, label=""):
+            raise NetworkError("gave up waiting for the receipt")
+
+    return GivesUpWaiting
+
+
 def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_profile, tmp_path):
     """The settlement transaction left, the node died before recording the receipt: on restart
     the chain says it is settled, and nothing is sent again."""
     from ogcli.chain.sender import Sender
-    from ogcli.errors import NetworkError
-    from ogcli.node.outbox import Outbox
     from ogcli.node.settler import Settler
-    from ogcli.sdk.paid_http import PaidClient
-    from tests.chain.node_fixture import running_node
-
-    class CrashAfterSubmit(Sender):
-        """Test double: sends for real, then fails as if the process died waiting."""
-
-        def confirm(self, tx_hash, tx, label=""):
-            raise NetworkError("simulated crash while waiting for the receipt")
 
     chain = seeded_profile
     with chain.snapshot():
-        use_local_storage(tmp_path / "blobs")
-        with running_node(tmp_path / "node", batch_window_s=3600) as (url, node):
-            client = PaidClient(url, accounts.get("delegator-4").local_account, chain_id=31337,
-                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
-            try:
-                answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.5] * 8]}}).json()
-            finally:
-                client.close()
-        request_id = answer["receipt"]["requestId"]
-        outbox = Outbox(tmp_path / "node" / "outbox.db")
-        operator = accounts.get("node-operator").local_account
-        crashing = Settler(chain.protocol, CrashAfterSubmit(chain.w3, operator), outbox)
+        request_id, outbox, operator = _paid_call_left_in_the_outbox(chain, tmp_path, "delegator-4", 0.5)
+        crashing = Settler(chain.protocol, _gives_up_waiting()(chain.w3, operator), outbox)
         assert crashing.settle_pending() == 0
         assert outbox.get(request_id).state == "sent"
         nonce = chain.w3.eth.get_transaction_count(operator.address)
@@ -132,34 +143,14 @@ def test_a_settlement_still_in_the_mempool_is_waited_for_not_sent_again(seeded_p
     """On a chain with block times the settlement may still wait in the mempool when the node
     restarts (or gives up waiting): it must be left to land, not sent a second time."""
     from ogcli.chain.sender import Sender
-    from ogcli.errors import NetworkError
-    from ogcli.node.outbox import Outbox
     from ogcli.node.settler import Settler
-    from ogcli.sdk.paid_http import PaidClient
-    from tests.chain.node_fixture import running_node
-
-    class GivesUpWaiting(Sender):
-        """Test double: sends for real, then gives up on the receipt (a crash or a timeout)."""
-
-        def confirm(self, tx_hash, tx, label=""):
-            raise NetworkError("gave up waiting for the receipt")
 
     chain = seeded_profile
     with chain.snapshot():
-        use_local_storage(tmp_path / "blobs")
-        with running_node(tmp_path / "node", batch_window_s=3600) as (url, node):
-            client = PaidClient(url, accounts.get("delegator-5").local_account, chain_id=31337,
-                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
-            try:
-                answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.25] * 8]}}).json()
-            finally:
-                client.close()
-        request_id = answer["receipt"]["requestId"]
-        outbox = Outbox(tmp_path / "node" / "outbox.db")
-        operator = accounts.get("node-operator").local_account
+        request_id, outbox, operator = _paid_call_left_in_the_outbox(chain, tmp_path, "delegator-5", 0.25)
         chain.rpc("evm_setAutomine", [False])
         try:
-            assert Settler(chain.protocol, GivesUpWaiting(chain.w3, operator), outbox).settle_pending() == 0
+            assert Settler(chain.protocol, _gives_up_waiting()(chain.w3, operator), outbox).settle_pending() == 0
             assert outbox.get(request_id).state == "sent"
             settler = Settler(chain.protocol, Sender(chain.w3, operator), outbox)
             settler.reconcile()
