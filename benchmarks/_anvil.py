@@ -1,11 +1,14 @@
-"""A throwaway Anvil for benchmarks: started on a free port, stopped by pid."""
+"""A throwaway Anvil for benchmarks, started on a free port and stopped by pid; and the seeded
+devnet on one, with a temporary home."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ogcli.devnet import anvil
@@ -35,3 +38,31 @@ def throwaway_anvil(genesis_offset_s: int = 14 * 86_400):
             yield f"http://127.0.0.1:{port}", genesis_time
         finally:
             anvil.stop(process.pid)
+
+
+@dataclass(frozen=True)
+class SeededDevnet:
+    url: str
+    home: Path  # the temporary home every XDG dir points into
+    protocol: object  # ogcli.chain.contracts.Protocol, with web3 (the benchmarks also write)
+
+
+@contextlib.contextmanager
+def seeded_devnet():
+    """The seeded devnet (genesis story included) on a throwaway Anvil, with XDG_CONFIG_HOME,
+    XDG_DATA_HOME and XDG_CACHE_HOME in a temporary home and an active `bench` profile for it."""
+    from ogcli import config
+    from ogcli.chain.contracts import Protocol
+    from ogcli.chain.session import connect
+    from ogcli.devnet.genesis import build_devnet
+    from ogcli.protocol.deployment import save
+
+    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
+        for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+            os.environ[variable] = f"{home}/{folder}"
+        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
+        path = Path(home) / "deployment.json"
+        save(deployment, path)
+        config.put_profile("bench", config.Profile(rpc_url=url, chain_id=anvil.DEV_CHAIN_ID, deployment=str(path)),
+                           activate=True)
+        yield SeededDevnet(url, Path(home), Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment))

@@ -30,7 +30,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,13 +44,12 @@ TARGET_PAINT_S, TARGET_REFRESH_MS, TARGET_RSS_MB = 1.5, 50.0, 250.0
 
 
 def main() -> None:
-    from benchmarks._anvil import throwaway_anvil
+    from benchmarks._anvil import seeded_devnet
 
-    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
-        for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
-            os.environ[variable] = f"{home}/{folder}"
+    with seeded_devnet() as devnet:
+        url = devnet.url
         started = time.perf_counter()
-        indexed = _setup(url, genesis_time, Path(home))
+        indexed = _setup(devnet)
         print(f"setup: {VALIDATORS:,} validators, {indexed:,} indexed events in {time.perf_counter() - started:.0f}s")
         runs = []
         for _ in range(MEASURE_RUNS):
@@ -74,23 +72,14 @@ def _combined(runs: list[dict]) -> dict:
     return figures
 
 
-def _setup(url: str, genesis_time: int, home: Path) -> int:
-    from ogcli import config
-    from ogcli.chain.contracts import Protocol
+def _setup(devnet) -> int:
     from ogcli.chain.indexer import Indexer
-    from ogcli.chain.session import connect
     from ogcli.devnet import accounts
     from ogcli.devnet.bulk import add_validators
-    from ogcli.devnet.genesis import build_devnet
-    from ogcli.protocol.deployment import save
 
-    deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
-    protocol = Protocol(connect(url, 31337), deployment)
+    protocol = devnet.protocol
     count = protocol.staking.functions.validatorCount().call()
-    add_validators(url, protocol, VALIDATORS - count, accounts.get("deployer").address, 10_000 * 10**18)
-    path = home / "deployment.json"
-    save(deployment, path)
-    config.put_profile("bench", config.Profile(rpc_url=url, chain_id=31337, deployment=str(path)), activate=True)
+    add_validators(devnet.url, protocol, VALIDATORS - count, accounts.get("deployer").address, 10_000 * 10**18)
     index = Indexer.for_network(protocol, "bench")
     index.sync()
     _fill(index, protocol.w3.eth.get_block("latest")["timestamp"])

@@ -8,16 +8,14 @@ inserts, which is the indexer's own work. Fetching from a node is left out: it d
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._anvil import throwaway_anvil  # noqa: E402
+from benchmarks._anvil import seeded_devnet  # noqa: E402
 
 COPIES = 250
 RANGE = 5_000
@@ -25,15 +23,10 @@ TARGET = 20_000
 
 
 def main() -> None:
-    from ogcli.chain.contracts import Protocol
     from ogcli.chain.indexer import INDEXED, Indexer
-    from ogcli.chain.session import connect
-    from ogcli.devnet.genesis import build_devnet
 
-    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
-        os.environ["XDG_DATA_HOME"] = f"{home}/data"
-        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
-        protocol = Protocol(connect(url, 31337), deployment)
+    with seeded_devnet() as devnet:
+        protocol, deployment = devnet.protocol, devnet.protocol.deployment
         addresses = [deployment.address(name) for name in INDEXED]
         logs = protocol.rpc.batch([("eth_getLogs", [{"address": addresses, "fromBlock": "0x0", "toBlock": "latest"}])])[0]
         span = max(int(log["blockNumber"], 16) for log in logs) + 1
@@ -41,7 +34,7 @@ def main() -> None:
             {**log, "blockNumber": hex(int(log["blockNumber"], 16) + copy * span)}
             for copy in range(COPIES) for log in logs
         ]
-        index = Indexer(protocol, Path(home) / "bench.sqlite")
+        index = Indexer(protocol, devnet.home / "bench.sqlite")
         started = time.perf_counter()
         for low in range(0, len(replay), RANGE):
             index.ingest(replay[low : low + RANGE], up_to_block=low)

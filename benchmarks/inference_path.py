@@ -10,17 +10,15 @@ the same way for comparison.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._anvil import throwaway_anvil  # noqa: E402
+from benchmarks._anvil import seeded_devnet  # noqa: E402
 
 CALLS = 200
 BATCH = 16
@@ -40,18 +38,14 @@ def main() -> None:
 
     from ogcli import config
     from ogcli.devnet import accounts
-    from ogcli.devnet.genesis import build_devnet
-    from ogcli.protocol.deployment import save
     from tests.chain.node_fixture import running_node, store_devnet_models
 
-    with tempfile.TemporaryDirectory() as home, throwaway_anvil(genesis_offset_s=14 * 86_400) as (url, genesis_time):
-        os.environ["XDG_CONFIG_HOME"], os.environ["XDG_DATA_HOME"] = f"{home}/config", f"{home}/data"
-        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
-        save(deployment, Path(home) / "deployment.json")
-        store_devnet_models(Path(home) / "blobs")
-        config.put_profile("bench", config.Profile(rpc_url=url, chain_id=31337, deployment=f"{home}/deployment.json",
-                                                   storage=(Path(home) / "blobs").as_uri()), activate=True)
-        with running_node(Path(home) / "node", batch_window_s=3600, batch_size=BATCH) as (_node_url, node):
+    with seeded_devnet() as devnet:
+        home = devnet.home
+        store_devnet_models(home / "blobs")
+        profile = config.load().profiles["bench"]
+        config.put_profile("bench", config.Profile(**{**profile.__dict__, "storage": (home / "blobs").as_uri()}), activate=True)
+        with running_node(home / "node", batch_window_s=3600, batch_size=BATCH) as (_node_url, node):
             model = node.resolve(2)
             amount = node.price(model)
             requirement = node.payments.requirements(amount)

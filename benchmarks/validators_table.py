@@ -19,14 +19,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._anvil import throwaway_anvil  # noqa: E402
+from benchmarks._anvil import seeded_devnet  # noqa: E402
 
 TABLE_RUNS = 30
 PROCESS_RUNS = 20
@@ -35,25 +34,15 @@ OGCLI = Path(sys.executable).parent / "ogcli"
 
 
 def main() -> None:
-    from ogcli import config, context
-    from ogcli.chain.contracts import Protocol
-    from ogcli.chain.session import connect
+    from ogcli import context
     from ogcli.devnet import accounts
     from ogcli.devnet.bulk import add_validators
-    from ogcli.devnet.genesis import build_devnet
     from ogcli.main import app
-    from ogcli.protocol.deployment import save
 
-    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
-        os.environ["XDG_CONFIG_HOME"] = f"{home}/config"
-        os.environ["XDG_DATA_HOME"] = f"{home}/data"
-        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
-        protocol = Protocol(connect(url, 31337), deployment)
+    with seeded_devnet() as devnet:
+        protocol = devnet.protocol
         count = protocol.staking.functions.validatorCount().call()
-        add_validators(url, protocol, 100 - count, accounts.get("deployer").address, 10_000 * 10**18)
-        path = Path(home) / "deployment.json"
-        save(deployment, path)
-        config.put_profile("bench", config.Profile(rpc_url=url, chain_id=31337, deployment=str(path)), activate=True)
+        add_validators(devnet.url, protocol, 100 - count, accounts.get("deployer").address, 10_000 * 10**18)
 
         def table_once() -> float:
             context.OPTIONS = context.GlobalOptions()

@@ -10,16 +10,14 @@ one transaction per record, paid for by the chain's throughput, not the verifier
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._anvil import throwaway_anvil  # noqa: E402
+from benchmarks._anvil import seeded_devnet  # noqa: E402
 
 RECORDS = 4_000
 PAGE = 500
@@ -29,19 +27,14 @@ TARGET = 1_000
 def main() -> None:
     from eth_account import Account
 
-    from ogcli.chain.contracts import Protocol
     from ogcli.chain.sender import Sender
-    from ogcli.chain.session import connect
     from ogcli.core import typed_data
     from ogcli.core.pricing import quote, split
     from ogcli.devnet import accounts
-    from ogcli.devnet.genesis import build_devnet
     from ogcli.node.verifier import Verifier
 
-    with tempfile.TemporaryDirectory() as home, throwaway_anvil() as (url, genesis_time):
-        os.environ["XDG_DATA_HOME"] = f"{home}/data"
-        deployment = build_devnet(url, genesis_time, lambda _m: None)[0]
-        protocol = Protocol(connect(url, 31337), deployment)
+    with seeded_devnet() as devnet:
+        protocol = devnet.protocol
         signer = accounts.get("enclave-signer")
         now = protocol.w3.eth.get_block("latest")["timestamp"]
         domain = typed_data.settlement_domain(31337, protocol.settlement.address)
@@ -61,7 +54,7 @@ def main() -> None:
                       "timestamp": now - i, "mode": 2, "enclaveSigner": signer.address, "signature": bytes(signature)}
             batch.append({"recordId": i + 1, "record": record, "fee": fee, "publisherCut": parts.publisher_wei,
                           "nodeCut": parts.node_wei, "validatorCut": parts.validators_wei, "treasuryCut": parts.treasury_wei})
-        verifier = Verifier(protocol, Sender(protocol.w3, accounts.get("validator-1").local_account), Path(home) / "v.db")
+        verifier = Verifier(protocol, Sender(protocol.w3, accounts.get("validator-1").local_account), devnet.home / "v.db")
         verifier.judge_many(batch[:50])  # warm: imports, caches
         started = time.perf_counter()
         verdicts = [v for page in range(0, RECORDS, PAGE) for v in verifier.judge_many(batch[page : page + PAGE])]
