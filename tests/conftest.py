@@ -14,6 +14,9 @@ import pytest
 from ogcli import context
 from ogcli.main import run
 
+# One session Anvil (and the seeded one) for every test folder that needs a chain.
+pytest_plugins = ("tests.chain.fixtures",)
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
