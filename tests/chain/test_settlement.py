@@ -2,105 +2,16 @@
 
 from __future__ import annotations
 
-from web3.logs import DISCARD
-
-import hashlib
 import os
 
 import pytest
-from eth_account import Account
 
-from ogcli.chain.sender import Sender
-from ogcli.core import typed_data
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import OPG
+from tests.chain.market import PRICE, Market
 
 pytestmark = pytest.mark.chain
-
-MODE_TEE = 2
-PRICE = OPG // 10
-
-
-class Market:
-    """A published model, a registered enclave, two validators and a paying user on the chain."""
-
-    def __init__(self, chain) -> None:
-        self.chain = chain
-        self.p = chain.protocol
-        self.senders = {}
-        deployer = self.sender("deployer")
-        for name in ("user", "validator-1", "validator-2", "publisher-1"):
-            deployer.transact(self.p.token.functions.transfer(accounts.get(name).address, 100_000 * OPG))
-        for name in ("validator-1", "validator-2"):
-            self.sender(name).transact(self.p.token.functions.approve(self.p.staking.address, 2**255))
-            self.sender(name).transact(self.p.staking.functions.registerValidator(500, "", 20_000 * OPG))
-        blob = os.urandom(64)
-        receipt = self.sender("publisher-1").transact(
-            self.p.hub.functions.publish("bafy-test", hashlib.sha256(blob).digest(), "m", PRICE, 3, "")
-        )
-        self.model_id = self.p.hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["modelId"]
-        self.signer = accounts.get("enclave-signer")
-        self._register_enclave()
-
-    def sender(self, name):
-        if name not in self.senders:
-            account = accounts.get(name)
-            self.chain.rpc("anvil_setBalance", [account.address, hex(10**21)])
-            self.senders[name] = Sender(self.chain.w3, account.local_account)
-        return self.senders[name]
-
-    def _register_enclave(self):
-        from eth_account.messages import encode_defunct
-
-        from ogcli.protocol.params import VENDOR_ID, dev_measurement
-
-        operator = accounts.get("node-operator")
-        registry = self.p.registry
-        attestation_hash = b"\x07" * 32
-        digest = self.chain.w3.keccak(
-            self.chain.w3.codec.encode(
-                ["uint256", "address", "address", "bytes32"],
-                [self.chain.w3.eth.chain_id, registry.address, operator.address, attestation_hash],
-            )
-        )
-        proof = Account.sign_message(encode_defunct(primitive=digest), self.signer.private_key).signature
-        self.sender("node-operator").transact(
-            registry.functions.registerEnclave(
-                self.signer.address, VENDOR_ID["DEV"], dev_measurement("v0.1"), attestation_hash, "", proof
-            )
-        )
-
-    def record(self, *, tamper=False, request_id=None):
-        now = self.chain.now()
-        request_id = request_id or os.urandom(32)
-        input_hash, output_hash = os.urandom(32), os.urandom(32)
-        signature = Account.sign_typed_data(
-            self.signer.private_key,
-            typed_data.settlement_domain(self.chain.w3.eth.chain_id, self.p.settlement.address),
-            typed_data.INFERENCE_RESULT_TYPES,
-            typed_data.inference_result(self.model_id, input_hash, output_hash, request_id, now),
-        ).signature
-        reported = os.urandom(32) if tamper else output_hash
-        return (self.model_id, input_hash, reported, request_id, now, MODE_TEE, self.signer.address, bytes(signature))
-
-    def payment(self, value, *, nonce=None, valid_before=None):
-        payer = accounts.get("user")
-        now = self.chain.now()
-        nonce = nonce or os.urandom(32)
-        valid_before = valid_before or now + 600
-        message = typed_data.transfer_authorization(payer.address, self.p.settlement.address, value, now - 5, valid_before, nonce)
-        signature = Account.sign_typed_data(
-            payer.private_key,
-            typed_data.token_domain(self.chain.w3.eth.chain_id, self.p.token.address),
-            typed_data.TRANSFER_WITH_AUTHORIZATION_TYPES,
-            message,
-        ).signature
-        return (payer.address, value, now - 5, valid_before, nonce, bytes(signature))
-
-    def settle(self, record, payment):
-        receipt = self.sender("node-operator").transact(self.p.settlement.functions.settle(record, payment))
-        return self.p.settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
 
 
 @pytest.fixture

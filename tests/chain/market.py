@@ -1,0 +1,126 @@
+"""A small market on the session chain for contract tests: a published model, a registered DEV
+enclave, two validators and a paying user, with helpers that sign, settle, attest and dispute."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from eth_account import Account
+from web3.logs import DISCARD
+
+from ogcli.chain.sender import Sender
+from ogcli.core import typed_data
+from ogcli.devnet import accounts
+from ogcli.protocol.params import OPG
+
+MODE_TEE = 2
+PRICE = OPG // 10
+
+
+class Market:
+    """A published model, a registered enclave, two validators and a paying user on the chain."""
+
+    def __init__(self, chain) -> None:
+        self.chain = chain
+        self.p = chain.protocol
+        self.senders = {}
+        deployer = self.sender("deployer")
+        for name in ("user", "validator-1", "validator-2", "publisher-1"):
+            deployer.transact(self.p.token.functions.transfer(accounts.get(name).address, 100_000 * OPG))
+        for name in ("validator-1", "validator-2"):
+            self.sender(name).transact(self.p.token.functions.approve(self.p.staking.address, 2**255))
+            self.sender(name).transact(self.p.staking.functions.registerValidator(500, "", 20_000 * OPG))
+        blob = os.urandom(64)
+        receipt = self.sender("publisher-1").transact(
+            self.p.hub.functions.publish("bafy-test", hashlib.sha256(blob).digest(), "m", PRICE, 3, "")
+        )
+        self.model_id = self.p.hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["modelId"]
+        self.signer = accounts.get("enclave-signer")
+        self._register_enclave()
+
+    def sender(self, name):
+        if name not in self.senders:
+            account = accounts.get(name)
+            self.chain.rpc("anvil_setBalance", [account.address, hex(10**21)])
+            self.senders[name] = Sender(self.chain.w3, account.local_account)
+        return self.senders[name]
+
+    def _register_enclave(self):
+        from eth_account.messages import encode_defunct
+
+        from ogcli.protocol.params import VENDOR_ID, dev_measurement
+
+        operator = accounts.get("node-operator")
+        registry = self.p.registry
+        attestation_hash = b"\x07" * 32
+        digest = self.chain.w3.keccak(
+            self.chain.w3.codec.encode(
+                ["uint256", "address", "address", "bytes32"],
+                [self.chain.w3.eth.chain_id, registry.address, operator.address, attestation_hash],
+            )
+        )
+        proof = Account.sign_message(encode_defunct(primitive=digest), self.signer.private_key).signature
+        self.sender("node-operator").transact(
+            registry.functions.registerEnclave(
+                self.signer.address, VENDOR_ID["DEV"], dev_measurement("v0.1"), attestation_hash, "", proof
+            )
+        )
+
+    def sign_result(self, model_id, input_hash, output_hash, request_id, timestamp, mode=MODE_TEE, key=None) -> bytes:
+        """The enclave's EIP-712 signature over a result, as the node makes it."""
+        return bytes(Account.sign_typed_data(
+            key or self.signer.private_key,
+            typed_data.settlement_domain(self.chain.w3.eth.chain_id, self.p.settlement.address),
+            typed_data.INFERENCE_RESULT_TYPES,
+            typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp),
+        ).signature)
+
+    def record(self, *, tamper=False, request_id=None, timestamp=None, mode=MODE_TEE, signature=None):
+        """A record tuple (modelId, inputHash, outputHash, requestId, timestamp, mode, signer, signature)
+        signed by the market's enclave now (or at `timestamp`); `tamper` reports another output."""
+        when = self.chain.now() if timestamp is None else timestamp
+        request_id = request_id or os.urandom(32)
+        input_hash, output_hash = os.urandom(32), os.urandom(32)
+        signed = self.sign_result(self.model_id, input_hash, output_hash, request_id, when, mode)
+        reported = os.urandom(32) if tamper else output_hash
+        return (self.model_id, input_hash, reported, request_id, when, mode, self.signer.address,
+                signature if signature is not None else signed)
+
+    def settle_one(self, record, fee: int | None = None) -> int:
+        """Settles `record` with a fresh payment from the user; returns its record id."""
+        return self.settle(record, self.payment(fee or PRICE * 2))["recordId"]
+
+    def attest(self, validator: str, record_id: int, valid: bool):
+        return self.sender(validator).transact(self.p.settlement.functions.attest(record_id, valid))
+
+    def dispute(self, challenger: str, record_id: int, record, validator: str, ground: int):
+        settlement = self.p.settlement.functions
+        return self.sender(challenger).transact(
+            settlement.dispute(record_id, record, accounts.get(validator).address, ground))
+
+    def validator_tokens(self, validator: str) -> int:
+        return self.p.staking.functions.getValidator(accounts.get(validator).address).call()[1]
+
+    def fund(self, name: str, amount_wei: int) -> None:
+        self.sender("deployer").transact(self.p.token.functions.transfer(accounts.get(name).address, amount_wei))
+
+    def payment(self, value, *, nonce=None, valid_before=None):
+        payer = accounts.get("user")
+        now = self.chain.now()
+        nonce = nonce or os.urandom(32)
+        valid_before = valid_before or now + 600
+        message = typed_data.transfer_authorization(payer.address, self.p.settlement.address, value, now - 5, valid_before, nonce)
+        signature = Account.sign_typed_data(
+            payer.private_key,
+            typed_data.token_domain(self.chain.w3.eth.chain_id, self.p.token.address),
+            typed_data.TRANSFER_WITH_AUTHORIZATION_TYPES,
+            message,
+        ).signature
+        return (payer.address, value, now - 5, valid_before, nonce, bytes(signature))
+
+    def settle(self, record, payment):
+        receipt = self.sender("node-operator").transact(self.p.settlement.functions.settle(record, payment))
+        return self.p.settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
+
+
