@@ -48,7 +48,7 @@ def main() -> None:
             signed_output = output_hash if i % 10 else b"\xff" * 32  # every tenth: the output was swapped
             signature = Account.sign_typed_data(
                 signer.private_key, domain, typed_data.INFERENCE_RESULT_TYPES,
-                typed_data.inference_result(1, input_hash, signed_output, request, now - i),
+                typed_data.inference_result(1, input_hash, signed_output, request, now - i, 2),
             ).signature
             record = {"modelId": 1, "inputHash": input_hash, "outputHash": output_hash, "requestId": request,
                       "timestamp": now - i, "mode": 2, "enclaveSigner": signer.address, "signature": bytes(signature)}

@@ -25,7 +25,7 @@ interface IStakingSlasher {
     function isActive(address validator) external view returns (bool);
     function slash(address validator, uint64 infractionTime, uint16 fractionBps, string calldata reason)
         external
-        returns (uint256);
+        returns (uint256 slashedAmount, uint256 selfStakeSlashed);
     function distributeReward(address validator, uint256 amount) external;
 }
 
@@ -56,15 +56,24 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     uint8 public constant MODE_TEE = 2;
     uint8 public constant MODE_ZKML = 4;
 
-    /// @notice What the enclave signs for every result (EIP-712, this contract's domain).
+    /// @notice What the enclave signs for every result (EIP-712, this contract's domain). The mode
+    /// is signed too, so a record cannot be settled under another mode than the one it ran in.
     bytes32 public constant RESULT_TYPEHASH = keccak256(
-        "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp)"
+        "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp,uint8 mode)"
     );
+
+    /// @notice How old a record may be when it settles: its time lies in
+    /// [settlement time - MAX_RECORD_AGE, settlement time]. A record dated after its own settlement
+    /// could be judged against a registry history that does not exist yet.
+    uint64 public constant MAX_RECORD_AGE = 1 hours;
 
     /// @notice Dispute grounds; the contract checks each from the record alone.
     uint8 public constant GROUND_BAD_SIGNATURE = 1; // signature does not recover to the enclave signer
     uint8 public constant GROUND_UNKNOWN_SIGNER = 2; // signer never registered in TEERegistry
     uint8 public constant GROUND_NOT_APPROVED = 3; // signer's measurement/vendor not approved at record time
+    /// @notice Against an "invalid" verdict: no ground holds, so the facts the contract can check
+    /// contradict it.
+    uint8 public constant GROUND_NONE = 0;
 
     struct Record {
         uint256 modelId;
@@ -102,12 +111,19 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         uint64 settledAt;
         uint32 attestations;
         uint128 rewardPerAttester;
+        uint8 rewardSlotsLeft; // rewarded verdicts still to be given out for this record
     }
 
+    /// @dev `checkable`: valid, or invalid because a ground holds (both disputable, both rewarded
+    /// once they stand); otherwise an invalid verdict for a reason the contract cannot check
+    /// (a re-execution or a proof), which is neither rewarded nor disputable.
     struct Attestation {
         uint64 attestedAt;
         bool valid;
         bool disputed;
+        bool checkable;
+        bool rewarded; // holds one of the record's reward slots
+        bool claimed;
     }
 
     IERC20 public immutable token;
@@ -134,7 +150,11 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         uint256 validatorCut,
         uint256 treasuryCut
     );
+    /// @notice `reward`: what this verdict is paid once it stands after the challenge window
+    /// (`claimAttestationRewards`); 0 when it holds no reward slot.
     event Attested(uint256 indexed recordId, address indexed validator, bool valid, uint256 reward);
+    event AttestationRewardsClaimed(address indexed validator, uint256 amount, uint256 records);
+    event RewardForfeited(uint256 indexed recordId, address indexed validator, uint256 amount);
     event DisputeWon(
         uint256 indexed recordId, address indexed validator, address indexed challenger, uint8 ground, uint256 slashed, uint256 challengerReward
     );
@@ -157,6 +177,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     error ChallengeWindowClosed(uint256 recordId, address validator);
     error UnsupportedMode(uint8 mode);
     error DisputeRejected(uint256 recordId);
+    error UnknownMode(uint8 mode);
+    error RecordTimeOutOfBounds(uint64 recordTime, uint64 settlementTime);
+    error NotAttested(uint256 recordId, address validator);
+    error NotDisputable(uint256 recordId, address validator);
+    error NothingToClaim();
+    error RewardsStillOpen(uint256 recordId);
 
     constructor(
         IERC20 token_,
@@ -223,32 +249,36 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         bytes32 inputHash,
         bytes32 outputHash,
         bytes32 requestId,
-        uint64 timestamp
+        uint64 timestamp,
+        uint8 mode
     ) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(RESULT_TYPEHASH, modelId, inputHash, outputHash, requestId, timestamp)));
+        return _hashTypedDataV4(
+            keccak256(abi.encode(RESULT_TYPEHASH, modelId, inputHash, outputHash, requestId, timestamp, mode))
+        );
     }
 
     // ---------------------------------------------------------------- verification
 
-    /// @notice A validator's verdict on a record. The first `rewardedAttesters` share the validator fee.
+    /// @notice A validator's verdict on a record: `valid`, or invalid because a dispute ground holds
+    /// (the facts this contract checks). Either is disputable inside the challenge window, and the
+    /// first `rewardedAttesters` of them (given within the window after settlement) share the
+    /// validator fee, paid only once they stand (`claimAttestationRewards`).
     function attest(uint256 recordId, bool valid) external nonReentrant {
-        RecordState storage state = _record(recordId);
-        if (!staking.isActive(msg.sender)) revert NotActiveValidator(msg.sender);
-        Attestation storage a = _attestations[recordId][msg.sender];
-        if (a.attestedAt != 0) revert AlreadyAttested(recordId, msg.sender);
-        a.attestedAt = uint64(block.timestamp);
-        a.valid = valid;
-        state.attestations += 1;
-        uint256 reward = state.attestations <= _params.rewardedAttesters ? state.rewardPerAttester : 0;
-        if (reward > 0) {
-            token.forceApprove(address(staking), reward);
-            staking.distributeReward(msg.sender, reward);
-        }
-        emit Attested(recordId, msg.sender, valid, reward);
+        _attest(recordId, valid, true);
     }
 
-    /// @notice Disputes `validator`'s "valid" attestation of `record` on `ground`. The contract checks
-    /// the ground itself; a false ground reverts and changes nothing.
+    /// @notice An invalid verdict for a reason this contract cannot check (the output did not
+    /// re-execute, the proof failed): recorded for everyone to see, neither rewarded nor disputable.
+    function attestUncheckable(uint256 recordId) external nonReentrant {
+        _attest(recordId, false, false);
+    }
+
+    /// @notice Disputes `validator`'s verdict on `record`. Against a valid verdict, `ground` names
+    /// a ground that holds; against an invalid one, `ground` is GROUND_NONE and no ground may
+    /// hold. The contract checks it itself; a false dispute reverts and changes nothing. A won
+    /// dispute forfeits the verdict's reward and slashes the validator (once per infraction
+    /// window, in Staking); the challenger gets `challengerRewardBps` of the validator's own stake
+    /// that was slashed, never of its delegators', so that nobody profits from slashing itself.
     function dispute(uint256 recordId, Record calldata record, address validator, uint8 ground)
         external
         nonReentrant
@@ -257,18 +287,75 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         RecordState storage state = _record(recordId);
         if (state.recordHash != hashRecord(record)) revert RecordMismatch(recordId);
         Attestation storage a = _attestations[recordId][validator];
-        if (a.attestedAt == 0 || !a.valid) revert NotAttestedValid(recordId, validator);
+        if (a.attestedAt == 0) revert NotAttested(recordId, validator);
+        if (!a.checkable) revert NotDisputable(recordId, validator);
         if (a.disputed) revert AlreadyDisputed(recordId, validator);
         if (block.timestamp > a.attestedAt + _params.challengeWindow) revert ChallengeWindowClosed(recordId, validator);
-        if (record.mode != MODE_TEE) revert UnsupportedMode(record.mode);
-        if (!_groundHolds(record, ground)) revert DisputeRejected(recordId);
+        if (a.valid) {
+            if (ground == GROUND_NONE) revert DisputeRejected(recordId);
+            if (record.mode != MODE_TEE) revert UnsupportedMode(record.mode);
+            if (!_groundHolds(record, ground)) revert DisputeRejected(recordId);
+        } else {
+            if (ground != GROUND_NONE) revert NotAttestedValid(recordId, validator);
+            if (_anyGroundHolds(record)) revert DisputeRejected(recordId);
+        }
 
         a.disputed = true;
-        slashed = staking.slash(validator, a.attestedAt, _params.slashFractionBps, _groundName(ground));
-        uint256 challengerReward = slashed * _params.challengerRewardBps / 10_000;
+        if (a.rewarded) {
+            a.rewarded = false;
+            uint256 forfeited = state.rewardPerAttester;
+            if (forfeited > 0) token.safeTransfer(treasury, forfeited);
+            emit RewardForfeited(recordId, validator, forfeited);
+        }
+        uint256 selfSlashed;
+        (slashed, selfSlashed) = staking.slash(validator, a.attestedAt, _params.slashFractionBps, _groundName(ground));
+        uint256 challengerReward = selfSlashed * _params.challengerRewardBps / 10_000;
         if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
         if (slashed > challengerReward) token.safeTransfer(treasury, slashed - challengerReward);
         emit DisputeWon(recordId, validator, msg.sender, ground, slashed, challengerReward);
+    }
+
+    /// @notice Pays `validator` (into its Staking pool, commission first) for each of its
+    /// rewarded verdicts on `recordIds` that stood through the challenge window; others are skipped.
+    function claimAttestationRewards(address validator, uint256[] calldata recordIds)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        uint256 count;
+        uint64 window = _params.challengeWindow;
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            Attestation storage a = _attestations[recordIds[i]][validator];
+            if (!a.rewarded || a.claimed || block.timestamp <= a.attestedAt + window) continue;
+            a.claimed = true;
+            amount += _record(recordIds[i]).rewardPerAttester;
+            ++count;
+        }
+        if (amount == 0) revert NothingToClaim();
+        token.forceApprove(address(staking), amount);
+        staking.distributeReward(validator, amount);
+        emit AttestationRewardsClaimed(validator, amount, count);
+    }
+
+    /// @notice Sends the reward slots nobody took (the window for taking them has passed) to the treasury.
+    function sweepUnusedRewards(uint256[] calldata recordIds) external nonReentrant returns (uint256 amount) {
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            RecordState storage state = _record(recordIds[i]);
+            if (block.timestamp <= state.settledAt + _params.challengeWindow) revert RewardsStillOpen(recordIds[i]);
+            amount += uint256(state.rewardSlotsLeft) * state.rewardPerAttester;
+            state.rewardSlotsLeft = 0;
+        }
+        if (amount > 0) token.safeTransfer(treasury, amount);
+    }
+
+    /// @notice What `validator` could claim now for its verdicts on `recordIds`.
+    function claimableRewards(address validator, uint256[] calldata recordIds) external view returns (uint256 amount) {
+        for (uint256 i = 0; i < recordIds.length; ++i) {
+            Attestation storage a = _attestations[recordIds[i]][validator];
+            if (a.rewarded && !a.claimed && block.timestamp > a.attestedAt + _params.challengeWindow) {
+                amount += _record(recordIds[i]).rewardPerAttester;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reads
@@ -285,9 +372,15 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         return _attestations[recordId][validator];
     }
 
-    /// @notice Whether `ground` holds for `record`, without changing anything (what `dispute` checks).
+    /// @notice Whether `ground` holds for `record`, without changing anything (what `dispute`
+    /// checks); for GROUND_NONE, whether no ground holds at all (what contradicts an invalid verdict).
     function checkGround(Record calldata record, uint8 ground) external view returns (bool) {
-        return _groundHolds(record, ground);
+        return ground == GROUND_NONE ? !_anyGroundHolds(record) : _groundHolds(record, ground);
+    }
+
+    /// @notice Whether `mode` is exactly one of the known modes (a single bit, never a mask).
+    function isKnownMode(uint8 mode) public pure returns (bool) {
+        return mode == MODE_VANILLA || mode == MODE_TEE || mode == MODE_ZKML;
     }
 
     // ---------------------------------------------------------------- internals
@@ -295,6 +388,10 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     function _settle(Record calldata record, Payment calldata payment) private returns (uint256 recordId) {
         uint256 existing = recordIdByRequest[record.requestId];
         if (existing != 0) revert RequestAlreadySettled(record.requestId, existing);
+        if (!isKnownMode(record.mode)) revert UnknownMode(record.mode);
+        if (record.timestamp > block.timestamp || record.timestamp + MAX_RECORD_AGE < block.timestamp) {
+            revert RecordTimeOutOfBounds(record.timestamp, uint64(block.timestamp));
+        }
         (uint256 price, bool callable) = modelHub.callTerms(record.modelId, record.mode);
         if (!callable) revert ModelNotCallable(record.modelId, record.mode);
 
@@ -320,7 +417,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
                 recordHash: hashRecord(record),
                 settledAt: uint64(block.timestamp),
                 attestations: 0,
-                rewardPerAttester: rewardPerAttester
+                rewardPerAttester: rewardPerAttester,
+                rewardSlotsLeft: _params.rewardedAttesters
             })
         );
         recordIdByRequest[record.requestId] = recordId;
@@ -341,8 +439,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     function _groundHolds(Record calldata record, uint8 ground) private view returns (bool) {
         if (ground == GROUND_BAD_SIGNATURE) {
-            bytes32 digest =
-                resultDigest(record.modelId, record.inputHash, record.outputHash, record.requestId, record.timestamp);
+            bytes32 digest = resultDigest(
+                record.modelId, record.inputHash, record.outputHash, record.requestId, record.timestamp, record.mode
+            );
             (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, record.signature);
             return err != ECDSA.RecoverError.NoError || recovered != record.enclaveSigner;
         }
@@ -354,7 +453,32 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         return false;
     }
 
+    function _anyGroundHolds(Record calldata record) private view returns (bool) {
+        return record.mode == MODE_TEE
+            && (_groundHolds(record, GROUND_BAD_SIGNATURE) || _groundHolds(record, GROUND_UNKNOWN_SIGNER)
+                || _groundHolds(record, GROUND_NOT_APPROVED));
+    }
+
+    function _attest(uint256 recordId, bool valid, bool checkable) private {
+        RecordState storage state = _record(recordId);
+        if (!staking.isActive(msg.sender)) revert NotActiveValidator(msg.sender);
+        Attestation storage a = _attestations[recordId][msg.sender];
+        if (a.attestedAt != 0) revert AlreadyAttested(recordId, msg.sender);
+        a.attestedAt = uint64(block.timestamp);
+        a.valid = valid;
+        a.checkable = checkable;
+        state.attestations += 1;
+        uint256 reward;
+        if (checkable && state.rewardSlotsLeft > 0 && block.timestamp <= state.settledAt + _params.challengeWindow) {
+            state.rewardSlotsLeft -= 1;
+            a.rewarded = true;
+            reward = state.rewardPerAttester;
+        }
+        emit Attested(recordId, msg.sender, valid, reward);
+    }
+
     function _groundName(uint8 ground) private pure returns (string memory) {
+        if (ground == GROUND_NONE) return "attested invalid a result the checkable facts show valid";
         if (ground == GROUND_BAD_SIGNATURE) return "attested a result whose signature is not the enclave's";
         if (ground == GROUND_UNKNOWN_SIGNER) return "attested a result from an unregistered enclave";
         return "attested a result from an enclave not approved at the time";
@@ -367,7 +491,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     function _setParams(Params memory p) private {
         if (uint256(p.validatorFeeBps) + p.treasuryFeeBps > 10_000) revert FeeSplitTooLarge();
-        if (p.rewardedAttesters == 0 || p.slashFractionBps > 10_000 || p.challengerRewardBps > 10_000) {
+        // challengerRewardBps < 100% of the validator's own slashed stake: a validator disputing
+        // itself always loses more than it is paid.
+        if (p.rewardedAttesters == 0 || p.slashFractionBps > 10_000 || p.challengerRewardBps >= 10_000) {
             revert BadParams();
         }
         _params = p;

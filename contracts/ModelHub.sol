@@ -230,10 +230,12 @@ contract ModelHub is ReentrancyGuard {
         }
     }
 
-    /// @notice What a call costs in publisher fees and whether the model accepts `mode` calls now.
+    /// @notice What a call costs in publisher fees and whether the model accepts `mode` calls now;
+    /// `mode` must be exactly one of the model's modes (one bit), never a mask sharing a bit.
     function callTerms(uint256 modelId, uint8 mode) external view returns (uint256 price, bool callable) {
         Model storage m = _model(modelId);
-        return (m.pricePerCall, !m.deprecated && (m.modes & mode) != 0);
+        bool oneKnownMode = mode == MODE_VANILLA || mode == MODE_TEE || mode == MODE_ZKML;
+        return (m.pricePerCall, !m.deprecated && oneKnownMode && (m.modes & mode) == mode);
     }
 
     // ---------------------------------------------------------------- internals

@@ -17,10 +17,17 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 ///   rewards accrued round down and reward debts round up. The contract therefore never owes more
 ///   than it holds: `token.balanceOf(this) >= totalBonded + totalUnbonding + totalRewardsHeld`,
 ///   with equality unless someone sends tokens without calling the contract.
-/// - Slashing must find the unbonding and redelegation entries created at or after the
-///   infraction. Each validator keeps an append-only log of its entries in creation order, so
-///   `slash` walks it backwards and stops at the first entry older than the infraction: its cost
-///   depends on the entries of the slashable window only, not on the validator's whole history.
+/// - A validator is slashed at most once per infraction window (Cosmos' "slash once, then jail"):
+///   a slash jails it, and evidence of any infraction committed before that slash finds it
+///   already paid for (`SlashCovered`). So infraction times grow strictly from one slash to the
+///   next, and any unbonding or redelegation entry is reached by at most one slash: the first one
+///   executed after the entry was created, if its infraction is no later than the entry.
+/// - `slash` does constant work whatever the state (a transaction must fit 2^24 gas, EIP-7825;
+///   sybil one-wei undelegations must not make a validator unslashable): it cuts the bonded
+///   pool and appends to the validator's slash history. Unbonding and redelegation entries pay
+///   their cut lazily, exactly as an eager walk would have taken it: an unbonding entry when it is
+///   withdrawn, a redelegation when its owner next reduces its stake at the destination (or when
+///   anyone calls `applyRedelegationSlash`). Each lookup is a binary search of the history.
 /// - Cosmos rules are followed where the brief does not say otherwise: at most `MAX_ENTRIES`
 ///   unbonding entries per (delegator, validator) and redelegation entries per (delegator, src,
 ///   dst), no transitive redelegation, and redelegated stake stays slashable for the source's
@@ -113,12 +120,16 @@ contract Staking is ReentrancyGuard {
     struct StoredRedelegation {
         RedelegationEntry entry;
         address delegator; // zero once pruned (completed)
+        bool slashResolved; // its one possible slash has been applied, or can no longer come
     }
 
-    /// @dev One slot per log item, so the backwards walk of `slash` reads the time without a second load.
-    struct LogItem {
-        uint64 creationTime;
-        uint192 id;
+    /// @notice One executed slash. `entryWatermark` is the next entry id at the time, so the entries
+    /// created before the slash are exactly those with a smaller id (times can tie within a block).
+    struct SlashEvent {
+        uint64 infractionTime;
+        uint64 executedAt;
+        uint16 fractionBps;
+        uint64 entryWatermark;
     }
 
     // ------------------------------------------------------------------ constants and state
@@ -157,11 +168,10 @@ contract Staking is ReentrancyGuard {
     uint256 private _nextEntryId = 1;
     mapping(uint256 id => StoredUnbonding) private _unbondings;
     mapping(address delegator => uint256[]) private _unbondingIdsOf;
-    mapping(address validator => LogItem[]) private _unbondingLog;
     mapping(address delegator => mapping(address validator => uint256)) private _openUnbondings;
     mapping(uint256 id => StoredRedelegation) private _redelegations;
     mapping(address delegator => uint256[]) private _redelegationIdsOf;
-    mapping(address src => LogItem[]) private _redelegationLog;
+    mapping(address validator => SlashEvent[]) private _slashHistory;
 
     /// @notice Sum of every validator's bonded tokens.
     uint256 public totalBonded;
@@ -210,10 +220,11 @@ contract Staking is ReentrancyGuard {
         uint64 infractionTime,
         uint16 fractionBps,
         uint256 bondedSlashed,
-        uint256 unbondingSlashed,
-        uint256 redelegationSlashed,
+        uint256 selfStakeSlashed,
         string reason
     );
+    /// @notice Evidence of an infraction committed before the validator's last slash: already paid for.
+    event SlashCovered(address indexed validator, uint64 infractionTime, uint64 lastSlashedAt, string reason);
     event UnbondingSlashed(
         uint256 indexed entryId, address indexed delegator, address indexed validator, uint256 amount, uint256 balance
     );
@@ -412,6 +423,7 @@ contract Staking is ReentrancyGuard {
     function undelegate(address validator, uint256 amount) external nonReentrant returns (uint256 entryId) {
         if (amount == 0) revert ZeroAmount();
         _validator(validator);
+        _collectRedelegationSlashes(msg.sender, validator);
         uint256 shares = _burnValue(validator, msg.sender, amount);
         _checkSelfStake(validator, msg.sender);
         entryId = _openUnbonding(validator, msg.sender, amount, shares);
@@ -422,6 +434,7 @@ contract Staking is ReentrancyGuard {
     /// (a pool slashed to zero): they are burned and no entry is created.
     function undelegateAll(address validator) external nonReentrant returns (uint256 entryId) {
         Validator storage v = _validator(validator);
+        _collectRedelegationSlashes(msg.sender, validator);
         uint256 shares = _delegations[validator][msg.sender].shares;
         if (shares == 0) revert NoDelegation(validator, msg.sender);
         uint256 amount = _value(v, shares);
@@ -448,6 +461,7 @@ contract Staking is ReentrancyGuard {
         _validator(dst);
         if (!isActive(dst)) revert ValidatorNotActive(dst);
         _checkRedelegations(msg.sender, src, dst);
+        _collectRedelegationSlashes(msg.sender, src);
         uint256 sharesSrc = _burnValue(src, msg.sender, amount);
         _checkSelfStake(src, msg.sender);
         uint256 sharesDst = _mint(dst, msg.sender, amount);
@@ -461,6 +475,7 @@ contract Staking is ReentrancyGuard {
     function withdraw() external nonReentrant returns (uint256 amount) {
         uint256[] storage ids = _unbondingIdsOf[msg.sender];
         uint256 count;
+        uint256 slashedTotal;
         uint256 i;
         while (i < ids.length) {
             uint256 id = ids[i];
@@ -468,16 +483,19 @@ contract Staking is ReentrancyGuard {
                 ++i;
                 continue;
             }
-            amount += _closeUnbonding(id, msg.sender);
+            (uint256 paid, uint256 cut) = _closeUnbonding(id, msg.sender);
+            amount += paid;
+            slashedTotal += cut;
             ++count;
             // Swap-and-pop: order of a delegator's entries does not matter, and `i` is revisited.
             ids[i] = ids[ids.length - 1];
             ids.pop();
         }
         if (count == 0) revert NothingToWithdraw();
-        totalUnbonding -= amount;
+        totalUnbonding -= amount + slashedTotal;
         emit Withdrawn(msg.sender, amount, count);
         if (amount > 0) token.safeTransfer(msg.sender, amount);
+        if (slashedTotal > 0) token.safeTransfer(timelock, slashedTotal);
     }
 
     // ------------------------------------------------------------------ rewards
@@ -542,31 +560,52 @@ contract Staking is ReentrancyGuard {
     // ------------------------------------------------------------------ slashing
 
     /// @notice Slashes `validator` by `fractionBps` for an infraction at `infractionTime` (slasher
-    /// only), then jails it. In order: its unbonding entries created at or after the infraction
-    /// lose `initialBalance * fractionBps / 10000` (capped at their balance); its immature
-    /// redelegations created at or after the infraction lose that much value at the destination
-    /// (capped at what the delegator still holds there); its bonded tokens lose
-    /// `tokens * fractionBps / 10000`. The slashed tokens are sent to the slasher.
+    /// only), then jails it; at most once per infraction window. Its bonded tokens lose
+    /// `tokens * fractionBps / 10000` now (every delegator pro rata; sent to the slasher). Its
+    /// unbonding entries and immature redelegations created at or after the infraction lose
+    /// `initialBalance * fractionBps / 10000` (capped at what is left), collected lazily: see the
+    /// design notes. Evidence of an infraction no later than the last slash changes nothing.
     /// @param infractionTime When the infraction happened; not in the future and not older than
     /// the unbonding period (else `InfractionTooOld`), since older stake may be gone already.
     /// @param fractionBps The fraction to slash, 1..10000.
     /// @param reason Free text for indexers.
-    /// @return slashedAmount Everything taken, transferred to msg.sender.
+    /// @return slashedAmount The bonded tokens taken now, transferred to msg.sender.
+    /// @return selfStakeSlashed The part of `slashedAmount` that was the validator's own stake.
     function slash(address validator, uint64 infractionTime, uint16 fractionBps, string calldata reason)
         external
         onlySlasher
         nonReentrant
-        returns (uint256 slashedAmount)
+        returns (uint256 slashedAmount, uint256 selfStakeSlashed)
     {
-        _validator(validator);
+        Validator storage v = _validator(validator);
         _checkInfraction(infractionTime, fractionBps);
-        uint256 unbondingSlashed = _slashUnbondings(validator, infractionTime, fractionBps);
-        uint256 redelegationSlashed = _slashRedelegations(validator, infractionTime, fractionBps);
-        uint256 bondedSlashed = _slashBonded(validator, fractionBps);
-        slashedAmount = bondedSlashed + unbondingSlashed + redelegationSlashed;
-        emit Slashed(validator, infractionTime, fractionBps, bondedSlashed, unbondingSlashed, redelegationSlashed, reason);
+        SlashEvent[] storage history = _slashHistory[validator];
+        if (history.length > 0 && infractionTime <= history[history.length - 1].executedAt) {
+            emit SlashCovered(validator, infractionTime, history[history.length - 1].executedAt, reason);
+            return (0, 0);
+        }
+        uint256 selfShares = _delegations[validator][validator].shares;
+        uint256 selfBefore = _value(v, selfShares);
+        slashedAmount = _slashBonded(validator, fractionBps);
+        selfStakeSlashed = selfBefore - _value(v, selfShares);
+        history.push(SlashEvent(infractionTime, uint64(block.timestamp), fractionBps, uint64(_nextEntryId)));
+        emit Slashed(validator, infractionTime, fractionBps, slashedAmount, selfStakeSlashed, reason);
         _jail(validator, reason);
         if (slashedAmount > 0) token.safeTransfer(msg.sender, slashedAmount);
+    }
+
+    /// @notice Collects the slash that reaches redelegation `entryId` (burning that much of its
+    /// owner's stake at the destination, to the treasury). Anyone may call it; its owner's next
+    /// undelegation or redelegation from the destination does it anyway.
+    /// @return cut The tokens taken (0 when no slash reaches the entry, or it was collected).
+    function applyRedelegationSlash(uint256 entryId) external nonReentrant returns (uint256 cut) {
+        cut = _resolveRedelegation(entryId);
+        if (cut > 0) token.safeTransfer(timelock, cut);
+    }
+
+    /// @notice Every slash `validator` has taken, oldest first.
+    function slashHistory(address validator) external view returns (SlashEvent[] memory) {
+        return _slashHistory[validator];
     }
 
     /// @notice Jails `validator` without slashing (slasher only), e.g. for downtime.
@@ -637,7 +676,9 @@ contract Staking is ReentrancyGuard {
         uint256[] storage ids = _unbondingIdsOf[delegator];
         entries = new UnbondingEntry[](ids.length);
         for (uint256 i = 0; i < ids.length; ++i) {
-            entries[i] = _unbondings[ids[i]].entry;
+            UnbondingEntry storage entry = _unbondings[ids[i]].entry;
+            entries[i] = entry;
+            entries[i].balance = entry.balance - _unbondingCut(entry); // what withdraw will pay
         }
     }
 
@@ -755,20 +796,21 @@ contract Staking is ReentrancyGuard {
         stored.entry = UnbondingEntry(id, validator, amount, amount, created, completion);
         stored.delegator = delegator;
         _unbondingIdsOf[delegator].push(id);
-        _unbondingLog[validator].push(LogItem(created, uint192(id)));
         totalUnbonding += amount;
         emit Undelegated(delegator, validator, id, amount, shares, completion);
     }
 
-    /// @dev Deletes unbonding entry `id` of `delegator` (its id stays in the validator's log, where
-    /// `slash` skips it); returns its balance. The caller removes it from the delegator's list.
-    function _closeUnbonding(uint256 id, address delegator) private returns (uint256 balance) {
+    /// @dev Deletes unbonding entry `id` of `delegator`; returns (what it pays, the slash it owed).
+    /// The caller removes it from the delegator's list.
+    function _closeUnbonding(uint256 id, address delegator) private returns (uint256 paid, uint256 cut) {
         UnbondingEntry storage entry = _unbondings[id].entry;
-        balance = entry.balance;
         address validator = entry.validator;
+        cut = _unbondingCut(entry);
+        paid = entry.balance - cut;
+        if (cut > 0) emit UnbondingSlashed(id, delegator, validator, cut, paid);
         _openUnbondings[delegator][validator] -= 1;
         delete _unbondings[id];
-        emit UnbondingCompleted(id, delegator, validator, balance);
+        emit UnbondingCompleted(id, delegator, validator, paid);
     }
 
     /// @dev Prunes the delegator's completed redelegations, then enforces the transitive rule and
@@ -781,7 +823,9 @@ contract Staking is ReentrancyGuard {
             uint256 id = ids[i];
             RedelegationEntry storage entry = _redelegations[id].entry;
             if (entry.completionTime <= block.timestamp) {
-                // Completed: no longer slashable, so forget it (the src log keeps a dead id).
+                // Completed: no slash can reach it any more; collect one that did, then forget it.
+                uint256 cut = _resolveRedelegation(id);
+                if (cut > 0) token.safeTransfer(timelock, cut);
                 delete _redelegations[id];
                 ids[i] = ids[ids.length - 1];
                 ids.pop();
@@ -805,7 +849,6 @@ contract Staking is ReentrancyGuard {
         stored.entry = RedelegationEntry(id, src, dst, amount, sharesDst, created, completion);
         stored.delegator = msg.sender;
         _redelegationIdsOf[msg.sender].push(id);
-        _redelegationLog[src].push(LogItem(created, uint192(id)));
         emit Redelegated(msg.sender, src, dst, id, amount, sharesSrc, sharesDst, completion);
     }
 
@@ -863,51 +906,53 @@ contract Staking is ReentrancyGuard {
         }
     }
 
-    /// @dev Walks the validator's unbonding log from the newest entry back to the infraction.
-    function _slashUnbondings(address validator, uint64 infractionTime, uint16 fractionBps)
+    /// @dev The slash that reaches an entry of `validator` made as entry `id` at `creationTime`
+    /// and maturing at `completionTime`: the first slash executed after the entry was created, if
+    /// its infraction is no later than the creation and it ran before maturity. Returns
+    /// (fractionBps, whether that question is settled for good): (0, false) while no slash has run
+    /// since the creation, so a later one may still reach the entry.
+    function _slashReaching(address validator, uint256 id, uint64 creationTime, uint64 completionTime)
         private
-        returns (uint256 total)
+        view
+        returns (uint16 fractionBps, bool settled)
     {
-        LogItem[] storage log = _unbondingLog[validator];
-        for (uint256 i = log.length; i > 0; --i) {
-            LogItem storage item = log[i - 1];
-            if (item.creationTime < infractionTime) break;
-            total += _slashUnbonding(validator, item.id, fractionBps);
+        SlashEvent[] storage history = _slashHistory[validator];
+        // Binary search for the first slash whose watermark is above `id` (executed after it).
+        uint256 low;
+        uint256 high = history.length;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (history[mid].entryWatermark > id) high = mid;
+            else low = mid + 1;
         }
-        totalUnbonding -= total;
+        if (low == history.length) return (0, false);
+        SlashEvent storage first = history[low];
+        if (first.infractionTime <= creationTime && first.executedAt < completionTime) return (first.fractionBps, true);
+        return (0, true);
     }
 
-    function _slashUnbonding(address validator, uint256 id, uint16 fractionBps) private returns (uint256 cut) {
-        StoredUnbonding storage stored = _unbondings[id];
-        if (stored.delegator == address(0)) return 0; // withdrawn
-        UnbondingEntry storage entry = stored.entry;
-        cut = Math.min(entry.balance, entry.initialBalance * fractionBps / BPS);
-        if (cut == 0) return 0;
-        entry.balance -= cut;
-        emit UnbondingSlashed(id, stored.delegator, validator, cut, entry.balance);
+    /// @dev What unbonding `entry` owes to the slash that reaches it (0 if none does, yet).
+    function _unbondingCut(UnbondingEntry storage entry) private view returns (uint256) {
+        (uint16 fractionBps,) = _slashReaching(entry.validator, entry.id, entry.creationTime, entry.completionTime);
+        return Math.min(entry.balance, entry.initialBalance * fractionBps / BPS);
     }
 
-    /// @dev Walks the validator's redelegation log from the newest entry back to the infraction.
-    function _slashRedelegations(address validator, uint64 infractionTime, uint16 fractionBps)
-        private
-        returns (uint256 total)
-    {
-        LogItem[] storage log = _redelegationLog[validator];
-        for (uint256 i = log.length; i > 0; --i) {
-            LogItem storage item = log[i - 1];
-            if (item.creationTime < infractionTime) break;
-            total += _slashRedelegation(item.id, fractionBps);
-        }
-    }
-
-    /// @dev Burns up to `initialBalance * fractionBps / 10000` tokens' worth of the delegator's
-    /// shares at the destination, capped at what it still holds there (stake already unbonded
-    /// from the destination is out of reach, as in Cosmos).
-    function _slashRedelegation(uint256 id, uint16 fractionBps) private returns (uint256 cut) {
+    /// @dev Burns what redelegation `id` owes to the slash of its source that reaches it: up to
+    /// `initialBalance * fractionBps / 10000` tokens' worth of its owner's shares at the
+    /// destination, capped at what it still holds there (stake already unbonded from the
+    /// destination paid its own way, as in Cosmos). Marks the entry resolved once no slash can
+    /// reach it any more; returns the tokens taken, for the caller to send to the treasury.
+    function _resolveRedelegation(uint256 id) private returns (uint256 cut) {
         StoredRedelegation storage stored = _redelegations[id];
         RedelegationEntry storage entry = stored.entry;
         address delegator = stored.delegator;
-        if (delegator == address(0) || entry.completionTime <= block.timestamp) return 0; // pruned or completed
+        if (delegator == address(0) || stored.slashResolved) return 0;
+        (uint16 fractionBps, bool settled) = _slashReaching(entry.src, id, entry.creationTime, entry.completionTime);
+        if (!settled) {
+            if (entry.completionTime <= block.timestamp) stored.slashResolved = true; // matured unreached
+            return 0;
+        }
+        stored.slashResolved = true;
         address dst = entry.dst;
         uint256 held = _delegations[dst][delegator].shares;
         uint256 available = _value(_validators[dst], held);
@@ -917,6 +962,17 @@ contract Staking is ReentrancyGuard {
         _removeShares(dst, delegator, shares, cut);
         entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
         emit RedelegationSlashed(id, delegator, dst, entry.src, cut, shares);
+    }
+
+    /// @dev Before `delegator` takes stake out of `validator`: collects the slashes that reach its
+    /// redelegations into it, so stake cannot leave the destination owing its source a slash.
+    function _collectRedelegationSlashes(address delegator, address validator) private {
+        uint256[] storage ids = _redelegationIdsOf[delegator];
+        uint256 total;
+        for (uint256 i = 0; i < ids.length; ++i) {
+            if (_redelegations[ids[i]].entry.dst == validator) total += _resolveRedelegation(ids[i]);
+        }
+        if (total > 0) token.safeTransfer(timelock, total);
     }
 
     function _sharesCeil(address validator, uint256 amount) private view returns (uint256) {

@@ -147,7 +147,9 @@ contract TEERegistry {
 
     // ---------------------------------------------------------------- enclaves
 
-    /// @notice Registers an enclave signer run by msg.sender.
+    /// @notice Registers an enclave signer run by msg.sender. A signer is registered once, ever:
+    /// its registration and retirement times are the history every record it signed is judged
+    /// against, so they must never be rewritten. Rotating a key is registering a new signer.
     /// @param signerProof the enclave signer's EIP-191 signature over
     ///        keccak256(abi.encode(block.chainid, address(this), msg.sender, attestationHash)),
     ///        proving that the operator controls the key the attestation binds.
@@ -164,14 +166,13 @@ contract TEERegistry {
         if (!_isOpen(_measurements[vendor][measurement].approved)) {
             revert MeasurementNotApproved(vendor, measurement);
         }
-        Enclave storage enclave = _enclaves[signer];
-        if (enclave.operator != address(0) && enclave.deregisteredAt == 0) revert SignerAlreadyRegistered(signer);
+        if (_enclaves[signer].operator != address(0)) revert SignerAlreadyRegistered(signer);
         bytes32 digest = MessageHashUtils.toEthSignedMessageHash(
             keccak256(abi.encode(block.chainid, address(this), msg.sender, attestationHash))
         );
         if (ECDSA.recover(digest, signerProof) != signer) revert BadSignerProof();
 
-        if (enclave.operator == address(0)) _signers.push(signer);
+        _signers.push(signer);
         _enclaves[signer] = Enclave({
             operator: msg.sender,
             vendor: vendor,
@@ -185,7 +186,8 @@ contract TEERegistry {
         emit EnclaveRegistered(signer, msg.sender, vendor, measurement, attestationHash, endpoint);
     }
 
-    /// @notice The operator retires one of its enclave signers.
+    /// @notice The operator retires one of its enclave signers, for good: results it signs from now
+    /// on are not active; those it signed before stay as they were.
     function deregisterEnclave(address signer) external {
         Enclave storage enclave = _enclaves[signer];
         if (enclave.operator == address(0) || enclave.deregisteredAt != 0) revert SignerNotRegistered(signer);
@@ -197,12 +199,16 @@ contract TEERegistry {
 
     // ---------------------------------------------------------------- reads
 
-    /// @notice Whether `signer` was registered, its vendor enabled and its measurement approved at `time`.
+    /// @notice Whether `signer` was registered, its vendor enabled and its measurement approved at
+    /// `time`. Each interval includes the second it closed in: a retirement or revocation applies
+    /// to records dated after it, never to one dated in its own second or before.
     function isActive(address signer, uint64 time) public view returns (bool) {
         Enclave storage enclave = _enclaves[signer];
         if (enclave.operator == address(0)) return false;
         if (time < enclave.registeredAt) return false;
-        if (enclave.deregisteredAt != 0 && time >= enclave.deregisteredAt) return false;
+        // Inclusive: a change made in the same second as a record (blocks can share a timestamp)
+        // must not reach back to it, or an honest verdict given before the change turns slashable.
+        if (enclave.deregisteredAt != 0 && time > enclave.deregisteredAt) return false;
         return _covers(_vendors[enclave.vendor].enabled, time)
             && _covers(_measurements[enclave.vendor][enclave.measurement].approved, time);
     }
@@ -320,7 +326,7 @@ contract TEERegistry {
     function _covers(Interval[] storage intervals, uint64 time) private view returns (bool) {
         for (uint256 i = intervals.length; i > 0; --i) {
             Interval storage interval = intervals[i - 1];
-            if (time >= interval.from && (interval.until == 0 || time < interval.until)) return true;
+            if (time >= interval.from && (interval.until == 0 || time <= interval.until)) return true;
             if (time >= interval.from) return false;
         }
         return false;

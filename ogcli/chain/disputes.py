@@ -3,7 +3,10 @@ vouched for them while their challenge window is open.
 
 Grounds, as InferenceSettlement checks them: 1, the result's signature does not recover to the
 enclave signer; 2, the signer is not a registered enclave; 3, the enclave's measurement was not
-approved at the record's time. Only TEE records can be disputed.
+approved at the record's time. Only TEE records can be disputed on those grounds. An "invalid"
+verdict given as checkable (`attest(id, false)`) is disputable the other way round: with ground 0,
+when no ground holds; invalid verdicts for reasons the contract cannot check
+(`attestUncheckable`) are neither disputable nor rewarded.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from ogcli.chain.contracts import Protocol
 from ogcli.core import typed_data
 from ogcli.core.model_metadata import MODES
 
-GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER, GROUND_NOT_APPROVED = 1, 2, 3
+GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER, GROUND_NOT_APPROVED = 0, 1, 2, 3
 GROUND_NAMES = {
+    GROUND_NONE: "no ground holds: the 'invalid' verdict contradicts what the contract can check",
     GROUND_BAD_SIGNATURE: "the signature is not the enclave's",
     GROUND_UNKNOWN_SIGNER: "the signer is not a registered enclave",
     GROUND_NOT_APPROVED: "the enclave was not approved at the time",
 }
 
 
-RESULT_TYPE = "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp)"
+RESULT_TYPE = (
+    "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp,uint8 mode)"
+)
 DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 
 
@@ -48,23 +54,25 @@ def result_digest(separator: bytes, record: dict) -> bytes:
     from eth_abi import encode
 
     struct = _keccak(encode(
-        ["bytes32", "uint256", "bytes32", "bytes32", "bytes32", "uint64"],
+        ["bytes32", "uint256", "bytes32", "bytes32", "bytes32", "uint64", "uint8"],
         [_keccak(RESULT_TYPE.encode()), record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]),
-         bytes(record["requestId"]), record["timestamp"]],
+         bytes(record["requestId"]), record["timestamp"], record["mode"]],
     ))
     return _keccak(b"\x19\x01" + separator + struct)
 
 
 def recover(digest: bytes, signature: bytes) -> str | None:
-    """The address whose key made a 65-byte (r, s, v) signature over `digest`, or None."""
+    """The address whose key made `signature` over `digest`, or None when the chain would not
+    accept the signature (core.signature_rule) or it recovers to no point."""
     from coincurve import PublicKey
 
     from ogcli.chain.abi import checksum
+    from ogcli.core.signature_rule import rejection
 
-    if len(signature) != 65 or signature[64] not in (27, 28, 0, 1):
+    if rejection(signature) is not None:
         return None
     try:
-        key = PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] % 27]), digest, hasher=None)
+        key = PublicKey.from_signature_and_message(signature[:64] + bytes([signature[64] - 27]), digest, hasher=None)
     except Exception:  # not a point: recovers to nobody
         return None
     return checksum("0x" + _keccak(key.format(compressed=False)[1:])[-20:].hex())
@@ -143,17 +151,28 @@ def find_disputable(protocol: Protocol) -> tuple[int, list[Disputable]]:
     finder = GroundFinder(protocol)
     records = {e.args["recordId"]: dict(e.args["record"]) for e in logs if e.name == "InferenceSettled"}
     disputed = {(e.args["recordId"], e.args["validator"]) for e in logs if e.name == "DisputeWon"}
-    open_attestations = [e for e in logs if e.name == "Attested" and e.args["valid"]
+    open_attestations = [e for e in logs if e.name == "Attested"
                          and (e.args["recordId"], e.args["validator"]) not in disputed and e.timestamp + window >= now]
     ids = sorted({e.args["recordId"] for e in open_attestations})
     grounds = dict(zip(ids, finder.grounds([records[i] for i in ids])))
+    candidates = [e for e in open_attestations
+                  if (grounds[e.args["recordId"]] is not None) == bool(e.args["valid"])]
+    checkable = _checkable(protocol, [(e.args["recordId"], e.args["validator"]) for e in candidates])
     found = []
-    for e in open_attestations:
+    for e, is_checkable in zip(candidates, checkable):
         record_id, validator = e.args["recordId"], e.args["validator"]
-        if grounds[record_id] is not None:
-            found.append(Disputable(record_id, records[record_id], validator, grounds[record_id], e.timestamp,
-                                    e.timestamp + window))
+        if is_checkable:
+            ground = grounds[record_id] if e.args["valid"] else GROUND_NONE
+            found.append(Disputable(record_id, records[record_id], validator, ground, e.timestamp, e.timestamp + window))
     return now, found
+
+
+def _checkable(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[bool]:
+    """Whether each (record, validator) verdict is a checkable one (in one Multicall3 batch)."""
+    from ogcli.chain.multicall import Read, ReadFailed, read_many
+
+    views = read_many(protocol.rpc, [Read(protocol.settlement, "attestationOf", pair) for pair in pairs])
+    return [not isinstance(view, ReadFailed) and bool(view[3]) for view in views]
 
 
 def settled_record(protocol: Protocol, record_id: int) -> dict:

@@ -34,7 +34,7 @@ ACTIVE_PROPOSAL_STATES = {0, 1, 4, 5}  # Pending, Active, Succeeded, Queued: may
 STAKING_EVENTS = ("ValidatorRegistered", "CommissionChanged", "Slashed", "Jailed", "Unjailed", "Tombstoned")
 SETTLEMENT_EVENTS = ("InferenceSettled", "Attested", "DisputeWon")
 GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast")
-DISPUTE_GROUNDS = {1: "bad enclave signature", 2: "unknown enclave signer", 3: "enclave not approved at the time"}
+DISPUTE_GROUNDS = {0: "a false invalid verdict", 1: "bad enclave signature", 2: "unknown enclave signer", 3: "enclave not approved at the time"}
 
 
 @dataclass(frozen=True)
@@ -369,8 +369,9 @@ def slash_history(board: Board, address: str) -> list[SlashRecord]:
                 infraction_time=e.args["infractionTime"],
                 fraction_bps=e.args["fractionBps"],
                 bonded_wei=e.args["bondedSlashed"],
-                unbonding_wei=e.args["unbondingSlashed"],
-                redelegation_wei=e.args["redelegationSlashed"],
+                # Entries pay their cut lazily (UnbondingSlashed / RedelegationSlashed when collected).
+                unbonding_wei=0,
+                redelegation_wei=0,
                 reason=reason,
                 record_id=dispute.args["recordId"] if dispute else None,
                 challenger=dispute.args["challenger"] if dispute else None,

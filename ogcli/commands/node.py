@@ -148,7 +148,7 @@ def dispute(
 
     Example: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes
     """
-    from ogcli.chain.disputes import GROUND_NAMES, GroundFinder, settled_record
+    from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder, settled_record
     from ogcli.chain.tx import Plan
     from ogcli.commands._session import WriteSession
     from ogcli.core.amounts import format_amount
@@ -159,27 +159,32 @@ def dispute(
     protocol = session.protocol
     settlement = protocol.settlement.functions
     record = settled_record(protocol, record_id)
-    attested_at, valid, already = settlement.attestationOf(record_id, target).call()
-    if not attested_at or not valid:
-        raise UsageError(f"{target} did not attest record {record_id} as valid: there is nothing to dispute")
+    attested_at, valid, already, checkable = settlement.attestationOf(record_id, target).call()[:4]
+    if not attested_at or not checkable:
+        raise UsageError(f"{target} gave no checkable verdict on record {record_id}: there is nothing to dispute")
     if already:
         raise UsageError(f"{target}'s attestation of record {record_id} was disputed already")
     params = settlement.params().call()
     now = protocol.w3.eth.get_block("latest")["timestamp"]
     if now > attested_at + params[3]:
         raise UsageError(f"the challenge window for this attestation closed {format_duration(now - attested_at - params[3])} ago")
-    ground = GroundFinder(protocol).ground(record)
+    found = GroundFinder(protocol).ground(record)
+    # Against a valid verdict: the ground that holds. Against an invalid one: that none holds.
+    ground = found if valid else (GROUND_NONE if found is None else None)
     if ground is None or not settlement.checkGround(_record_tuple(record), ground).call():
-        raise UsageError(f"record {record_id} holds up: no dispute ground applies, and a rejected dispute slashes nobody")
+        verdict = "valid" if valid else "invalid"
+        raise UsageError(f"{target}'s {verdict} verdict on record {record_id} holds up, and a rejected dispute slashes nobody")
     stake = protocol.staking.functions.getValidator(target).call()[1]
     slash = stake * params[4] // 10_000
+    self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]
     session.run(
         Plan(
             action=f"dispute record {record_id} against {target}",
             call=settlement.dispute(record_id, _record_tuple(record), target, ground),
             rows=(("record", str(record_id)), ("validator", target), ("ground", GROUND_NAMES[ground]),
                   ("slash", f"about {format_amount(slash, group=True)} OPG ({params[4] / 100:g}% of its stake)"),
-                  ("your reward", f"about {format_amount(slash * params[5] // 10_000, group=True)} OPG")),
+                  ("your reward", f"about {format_amount(self_stake * params[4] // 10_000 * params[5] // 10_000, group=True)}"
+                                  " OPG (a share of the validator's own slashed stake)")),
         )
     )
 

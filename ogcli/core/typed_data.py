@@ -25,6 +25,7 @@ INFERENCE_RESULT_TYPES = {
         {"name": "outputHash", "type": "bytes32"},
         {"name": "requestId", "type": "bytes32"},
         {"name": "timestamp", "type": "uint64"},
+        {"name": "mode", "type": "uint8"},  # signed, so a record cannot settle under another mode
     ]
 }
 
@@ -55,8 +56,10 @@ def transfer_authorization(
     }
 
 
-def inference_result(model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int) -> dict:
+def inference_result(model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int,
+                     mode: int) -> dict:
     return {
+        "mode": mode,
         "modelId": model_id,
         "inputHash": input_hash,
         "outputHash": output_hash,

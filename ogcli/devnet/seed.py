@@ -137,6 +137,8 @@ class Seeder:
 
         for day in (9, 10, 11, 12):
             self.at_day(day)
+            if day == 9:
+                self.claim_attestation_rewards()  # the first days' verdicts stood their window
             self.inference_round(models, count=3)
         self.at_day(12.1)
         proposals["slash"] = self.propose_slash_raise()
@@ -145,6 +147,7 @@ class Seeder:
         for day in (13.3, 13.6):
             self.at_day(day)
             self.inference_round(models, count=2)
+        self.claim_attestation_rewards()
         self.summary.proposals = {k: str(v) for k, v in proposals.items()}
         return self.summary
 
@@ -264,7 +267,7 @@ class Seeder:
         if tampered:
             output_hash = self.w3.keccak(text=f"tampered output {self._request_counter}")
         signer = accounts.get("enclave-signer")
-        result = typed_data.inference_result(model_id, input_hash, signed_output, request_id, now)
+        result = typed_data.inference_result(model_id, input_hash, signed_output, request_id, now, MODE_TEE)
         signature = Account.sign_typed_data(
             signer.private_key,
             typed_data.settlement_domain(self.chain_id, settlement.address),
@@ -306,6 +309,22 @@ class Seeder:
                 verdict = True
             self.tx(name, settlement.attest(record_id, verdict), "attest")
             self.summary.attestations += 1
+
+    def claim_attestation_rewards(self) -> None:
+        """Each validator claims what its verdicts earned once they stood through the challenge
+        window (verdicts are paid only then; a disputed one forfeits its reward)."""
+        from ogcli.errors import RevertedError
+
+        settlement = self.protocol.settlement.functions
+        record_ids = list(range(1, settlement.recordCount().call() + 1))
+        for index in range(1, len(VALIDATOR_PROFILES) + 1):
+            validator = accounts.get(f"validator-{index}").address
+            if settlement.claimableRewards(validator, record_ids).call() == 0:
+                continue
+            try:
+                self.tx(f"validator-{index}", settlement.claimAttestationRewards(validator, record_ids), "claim")
+            except RevertedError:
+                continue
 
     def dispute(self, bad_record, validator_name: str) -> None:
         record_id, record = bad_record

@@ -38,10 +38,11 @@ class Enclave:
     def signer(self) -> str:
         return self.key.address
 
-    def sign_result(self, model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int) -> bytes:
+    def sign_result(self, model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int,
+                    mode: int) -> bytes:
         from eth_account import Account
 
-        message = typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp)
+        message = typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp, mode)
         return bytes(
             Account.sign_typed_data(
                 self.key.key,

@@ -73,7 +73,7 @@ class Market:
             key or self.signer.private_key,
             typed_data.settlement_domain(self.chain.w3.eth.chain_id, self.p.settlement.address),
             typed_data.INFERENCE_RESULT_TYPES,
-            typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp),
+            typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp, mode),
         ).signature)
 
     def record(self, *, tamper=False, request_id=None, timestamp=None, mode=MODE_TEE, signature=None):
@@ -91,8 +91,12 @@ class Market:
         """Settles `record` with a fresh payment from the user; returns its record id."""
         return self.settle(record, self.payment(fee or PRICE * 2))["recordId"]
 
-    def attest(self, validator: str, record_id: int, valid: bool):
-        return self.sender(validator).transact(self.p.settlement.functions.attest(record_id, valid))
+    def attest(self, validator: str, record_id: int, valid: bool, *, checkable: bool = True):
+        """A verdict: valid, invalid because a ground holds, or (checkable=False) invalid for a
+        reason the contract cannot check."""
+        settlement = self.p.settlement.functions
+        call = settlement.attest(record_id, valid) if checkable else settlement.attestUncheckable(record_id)
+        return self.sender(validator).transact(call)
 
     def dispute(self, challenger: str, record_id: int, record, validator: str, ground: int):
         settlement = self.p.settlement.functions

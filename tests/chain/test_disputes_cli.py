@@ -65,7 +65,7 @@ def test_bad_evidence_is_refused_and_slashes_nobody(story, cli):
     cheat = accounts.get("validator-2").address
     stake = chain.protocol.staking.functions.getValidator(cheat).call()[1]
     _refused(cli("--yes", "node", "dispute", str(good), cheat), "holds up")
-    _refused(cli("--yes", "node", "dispute", str(bad), accounts.get("validator-8").address), "did not attest")
+    _refused(cli("--yes", "node", "dispute", str(bad), accounts.get("validator-8").address), "gave no checkable verdict")
     _refused(cli("--yes", "node", "dispute", "99999", cheat), "no settled record")
     # An unfunded challenger: a fresh wallet with no ETH for gas.
     assert cli("wallet", "new", "broke").exit_code == 0

@@ -56,6 +56,9 @@ def test_slash_through_a_dispute_matches_exposure_and_positions(carol, cli):
     shares = {h: staking.delegationOf(v1, h).call()[0] for h in holders}
 
     seeder.tx("challenger", settlement.dispute(record_id, record, v1, GROUND_BAD_SIGNATURE), "dispute")
+    # The redelegation pays its cut lazily; anyone may collect it (its owner's next move out would).
+    for entry in staking.redelegationEntries(me).call():
+        seeder.tx("challenger", staking.applyRedelegationSlash(entry[0]), "applyRedelegationSlash")
 
     # The pool fell by the fraction and every holder's value with it, rounded down.
     slashed_tokens = tokens - tokens * fraction // BPS

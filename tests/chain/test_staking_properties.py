@@ -175,14 +175,27 @@ def test_slash_accounting_matches_the_model(chain, world, history, victim, infra
         positions_before = {d: world.position(validator, world.address(d)) for d in DELEGATORS}
 
         settlement = fresh.deployment.address("InferenceSettlement")
+        treasury = fresh.deployment.address("OGTimelock")
+        treasury_before = world.token.functions.balanceOf(treasury).call()
         send_as(fresh, settlement, staking.slash(validator, infraction, fraction_bps, "property test"))
         model_slashed = world.model.slash(validator, infraction, fraction_bps, fresh.now())
+        # Redelegations pay their cut lazily: collect each now (anyone may), to the treasury.
+        collector = world.sender(VALIDATORS[0])
+        for d in DELEGATORS:
+            for entry in staking.redelegationEntries(world.address(d)).call():
+                collector.transact(staking.applyRedelegationSlash(entry[0]))
 
         slack = 4 * (applied + 4)
-        # 1. Conservation: every token is in a wallet, in Staking, or was slashed to the slasher.
+        # 1. Conservation: every token is in a wallet, in Staking (unbonding entries keep their cut
+        # until withdrawn), with the slasher (the bonded cut), or with the treasury (redelegations).
         slashed_to_settlement = world.token.functions.balanceOf(settlement).call()
-        assert _staking_balance(world) + _wallets(world) + slashed_to_settlement == total_before
-        assert abs(slashed_to_settlement - model_slashed) <= slack
+        collected = world.token.functions.balanceOf(treasury).call() - treasury_before
+        assert _staking_balance(world) + _wallets(world) + slashed_to_settlement + collected == total_before
+        unbonding_cuts = 0
+        for d in DELEGATORS:
+            for entry in staking.unbondingEntries(world.address(d)).call():
+                unbonding_cuts += entries_before[entry[0]][3] - entry[3]
+        assert abs(slashed_to_settlement + collected + unbonding_cuts - model_slashed) <= slack
 
         # 2. Each delegator of the victim loses the slash fraction of its position (pro rata).
         for d in DELEGATORS:

@@ -55,13 +55,13 @@ def test_local_result_digest_and_recovery_match_the_contract(seeded):
 
     settlement = seeded.protocol.settlement
     record = {"modelId": 2, "inputHash": b"\x01" * 32, "outputHash": b"\x02" * 32, "requestId": b"\x03" * 32,
-              "timestamp": 1_800_000_000}
+              "timestamp": 1_800_000_000, "mode": 2}
     digest = result_digest(domain_separator(31337, settlement.address), record)
-    assert digest == bytes(settlement.functions.resultDigest(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000).call())
+    assert digest == bytes(settlement.functions.resultDigest(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000, 2).call())
     signer = accounts.get("enclave-signer")
     signature = Account.sign_typed_data(
         signer.private_key, typed_data.settlement_domain(31337, settlement.address), typed_data.INFERENCE_RESULT_TYPES,
-        typed_data.inference_result(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000),
+        typed_data.inference_result(2, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 1_800_000_000, 2),
     ).signature
     assert recover(digest, bytes(signature)) == signer.address
     assert recover(digest, bytes(signature[:64]) + b"\x05") is None

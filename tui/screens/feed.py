@@ -18,7 +18,7 @@ def describe(name: str, args: dict) -> str:
         "Delegated": lambda: f"{amount('amount')} OPG to {fmt.short(args['validator'])}",
         "Undelegated": lambda: f"{amount('amount')} OPG from {fmt.short(args['validator'])}",
         "Redelegated": lambda: f"{amount('amount')} OPG {fmt.short(args['src'])} -> {fmt.short(args['dst'])}",
-        "Slashed": lambda: f"{args['fractionBps'] / 100:g}%, {amount('bondedSlashed')} OPG bonded",
+        "Slashed": lambda: f"{args['fractionBps'] / 100:g}%, {amount('bondedSlashed')} OPG bonded ({amount('selfStakeSlashed')} its own)",
         "Jailed": lambda: f"until {fmt.utc_clock(args['until'])}",
         "CommissionChanged": lambda: f"commission {args['oldBps'] / 100:g}% -> {args['newBps'] / 100:g}%",
         "RewardsClaimed": lambda: f"{amount('amount', 4)} OPG",
