@@ -4,11 +4,18 @@ signed by the enclave, written to the outbox, answered, settled on chain after.
 
 Errors are JSON `{"error": {"code", "message"}}` with a 4xx status; nothing is charged for a call
 that fails: its authorization is never settled.
+
+Before a payment is verified a call is only checked, cheaply: its body (size, then JSON with a
+depth limit: ogcli.core.safe_json), the model (on chain), the mode, and the input against the
+signature in the model's metadata. Nothing is fetched, loaded or run for a call nobody paid for.
+While the chain cannot be reached, calls are answered 503 `chain_unavailable` with Retry-After,
+and /health says what is down.
 """
 
 
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +27,10 @@ from ogcli.node.payments import PaymentRefused
 
 MAX_BODY_BYTES = 1 << 20
 PARAMS_TTL_S = 5.0
+CHAIN_TIME_TTL_S = 1.0
+CHAIN_PROBE_TIMEOUT_S = 1.0  # /health's one eth_blockNumber
+CHAIN_PROBE_TTL_S = 1.0  # ... answered from memory for this long: a flood of /health is one RPC call a second
+RETRY_AFTER_S = 5  # what a client is told to wait while the chain is unreachable
 ZERO_ADDRESS = "0x" + "00" * 20
 BASE_MODES = ["vanilla", "tee"]
 
@@ -53,6 +64,7 @@ class Node:
     started_at: float = field(default_factory=time.time)
     _chat_models: dict = field(default_factory=dict)
     _params: tuple | None = None
+    _chain_time: tuple | None = None
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
@@ -114,9 +126,10 @@ class Node:
         if not payment_header:
             header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})")
             raise PaymentNeeded(header, body)
-        now = int(time.time())
+        now = self.chain_time()
         try:
-            payment = self.payments.verify(payment_header, amount, now)
+            # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
+            payment = self.payments.verify(payment_header, amount, int(time.time()))
         except PaymentRefused as refused:
             header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})", error=refused.reason)
             body["message"] = refused.message
@@ -135,6 +148,16 @@ class Node:
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
 
+    def chain_time(self) -> int:
+        """The latest block's time, read at most every CHAIN_TIME_TTL_S. A record is dated by the
+        chain's clock, never the node's: the contract refuses a record dated after the block that
+        settles it, and a payment's validity window is the chain's too. The latest block's time
+        (not an extrapolation) can only be at or before the settling block's."""
+        now = time.monotonic()
+        if self._chain_time is None or now - self._chain_time[0] > CHAIN_TIME_TTL_S:
+            self._chain_time = (now, self.protocol.w3.eth.get_block("latest")["timestamp"])
+        return self._chain_time[1]
+
     def _record(self, model, mode: str, input_record: dict, result, request_id: bytes, now: int) -> dict:
         input_hash = records.content_hash(input_record)
         output_hash = records.content_hash(result)
@@ -142,7 +165,7 @@ class Node:
             signer, signature = ZERO_ADDRESS, b""
         else:
             signer = self.enclave.signer
-            signature = self.enclave.sign_result(model.id, input_hash, output_hash, request_id, now)
+            signature = self.enclave.sign_result(model.id, input_hash, output_hash, request_id, now, MODES[mode])
         return {
             "modelId": model.id, "inputHash": "0x" + input_hash.hex(), "outputHash": "0x" + output_hash.hex(),
             "requestId": "0x" + request_id.hex(), "timestamp": now, "mode": MODES[mode], "enclaveSigner": signer,
@@ -192,15 +215,12 @@ class Node:
         return json.loads(path.read_text()) if path.exists() else None
 
     def chat_model(self, model):
+        """The chat model, fetched (verified) and loaded on first use: only for a paid call."""
         from ogcli.node import tiny_chat, upstream
 
-        kind = model.metadata.get("format")
-        if kind not in (tiny_chat.FORMAT, upstream.FORMAT):
-            raise ApiError(400, "not_chat", f"model {model.id} is not a chat model this node runs")
-        if kind == upstream.FORMAT and not self.upstream_url:
-            raise ApiError(503, "no_upstream", f"model {model.id} runs on an upstream LLM and this node has none (--upstream)")
+        kind = check_chat_call(self, model)
         if model.cid not in self._chat_models:
-            path = self.runtime.cache_dir / model.cid
+            path = self.runtime.cache_dir / model.cid  # a canonical CID (checked above): no path of anyone's choosing
             if not path.exists():
                 self.store.fetch_to(model.cid, path)  # verified against the CID
             if kind == upstream.FORMAT:
@@ -208,6 +228,78 @@ class Node:
             else:
                 self._chat_models[model.cid] = tiny_chat.TinyChat(path.read_bytes())
         return self._chat_models[model.cid]
+
+
+def checked_model_cid(model) -> str:
+    """The model's CID if it may name a file (ogcli.node.runtime.checked_cid); a 422 otherwise:
+    the model is unusable, whoever calls it."""
+    from ogcli.node.runtime import checked_cid
+    from ogcli.storage.cid import CidError
+
+    try:
+        return checked_cid(model.cid)
+    except CidError as exc:
+        raise ApiError(422, "invalid_model_cid", f"model {model.id} has no usable CID: {exc}") from None
+
+
+def check_onnx_call(model, inputs) -> None:
+    """What is checked of an ONNX call before its payment, without the model's bytes: an ONNX
+    model, a usable CID, and inputs that fit the signature in its metadata (when it has one;
+    the loaded session checks again once paid)."""
+    from ogcli.node.runtime import InputError, check_inputs, signature_of
+
+    if model.metadata.get("format", "onnx") != "onnx":
+        raise ApiError(400, "not_onnx", f"model {model.id} is not an ONNX model; use /v1/chat/completions")
+    checked_model_cid(model)
+    if not isinstance(inputs, dict):
+        raise ApiError(400, "invalid_input", "'inputs' must be an object of input name -> tensor")
+    signature = signature_of(model.metadata)
+    if signature is not None:
+        try:
+            check_inputs(signature, inputs)
+        except InputError as exc:
+            raise ApiError(exc.status, "invalid_input", str(exc)) from None
+
+
+def check_chat_call(node: Node, model) -> str:
+    """What is checked of a chat call before its payment: a chat model this node runs, with a
+    usable CID; its format."""
+    from ogcli.node import tiny_chat, upstream
+
+    kind = model.metadata.get("format")
+    if kind not in (tiny_chat.FORMAT, upstream.FORMAT):
+        raise ApiError(400, "not_chat", f"model {model.id} is not a chat model this node runs")
+    if kind == upstream.FORMAT and not node.upstream_url:
+        raise ApiError(503, "no_upstream", f"model {model.id} runs on an upstream LLM and this node has none (--upstream)")
+    checked_model_cid(model)
+    return kind
+
+
+class ChainProbe:
+    """Whether the node's RPC endpoint answers, for /health: one eth_blockNumber with a short
+    timeout (not the connection's 30 s), its answer kept CHAIN_PROBE_TTL_S."""
+
+    def __init__(self, w3) -> None:
+        self.w3 = w3
+        self._last: tuple[float, dict] | None = None
+        self._lock = threading.Lock()  # one probe at a time; the others wait for its answer
+
+    def status(self) -> dict:
+        with self._lock:
+            if self._last is None or time.monotonic() - self._last[0] > CHAIN_PROBE_TTL_S:
+                self._last = (time.monotonic(), self._probe())
+            return self._last[1]
+
+    def _probe(self) -> dict:
+        from ogcli.chain import rpc
+
+        url = getattr(self.w3.provider, "endpoint_uri", None)
+        try:
+            if url is None:  # not an HTTP provider: its own timeout
+                return {"ok": True, "block": self.w3.eth.block_number}
+            return {"ok": True, "block": int(rpc.call(str(url), "eth_blockNumber", [], timeout=CHAIN_PROBE_TIMEOUT_S), 16)}
+        except Exception as exc:  # noqa: BLE001 (any failure is the answer: the chain is not usable)
+            return {"ok": False, "error": rpc.first_line(exc)}
 
 
 def _is_request_id(text: str) -> bool:
@@ -226,36 +318,75 @@ def create_app(node: Node):
     # module does not use postponed annotations for that reason).
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse, StreamingResponse
+    from requests.exceptions import RequestException
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import ClientDisconnect
     from x402.http import PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, PAYMENT_SIGNATURE_HEADER
+
+    from ogcli.core import safe_json
+    from ogcli.errors import NetworkError
 
     app = FastAPI(title="ogcli node", docs_url=None, redoc_url=None)
     expose = {"Access-Control-Expose-Headers": f"{PAYMENT_REQUIRED_HEADER}, {PAYMENT_RESPONSE_HEADER}"}
+    chain_probe = ChainProbe(node.protocol.w3)
 
     @app.exception_handler(ApiError)
     def _api_error(_request, exc: ApiError):
-        return JSONResponse(status_code=exc.status, content={"error": {"code": exc.code, "message": exc.message}})
+        # A body refused unread is dropped with the connection, not drained to find the next request.
+        headers = {"Connection": "close"} if exc.status in (408, 413) else None
+        return JSONResponse(status_code=exc.status, content={"error": {"code": exc.code, "message": exc.message}},
+                            headers=headers)
+
+    def _chain_unavailable(_request, exc: Exception):
+        """The RPC endpoint failed under a call (web3 raises requests' errors): a 503 to retry
+        later, not a bare 500. Nothing was charged: no call gets past its payment without the chain."""
+        from ogcli.chain.rpc import first_line
+
+        return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+                            content={"error": {"code": "chain_unavailable",
+                                               "message": f"the node cannot reach its chain: {first_line(exc)}"}})
+
+    app.add_exception_handler(RequestException, _chain_unavailable)
+    app.add_exception_handler(NetworkError, _chain_unavailable)
 
     @app.exception_handler(PaymentNeeded)
     def _payment_needed(_request, exc: PaymentNeeded):
         return JSONResponse(status_code=402, content=exc.body, headers={PAYMENT_REQUIRED_HEADER: exc.header, **expose})
 
     async def _body(request: Request) -> dict:
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "request_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        """The JSON object of the request, read up to MAX_BODY_BYTES: refused on a declared
+        Content-Length over it before a byte is read, and as soon as a streamed (chunked) body
+        passes it. (ogcli.node.http_guard does the same at the server, with a deadline.)"""
+        too_large = ApiError(413, "request_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise too_large
+        raw = bytearray()
         try:
-            body = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "invalid_json", "the request body is not JSON") from None
+            async for chunk in request.stream():
+                raw += chunk
+                if len(raw) > MAX_BODY_BYTES:
+                    raise too_large
+        except ClientDisconnect:
+            raise ApiError(400, "client_disconnected", "the client went away before sending its body") from None
+        try:
+            body = safe_json.loads(bytes(raw))
+        except safe_json.JsonRefused as exc:
+            raise ApiError(400, "invalid_json", str(exc)) from None
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_json", "the request body must be a JSON object")
         return body
 
     @app.get("/health")
     def health():
-        return {"ok": True, "chain_id": node.chain_id, "modes": node.modes, "operator": node.settler.sender.address,
-                "enclave_signer": node.enclave.signer, "outbox": node.outbox.counts(),
-                "uptime_s": round(time.time() - node.started_at, 1)}
+        """200 when the node can take calls; 503, saying what is down, when it cannot (its chain)."""
+        chain = chain_probe.status()
+        report = {"ok": chain["ok"], "chain": chain, "chain_id": node.chain_id, "modes": node.modes,
+                  "operator": node.settler.sender.address, "enclave_signer": node.enclave.signer,
+                  "outbox": node.outbox.counts(), "uptime_s": round(time.time() - node.started_at, 1)}
+        if chain["ok"]:
+            return report
+        return JSONResponse(report, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.get("/attestation")
     def attestation():
@@ -313,23 +444,24 @@ def create_app(node: Node):
     @app.post("/v1/infer")
     async def infer(request: Request):
         body = await _body(request)
-        model = node.resolve(body.get("model"))
         inputs = body.get("inputs")
-        if not isinstance(inputs, dict):
-            raise ApiError(400, "invalid_input", "'inputs' must be an object of input name -> tensor")
         mode = body.get("mode", "tee")
-        from starlette.concurrency import run_in_threadpool
 
-        # Run once, before any payment is asked for or taken: bad input is refused for free, and
-        # the (deterministic) result is what the paid call returns.
-        computed = await run_in_threadpool(node.run_onnx, model, inputs)
+        def checked_model():
+            # Reads the chain: off the event loop, which a slow RPC endpoint would otherwise stall.
+            model = node.resolve(body.get("model"))
+            check_onnx_call(model, inputs)  # bad input is refused for free, without the model
+            return model
+
+        model = await run_in_threadpool(checked_model)
         proofs = []
 
         def run():
+            # Only once the payment has been verified: fetching, loading and running the model.
+            computed = node.run_onnx(model, inputs)
             if mode != "zkml":
                 return computed
-            # Proving costs up to seconds: only once the payment has been verified. The answer
-            # is what the proof proves (the circuit's fixed point), which is what gets hashed.
+            # The answer is what the proof proves (the circuit's fixed point), which is what gets hashed.
             proven, proof = node.prove_onnx(model, inputs, computed)
             proofs.append(proof)
             return proven
@@ -363,19 +495,23 @@ def create_app(node: Node):
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             raise ApiError(400, "invalid_messages", "'messages' must be a non-empty list of {role, content}")
-        model = node.resolve(body.get("model"))
         mode = body.get("mode", "tee")
-        chat_model = node.chat_model(model)
+
+        def checked_model():
+            model = node.resolve(body.get("model"))
+            check_chat_call(node, model)
+            return model
+
+        model = await run_in_threadpool(checked_model)
 
         def run():
             from ogcli.node.upstream import UpstreamError
 
+            chat_model = node.chat_model(model)  # fetched and loaded only for a verified payment
             try:
                 return {"role": "assistant", "content": chat_model.reply(messages)}
             except UpstreamError as exc:
                 raise ApiError(502, "upstream_failed", str(exc)) from None
-
-        from starlette.concurrency import run_in_threadpool
 
         message, receipt, settled = await run_in_threadpool(
             node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),

@@ -104,10 +104,14 @@ def enclave_key(data_dir: Path):
     return account
 
 
-def serve(node, settings: NodeSettings) -> None:
+def serve(node, settings: NodeSettings, limits=None) -> None:
+    """Serves the node's HTTP API until interrupted, within `limits` (an
+    ogcli.node.http_guard.HttpLimits; its defaults when None: request heads within 10 s, bodies
+    of at most 1 MiB within 30 s, 512 connections), then stops the settler and closes the outbox."""
     import uvicorn
 
     from ogcli.node.app import create_app
+    from ogcli.node.http_guard import HttpLimits, server_config
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # The node's own INFO lines (settlements, verdicts) are what an operator reads; one line per
@@ -115,7 +119,10 @@ def serve(node, settings: NodeSettings) -> None:
     for chatty in ("httpx", "ezkl"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
-        uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        server = uvicorn.Server(server_config(create_app(node), settings.host, settings.port, limits or HttpLimits()))
+        server.run()
+        if not server.started:  # uvicorn has logged why (the port taken, most likely)
+            raise ConfigError(f"the node could not serve on {settings.host}:{settings.port}")
     finally:
         node.settler.stop()
         node.outbox.close()
