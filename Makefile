@@ -6,10 +6,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_PY   := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
+# Slither has a virtualenv of its own: slither-analyzer 0.11.6 requires web3<8, and in .venv it
+# would downgrade the project's web3. Pinned here; the stamp follows this file.
+SLITHER_VENV  := build/slither-venv
+SLITHER_PINS  := slither-analyzer==0.11.6 crytic-compile==0.4.2
+STAMP_SLITHER := $(SLITHER_VENV)/.installed
 
-.PHONY: setup run test bench bench-verification contracts check-contracts completions check-completions clean
+.PHONY: setup run test bench bench-verification contracts check-contracts completions check-completions clean fuzz slither invariants
 
-setup: $(STAMP_PY) $(STAMP_NODE)
+setup: $(STAMP_PY) $(STAMP_NODE) $(STAMP_SLITHER)
 
 $(STAMP_PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +24,12 @@ $(STAMP_PY): pyproject.toml
 
 $(STAMP_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $@
+
+$(STAMP_SLITHER): Makefile
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet --upgrade pip
+	$(SLITHER_VENV)/bin/pip install --quiet $(SLITHER_PINS)
 	touch $@
 
 run: setup
@@ -48,6 +59,22 @@ bench-verification: setup
 	$(BIN)/python benchmarks/verifier_throughput.py
 	$(BIN)/python benchmarks/zkml.py
 
+# Invariant tests (invariants/, forge with the solcjs shim; see invariants/README.md). `make test`
+# runs them with foundry.toml's default profile (40 runs x 250 calls per invariant, fixed seed);
+# `make invariants` does the same alone; `make fuzz` runs the long profile with a fresh seed
+# (FUZZ_SEED=... replays one).
+invariants: $(STAMP_NODE)
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" FOUNDRY_PROFILE=default forge test --match-path 'invariants/test/*'
+
+fuzz: $(STAMP_NODE)
+	@seed=$${FUZZ_SEED:-$$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')}; \
+	echo "make fuzz: seed $$seed (FUZZ_SEED=$$seed make fuzz runs the same calls again)"; \
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" FOUNDRY_PROFILE=fuzz forge test --match-path 'invariants/test/*' --fuzz-seed $$seed
+
+# The static-analysis gate: every high/medium slither finding on contracts/ is in .slither-triage.json.
+slither: $(STAMP_PY) $(STAMP_NODE) $(STAMP_SLITHER)
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(BIN)/python tests/static/slither_gate.py
+
 contracts: $(STAMP_NODE)
 	node scripts/build_contracts.mjs
 
@@ -61,4 +88,4 @@ check-completions: $(STAMP_PY)
 	$(BIN)/python scripts/gen_completions.py --check
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis build/forge $(SLITHER_VENV)

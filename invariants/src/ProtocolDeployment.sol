@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.26;
+
+import {VM} from "./Vm.sol";
+
+import {IInferenceSettlement, IModelHub, IOGTimelock, IOPGToken, IStaking} from "./interfaces/Protocol.sol";
+
+/// @notice Deploys and wires the protocol as ogcli/protocol/deploy.py does (same order, same
+/// constructor arguments, the genesis defaults of ogcli/protocol/params.py, no vesting grants), with
+/// the deployer being the contract that inherits this. The contracts are created from forge's
+/// artifacts (`deployCode`), i.e. the bytecode of contracts/*.sol built with the settings of
+/// scripts/build_contracts.mjs, byte for byte what ships. The harness sees them through the
+/// interfaces of interfaces/Protocol.sol, so it compiles in seconds (see there why).
+abstract contract ProtocolDeployment {
+    uint256 internal constant OPG = 1e18;
+    uint256 internal constant DAY = 86_400;
+
+    // GenesisParams / GovernanceParams / StakingParams / SettlementParams defaults (params.py)
+    uint256 internal constant TOTAL_SUPPLY = 1_000_000_000 * OPG;
+    uint256 internal constant TREASURY = 300_000_000 * OPG;
+    uint256 internal constant TIMELOCK_DELAY = 2 * DAY;
+    uint48 internal constant VOTING_DELAY = uint48(1 * DAY);
+    uint32 internal constant VOTING_PERIOD = uint32(3 * DAY);
+    uint256 internal constant PROPOSAL_THRESHOLD = 100_000 * OPG;
+    uint256 internal constant QUORUM_PERCENT = 4;
+    uint8 internal constant VENDOR_DEV = 4;
+    bytes32 internal constant DEV_ROOT = keccak256("invariants: DEV vendor root");
+    bytes32 internal constant DEV_MEASUREMENT = keccak256("invariants: DEV enclave image");
+
+    IOGTimelock internal timelock;
+    IOPGToken internal token;
+    address internal governor; // OGGovernor
+    address internal registry; // TEERegistry
+    IStaking internal staking;
+    IModelHub internal hub;
+    IInferenceSettlement internal settlement;
+
+    function _stakingParams() internal pure virtual returns (IStaking.Params memory) {
+        return IStaking.Params({
+            unbondingPeriod: uint64(14 * DAY),
+            maxCommissionBps: 2_000,
+            maxCommissionChangeBps: 200,
+            commissionChangeDelay: uint64(1 * DAY),
+            minSelfStake: 10_000 * OPG,
+            jailDuration: uint64(2 * DAY)
+        });
+    }
+
+    function _settlementParams() internal pure virtual returns (IInferenceSettlement.Params memory) {
+        return IInferenceSettlement.Params({
+            validatorFeeBps: 1_000,
+            treasuryFeeBps: 500,
+            rewardedAttesters: 3,
+            challengeWindow: uint64(7 * DAY),
+            slashFractionBps: 1_000,
+            challengerRewardBps: 2_000
+        });
+    }
+
+    /// @param community receives everything but the treasury (genesis.community_recipient).
+    function _deployProtocol(address community) internal {
+        address deployer = address(this);
+
+        address[] memory none = new address[](0);
+        address[] memory anyone = new address[](1); // executors: [address(0)], anyone may execute
+        timelock = IOGTimelock(_deploy("OGTimelock", abi.encode(TIMELOCK_DELAY, none, anyone, deployer)));
+
+        address[] memory recipients = new address[](2);
+        recipients[0] = address(timelock);
+        recipients[1] = community;
+        uint256[] memory amounts = new uint256[](2);
+        amounts[0] = TREASURY;
+        amounts[1] = TOTAL_SUPPLY - TREASURY;
+        token = IOPGToken(_deploy("OPGToken", abi.encode(recipients, amounts)));
+
+        governor = _deploy(
+            "OGGovernor", abi.encode(token, timelock, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT)
+        );
+
+        uint8[] memory vendors = new uint8[](1);
+        vendors[0] = VENDOR_DEV;
+        bytes32[] memory roots = new bytes32[](1);
+        roots[0] = DEV_ROOT;
+        bytes32[] memory measurements = new bytes32[](1);
+        measurements[0] = DEV_MEASUREMENT;
+        string[] memory labels = new string[](1);
+        labels[0] = "dev image";
+        registry = _deploy("TEERegistry", abi.encode(timelock, vendors, roots, vendors, measurements, labels));
+
+        staking = IStaking(_deploy("Staking", abi.encode(token, timelock, _stakingParams())));
+        hub = IModelHub(_deploy("ModelHub", abi.encode(token, timelock)));
+        settlement = IInferenceSettlement(
+            _deploy("InferenceSettlement", abi.encode(token, staking, registry, hub, timelock, _settlementParams()))
+        );
+
+        // wiring contracts
+        staking.initSlasher(address(settlement));
+        hub.initSettlement(address(settlement));
+
+        // handing control to the timelock
+        timelock.grantRole(timelock.PROPOSER_ROLE(), governor);
+        timelock.grantRole(timelock.CANCELLER_ROLE(), governor);
+        timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer);
+
+        VM.label(address(timelock), "OGTimelock");
+        VM.label(address(token), "OPGToken");
+        VM.label(governor, "OGGovernor");
+        VM.label(registry, "TEERegistry");
+        VM.label(address(staking), "Staking");
+        VM.label(address(hub), "ModelHub");
+        VM.label(address(settlement), "InferenceSettlement");
+    }
+
+    /// @dev The protocol's contracts that may hold tokens (for conservation sums).
+    function _protocolHolders() internal view returns (address[] memory holders) {
+        holders = new address[](7);
+        holders[0] = address(timelock);
+        holders[1] = address(token);
+        holders[2] = governor;
+        holders[3] = registry;
+        holders[4] = address(staking);
+        holders[5] = address(hub);
+        holders[6] = address(settlement);
+    }
+
+    function _deploy(string memory name, bytes memory args) private returns (address deployed) {
+        deployed = VM.deployCode(string.concat(name, ".sol:", name), args);
+    }
+}
