@@ -6,7 +6,12 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes, documented in the README; scripts may rely on them."""
+    """Process exit codes, documented in the README; scripts may rely on them.
+
+    UNVERIFIED is `infer verify`'s answer when no check failed but one that applies could not be
+    run (the attestation document out of reach, a proof this machine cannot check, history the
+    chain no longer serves): neither a pass nor a failure, so neither 0 nor 1.
+    """
 
     OK = 0
     ERROR = 1
@@ -14,6 +19,7 @@ class ExitCode(enum.IntEnum):
     NETWORK = 3
     REVERTED = 4
     NOT_CONFIRMED = 5
+    UNVERIFIED = 6
     INTERRUPTED = 130
 
 

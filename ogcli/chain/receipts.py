@@ -1,4 +1,5 @@
-"""Settled calls read back from chain: by request id or settlement transaction, or by payer."""
+"""Settled calls read back from chain: by request id or settlement transaction, or by payer; and
+the ERC-3009 transfer that paid for one of them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import Read, read_one
+from ogcli.core.records import request_id as request_id_of
 from ogcli.errors import UsageError
 
 SETTLED = ("InferenceSettled",)
+PAYMENT_EVENTS = ("AuthorizationUsed", "Transfer")
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,18 @@ class SettledCall:
     treasury_wei: int
     tx_hash: str
     block: int
+    log_index: int  # of its InferenceSettled log: where in the block it settled
     settled_at: int
+
+
+@dataclass(frozen=True)
+class AuthorizedTransfer:
+    """An ERC-3009 authorization used in a transaction, and the transfer it made."""
+
+    nonce: bytes
+    sender: str
+    to: str
+    value_wei: int
 
 
 def _topic(value: int | str) -> str:
@@ -39,7 +53,8 @@ def _from_event(e) -> SettledCall:
     return SettledCall(
         record_id=a["recordId"], record=dict(a["record"]), payer=a["payer"], node=a["node"], fee_wei=a["fee"],
         publisher_wei=a["publisherCut"], node_wei=a["nodeCut"], validators_wei=a["validatorCut"],
-        treasury_wei=a["treasuryCut"], tx_hash=e.tx_hash, block=e.block, settled_at=e.timestamp,
+        treasury_wei=a["treasuryCut"], tx_hash=e.tx_hash, block=e.block, log_index=e.log_index,
+        settled_at=e.timestamp,
     )
 
 
@@ -79,3 +94,25 @@ def by_payer(protocol: Protocol, payer: str, limit: int) -> list[SettledCall]:
     raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
     calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
     return sorted(calls, key=lambda c: c.record_id, reverse=True)[:limit]
+
+
+def paying_transfer(token, raw_logs: list[dict], payer: str, request_id: bytes) -> AuthorizedTransfer | None:
+    """Among a transaction's logs (as eth_getTransactionReceipt gives them), the transfer that
+    paid for `request_id`: the token's AuthorizationUsed of `payer` whose nonce makes that request
+    id (keccak(payer || nonce)), and the token's Transfer right after it, which ERC-3009 emits for
+    that authorization. None when no authorization of the payer gives the id. A batch settling
+    several calls of one payer holds several such pairs: each belongs to one call only."""
+    own = [log for log in raw_logs if log["address"].lower() == token.address.lower()]
+    events = event_logs.decode(token, PAYMENT_EVENTS, own)
+    for position, event in enumerate(events):
+        if event.name != "AuthorizationUsed" or event.args["authorizer"].lower() != payer.lower():
+            continue
+        nonce = bytes(event.args["nonce"])
+        if request_id_of(payer, nonce) != bytes(request_id):
+            continue
+        transfer = next((e for e in events[position + 1 :] if e.name == "Transfer"), None)
+        if transfer is None:
+            return None
+        return AuthorizedTransfer(nonce=nonce, sender=transfer.args["from"], to=transfer.args["to"],
+                                  value_wei=transfer.args["value"])
+    return None

@@ -128,32 +128,36 @@ def verify(
 ) -> None:
     """Re-check a settled call from chain alone: the stored record, the enclave's signature, its
     registration, its measurement's approval at the time, the payment split; with --response,
-    that the answer you hold is the one the record commits to. Exit 1 if any check fails.
+    that the answer you hold is the one the record commits to. Exit 1 if any check fails, 6 if
+    none failed but one could not be run here (then the call is unverified, never verified).
 
     Example: ogcli infer verify 0x5c1d...e8 --response answer.json
     """
     from ogcli.chain.network import open_protocol
     from ogcli.chain.receipts import find
-    from ogcli.core.receipt_checks import checks
+    from ogcli.core.receipt_checks import FAILED, UNVERIFIED, VERIFIED, checks, verdict
+    from ogcli.errors import ExitCode
 
     saved = _saved_response(response) if response else None
     protocol = open_protocol(context.resolve_network())
     call = find(protocol, ref)
-    facts = _facts(protocol, call, saved, node)
-    results = checks(facts)
-    passed = all(c.ok is not False for c in results)
+    results = checks(_facts(protocol, call, saved, node))
+    state = verdict(results)
     data = {
-        "verified": passed,
+        "verified": state == VERIFIED,
+        "state": state,
         "request_id": "0x" + bytes(call.record["requestId"]).hex(),
         "record_id": call.record_id,
         "transaction_hash": call.tx_hash,
         "model_id": call.record["modelId"],
         "payer": call.payer,
-        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results],
+        "checks": [{"name": c.name, "ok": c.ok, "status": c.status, "ran": c.ran, "detail": c.detail} for c in results],
     }
     output.emit(data, lambda: _print_checks(data))
-    if not passed:
-        raise typer.Exit(1)
+    if state == FAILED:
+        raise typer.Exit(ExitCode.ERROR)
+    if state == UNVERIFIED:
+        raise typer.Exit(ExitCode.UNVERIFIED)
 
 
 @app.command()
@@ -310,16 +314,16 @@ def _facts(protocol, call, saved, node_url: str = ""):
     stored = bytes(settlement.recordState(call.record_id).call()[0])
     tee = r["mode"] == MODES["tee"]
     recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None
-    params = settlement.params().call(block_identifier=call.block)
-    price = protocol.hub.functions.getModel(r["modelId"]).call(block_identifier=call.block)[5]
+    terms, terms_missing = _terms(protocol, call)
     return Facts(
-        record_hash_on_chain=stored, record_hash_computed=computed, mode_tee=tee, signer=r["enclaveSigner"],
+        record_hash_on_chain=stored, record_hash_computed=computed, mode=r["mode"], signer=r["enclaveSigner"],
         recovered_signer=recovered,
         registered=registry.isRegistered(r["enclaveSigner"]).call() if tee else False,
         approved_at_time=registry.isActive(r["enclaveSigner"], r["timestamp"]).call() if tee else False,
         fee_wei=call.fee_wei, publisher_wei=call.publisher_wei, node_wei=call.node_wei, validators_wei=call.validators_wei,
-        treasury_wei=call.treasury_wei, validator_bps=params[0], treasury_bps=params[1], model_price_wei=price,
-        payer_authorized_wei=_pulled(protocol, call), input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
+        treasury_wei=call.treasury_wei, terms=terms, terms_missing=terms_missing, payer=call.payer,
+        settlement=protocol.settlement.address, pulled=_pulled(protocol, call),
+        input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
         response_input_hash=records.content_hash(saved["input"]) if saved else None,
         response_output_hash=records.content_hash(saved["output"]) if saved else None,
         attestation=_attestation(protocol, r["enclaveSigner"], node_url) if tee else None,
@@ -327,86 +331,134 @@ def _facts(protocol, call, saved, node_url: str = ""):
     )
 
 
+def _terms(protocol, call) -> tuple:
+    """(the settlement parameters and model price in force where the call settled, or None; why
+    not). Read from the events that set them: a restarted devnet or a pruned node keeps no state
+    as of old blocks, and a read "as of the block" would also see changes later in that block."""
+    from ogcli.chain.history import HistoryMissing, Point, terms_at
+    from ogcli.core.receipt_checks import Terms
+    from ogcli.errors import NetworkError
+
+    try:
+        params, price = terms_at(protocol, call.record["modelId"], Point(call.block, call.log_index))
+    except (HistoryMissing, NetworkError) as exc:
+        return None, str(exc)
+    return Terms(validator_bps=params.validator_fee_bps, treasury_bps=params.treasury_fee_bps, model_price_wei=price), ""
+
+
 def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
     """A ZKML call's proof, from the saved answer or else from the node that made it, checked as
     the verifier role checks it (`node.judges.ZkJudge`): against the circuit the model's
-    publisher committed to and against the record's hashes."""
+    publisher committed to and against the record's hashes. (status, detail)."""
     from ogcli import context, locations
+    from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
     from ogcli.errors import NetworkError
     from ogcli.node import zkml
     from ogcli.node.judges import KeptCalls, ZkJudge
     from ogcli.storage.blobs import open_store
 
     if not zkml.available():
-        return None, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
+        return UNVERIFIED, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
     calls = KeptCalls(protocol, open_store(context.resolve_network().storage), locations.cache_dir(), node_url=node_url)
     if saved and "proof" in saved:
         kept = {"input": saved["input"], "outputs": saved["output"], "proof": saved["proof"]}
     else:
         try:
             kept = calls.call(call.record)
-        except NetworkError as exc:
-            return None, f"could not fetch the proof: {exc}"
+        except NetworkError as exc:  # unreachable now, or an endpoint not to be asked
+            return UNVERIFIED, f"could not fetch the proof: {exc}"
         if kept is None or "proof" not in kept:
-            return False, "the node does not publish the proof of this call"
+            return FAIL, "the node does not publish the proof of this call"
     reasons = ZkJudge(calls).check(kept, call.record)
     if reasons is None:
-        return None, "the model's circuit cannot be fetched from storage here"
+        return UNVERIFIED, "the model's circuit cannot be fetched from storage here"
     if reasons:
-        return False, "; ".join(reasons)
-    return True, "verifies under the publisher's verifying key and proves exactly the recorded input and output"
+        return FAIL, "; ".join(reasons)
+    return PASS, "verifies under the publisher's verifying key and proves exactly the recorded input and output"
+
+
+MAX_DOCUMENT_BYTES = 64 << 10  # a Nitro attestation document is a few kB
 
 
 def _attestation(protocol, signer: str, node_url: str) -> tuple:
     """The enclave's attestation document, fetched from its registered endpoint and checked: its
     hash is the registered one, its chain leads to the vendor's pinned root, it was valid when the
-    enclave registered, and it binds this signer to the registered measurement."""
-    import base64
+    enclave registered, and it binds this signer to the registered measurement. (status, detail):
+    a document that cannot be had here leaves the check unverified, never passed."""
     import hashlib
 
-    import httpx
-
     from ogcli.core.attestation import AttestationError, verify_nitro_document
+    from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
 
     registry = protocol.registry.functions
     view = registry.getEnclave(signer).call()
     vendor, measurement, registered_hash, registered_at, endpoint = view[2], bytes(view[3]), bytes(view[4]), view[5], view[7]
     endpoint = node_url or endpoint
-    try:
-        document = base64.b64decode(httpx.get(f"{endpoint.rstrip('/')}/attestation", timeout=10).json()["document"])
-    except (httpx.HTTPError, ValueError, KeyError):
-        return None, f"could not fetch the document from the enclave's endpoint {endpoint}"
+    document, why_not = _fetch_document(endpoint, protocol.rpc.chain_id)
+    if document is None:
+        return UNVERIFIED, why_not
     if hashlib.sha256(document).digest() != registered_hash:
-        return False, f"the document {endpoint} serves is not the one registered for {signer}"
+        return FAIL, f"the document {endpoint} serves is not the one registered for {signer}"
     try:
         claims = verify_nitro_document(document, root_sha256=bytes(registry.vendorRoot(vendor).call()), at_time=registered_at)
     except AttestationError as exc:
-        return False, f"the registered document does not verify: {exc}"
+        return FAIL, f"the registered document does not verify: {exc}"
     if claims.measurement != measurement:
-        return False, "the document's PCRs do not give the registered measurement"
+        return FAIL, "the document's PCRs do not give the registered measurement"
     if claims.signer_address() != signer:
-        return False, "the document does not bind this signer (user_data)"
-    return True, f"COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration; PCRs give the measurement; binds {signer}"
+        return FAIL, "the document does not bind this signer (user_data)"
+    return PASS, f"COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration; PCRs give the measurement; binds {signer}"
 
 
-def _pulled(protocol, call) -> int | None:
-    """The OPG the payer's authorization moved into the settlement contract in the settling transaction."""
-    from web3.logs import DISCARD
+def _fetch_document(endpoint: str, chain_id: int) -> tuple:
+    """(the document at `endpoint`/attestation, or None; why not), fetched as verifiers fetch:
+    within a deadline, and off a devnet from public addresses only."""
+    import base64
+    import binascii
+    import json
 
-    receipt = protocol.w3.eth.get_transaction_receipt(call.tx_hash)
-    moved = [
-        e["args"]["value"]
-        for e in protocol.token.events.Transfer().process_receipt(receipt, errors=DISCARD)
-        if e["args"]["from"] == call.payer and e["args"]["to"] == protocol.settlement.address
-    ]
-    return moved[0] if len(moved) == 1 else (sum(moved) if moved else None)
+    from ogcli.errors import NetworkError
+    from ogcli.node.judges import fetch_public
+
+    url = f"{endpoint.rstrip('/')}/attestation"
+    try:
+        status, body = fetch_public(url, chain_id=chain_id, max_bytes=MAX_DOCUMENT_BYTES)
+    except NetworkError as exc:
+        return None, f"could not fetch the document from the enclave's endpoint {endpoint}: {exc}"
+    if status != 200 or body is None:
+        return None, f"the enclave's endpoint {endpoint} answered HTTP {status}{' (too large)' if body is None else ''}"
+    try:
+        return base64.b64decode(json.loads(body)["document"], validate=True), ""
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None, f"the enclave's endpoint {endpoint} answered something that is not an attestation document"
+
+
+def _pulled(protocol, call):
+    """The ERC-3009 transfer that paid for this call in its settling transaction (a batch may
+    hold several of one payer: each is told apart by its nonce), or None when none is found."""
+    from ogcli.chain.receipts import paying_transfer
+    from ogcli.core.receipt_checks import Pulled
+
+    receipt = protocol.rpc.batch([("eth_getTransactionReceipt", [call.tx_hash])])[0]
+    transfer = paying_transfer(protocol.token, receipt["logs"] if receipt else [], call.payer,
+                               bytes(call.record["requestId"]))
+    if transfer is None:
+        return None
+    return Pulled(sender=transfer.sender, to=transfer.to, value_wei=transfer.value_wei)
 
 
 def _print_checks(data: dict) -> None:
-    marks = {True: "[green]pass[/]", False: "[bold red]FAIL[/]", None: "[dim]n/a[/]"}
-    output.kv_table([(c["name"], f"{marks[c['ok']]}  {c['detail']}") for c in data["checks"]])
-    verdict = "verified" if data["verified"] else "[bold red]NOT verified[/]"
-    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdict}")
+    marks = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "n/a": "[dim]n/a[/]",
+             "unverified": "[yellow]not run[/]"}
+    output.kv_table([(c["name"], f"{marks[c['status']]}  {c['detail']}") for c in data["checks"]])
+    failed = sum(1 for c in data["checks"] if c["status"] == "fail")
+    not_run = sum(1 for c in data["checks"] if c["status"] == "unverified")
+    verdicts = {
+        "verified": "verified",
+        "failed": f"[bold red]NOT verified[/] ({failed} check{'s' if failed != 1 else ''} failed)",
+        "unverified": f"[yellow]unverified[/] ({not_run} check{'s' if not_run != 1 else ''} could not be run here)",
+    }
+    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
 
 
 def _print_receipts(rows: list[dict]) -> None:

@@ -14,7 +14,9 @@ which issues documents of the same shape under its own root. What is checked, in
    SHA-384, or P-256 with SHA-256); every issuer must be a CA; every certificate must be valid
    at `at_time`.
 5. The leaf's P-384 key verifies the COSE signature (raw r||s over the Sig_structure).
-6. Not a debug-mode enclave: Nitro zeroes the PCRs of an enclave started in debug mode, whose
+6. The document's own `timestamp` (milliseconds) is not after `at_time`: a document cannot vouch
+   for an enclave before it was issued, however long before that its certificates were valid.
+7. Not a debug-mode enclave: Nitro zeroes the PCRs of an enclave started in debug mode, whose
    memory the host can read, so such a document proves nothing about the code.
 
 Time is pinned to `at_time`, the block time the caller reads from the chain, never the wall clock:
@@ -45,6 +47,7 @@ ES384_COORDINATE_BYTES = 48  # a raw ES384 signature is r || s, each 48 bytes
 PCR_BYTES = 48  # SHA-384
 MAX_USER_BYTES = 1024  # public_key, user_data and nonce: the Nitro spec's bound
 ADDRESS_BYTES = 20
+MS_PER_S = 1000  # the payload's timestamp is in milliseconds, at_time in seconds
 
 # cbor2 decodes arrays inside a tag as tuples and may give maps as frozendicts: accept either form.
 CBOR_ARRAY = (list, tuple)
@@ -93,6 +96,7 @@ def verify_nitro_document(document: bytes, *, root_sha256: bytes, at_time: int) 
     chain = _load_chain(fields["cabundle"], fields["certificate"])
     _check_chain(chain, _as_datetime(at_time))
     _check_cose_signature(chain[-1], protected, payload, signature)
+    _check_issued_by_then(fields["timestamp"], at_time)
     if all(not any(fields["pcrs"][i]) for i in (0, 1, 2)):
         raise AttestationError("PCR0-2 are all zeros: a debug-mode enclave, whose memory the host can read")
     return AttestationClaims(
@@ -216,6 +220,13 @@ def _as_datetime(at_time: int) -> datetime:
         return datetime.fromtimestamp(at_time, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise AttestationError(f"at_time {at_time} is out of range") from None
+
+
+def _check_issued_by_then(timestamp_ms: int, at_time: int) -> None:
+    if timestamp_ms > at_time * MS_PER_S:
+        raise AttestationError(
+            f"the document was issued at {_as_datetime(timestamp_ms // MS_PER_S).isoformat()} ({timestamp_ms} ms), "
+            f"after the time it is checked at, {_as_datetime(at_time).isoformat()}")
 
 
 def _check_chain(chain: list[x509.Certificate], at: datetime) -> None:

@@ -1,25 +1,63 @@
-"""What `ogcli infer verify` checks about a settled call, in order, each passing or failing on
-facts read from chain (and, when the response is given, recomputed from it). Pure."""
+"""What `ogcli infer verify` checks about a settled call, in order, each passing, failing, not
+applying, or not run (the facts it needs could not be had here), on facts read from chain (and,
+when the response is given, recomputed from it); and the verdict the checks add up to. Pure.
+
+A check that could not run is never counted as passed: a call is "verified" only when every
+check that applies ran and passed, "failed" when any check failed, and "unverified" otherwise.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
+
+PASS, FAIL, NOT_APPLICABLE, UNVERIFIED = "pass", "fail", "n/a", "unverified"  # a check's status
+VERIFIED, FAILED = "verified", "failed"  # the verdict (or UNVERIFIED)
+
+Outcome = tuple[str, str]  # (status, detail) of a check run outside, on fetched material
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    ok: bool | None  # None: does not apply (a vanilla call has no enclave signature)
+    status: str  # PASS, FAIL, NOT_APPLICABLE or UNVERIFIED
     detail: str
+
+    @property
+    def ok(self) -> bool | None:
+        """True passed, False failed, None neither (does not apply, or could not run)."""
+        return {PASS: True, FAIL: False}.get(self.status)
+
+    @property
+    def ran(self) -> bool:
+        return self.status in (PASS, FAIL)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the fee split is checked against: the parameters and price in force at the call."""
+
+    validator_bps: int
+    treasury_bps: int
+    model_price_wei: int
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """The ERC-3009 transfer that paid for the call, found in its settling transaction."""
+
+    sender: str
+    to: str
+    value_wei: int
 
 
 @dataclass(frozen=True)
 class Facts:
     record_hash_on_chain: bytes
     record_hash_computed: bytes
-    mode_tee: bool
+    mode: int
     signer: str
     recovered_signer: str | None
     registered: bool
@@ -29,49 +67,91 @@ class Facts:
     node_wei: int
     validators_wei: int
     treasury_wei: int
-    validator_bps: int
-    treasury_bps: int
-    model_price_wei: int
-    payer_authorized_wei: int | None  # the ERC-3009 transfer into the settlement contract, if found
+    terms: Terms | None  # None: the history they come from cannot be read here (terms_missing says why)
+    payer: str
+    settlement: str
+    pulled: Pulled | None  # None: no authorization in the transaction gives this request id
     input_hash: bytes
     output_hash: bytes
     response_input_hash: bytes | None  # recomputed from a saved response, when given
     response_output_hash: bytes | None
-    attestation: tuple[bool | None, str] | None = None  # the enclave's attestation document, checked
-    zk_proof: tuple[bool | None, str] | None = None  # a ZKML call's proof against the published circuit
+    terms_missing: str = ""
+    attestation: Outcome | None = None  # the enclave's attestation document, checked (TEE calls)
+    zk_proof: Outcome | None = None  # a ZKML call's proof against the published circuit
+
+
+def holds(name: str, condition: bool, detail: str) -> Check:
+    return Check(name, PASS if condition else FAIL, detail)
 
 
 def checks(f: Facts) -> list[Check]:
-    out = [Check("record stored", f.record_hash_on_chain == f.record_hash_computed,
+    out = [holds("record stored", f.record_hash_on_chain == f.record_hash_computed,
                  "the record in the settlement event hashes to what the contract stored")]
-    if f.mode_tee:
-        signed = f.recovered_signer is not None and f.recovered_signer.lower() == f.signer.lower()
-        out.append(Check("enclave signature", signed,
-                         f"the result's EIP-712 signature recovers to {f.recovered_signer}, the record names {f.signer}"))
-        out.append(Check("enclave registered", f.registered, f"{f.signer} is in TEERegistry"))
-        out.append(Check("measurement approved then", f.approved_at_time,
-                         "the enclave's vendor and measurement were on the whitelist when the result was produced"))
-        if f.attestation is not None:
-            out.append(Check("attestation document", *f.attestation))
-    elif f.zk_proof is not None:
-        out.append(Check("zkML proof", *f.zk_proof))
-    else:
-        out.append(Check("enclave signature", None, "vanilla call: no enclave, nothing to check"))
-    cuts_ok = (
-        f.validators_wei == f.fee_wei * f.validator_bps // BPS
-        and f.treasury_wei == f.fee_wei * f.treasury_bps // BPS
-        and f.publisher_wei == f.model_price_wei
-        and f.publisher_wei + f.node_wei + f.validators_wei + f.treasury_wei == f.fee_wei
-    )
-    out.append(Check("payment split", cuts_ok,
-                     f"fee {f.fee_wei} = publisher {f.publisher_wei} + node {f.node_wei} + validators {f.validators_wei} "
-                     f"+ treasury {f.treasury_wei} at {f.validator_bps / 100:g}% / {f.treasury_bps / 100:g}%"))
-    if f.payer_authorized_wei is not None:
-        out.append(Check("payment pulled", f.payer_authorized_wei == f.fee_wei,
-                         f"the payer's authorization moved {f.payer_authorized_wei} wei into the settlement contract"))
+    out += _mode_checks(f)
+    out.append(_split_check(f))
+    out.append(_pulled_check(f))
     if f.response_output_hash is not None:
-        out.append(Check("response output", f.response_output_hash == f.output_hash,
+        out.append(holds("response output", f.response_output_hash == f.output_hash,
                          "the saved response's output hashes to the record's outputHash"))
-        out.append(Check("response input", f.response_input_hash == f.input_hash,
+        out.append(holds("response input", f.response_input_hash == f.input_hash,
                          "the saved response's input hashes to the record's inputHash"))
     return out
+
+
+def verdict(results: list[Check]) -> str:
+    """FAILED if any check failed; else UNVERIFIED if any could not run; else VERIFIED."""
+    if any(c.status == FAIL for c in results):
+        return FAILED
+    if any(c.status == UNVERIFIED for c in results):
+        return UNVERIFIED
+    return VERIFIED
+
+
+def _mode_checks(f: Facts) -> list[Check]:
+    if f.mode == MODES["tee"]:
+        signed = f.recovered_signer is not None and f.recovered_signer.lower() == f.signer.lower()
+        out = [
+            holds("enclave signature", signed,
+                  f"the result's EIP-712 signature recovers to {f.recovered_signer}, the record names {f.signer}"),
+            holds("enclave registered", f.registered, f"{f.signer} is in TEERegistry"),
+            holds("measurement approved then", f.approved_at_time,
+                  "the enclave's vendor and measurement were on the whitelist when the result was produced"),
+        ]
+        if f.attestation is not None:
+            out.append(Check("attestation document", *f.attestation))
+        return out
+    if f.mode == MODES["zkml"]:
+        return [Check("zkML proof", *(f.zk_proof or (UNVERIFIED, "the proof was not checked")))]
+    if f.mode == MODES["vanilla"]:
+        return [Check("enclave signature", NOT_APPLICABLE, "vanilla call: no enclave, nothing to check")]
+    known = ", ".join(f"{name} ({value})" for name, value in MODES.items())
+    return [Check("mode", FAIL, f"unknown mode {f.mode}: a record's mode is exactly one of {known}")]
+
+
+def _split_check(f: Facts) -> Check:
+    parts = (f"fee {f.fee_wei} = publisher {f.publisher_wei} + node {f.node_wei} + validators {f.validators_wei} "
+             f"+ treasury {f.treasury_wei}")
+    if f.terms is None:
+        return Check("payment split", UNVERIFIED, f"{parts}; the terms it is checked against cannot be read: {f.terms_missing}")
+    t = f.terms
+    cuts_ok = (
+        f.validators_wei == f.fee_wei * t.validator_bps // BPS
+        and f.treasury_wei == f.fee_wei * t.treasury_bps // BPS
+        and f.publisher_wei == t.model_price_wei
+        and f.publisher_wei + f.node_wei + f.validators_wei + f.treasury_wei == f.fee_wei
+    )
+    return holds("payment split", cuts_ok,
+                 f"{parts} at {t.validator_bps / 100:g}% / {t.treasury_bps / 100:g}% and a model price of "
+                 f"{t.model_price_wei}, as in force when the call settled")
+
+
+def _pulled_check(f: Facts) -> Check:
+    if f.pulled is None:
+        return Check("payment pulled", UNVERIFIED,
+                     "no ERC-3009 authorization used in the settling transaction gives this request id "
+                     "(keccak(payer || nonce)): the payment cannot be told apart")
+    p = f.pulled
+    moved = (p.sender.lower() == f.payer.lower() and p.to.lower() == f.settlement.lower()
+             and p.value_wei == f.fee_wei)
+    return holds("payment pulled", moved,
+                 f"the payer's authorization moved {p.value_wei} wei from {p.sender} to {p.to} (the fee is {f.fee_wei})")

@@ -12,13 +12,29 @@ A node keeps every ONNX call's input and outputs (and a ZKML call's proof) and s
 
 Both first check that the kept input and outputs hash to the record's `inputHash` and
 `outputHash`: a node cannot show verifiers another call than the one it settled.
+
+Whatever a verifier (or `infer verify`) fetches from a node goes through `fetch_public`: the
+endpoint is named on chain by whoever registered the enclave, so it is treated as hostile. A
+fetch has a total deadline, from connecting to the last byte (a per-read timeout alone is beaten
+by a server sending one byte a second), and a size cap. Off a devnet, the host is resolved and
+every address it has must be public (no loopback, private, link-local, unspecified, multicast or
+reserved address): an endpoint naming the verifier's own machine or network would make it a
+proxy into places only it can reach. The connection then goes to the address that was checked,
+so a second DNS answer cannot swap it for another.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
+import socket
 import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from ogcli.errors import NetworkError
 
 log = logging.getLogger("ogcli.node.judges")
 
@@ -26,42 +42,172 @@ OUTPUT_SCALE_BITS = 16  # re-executed outputs agree when they round to the same 
 ROUNDING_SLACK = 1  # ... give or take one step: two floats astride a rounding boundary
 MAX_KEPT_CALL_BYTES = 20 << 20  # a node's answer is read up to this; more is a node misbehaving
 
+DEV_CHAIN_IDS = frozenset({31337, 1337})  # local dev chains (Anvil, Hardhat/Ganache): their nodes live on loopback
+FETCH_DEADLINE_S = 20.0  # one fetch from a node, connect to last byte (20 MB at 1 MB/s; far more than any document)
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 10.0  # between two reads, inside the deadline
+
+
+class UnsafeEndpoint(NetworkError):
+    """An endpoint this machine will not ask, whatever the round: off a devnet, a host with an
+    address that is not public. Not a fault of the call's: the record is left unjudged."""
+
+    code = "unsafe_endpoint"
+
+
+def address_refusal(address: str) -> str | None:
+    """What kind of non-public address `address` (an IP literal) is; None for a public one."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:127.0.0.1 is 127.0.0.1
+        ip = ip.ipv4_mapped
+    kinds = (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
+             ("multicast", ip.is_multicast), ("private", ip.is_private), ("reserved", ip.is_reserved))
+    for kind, holds in kinds:
+        if holds:
+            return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} address"
+    return None if ip.is_global else "not a globally routable address"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (an IP literal resolves to itself); NetworkError when none."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise NetworkError(f"cannot resolve {host}: {exc}") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def checked_addresses(url: str, chain_id: int) -> tuple[str, int, list[str] | None]:
+    """(host, port, the addresses to connect to) for fetching `url` on chain `chain_id`; the
+    addresses are None on a devnet, where anything goes. UnsafeEndpoint when any address of the
+    host is not public (one bad address is enough: which one a connection gets is not ours to pick)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeEndpoint(f"{url!r} is not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if chain_id in DEV_CHAIN_IDS:
+        return parts.hostname, port, None
+    addresses = resolve(parts.hostname, port)
+    for address in addresses:
+        refusal = address_refusal(address)
+        if refusal is not None:
+            what = refusal if address == parts.hostname else f"{address}, {refusal}"
+            raise UnsafeEndpoint(f"not fetching {url}: {parts.hostname} is {what}, and chain {chain_id} is not a devnet")
+    return parts.hostname, port, addresses
+
+
+def fetch_public(url: str, *, chain_id: int, max_bytes: int, deadline_s: float | None = None) -> tuple[int, bytes | None]:
+    """(HTTP status, body) of GET `url`, within `deadline_s` (FETCH_DEADLINE_S) in all; the body
+    is None when it would exceed `max_bytes`. UnsafeEndpoint when the host may not be asked;
+    NetworkError when it cannot be fetched now (refused, unreachable, too slow)."""
+    import httpcore
+
+    host, _port, addresses = checked_addresses(url, chain_id)
+    deadline = time.monotonic() + (FETCH_DEADLINE_S if deadline_s is None else deadline_s)
+    backend = _DeadlineBackend(deadline, {host: addresses[0]} if addresses else {})
+    timeouts = {"connect": CONNECT_TIMEOUT_S, "read": READ_TIMEOUT_S, "write": READ_TIMEOUT_S, "pool": CONNECT_TIMEOUT_S}
+    try:
+        with httpcore.ConnectionPool(network_backend=backend) as pool, \
+                pool.stream("GET", url, extensions={"timeout": timeouts}) as response:
+            body = bytearray()
+            for chunk in response.iter_stream():
+                body += chunk
+                if len(body) > max_bytes:
+                    return response.status, None
+            return response.status, bytes(body)
+    except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol,
+            OSError) as exc:
+        raise NetworkError(f"cannot fetch {url}: {str(exc)[:120] or type(exc).__name__}") from None
+
+
+class _DeadlineBackend:
+    """httpcore's network backend with one deadline over every connect, read and write of a
+    fetch, connecting to pinned addresses (host -> the address that was checked)."""
+
+    def __init__(self, deadline: float, pinned: dict[str, str]) -> None:
+        import httpcore
+
+        self.deadline, self.pinned = deadline, pinned
+        self._inner = httpcore.SyncBackend()
+
+    def left(self, timeout: float | None) -> float:
+        import httpcore
+
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the fetch ran past its deadline")
+        return min(math.inf if timeout is None else timeout, remaining)
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = self._inner.connect_tcp(self.pinned.get(host, host), port, timeout=self.left(timeout),
+                                         local_address=local_address, socket_options=socket_options)
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        import httpcore
+
+        raise httpcore.ConnectError("unix sockets are not fetched from")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(min(seconds, max(self.deadline - time.monotonic(), 0)))
+
+
+class _DeadlineStream:
+    """A connection whose every read and write waits no later than the fetch's deadline."""
+
+    def __init__(self, inner, backend: _DeadlineBackend) -> None:
+        self._inner, self._backend = inner, backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._backend.left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._backend.left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        # The certificate is checked against the URL's host name, not the pinned address.
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, self._backend.left(timeout)),
+                               self._backend)
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
 
 class KeptCalls:
     """Fetches what nodes keep public about their calls, and the models those calls ran."""
 
-    def __init__(self, protocol, store, cache_dir: Path, node_url: str = "") -> None:
+    def __init__(self, protocol, store, cache_dir: Path, node_url: str = "", chain_id: int | None = None) -> None:
         self.protocol, self.store, self.cache_dir = protocol, store, cache_dir
         self.node_url = node_url  # ask this node instead of the enclave's registered endpoint
+        self._chain_id = chain_id  # whose rules decide which addresses may be asked (default: the protocol's chain)
         self._models: dict[int, object] = {}
+
+    @property
+    def chain_id(self) -> int:
+        return self._chain_id if self._chain_id is not None else self.protocol.rpc.chain_id
 
     def call(self, record: dict) -> dict | None:
         """The node's kept input and outputs (and proof) for the record; None when the node says
         it has none (404) or answers something that is not one. NetworkError when it cannot be
-        asked now (down, restarting, 5xx): that is no verdict, the round is retried later."""
+        asked now (down, restarting, 5xx, too slow): that is no verdict, the round is retried
+        later; UnsafeEndpoint (a NetworkError) when it must not be asked at all."""
         import json
 
-        import httpx
-
         from ogcli.chain.multicall import Read, read_one
-        from ogcli.errors import NetworkError
 
         endpoint = self.node_url or read_one(
             self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
         url = f"{endpoint.rstrip('/')}/v1/calls/0x{_bytes(record['requestId']).hex()}"
-        try:
-            with httpx.stream("GET", url, timeout=10) as response:
-                if response.status_code == 404:
-                    return None
-                if response.status_code != 200:
-                    raise NetworkError(f"{url} answered HTTP {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_KEPT_CALL_BYTES:
-                        return None  # no call is that big: not a kept call
-        except httpx.HTTPError as exc:
-            raise NetworkError(f"cannot ask {url}: {str(exc)[:120]}") from None
+        status, body = fetch_public(url, chain_id=self.chain_id, max_bytes=MAX_KEPT_CALL_BYTES)
+        if status == 404:
+            return None
+        if status != 200:
+            raise NetworkError(f"{url} answered HTTP {status}")
+        if body is None:
+            return None  # no call is that big: not a kept call
         try:
             kept = json.loads(body)
         except ValueError:

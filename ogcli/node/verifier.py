@@ -1,17 +1,29 @@
-"""The node's verifier role: follows InferenceSettled events from a checkpoint, judges each record,
-and attests the verdict on chain as its validator, exactly once per record.
+"""The node's verifier role: follows InferenceSettled events from a checkpoint, judges each record
+once its block is deep enough, and attests the verdict on chain as its validator, exactly once per
+record.
 
-A record is valid when (TEE mode) its EIP-712 result signature recovers to the enclave signer,
-that enclave is registered, and its measurement was approved at the record's time; (ZKML mode)
-the node publishes the call's input, output and proof, the proof verifies under the circuit the
-model's publisher committed to, and it proves exactly the recorded input and output; (ONNX
-models, a sample of calls, when asked) re-running the model on the call's input gives its output;
-and (any mode) the payment split adds up under the settlement's parameters. A verifier without
-ezkl abstains on ZKML records rather than guess. The checkpoint and the verdicts live
-in SQLite; before attesting, the chain is asked whether this validator attested already, so a
-crash between sending and recording never produces a second attestation. The hash of each sent
-attestation is kept too: killed while it waited in the mempool, the verifier waits for it after a
-restart rather than sending a second one (which the chain would revert, at the validator's cost).
+A record is valid when its mode is exactly one the protocol knows (vanilla, tee, zkml: any other
+value is invalid, never taken for vanilla); (TEE mode) its EIP-712 result signature recovers to
+the enclave signer, that enclave is registered, and its measurement was approved at the record's
+time; (ZKML mode) the node publishes the call's input, output and proof, the proof verifies under
+the circuit the model's publisher committed to, and it proves exactly the recorded input and
+output; (ONNX models, a sample of calls, when asked) re-running the model on the call's input
+gives its output; and (any mode) the payment split adds up under the settlement's parameters in
+force when the call settled (from ParamsChanged events, not today's). A verifier without ezkl
+abstains on ZKML records rather than guess.
+
+Records are judged only in blocks at least `confirmations` below the head: a reorg can take back
+a shallower block, and a verdict on a record that vanished would be one on whichever record takes
+its id next. A node that cannot be asked now (down, 5xx, too slow) holds the checkpoint back for a
+bounded number of attempts across rounds; then the verifier abstains on the record, records the
+abstention, and moves on: a hostile node can cost it time, never its progress. Endpoints it must
+not ask (off a devnet, non-public addresses) make it abstain at once.
+
+The checkpoint, the verdicts, the abstentions and the failed attempts live in SQLite; before
+attesting, the chain is asked whether this validator attested already, so a crash between sending
+and recording never produces a second attestation. The hash of each sent attestation is kept too:
+killed while it waited in the mempool, the verifier waits for it after a restart rather than
+sending a second one (which the chain would revert, at the validator's cost).
 """
 
 from __future__ import annotations
@@ -19,19 +31,31 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ogcli.chain import events as event_logs
+from ogcli.chain import history
 from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
+from ogcli.chain.history import HistoryMissing, Point, SettlementParams
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
 from ogcli.errors import NetworkError, RevertedError
-from ogcli.node.judges import ReExecutor, ZkJudge
+from ogcli.node.judges import DEV_CHAIN_IDS, ReExecutor, UnsafeEndpoint, ZkJudge
 
 log = logging.getLogger("ogcli.node.verifier")
 BLOCK_SPAN = 2_000  # blocks per log query
 MODE_ZKML = MODES["zkml"]
+KNOWN_MODES = frozenset(MODES.values())
+SETTLEMENT_EVENTS = ("InferenceSettled", "ParamsChanged")
+# Off a devnet, a block this deep is taken as final (about 2.4 min on Ethereum, 24 s on Base). A
+# devnet is one Anvil: nothing reorganises it, and with automine no block follows the last
+# transaction, so any depth there would leave the newest records unjudged on a quiet chain.
+DEFAULT_CONFIRMATIONS = 12
+DEV_CONFIRMATIONS = 0
+MAX_FETCH_ATTEMPTS = 3  # rounds a record may wait for its node before the verifier abstains on it
+RETRY_AFTER_POLLS = 10  # polling intervals between two attempts (10 s by default: a node restarting)
 
 
 @dataclass(frozen=True)
@@ -39,14 +63,50 @@ class Verdict:
     record_id: int
     valid: bool | None  # None: abstain (a ZKML record this verifier cannot check)
     reasons: tuple[str, ...]
+    ground: int | None = None  # the dispute ground that holds: an invalid verdict the chain can check
+
+    def attest_call(self, settlement):
+        """The verdict as the contract takes it: valid; invalid because a ground holds (disputable
+        by anyone if none does); or invalid for a reason the chain cannot check (re-execution,
+        proof, payment split: neither rewarded nor disputable, so never a risk to an honest verifier)."""
+        if self.valid or self.ground is not None:
+            return settlement.attest(self.record_id, bool(self.valid))
+        return settlement.attestUncheckable(self.record_id)
+
+
+def default_confirmations(chain_id: int) -> int:
+    return DEV_CONFIRMATIONS if chain_id in DEV_CHAIN_IDS else DEFAULT_CONFIRMATIONS
+
+
+def mode_reason(mode: int) -> str | None:
+    """Why `mode` is no record's mode; None for one the protocol knows (exactly 1, 2 or 4)."""
+    if mode in KNOWN_MODES:
+        return None
+    known = ", ".join(f"{name} ({value})" for name, value in MODES.items())
+    return f"unknown mode {mode}: a record's mode is exactly one of {known}"
+
+
+def split_reasons(args: dict, params: SettlementParams) -> list[str]:
+    """Why the settled call's cuts are not the split of its fee under `params` ([] when they are)."""
+    fee = args["fee"]
+    parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
+    if (parts != fee or args["validatorCut"] != fee * params.validator_fee_bps // BPS
+            or args["treasuryCut"] != fee * params.treasury_fee_bps // BPS):
+        return ["the payment split does not add up under the settlement's parameters"]
+    return []
 
 
 class Verifier:
     def __init__(self, protocol, sender, state_path: Path, *, poll_interval_s: float = 1.0,
-                 zk: ZkJudge | None = None, rerun: ReExecutor | None = None) -> None:
+                 zk: ZkJudge | None = None, rerun: ReExecutor | None = None, confirmations: int | None = None,
+                 max_attempts: int = MAX_FETCH_ATTEMPTS) -> None:
         self.protocol, self.sender = protocol, sender
         self.zk, self.rerun = zk, rerun
         self.poll_interval_s = poll_interval_s
+        self.confirmations = default_confirmations(protocol.rpc.chain_id) if confirmations is None else confirmations
+        if self.confirmations < 0 or max_attempts < 1:
+            raise ValueError("confirmations must be 0 or more and max_attempts 1 or more")
+        self.max_attempts = max_attempts
         state_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(state_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,9 +114,14 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);"
             "CREATE TABLE IF NOT EXISTS verdicts (record_id INTEGER PRIMARY KEY, valid INTEGER NOT NULL,"
             " reasons TEXT NOT NULL, tx_hash TEXT);"
-            "CREATE TABLE IF NOT EXISTS sent (record_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS sent (record_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS abstentions (record_id INTEGER PRIMARY KEY, reasons TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS attempts (record_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL,"
+            " last_error TEXT NOT NULL, retry_at REAL NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
+        self._params = history.params_timeline()
+        self._params_scanned_to = protocol.deployment.block - 1  # ParamsChanged events read up to here
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -90,60 +155,137 @@ class Verifier:
     def verdicts(self) -> dict[int, bool]:
         return {r: bool(v) for r, v in self._db.execute("SELECT record_id, valid FROM verdicts")}
 
+    def abstentions(self) -> dict[int, str]:
+        """Records this verifier gave no verdict on, for good, with why."""
+        return dict(self._db.execute("SELECT record_id, reasons FROM abstentions"))
+
     def step(self) -> int:
-        """Judges and attests every record settled since the checkpoint; returns how many."""
-        settlement = self.protocol.settlement
-        head = self.protocol.w3.eth.block_number
-        done = 0
+        """Judges and attests every record settled since the checkpoint in a block at least
+        `confirmations` deep; returns how many it attested. The checkpoint stays before a span
+        holding a record whose node is to be asked again."""
+        safe_head = self.protocol.w3.eth.block_number - self.confirmations
         start = self.checkpoint() + 1
-        while start <= head:
-            end = min(head, start + BLOCK_SPAN - 1)
-            query = event_logs.log_filter(settlement, ("InferenceSettled",), start, end)
-            raw = self.protocol.rpc.batch([("eth_getLogs", [query])])[0]
-            judged = self.verdicts()  # a retried round (after a crash or a pending send) skips them
-            batch = [e.args for e in event_logs.decode(settlement, ("InferenceSettled",), raw)
-                     if e.args["recordId"] not in judged]
-            for verdict in self.judge_many(batch):
-                done += self._attest(verdict)
-            self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
-                             (end, end))
+        self._read_params_up_to(start - 1)
+        done, held = 0, False
+        while start <= safe_head:
+            end = min(safe_head, start + BLOCK_SPAN - 1)
+            settled = self._settled_in(start, end)
+            waiting = self._waiting()
+            held = held or any(e.args["recordId"] in waiting for e in settled)
+            batch = [e for e in settled if e.args["recordId"] not in waiting]
+            outcomes = self._outcomes([e.args for e in batch], [Point(e.block, e.log_index) for e in batch])
+            for event, outcome in zip(batch, outcomes):
+                if isinstance(outcome, NetworkError):
+                    held = self._failed_attempt(event.args["recordId"], outcome) or held
+                else:
+                    done += self._attest(outcome)
+            if not held:
+                self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
+                                 (end, end))
             start = end + 1
         return done
 
     def judge(self, args: dict) -> Verdict:
         return self.judge_many([args])[0]
 
-    def judge_many(self, batch: list[dict]) -> list[Verdict]:
-        """Verdicts for settled-call events; the registry is read once for the whole batch."""
-        grounds = self._grounds.grounds([args["record"] for args in batch])
-        validator_bps, treasury_bps = self._fee_split()
-        return [self._verdict(args, ground, validator_bps, treasury_bps) for args, ground in zip(batch, grounds)]
+    def judge_many(self, batch: list[dict], points: list[Point] | None = None) -> list[Verdict]:
+        """Verdicts for settled-call events (the registry is read once for the whole batch),
+        under the parameters in force at each event's `points` (now, when not given).
+        NetworkError when a node that must be asked cannot be now."""
+        if points is None:
+            head = self.protocol.w3.eth.block_number
+            self._read_params_up_to(head)
+            points = [Point(head + 1, 0)] * len(batch)
+        outcomes = self._outcomes(batch, points)
+        for outcome in outcomes:
+            if isinstance(outcome, NetworkError):
+                raise outcome
+        return outcomes
 
-    def _verdict(self, args: dict, ground, validator_bps: int, treasury_bps: int) -> Verdict:
-        reasons = []
-        if ground is not None:
-            reasons.append(GROUND_NAMES[ground])
-        if args["record"]["mode"] == MODE_ZKML:
-            proof_reasons = self.zk.reasons(args["record"]) if self.zk is not None else None
+    # ------------------------------------------------------------------ judging
+
+    def _outcomes(self, batch: list[dict], points: list[Point]) -> list[Verdict | NetworkError]:
+        """A verdict per record, or the NetworkError that kept its node from being asked now."""
+        grounds = self._grounds.grounds([args["record"] for args in batch])
+        outcomes: list[Verdict | NetworkError] = []
+        for args, ground, point in zip(batch, grounds, points):
+            try:
+                outcomes.append(self._verdict(args, ground, point))
+            except UnsafeEndpoint as exc:  # never to be asked: waiting would change nothing
+                outcomes.append(Verdict(args["recordId"], None, (str(exc),)))
+            except NetworkError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _verdict(self, args: dict, ground, point: Point) -> Verdict:
+        record_id, record = args["recordId"], args["record"]
+        try:
+            params = self._params.at(point)
+        except HistoryMissing as exc:
+            return Verdict(record_id, None, (str(exc),))
+        unknown = mode_reason(record["mode"])
+        if unknown is not None:
+            return Verdict(record_id, False, (unknown, *split_reasons(args, params)))
+        reasons = [GROUND_NAMES[ground]] if ground is not None else []
+        if record["mode"] == MODE_ZKML:
+            proof_reasons = self.zk.reasons(record) if self.zk is not None else None
             if proof_reasons is None:
-                return Verdict(args["recordId"], None, ("cannot check zkML proofs here",))
+                return Verdict(record_id, None, ("cannot check zkML proofs here",))
             reasons += proof_reasons
-        elif self.rerun is not None and self.rerun.sampled(args["record"]):
-            rerun_reasons = self.rerun.reasons(args["record"])
+        elif self.rerun is not None and self.rerun.sampled(record):
+            rerun_reasons = self.rerun.reasons(record)
             if rerun_reasons is None:
-                return Verdict(args["recordId"], None, ("cannot re-run this model here",))
+                return Verdict(record_id, None, ("cannot re-run this model here",))
             reasons += rerun_reasons
-        fee = args["fee"]
-        parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
-        if parts != fee or args["validatorCut"] != fee * validator_bps // BPS or args["treasuryCut"] != fee * treasury_bps // BPS:
-            reasons.append("the payment split does not add up under the settlement's parameters")
-        return Verdict(args["recordId"], not reasons, tuple(reasons))
+        reasons += split_reasons(args, params)
+        return Verdict(record_id, not reasons, tuple(reasons), ground)
 
     # ------------------------------------------------------------------ internals
+
+    def _settled_in(self, start: int, end: int) -> list[event_logs.Event]:
+        """The span's InferenceSettled events not judged yet; its ParamsChanged events go to the
+        parameter history on the way (the same query: no round trip of their own)."""
+        settlement = self.protocol.settlement
+        query = event_logs.log_filter(settlement, SETTLEMENT_EVENTS, start, end)
+        events = event_logs.decode(settlement, SETTLEMENT_EVENTS, self.protocol.rpc.batch([("eth_getLogs", [query])])[0])
+        history.add_params_events(self._params, events)
+        self._params_scanned_to = max(self._params_scanned_to, end)
+        judged = self._judged()  # a retried round (after a crash or a pending send) skips them
+        return [e for e in events if e.name == "InferenceSettled" and e.args["recordId"] not in judged]
+
+    def _read_params_up_to(self, block: int) -> None:
+        if block > self._params_scanned_to:
+            history.scan_params(self.protocol, self._params, self._params_scanned_to + 1, block)
+            self._params_scanned_to = block
+
+    def _judged(self) -> set[int]:
+        return set(self.verdicts()) | set(self.abstentions())
+
+    def _waiting(self) -> set[int]:
+        """Records whose node failed them lately: not asked again before their retry time."""
+        return {r for (r,) in self._db.execute("SELECT record_id FROM attempts WHERE retry_at > ?", (time.time(),))}
+
+    def _failed_attempt(self, record_id: int, error: NetworkError) -> bool:
+        """Counts a failed fetch for the record; True while it will be tried again, False once the
+        verifier gave up and abstained."""
+        row = self._db.execute("SELECT failures FROM attempts WHERE record_id = ?", (record_id,)).fetchone()
+        failures = (row[0] if row else 0) + 1
+        if failures >= self.max_attempts:
+            self._attest(Verdict(record_id, None, (f"its node failed {failures} attempts, the last: {error}",)))
+            self._db.execute("DELETE FROM attempts WHERE record_id = ?", (record_id,))
+            return False
+        retry_at = time.time() + RETRY_AFTER_POLLS * self.poll_interval_s
+        self._db.execute("INSERT OR REPLACE INTO attempts (record_id, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
+                         (record_id, failures, str(error)[:500], retry_at))
+        log.warning("record %s: %s (attempt %d of %d; asked again later)", record_id, error, failures, self.max_attempts)
+        return True
 
     def _attest(self, verdict: Verdict) -> int:
         if verdict.valid is None:
             log.info("record %s: abstaining (%s)", verdict.record_id, "; ".join(verdict.reasons))
+            # Recorded, so that no later round (nor a restart) asks its node again.
+            self._db.execute("INSERT OR REPLACE INTO abstentions (record_id, reasons) VALUES (?, ?)",
+                             (verdict.record_id, "; ".join(verdict.reasons)))
             return 0
         if self._db.execute("SELECT 1 FROM verdicts WHERE record_id = ?", (verdict.record_id,)).fetchone():
             return 0
@@ -152,7 +294,7 @@ class Verifier:
         attested_at = settlement.attestationOf(verdict.record_id, self.sender.address).call()[0]
         tx_hash = None
         if not attested_at:  # not already on chain (a crash after sending leaves it there)
-            call = settlement.attest(verdict.record_id, verdict.valid)
+            call = verdict.attest_call(settlement)
             try:
                 tx_hash, tx = self.sender.submit(call, gas=self.sender.estimate(call, label="attest"), label="attest")
                 self._db.execute("INSERT OR REPLACE INTO sent (record_id, tx_hash) VALUES (?, ?)", (verdict.record_id, tx_hash))
@@ -182,7 +324,3 @@ class Verifier:
             return
         if pending:
             raise NetworkError(f"record {record_id}: its attestation (tx {row[0]}) is still pending; waiting for it")
-
-    def _fee_split(self) -> tuple[int, int]:
-        params = self.protocol.settlement.functions.params().call()
-        return params[0], params[1]

@@ -169,8 +169,11 @@ def test_signer_address_is_none_unless_user_data_is_an_address(root, root_hash):
     assert claims.signer_address() is None
 
 
-def test_validity_bounds_are_inclusive(document, root_hash):
-    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT - 3600)
+def test_validity_bounds_are_inclusive(root, document, root_hash):
+    # The leaf's first second of validity, checked with a document issued then (one issued later
+    # is refused before it exists: tests/unit/test_verify_attestation_time.py).
+    issued_at_not_before = forged(root, timestamp=(AT - 3600) * 1000)
+    assert verify_nitro_document(issued_at_not_before, root_sha256=root_hash, at_time=AT - 3600)
     assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT + 3 * 3600)
 
 
