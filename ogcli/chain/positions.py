@@ -3,7 +3,7 @@ check): first what it holds where, then the pools, shares and rewards of those v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, has_multicall, read_many
@@ -31,6 +31,7 @@ class Positions:
     redelegations: list[Redelegation]
     validators: dict[str, ValidatorState]  # every validator the positions involve
     rewards_elsewhere_wei: dict[str, int]  # pending rewards where no stake is held any more
+    last_slashed_at: dict[str, int] = field(default_factory=dict)  # each validator's last slash, 0 if none
 
     @property
     def shares(self) -> dict[str, int]:
@@ -54,11 +55,15 @@ class Positions:
 
     def slash_loss(self, validator: str, fraction_bps: int, infraction_time: int | None = None) -> SlashLoss:
         """What a slash of `validator` now would take (worst case by default: an infraction as
-        old as the contract allows, which reaches every slashable entry)."""
+        old as the contract still slashes: within the unbonding period and after the validator's
+        last slash, which covers everything before it)."""
+        last = self.last_slashed_at.get(validator, 0)
+        worst = max(self.oldest_slashable, last + 1)
         return slash_loss(
             validator=validator,
             fraction_bps=fraction_bps,
-            infraction_time=self.oldest_slashable if infraction_time is None else infraction_time,
+            infraction_time=worst if infraction_time is None else infraction_time,
+            last_slashed_at=last,
             now=self.now,
             shares=self.shares,
             pools=self.pools,
@@ -90,10 +95,13 @@ def read_positions(protocol: Protocol, delegator: str) -> Positions:
     second = [Read(staking, "getValidator", (v,)) for v in involved]
     second += [Read(staking, "delegationOf", (v, delegator)) for v in claimable]
     second += [Read(staking, "pendingRewards", (v, delegator)) for v in involved]
+    second += [Read(staking, "slashHistory", (v,)) for v in involved]
     results = _all(read_many(rpc, second))
     views = results[: len(involved)]
     holdings = results[len(involved) : len(involved) + len(claimable)]
-    rewards = dict(zip(involved, results[len(involved) + len(claimable) :]))
+    rewards_at = len(involved) + len(claimable)
+    rewards = dict(zip(involved, results[rewards_at : rewards_at + len(involved)]))
+    histories = results[rewards_at + len(involved) :]
     return Positions(
         address=delegator,
         now=now,
@@ -106,6 +114,7 @@ def read_positions(protocol: Protocol, delegator: str) -> Positions:
         redelegations=redelegations,
         validators={v: validator_state(v, view) for v, view in zip(involved, views)},
         rewards_elsewhere_wei={v: w for v, w in rewards.items() if v not in claimable and w},
+        last_slashed_at={v: (history[-1][1] if history else 0) for v, history in zip(involved, histories)},
     )
 
 

@@ -11,7 +11,11 @@ Staking.slash(validator, infractionTime, fractionBps) takes, in this order:
 3. from the validator's bonded pool: `tokens * fraction / 10000`; shares are unchanged, so every
    holder's value falls pro rata (values round down).
 
-Entries created before the infraction are safe: that stake had left before the fault. Pure
+Entries created before the infraction are safe: that stake had left before the fault. A
+validator is slashed at most once per infraction window: an infraction no later than its last
+slash is covered by it and takes nothing more (the contract emits `SlashCovered`), so the worst
+case per window is one slash. Entries pay their cut lazily on chain (on withdrawal, or when the
+redelegated stake next moves), by the same amounts as here. Pure
 integer arithmetic, the contract's rounding, so a prediction matches the chain to the wei (the
 one exception: other delegators' redelegations into the same destination, slashed in the same
 call, can shift the destination's share price by rounding, never by more than a wei each).
@@ -85,12 +89,16 @@ def slash_loss(
     pools: dict[str, Pool],
     unbondings: list[Unbonding],
     redelegations: list[Redelegation],
+    last_slashed_at: int = 0,
 ) -> SlashLoss:
     """The delegator's loss if `validator` were slashed by `fraction_bps` at time `now` for an
     infraction at `infraction_time`. `shares` and `pools` give the delegator's shares and the
     pools of every validator involved (the slashed one and the redelegation destinations)."""
     if not 0 < fraction_bps <= BPS:
         raise ValueError(f"fraction must be 1..{BPS} bps, not {fraction_bps}")
+    if infraction_time <= last_slashed_at:  # covered by the last slash: nothing more
+        return SlashLoss(validator=validator, fraction_bps=fraction_bps, infraction_time=infraction_time,
+                         bonded_wei=0, unbonding=(), redelegation=())
     unbonding_cuts = tuple(
         (entry.id, min(entry.balance_wei, entry.initial_wei * fraction_bps // BPS))
         for entry in unbondings

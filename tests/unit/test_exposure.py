@@ -65,3 +65,11 @@ def test_redelegations_are_cut_at_the_destination_newest_first_and_capped():
 def test_fraction_out_of_range_is_refused(bps):
     with pytest.raises(ValueError):
         _loss(fraction_bps=bps)
+
+
+def test_an_infraction_covered_by_the_last_slash_takes_nothing_more():
+    entry = Unbonding(1, V, 100 * E18, 100 * E18, NOW - 50, NOW + 10_000)
+    fresh = _loss(unbondings=[entry], last_slashed_at=NOW - 200)  # fault after the last slash
+    assert fresh.total_wei == 30 * E18 + 10 * E18
+    covered = _loss(unbondings=[entry], last_slashed_at=NOW - 100)  # fault at (or before) it
+    assert covered.total_wei == 0 and covered.unbonding == () and covered.bonded_wei == 0
