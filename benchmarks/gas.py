@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # tests.chain.sybils: the adversarial state
 from _anvil import throwaway_anvil  # noqa: E402
 
 from ogcli.chain.contracts import Protocol  # noqa: E402
@@ -59,13 +60,35 @@ def extra_calls(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
     seeder.tx("publisher-1", hub.withdraw(), "withdraw (earnings)")
     seeder.tx("publisher-3", hub.deprecate(3), "deprecate")
     seeder.tx("delegator-2", protocol.token.functions.transfer(v1, OPG), "transfer")
+    adversarial_dispute(seeder, protocol, url)
+
+
+SYBIL_ENTRIES = 2_450  # one-wei undelegations: ran the old eager slash out of 2^24 gas
+
+
+def adversarial_dispute(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
+    """`dispute` (and the `slash` inside it) in the worst state an adversary can build cheaply:
+    thousands of sybil unbonding entries at the validator, made after its infraction; then a
+    sybil's withdrawal, which pays its entry's cut lazily."""
+    from tests.chain.sybils import sybil_unbondings
+
+    v3 = accounts.get("validator-3").address
+    model_id = 1
+    price = protocol.hub.functions.getModel(model_id).call()[5]
+    record, record_id = seeder.settle_call(model_id, price, accounts.get("delegator-5"), tampered=True)
+    seeder.tx("validator-3", protocol.settlement.functions.attest(record_id, True), "attest (valid)")
+    sybil_unbondings(protocol.w3, protocol, v3, SYBIL_ENTRIES)
+    dispute = protocol.settlement.functions.dispute(record_id, record, v3, 1)
+    seeder.tx("challenger", dispute, f"dispute ({SYBIL_ENTRIES:,} sybil entries)")
+    rpc(url, "evm_increaseTime", [15 * DAY])
+    rpc(url, "evm_mine", [])
 
 
 def print_table(gas: dict[str, list[int]]) -> None:
-    print(f"{'call':<24}{'calls':>7}{'median gas':>12}{'max gas':>10}")
+    print(f"{'call':<32}{'calls':>7}{'median gas':>12}{'max gas':>12}")
     for label in sorted(gas):
         series = gas[label]
-        print(f"{label:<24}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>10,}")
+        print(f"{label:<32}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>12,}")
 
 
 if __name__ == "__main__":

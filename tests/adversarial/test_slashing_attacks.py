@@ -16,6 +16,7 @@ from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import DAY, OPG
 from tests.chain.market import Market
+from tests.chain.sybils import sybil_unbondings
 
 pytestmark = pytest.mark.chain
 
@@ -176,47 +177,11 @@ def test_one_infraction_window_slashes_a_delegator_once(market):
 # ---------------------------------------------------------------- 5. an unslashable validator
 
 
-def _sybil_unbondings(market, validator: str, count: int) -> None:
-    """`count` one-wei unbonding entries at `validator`, from fresh accounts (seven each, the
-    per-delegator cap), sent as pre-signed raw transactions in JSON-RPC batches."""
-    from eth_account import Account
-    from eth_utils import keccak
-
-    w3, staking, token = market.chain.w3, market.p.staking, market.p.token
-    chain_id, target = w3.eth.chain_id, accounts.get(validator).address
-    per_account = 7
-    sybils = [Account.from_key(keccak(text=f"sybil {i}")) for i in range(-(-count // per_account))]
-    market.p.rpc.batch([("anvil_setBalance", [s.address, hex(10**18)]) for s in sybils])
-    deployer = accounts.get("deployer").local_account
-    fee = {"maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1, "chainId": chain_id, "type": 2}
-
-    def signed(account, nonce, contract, data, gas=150_000):
-        tx = {"to": contract.address, "data": data, "gas": gas, "nonce": nonce, "value": 0, **fee}
-        return "0x" + Account.sign_transaction(tx, account.key).raw_transaction.hex()
-
-    start = w3.eth.get_transaction_count(deployer.address)
-    funding = [signed(deployer, start + i, token, token.encode_abi("transfer", [s.address, per_account]))
-               for i, s in enumerate(sybils)]
-    for i in range(0, len(funding), 100):
-        hashes = market.p.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in funding[i:i + 100]])
-        w3.eth.wait_for_transaction_receipt(hashes[-1], timeout=60)
-    txs = []
-    for s in sybils:
-        txs.append(signed(s, 0, token, token.encode_abi("approve", [staking.address, per_account])))
-        txs.append(signed(s, 1, staking, staking.encode_abi("delegate", [target, per_account]), gas=400_000))
-        txs += [signed(s, 2 + k, staking, staking.encode_abi("undelegate", [target, 1]), gas=400_000)
-                for k in range(per_account)]
-    for i in range(0, len(txs), 100):  # in steps Anvil mines at once, each waited for
-        hashes = market.p.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in txs[i:i + 100]])
-        w3.eth.wait_for_transaction_receipt(hashes[-1], timeout=60)
-    assert len(staking.functions.unbondingEntries(sybils[-1].address).call()) == per_account
-
-
 def test_sybil_unbondings_cannot_make_a_validator_unslashable(market):
     bad = market.record(tamper=True)
     record_id = market.settle_one(bad)
     market.attest("validator-1", record_id, True)
-    _sybil_unbondings(market, "validator-1", 2_450)  # ~9,300 gas each in a walk: 22.8M, past 2^24
+    sybil_unbondings(market.chain.w3, market.p, accounts.get("validator-1").address, 2_450)  # ~9,300 gas each in a walk: 22.8M, past 2^24
     stake = market.validator_tokens("validator-1")
     call = market.p.settlement.functions.dispute(record_id, bad, accounts.get("validator-1").address, BAD_SIGNATURE)
     challenger = market.sender("challenger")
