@@ -24,7 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "network": ("ogcli.commands.network", "The network the active profile points at, and its usage."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
-    "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status."),
+    "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status, attestation rewards."),
     "wallet": ("ogcli.commands.wallet", "Wallets: encrypted keystores (V3, scrypt) for signing, and their balances."),
 }
 

@@ -34,6 +34,11 @@ def run(
         float, typer.Option("--sample-rate", min=0.0, max=1.0,
                             help="Verifier: the fraction of ONNX calls to re-run and compare (0 to 1).")
     ] = 0.0,
+    confirmations: Annotated[
+        int | None, typer.Option("--confirmations", min=0, show_default=False,
+                                 help="Verifier: blocks a record must be buried under before it is judged "
+                                      "(default 12; 0 on the devnet, where nothing reorganises).")
+    ] = None,
     password_file: PasswordFile = None,
 ) -> None:
     """Serve OpenAI-compatible chat and ONNX inference for x402 payments; sign each result in the
@@ -41,7 +46,8 @@ def run(
     operator account (--account, or the profile's) pays the settlement gas and earns the node fee.
     As a verifier (--role verifier or all) it judges every settled record and attests the verdict
     as its validator (the same account; with --dev-keys, the devnet's validator-1); with
-    --sample-rate it also re-runs that share of ONNX calls and compares the answers.
+    --sample-rate it also re-runs that share of ONNX calls and compares the answers, and it
+    claims its verdicts' rewards once they have stood through the challenge window.
 
     Example: ogcli node run --dev-keys --role all --port 8700 --sample-rate 0.1
     """
@@ -50,6 +56,8 @@ def run(
 
     if role not in ROLES:
         raise UsageError(f"--role takes {', '.join(ROLES)}, not {role!r}")
+    if confirmations is not None and role == "inference":
+        raise UsageError("--confirmations is for the verifier: add --role verifier or --role all")
     network = context.resolve_network()
     fee = parsing.amount(node_fee, allow_zero=True)
     data_dir = locations.node_dir(network.profile)
@@ -66,7 +74,7 @@ def run(
 
         operator, enclave = unlock_signer(network, password_file), enclave_key(data_dir)
         validator = operator
-    verifier = _verifier(network, validator, data_dir, sample_rate) if role in ("verifier", "all") else None
+    verifier = _verifier(network, validator, data_dir, sample_rate, confirmations) if role in ("verifier", "all") else None
     if role == "verifier":
         _verify_forever(verifier, validator.address)
         return
@@ -86,7 +94,7 @@ def run(
             verifier.stop()
 
 
-def _verifier(network, validator, data_dir, sample_rate: float):
+def _verifier(network, validator, data_dir, sample_rate: float, confirmations: int | None):
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
     from ogcli.node.judges import KeptCalls, ReExecutor, ZkJudge, sampling_salt
@@ -98,9 +106,11 @@ def _verifier(network, validator, data_dir, sample_rate: float):
         raise UsageError(f"{validator.address} is not an active validator: it cannot attest (ogcli validator status)")
     calls = KeptCalls(protocol, open_store(network.storage), data_dir / "verifier-cache")
     rerun = ReExecutor(calls, sample_rate, sampling_salt(data_dir)) if sample_rate > 0 else None
-    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=ZkJudge(calls), rerun=rerun)
+    verifier = Verifier(protocol, Sender(protocol.w3, validator), data_dir / "verifier.db", zk=ZkJudge(calls), rerun=rerun,
+                        confirmations=confirmations)
     verifier.start()
-    diagnostics.note(f"verifier attesting as {validator.address}; checkpoint {data_dir / 'verifier.db'}")
+    diagnostics.note(f"verifier attesting as {validator.address} ({verifier.confirmations} confirmations); "
+                     f"checkpoint {data_dir / 'verifier.db'}")
     return verifier
 
 

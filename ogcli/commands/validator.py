@@ -11,7 +11,8 @@ from ogcli.errors import UsageError
 from ogcli.signing import PasswordFile
 
 app = new_app(
-    "Run a validator: register, update commission and metadata, unjail, status.\n\nExample: ogcli validator status"
+    "Run a validator: register, update commission and metadata, unjail, status, attestation rewards.\n\n"
+    "Example: ogcli validator status"
 )
 
 Commission = Annotated[str, typer.Option("--commission", help="Share of rewards you keep: 5% or 0.05.")]
@@ -159,7 +160,8 @@ def status(
     address: Annotated[str, typer.Argument(help="Validator (default: the active account).", show_default=False)] = "",
 ) -> None:
     """Your validator as the contract sees it: status, stake, self-stake against the minimum,
-    commission and when it may next change, jail, slashes, delegators and unclaimed commission.
+    commission and when it may next change, jail, slashes, delegators, unclaimed commission, and
+    attestation rewards claimable now or still in their challenge window.
 
     Example: ogcli validator status
     """
@@ -185,7 +187,10 @@ def status(
         raise UsageError(f"{target} is not a registered validator (register with `ogcli validator register`)")
     if isinstance(now, ReadFailed):
         now = int(protocol.rpc.block("latest")["timestamp"], 16)
+    from ogcli.chain import attester_rewards as ar
+
     state = validator_state(target, view)
+    verdict_rewards = ar.read_rewards(protocol, target)
     named = _named_params(params)
     next_change = state.commission_updated_at + named["commission_change_delay_s"]
     data = {
@@ -205,13 +210,104 @@ def status(
         "slashes": state.slash_count,
         "delegators": state.delegator_count,
         "pending_rewards_and_commission_wei": str(pending),
+        "attestation_rewards_claimable_wei": str(verdict_rewards.total(ar.CLAIMABLE)),
+        "attestation_rewards_maturing_wei": str(verdict_rewards.total(ar.MATURING)),
         "registered_at": state.registered_at,
         "time": now,
     }
     output.emit(data, lambda: _render_status(data))
 
 
+@app.command()
+def rewards(
+    claim: Annotated[bool, typer.Option("--claim", help="Claim what is claimable now.")] = False,
+    address: Annotated[str, typer.Option("--address", help="Validator (default: the active account).",
+                                         show_default=False)] = "",
+    password_file: PasswordFile = None,
+) -> None:
+    """What your verdicts earned: a rewarded verdict is paid once it has stood through the
+    challenge window, into your Staking pool (commission first, the rest to your delegators), and
+    only when claimed; a verdict disputed and lost forfeits it. The node's verifier role claims on
+    its own every few minutes; this shows the state and claims by hand. Anyone may claim for a
+    validator (the reward always goes to its pool).
+
+    Example: ogcli validator rewards --claim --yes
+    """
+    from ogcli.chain import attester_rewards as ar
+    from ogcli.chain.tx import Plan
+
+    session = WriteSession.open(password_file if claim else None, unlock=claim)
+    target = parsing.address(address) if address else session.me
+    protocol = session.protocol
+    if not _registered(session, target):
+        raise UsageError(f"{target} is not a registered validator")
+    found = ar.read_rewards(protocol, target)
+    if not claim:
+        data = _rewards_data(found)
+        output.emit(data, lambda: _render_rewards(data))
+        return
+    ids = found.ids(ar.CLAIMABLE)
+    if not ids:
+        nxt = found.next_claimable_at()
+        when = f"; the next becomes claimable at {_utc(nxt)}" if nxt else ""
+        raise UsageError(f"nothing to claim now{when}")
+    amount = found.total(ar.CLAIMABLE)
+    settlement = protocol.settlement.functions
+    chunks = ar.claim_chunks(ids)
+    session.run_all([
+        Plan(
+            action=f"claim attestation rewards for {len(chunk)} records"
+            + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""),
+            call=settlement.claimAttestationRewards(target, chunk),
+            rows=(("validator", target),
+                  ("amount", f"{_fmt(sum(l.reward_wei for l in found.lines if l.record_id in set(chunk)))} OPG"
+                   + (f" of {_fmt(amount)} OPG in all" if len(chunks) > 1 else "")),
+                  ("paid to", "the validator's Staking pool (commission first, the rest to its delegators)")),
+        )
+        for n, chunk in enumerate(chunks, 1)
+    ])
+
+
 # ---------------------------------------------------------------------- helpers
+
+
+def _rewards_data(found) -> dict:
+    from ogcli.chain import attester_rewards as ar
+
+    states = (ar.CLAIMABLE, ar.MATURING, ar.CLAIMED, ar.FORFEITED)
+    return {
+        "validator": found.validator,
+        "time": found.time,
+        **{f"{state}_wei": str(found.total(state)) for state in states},
+        **{f"{state}_records": len(found.ids(state)) for state in states},
+        "next_claimable_at": found.next_claimable_at(),
+        "records": [
+            {"record_id": line.record_id, "reward_wei": str(line.reward_wei), "attested_at": line.attested_at,
+             "claimable_after": line.claimable_after, "state": line.state}
+            for line in found.lines
+        ],
+    }
+
+
+def _render_rewards(data: dict) -> None:
+    nxt = data["next_claimable_at"]
+    rows = [
+        ("validator", data["validator"]),
+        ("claimable now", f"{_fmt(int(data['claimable_wei']))} OPG ({data['claimable_records']} records)"
+         + (" (`ogcli validator rewards --claim`)" if data["claimable_records"] else "")),
+        ("in the challenge window", f"{_fmt(int(data['maturing_wei']))} OPG ({data['maturing_records']} records)"
+         + (f", the first claimable at {_utc(nxt)}" if nxt else "")),
+        ("claimed", f"{_fmt(int(data['claimed_wei']))} OPG ({data['claimed_records']} records)"),
+        ("forfeited (disputes lost)", f"{_fmt(int(data['forfeited_wei']))} OPG ({data['forfeited_records']} records)"),
+    ]
+    output.kv_table(rows)
+
+
+def _utc(timestamp: int) -> str:
+    from ogcli.core.units import format_utc
+
+    return format_utc(timestamp)
+
 
 
 def _render_status(data: dict) -> None:
@@ -239,6 +335,9 @@ def _render_status(data: dict) -> None:
         ("slashes", str(data["slashes"])),
         ("delegators", str(data["delegators"])),
         ("unclaimed", f"{_fmt(int(data['pending_rewards_and_commission_wei']))} OPG (`ogcli stake rewards --claim`)"),
+        ("verdict rewards", f"{_fmt(int(data['attestation_rewards_claimable_wei']))} OPG claimable"
+         + (" (`ogcli validator rewards --claim`)" if int(data["attestation_rewards_claimable_wei"]) else "")
+         + f", {_fmt(int(data['attestation_rewards_maturing_wei']))} OPG in the challenge window"),
     ]
     rows += [(k.replace("_", " "), v) for k, v in meta.items() if k != "name"]
     output.kv_table(rows)

@@ -24,6 +24,11 @@ attesting, the chain is asked whether this validator attested already, so a cras
 and recording never produces a second attestation. The hash of each sent attestation is kept too:
 killed while it waited in the mempool, the verifier waits for it after a restart rather than
 sending a second one (which the chain would revert, at the validator's cost).
+
+A verdict is paid only once it has stood through the challenge window, and only when claimed: every
+`claim_every_polls` rounds the verifier claims what its verdicts earned (`claim_rewards`), and
+records the verdicts that will never pay again (claimed, disputed, no reward slot) so that it
+does not ask about them twice.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ DEFAULT_CONFIRMATIONS = 12
 DEV_CONFIRMATIONS = 0
 MAX_FETCH_ATTEMPTS = 3  # rounds a record may wait for its node before the verifier abstains on it
 RETRY_AFTER_POLLS = 10  # polling intervals between two attempts (10 s by default: a node restarting)
+CLAIM_EVERY_POLLS = 300  # rounds between two reward claims (5 min by default; windows last days)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def split_reasons(args: dict, params: SettlementParams) -> list[str]:
 class Verifier:
     def __init__(self, protocol, sender, state_path: Path, *, poll_interval_s: float = 1.0,
                  zk: ZkJudge | None = None, rerun: ReExecutor | None = None, confirmations: int | None = None,
-                 max_attempts: int = MAX_FETCH_ATTEMPTS) -> None:
+                 max_attempts: int = MAX_FETCH_ATTEMPTS, claim_every_polls: int = CLAIM_EVERY_POLLS) -> None:
         self.protocol, self.sender = protocol, sender
         self.zk, self.rerun = zk, rerun
         self.poll_interval_s = poll_interval_s
@@ -107,6 +113,7 @@ class Verifier:
         if self.confirmations < 0 or max_attempts < 1:
             raise ValueError("confirmations must be 0 or more and max_attempts 1 or more")
         self.max_attempts = max_attempts
+        self.claim_every_polls = claim_every_polls
         state_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(state_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -117,7 +124,9 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS sent (record_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS abstentions (record_id INTEGER PRIMARY KEY, reasons TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS attempts (record_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL,"
-            " last_error TEXT NOT NULL, retry_at REAL NOT NULL)"
+            " last_error TEXT NOT NULL, retry_at REAL NOT NULL);"
+            # Verdicts whose reward is settled for good: claimed, forfeited, or never held a slot.
+            "CREATE TABLE IF NOT EXISTS rewards_done (record_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
         self._params = history.params_timeline()
@@ -138,9 +147,13 @@ class Verifier:
         self._db.close()
 
     def _loop(self) -> None:
+        rounds = 0
         while not self._stop.is_set():
             try:
                 self.step()
+                rounds += 1
+                if rounds % self.claim_every_polls == 0:
+                    self.claim_rewards()
             except Exception as exc:  # an outage must not kill the thread
                 log.warning("verification round failed: %s", str(exc)[:300])
                 self.sender.resync()
@@ -184,6 +197,35 @@ class Verifier:
                                  (end, end))
             start = end + 1
         return done
+
+    def claim_rewards(self) -> int:
+        """Claims what this validator's verdicts earned once they stood through the challenge
+        window (one transaction per CLAIM_CHUNK records); returns the wei claimed."""
+        from ogcli.chain import attester_rewards as rewards
+
+        open_ids = [r for (r,) in self._db.execute(
+            "SELECT record_id FROM verdicts WHERE record_id NOT IN (SELECT record_id FROM rewards_done)")]
+        if not open_ids:
+            return 0
+        found = rewards.read_rewards(self.protocol, self.sender.address, open_ids)
+        settlement = self.protocol.settlement.functions
+        claimed = 0
+        for chunk in rewards.claim_chunks(found.ids(rewards.CLAIMABLE)):
+            call = settlement.claimAttestationRewards(self.sender.address, chunk)
+            try:
+                self.sender.send_call(call, gas=self.sender.estimate(call, label="claim rewards"), label="claim rewards")
+            except RevertedError as exc:  # e.g. claimed meanwhile by the operator's own `validator rewards --claim`
+                log.warning("claiming rewards for %d records refused: %s", len(chunk), exc)
+                continue
+            amount = sum(line.reward_wei for line in found.lines if line.record_id in set(chunk))
+            claimed += amount
+            self._db.executemany("INSERT OR REPLACE INTO rewards_done (record_id, state) VALUES (?, ?)",
+                                 [(r, rewards.CLAIMED) for r in chunk])
+            log.info("claimed %d wei of attestation rewards for %d records", amount, len(chunk))
+        terminal = [(line.record_id, line.state) for line in found.lines
+                    if line.state in (rewards.CLAIMED, rewards.FORFEITED, rewards.UNPAID)]
+        self._db.executemany("INSERT OR REPLACE INTO rewards_done (record_id, state) VALUES (?, ?)", terminal)
+        return claimed
 
     def judge(self, args: dict) -> Verdict:
         return self.judge_many([args])[0]

@@ -66,3 +66,33 @@ def test_local_result_digest_and_recovery_match_the_contract(seeded):
     assert recover(digest, bytes(signature)) == signer.address
     assert recover(digest, bytes(signature[:64]) + b"\x05") is None
     assert recover(b"\x00" * 32, bytes(signature)) != signer.address
+
+
+def test_verifier_claims_what_its_verdicts_earned_once_they_stand(seeded_profile, tmp_path):
+    from ogcli.chain import attester_rewards as ar
+
+    chain = seeded_profile
+    with chain.snapshot():
+        settlement, staking = chain.protocol.settlement.functions, chain.protocol.staking.functions
+        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
+        seeder._request_counter = 3_500  # past the seeded story's request ids
+        model = chain.protocol.hub.functions.getModel(1).call()
+        fresh = [seeder.settle_call(model[0], model[5], accounts.get(f"delegator-{i}"), tampered=False)[1] for i in (8, 9)]
+        validator = accounts.get("validator-4").local_account
+        verifier = Verifier(chain.protocol, Sender(chain.w3, validator), tmp_path / "verifier.db")
+        verifier.step()
+        assert all(verifier.verdicts()[r] is True for r in fresh)
+        assert verifier.claim_rewards() == 0  # still inside the challenge window: nothing is paid yet
+
+        chain.advance(settlement.params().call()[3] + 1)
+        owed = ar.read_rewards(chain.protocol, validator.address, list(verifier.verdicts()))
+        assert set(fresh) <= set(owed.ids(ar.CLAIMABLE))  # first on the fresh records: they hold slots
+        pending = staking.pendingRewards(validator.address, validator.address).call()
+        assert verifier.claim_rewards() == owed.total(ar.CLAIMABLE) > 0
+        assert staking.pendingRewards(validator.address, validator.address).call() > pending
+        assert ar.read_rewards(chain.protocol, validator.address).total(ar.CLAIMABLE) == 0
+
+        nonce = chain.w3.eth.get_transaction_count(validator.address)
+        assert verifier.claim_rewards() == 0  # every verdict is settled for good: nothing asked, nothing sent
+        assert chain.w3.eth.get_transaction_count(validator.address) == nonce
+        verifier.stop()

@@ -1,0 +1,14 @@
+"""`ogcli node run` refuses options that do not fit the role before it opens anything."""
+
+from __future__ import annotations
+
+from tests.cli_results import refused
+
+
+def test_confirmations_are_for_the_verifier(cli):
+    # No profile exists in the test home: the refusal comes before the network is resolved.
+    refused(cli("node", "run", "--confirmations", "3"), "--confirmations is for the verifier", "--role all")
+
+
+def test_a_bad_role_is_named(cli):
+    refused(cli("node", "run", "--role", "validator"), "--role takes inference, verifier, all", "'validator'")
