@@ -98,16 +98,18 @@ class Node:
             raise ApiError(410, "model_deprecated", f"model {model.id} ({model.name}) is deprecated and takes no calls")
         return model
 
-    def price(self, model) -> int:
-        validator_bps, treasury_bps = self._fee_split()
+    def price(self, model, *, fresh: bool = False) -> int:
+        validator_bps, treasury_bps = self._fee_split(fresh)
         return quote(model.price_wei, self.node_fee_wei, validator_bps, treasury_bps)
 
-    def _fee_split(self) -> tuple[int, int]:
-        """The settlement's fee parameters, re-read at most every PARAMS_TTL_S: they change only
-        by governance, after a timelock, so a few seconds' staleness cannot underprice a call
-        that settles (the settler retries; an underpaid call fails loudly, not silently)."""
+    def _fee_split(self, fresh: bool = False) -> tuple[int, int]:
+        """The settlement's fee parameters. A quote (the 402 offer, free to ask for) reads them at
+        most every PARAMS_TTL_S; a paid call reads them as it arrives (`fresh`), because the
+        contract checks the payment against the parameters of the settling block: a payment made
+        at a price quoted before a governance change would be refused there (Underpaid) after the
+        model ran. Refused here instead, it costs nobody anything, and the next offer is current."""
         now = time.monotonic()
-        if self._params is None or now - self._params[0] > PARAMS_TTL_S:
+        if fresh or self._params is None or now - self._params[0] > PARAMS_TTL_S:
             params = self.protocol.settlement.functions.params().call()
             self._params = (now, (params[0], params[1]))
         return self._params[1]
@@ -122,10 +124,10 @@ class Node:
             raise ApiError(400, "invalid_mode", f"this node runs {', '.join(self.modes)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
             raise ApiError(400, "mode_not_supported", f"model {model.id} does not support {mode} calls")
-        amount = self.price(model)
         if not payment_header:
-            header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})")
+            header, body = self.payments.payment_required(self.price(model), url, f"{model.name} ({mode})")
             raise PaymentNeeded(header, body)
+        amount = self.price(model, fresh=True)
         now = self.chain_time()
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.

@@ -29,11 +29,12 @@ def test_a_call_paid_at_the_old_price_is_refused_before_it_runs(node, cli):  # n
 
     balance, settled = token.balanceOf(payer).call(), settlement.recordCount().call()
     stale = cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES))
-    assert stale.exit_code != 0 and stale.stdout == ""
-    assert "refused the payment" in stale.stderr and "costs" in stale.stderr, stale.stderr
+    error = json.loads(stale.stdout)
+    assert stale.exit_code != 0 and error["ok"] is False
+    assert "refused the payment" in error["error"]["message"] and "costs" in error["error"]["message"], error
     assert running.outbox.counts().get("failed", 0) == 0  # nothing was run and left unpaid
     assert (token.balanceOf(payer).call(), settlement.recordCount().call()) == (balance, settled)
 
     again = paid_call(cli, url)  # quoted and paid at the new price: settles
     assert again["record_id"] == settled + 1
-    assert int(again["value_wei"]) > int(first["value_wei"])
+    assert int(again["price_wei"]) > int(first["price_wei"])
