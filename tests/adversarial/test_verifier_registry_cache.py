@@ -1,0 +1,70 @@
+"""The reference verifier never attests a checkable "invalid" on stale facts (issue 14, found by
+the attacker review): it used to cache a signer's "not registered" answer for the life of the
+process, so an attacker who settles one record signed by a fresh key, registers that key, and
+settles a perfectly valid record with it, got the honest verifier to attest the valid record
+"invalid, unknown signer", and then won a ground-0 dispute against it (a slash of the honest
+validator and its delegators, and the challenger's reward for the attacker)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from ogcli.chain.sender import Sender
+from ogcli.devnet import accounts
+from ogcli.errors import RevertedError
+from ogcli.node.verifier import Verifier
+from ogcli.protocol.params import VENDOR_ID, dev_measurement
+from tests.chain.market import MODE_TEE, Market
+
+pytestmark = pytest.mark.chain
+GROUND_NONE = 0
+
+
+@pytest.fixture
+def market(fresh):
+    return Market(fresh)
+
+
+def _register(market, operator: str, signer_key: bytes) -> None:
+    w3, registry = market.chain.w3, market.p.registry
+    attestation_hash = os.urandom(32)
+    digest = w3.keccak(w3.codec.encode(["uint256", "address", "address", "bytes32"],
+                                       [w3.eth.chain_id, registry.address, accounts.get(operator).address, attestation_hash]))
+    proof = Account.sign_message(encode_defunct(primitive=digest), signer_key).signature
+    market.sender(operator).transact(registry.functions.registerEnclave(
+        Account.from_key(signer_key).address, VENDOR_ID["DEV"], dev_measurement("v0.1"), attestation_hash, "", proof))
+
+
+def _record_signed_by(market, key: bytes):
+    now = market.chain.now()
+    request_id, input_hash, output_hash = os.urandom(32), os.urandom(32), os.urandom(32)
+    signature = market.sign_result(market.model_id, input_hash, output_hash, request_id, now, MODE_TEE, key=key)
+    return (market.model_id, input_hash, output_hash, request_id, now, MODE_TEE, Account.from_key(key).address, signature)
+
+
+def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_registry(market, tmp_path):
+    key = os.urandom(32)
+    honest = accounts.get("validator-1").address
+    verifier = Verifier(market.p, Sender(market.chain.w3, accounts.get("validator-1").local_account), tmp_path / "v.db")
+    try:
+        early = market.settle_one(_record_signed_by(market, key))  # the key is not registered: truly "unknown signer"
+        market.chain.rpc("evm_mine")
+        verifier.step()
+        assert verifier.verdicts()[early] is False
+        _register(market, "rogue-node", key)
+        market.chain.advance(5)
+        valid = _record_signed_by(market, key)
+        valid_id = market.settle_one(valid)
+        market.chain.rpc("evm_mine")
+        verifier.step()  # the same long-lived verifier
+    finally:
+        verifier.stop()
+    assert market.p.settlement.functions.attestationOf(valid_id, honest).call()[1] is True  # judged valid
+    stake = market.validator_tokens("validator-1")
+    with pytest.raises(RevertedError, match="DisputeRejected|NotAttestedValid"):
+        market.dispute("rogue-node", valid_id, valid, "validator-1", GROUND_NONE)
+    assert market.validator_tokens("validator-1") == stake
