@@ -85,8 +85,8 @@ def recover_result_signer(chain_id: int, settlement: str, record: dict) -> str |
 
 class GroundFinder:
     """The first dispute ground each TEE record fails. Signatures are recovered locally; the
-    registry's answers come in one Multicall3 batch per call of `grounds` (registration cached
-    per signer, approval asked per distinct (signer, time))."""
+    registry's answers come in one Multicall3 batch per call of `grounds` (a registration cached
+    once seen, approval asked per distinct (signer, time))."""
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
@@ -117,10 +117,15 @@ class GroundFinder:
         answers = read_many(self.protocol.rpc, [Read(registry, "isRegistered", (s,)) for s in unknown]
                             + [Read(registry, "isActive", (s, t)) for s, t in times])
         for signer, answer in zip(unknown, answers):
-            self._registered[signer] = answer is True
+            # Only "registered" is cached: it is forever (a signer registers once and is never
+            # removed). "Not registered" may stop being true at any block: cached, it would judge
+            # a later, valid record of that signer "unknown signer" (a false verdict, slashable).
+            if answer is True:
+                self._registered[signer] = True
+        unregistered = {s for s, answer in zip(unknown, answers) if answer is not True}
         active = {key: answer is True for key, answer in zip(times, answers[len(unknown):])}
         for index, signer, at in pending:
-            if not self._registered[signer]:
+            if signer in unregistered:
                 out[index] = GROUND_UNKNOWN_SIGNER
             elif not active[(signer, at)]:
                 out[index] = GROUND_NOT_APPROVED

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from ogcli.chain import events as event_logs
 from ogcli.chain import history
-from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
+from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
 from ogcli.chain.history import HistoryMissing, Point, SettlementParams
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
@@ -70,6 +70,7 @@ class Verdict:
     valid: bool | None  # None: abstain (a ZKML record this verifier cannot check)
     reasons: tuple[str, ...]
     ground: int | None = None  # the dispute ground that holds: an invalid verdict the chain can check
+    record: dict | None = None  # the record as settled (for the chain's own check before attesting)
 
     def attest_call(self, settlement):
         """The verdict as the contract takes it: valid; invalid because a ground holds (disputable
@@ -280,7 +281,7 @@ class Verifier:
                 return Verdict(record_id, None, ("cannot re-run this model here",))
             reasons += rerun_reasons
         reasons += split_reasons(args, params)
-        return Verdict(record_id, not reasons, tuple(reasons), ground)
+        return Verdict(record_id, not reasons, tuple(reasons), ground, record)
 
     # ------------------------------------------------------------------ internals
 
@@ -336,6 +337,12 @@ class Verifier:
         attested_at = settlement.attestationOf(verdict.record_id, self.sender.address).call()[0]
         tx_hash = None
         if not attested_at:  # not already on chain (a crash after sending leaves it there)
+            disagreement = self._chain_disagrees(verdict)
+            if disagreement is not None:
+                log.warning("record %s: not attesting: %s", verdict.record_id, disagreement)
+                self._db.execute("INSERT OR REPLACE INTO abstentions (record_id, reasons) VALUES (?, ?)",
+                                 (verdict.record_id, disagreement))
+                return 0
             call = verdict.attest_call(settlement)
             try:
                 tx_hash, tx = self.sender.submit(call, gas=self.sender.estimate(call, label="attest"), label="attest")
@@ -349,6 +356,22 @@ class Verifier:
         if not verdict.valid:
             log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
         return 1
+
+    def _chain_disagrees(self, verdict: Verdict) -> str | None:
+        """Why the contract would judge a disputable verdict otherwise right now, or None. A valid
+        TEE verdict is disputable when any ground holds, a checkable invalid one when its ground
+        does not: the contract's own `checkGround` is asked, one eth_call, so that a stale local
+        fact (a cache, a registry change since judging) can never be attested and slashed. The
+        verifier then abstains: a missed reward, never a slash."""
+        record = verdict.record
+        if record is None or record["mode"] != MODES["tee"] or (not verdict.valid and verdict.ground is None):
+            return None
+        ground = GROUND_NONE if verdict.valid else verdict.ground
+        if self.protocol.settlement.functions.checkGround(record, ground).call():
+            return None
+        if verdict.valid:
+            return "judged valid here, but a dispute ground holds on chain"
+        return f"judged invalid ({GROUND_NAMES[verdict.ground]}), but that ground does not hold on chain"
 
     def _wait_for_earlier_send(self, record_id: int) -> None:
         """An attestation sent before a crash (or a receipt timeout) may still be in the mempool,

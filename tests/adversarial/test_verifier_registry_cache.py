@@ -68,3 +68,22 @@ def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_regist
     with pytest.raises(RevertedError, match="DisputeRejected|NotAttestedValid"):
         market.dispute("rogue-node", valid_id, valid, "validator-1", GROUND_NONE)
     assert market.validator_tokens("validator-1") == stake
+
+
+def test_a_verdict_the_contract_would_judge_otherwise_is_never_sent(market, tmp_path):
+    from ogcli.chain.disputes import GROUND_UNKNOWN_SIGNER
+    from ogcli.node.verifier import Verdict
+
+    record = market.record()  # signed by the registered enclave: no ground holds
+    record_id = market.settle_one(record)
+    keys = ("modelId", "inputHash", "outputHash", "requestId", "timestamp", "mode", "enclaveSigner", "signature")
+    stale = Verdict(record_id, False, ("stale local fact",), GROUND_UNKNOWN_SIGNER, dict(zip(keys, record)))
+    validator = accounts.get("validator-2")
+    verifier = Verifier(market.p, Sender(market.chain.w3, validator.local_account), tmp_path / "v.db")
+    try:
+        nonce = market.chain.w3.eth.get_transaction_count(validator.address)
+        assert verifier._attest(stale) == 0
+        assert market.chain.w3.eth.get_transaction_count(validator.address) == nonce  # nothing sent
+        assert "does not hold on chain" in verifier.abstentions()[record_id]
+    finally:
+        verifier.stop()
