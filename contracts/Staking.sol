@@ -28,6 +28,15 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 ///   their cut lazily, exactly as an eager walk would have taken it: an unbonding entry when it is
 ///   withdrawn, a redelegation when its owner next reduces its stake at the destination (or when
 ///   anyone calls `applyRedelegationSlash`). Each lookup is a binary search of the history.
+/// - Redelegated stake pays its source's slash wherever it went at the destination: from what is
+///   still bonded there first, then from its owner's unbonding entries at the destination created
+///   after the redelegation; those entries mature no earlier than the redelegations they may owe
+///   to, and `withdraw` collects what those owe first. (Capping the cut at what is still bonded,
+///   as early Cosmos did, let stake redelegate and undelegate at once and leave unslashed.)
+/// - Evidence "covered" by a slash (the infraction came before it executed) still widens that
+///   slash's reach back to its own infraction time: the entries created between the two
+///   infractions pay the one slash too. Otherwise a validator could exit after a lie, commit and
+///   self-dispute a later infraction, and the first lie would reach nothing.
 /// - Cosmos rules are followed where the brief does not say otherwise: at most `MAX_ENTRIES`
 ///   unbonding entries per (delegator, validator) and redelegation entries per (delegator, src,
 ///   dst), no transitive redelegation, and redelegated stake stays slashable for the source's
@@ -223,7 +232,8 @@ contract Staking is ReentrancyGuard {
         uint256 selfStakeSlashed,
         string reason
     );
-    /// @notice Evidence of an infraction committed before the validator's last slash: already paid for.
+    /// @notice Evidence of an infraction committed before the validator's last slash: already paid for
+    /// by the bonded stake; the covering slash now reaches entries created since `infractionTime`.
     event SlashCovered(address indexed validator, uint64 infractionTime, uint64 lastSlashedAt, string reason);
     event UnbondingSlashed(
         uint256 indexed entryId, address indexed delegator, address indexed validator, uint256 amount, uint256 balance
@@ -423,10 +433,10 @@ contract Staking is ReentrancyGuard {
     function undelegate(address validator, uint256 amount) external nonReentrant returns (uint256 entryId) {
         if (amount == 0) revert ZeroAmount();
         _validator(validator);
-        _collectRedelegationSlashes(msg.sender, validator);
+        uint64 notBefore = _collectRedelegationSlashes(msg.sender, validator);
         uint256 shares = _burnValue(validator, msg.sender, amount);
         _checkSelfStake(validator, msg.sender);
-        entryId = _openUnbonding(validator, msg.sender, amount, shares);
+        entryId = _openUnbonding(validator, msg.sender, amount, shares, notBefore);
     }
 
     /// @notice Starts unbonding all of the caller's stake with `validator` (all its shares).
@@ -434,7 +444,7 @@ contract Staking is ReentrancyGuard {
     /// (a pool slashed to zero): they are burned and no entry is created.
     function undelegateAll(address validator) external nonReentrant returns (uint256 entryId) {
         Validator storage v = _validator(validator);
-        _collectRedelegationSlashes(msg.sender, validator);
+        uint64 notBefore = _collectRedelegationSlashes(msg.sender, validator);
         uint256 shares = _delegations[validator][msg.sender].shares;
         if (shares == 0) revert NoDelegation(validator, msg.sender);
         uint256 amount = _value(v, shares);
@@ -444,7 +454,7 @@ contract Staking is ReentrancyGuard {
             emit Undelegated(msg.sender, validator, 0, 0, shares, uint64(block.timestamp));
             return 0;
         }
-        entryId = _openUnbonding(validator, msg.sender, amount, shares);
+        entryId = _openUnbonding(validator, msg.sender, amount, shares, notBefore);
     }
 
     /// @notice Moves `amount` tokens of the caller's stake from `src` to the active validator `dst`
@@ -473,6 +483,9 @@ contract Staking is ReentrancyGuard {
     /// deleted without payment.
     /// @return amount The total paid.
     function withdraw() external nonReentrant returns (uint256 amount) {
+        // What the caller's redelegations owe their sources may come out of these entries: first.
+        uint256 redelegationCuts = _resolveAllRedelegations(msg.sender);
+        if (redelegationCuts > 0) token.safeTransfer(timelock, redelegationCuts);
         uint256[] storage ids = _unbondingIdsOf[msg.sender];
         uint256 count;
         uint256 slashedTotal;
@@ -581,7 +594,11 @@ contract Staking is ReentrancyGuard {
         _checkInfraction(infractionTime, fractionBps);
         SlashEvent[] storage history = _slashHistory[validator];
         if (history.length > 0 && infractionTime <= history[history.length - 1].executedAt) {
-            emit SlashCovered(validator, infractionTime, history[history.length - 1].executedAt, reason);
+            SlashEvent storage covering = history[_firstExecutedAtOrAfter(history, infractionTime)];
+            // Entries created since this earlier infraction owe the covering slash too. The times
+            // stay strictly ordered: the slash before `covering` executed before `infractionTime`.
+            if (infractionTime < covering.infractionTime) covering.infractionTime = infractionTime;
+            emit SlashCovered(validator, infractionTime, covering.executedAt, reason);
             return (0, 0);
         }
         uint256 selfShares = _delegations[validator][validator].shares;
@@ -783,7 +800,10 @@ contract Staking is ReentrancyGuard {
 
     // ------------------------------------------------------------------ internals: entries
 
-    function _openUnbonding(address validator, address delegator, uint256 amount, uint256 shares)
+    /// @dev `notBefore`: the latest maturity of the redelegations into `validator` whose source's
+    /// slash the new entry may have to pay (a shorter unbonding period since would otherwise let
+    /// it leave first).
+    function _openUnbonding(address validator, address delegator, uint256 amount, uint256 shares, uint64 notBefore)
         private
         returns (uint256 id)
     {
@@ -792,6 +812,7 @@ contract Staking is ReentrancyGuard {
         id = _nextEntryId++;
         uint64 created = uint64(block.timestamp);
         uint64 completion = created + _params.unbondingPeriod;
+        if (notBefore > completion) completion = notBefore;
         StoredUnbonding storage stored = _unbondings[id];
         stored.entry = UnbondingEntry(id, validator, amount, amount, created, completion);
         stored.delegator = delegator;
@@ -909,8 +930,9 @@ contract Staking is ReentrancyGuard {
     /// @dev The slash that reaches an entry of `validator` made as entry `id` at `creationTime`
     /// and maturing at `completionTime`: the first slash executed after the entry was created, if
     /// its infraction is no later than the creation and it ran before maturity. Returns
-    /// (fractionBps, whether that question is settled for good): (0, false) while no slash has run
-    /// since the creation, so a later one may still reach the entry.
+    /// (fractionBps, whether that question is settled for good). An unreached entry is settled
+    /// only once it has matured: until then a slash may still run, or covered evidence may move
+    /// the first slash's infraction time back to before the entry (see `slash`).
     function _slashReaching(address validator, uint256 id, uint64 creationTime, uint64 completionTime)
         private
         view
@@ -925,10 +947,24 @@ contract Staking is ReentrancyGuard {
             if (history[mid].entryWatermark > id) high = mid;
             else low = mid + 1;
         }
-        if (low == history.length) return (0, false);
-        SlashEvent storage first = history[low];
-        if (first.infractionTime <= creationTime && first.executedAt < completionTime) return (first.fractionBps, true);
-        return (0, true);
+        if (low < history.length) {
+            SlashEvent storage first = history[low];
+            if (first.infractionTime <= creationTime && first.executedAt < completionTime) {
+                return (first.fractionBps, true);
+            }
+        }
+        return (0, completionTime <= block.timestamp);
+    }
+
+    /// @dev Index of the first slash in `history` executed at or after `time` (one exists: the
+    /// caller checked the last one).
+    function _firstExecutedAtOrAfter(SlashEvent[] storage history, uint64 time) private view returns (uint256 low) {
+        uint256 high = history.length - 1;
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            if (history[mid].executedAt >= time) high = mid;
+            else low = mid + 1;
+        }
     }
 
     /// @dev What unbonding `entry` owes to the slash that reaches it (0 if none does, yet).
@@ -937,40 +973,77 @@ contract Staking is ReentrancyGuard {
         return Math.min(entry.balance, entry.initialBalance * fractionBps / BPS);
     }
 
-    /// @dev Burns what redelegation `id` owes to the slash of its source that reaches it: up to
-    /// `initialBalance * fractionBps / 10000` tokens' worth of its owner's shares at the
-    /// destination, capped at what it still holds there (stake already unbonded from the
-    /// destination paid its own way, as in Cosmos). Marks the entry resolved once no slash can
-    /// reach it any more; returns the tokens taken, for the caller to send to the treasury.
+    /// @dev Takes what redelegation `id` owes to the slash of its source that reaches it,
+    /// `initialBalance * fractionBps / 10000`: from its owner's shares at the destination first,
+    /// then from its owner's unbonding entries at the destination created after it (stake that
+    /// moved on is still the stake that stood behind the source), capped at what those hold.
+    /// Marks the entry resolved once the question is settled for good; returns the tokens taken,
+    /// for the caller to send to the treasury.
     function _resolveRedelegation(uint256 id) private returns (uint256 cut) {
         StoredRedelegation storage stored = _redelegations[id];
         RedelegationEntry storage entry = stored.entry;
         address delegator = stored.delegator;
         if (delegator == address(0) || stored.slashResolved) return 0;
         (uint16 fractionBps, bool settled) = _slashReaching(entry.src, id, entry.creationTime, entry.completionTime);
-        if (!settled) {
-            if (entry.completionTime <= block.timestamp) stored.slashResolved = true; // matured unreached
-            return 0;
-        }
+        if (!settled) return 0;
         stored.slashResolved = true;
+        uint256 owed = entry.initialBalance * fractionBps / BPS;
+        if (owed == 0) return 0;
         address dst = entry.dst;
         uint256 held = _delegations[dst][delegator].shares;
-        uint256 available = _value(_validators[dst], held);
-        cut = Math.min(entry.initialBalance * fractionBps / BPS, available);
-        if (cut == 0) return 0;
-        uint256 shares = cut == available ? held : _sharesCeil(dst, cut);
-        _removeShares(dst, delegator, shares, cut);
-        entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
-        emit RedelegationSlashed(id, delegator, dst, entry.src, cut, shares);
+        uint256 bonded = Math.min(owed, _value(_validators[dst], held));
+        uint256 shares;
+        if (bonded > 0) {
+            shares = bonded == _value(_validators[dst], held) ? held : _sharesCeil(dst, bonded);
+            _removeShares(dst, delegator, shares, bonded);
+            entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
+        }
+        cut = bonded + _cutUnbondingsAfter(delegator, dst, id, owed - bonded);
+        if (cut > 0) emit RedelegationSlashed(id, delegator, dst, entry.src, cut, shares);
+    }
+
+    /// @dev Takes up to `amount` from `delegator`'s open unbonding entries at `validator` created
+    /// after entry `afterId`, leaving each what its own validator's pending slash will take.
+    function _cutUnbondingsAfter(address delegator, address validator, uint256 afterId, uint256 amount)
+        private
+        returns (uint256 taken)
+    {
+        if (amount == 0) return 0;
+        uint256[] storage ids = _unbondingIdsOf[delegator];
+        for (uint256 i = 0; i < ids.length && taken < amount; ++i) {
+            if (ids[i] <= afterId) continue;
+            UnbondingEntry storage entry = _unbondings[ids[i]].entry;
+            if (entry.validator != validator) continue;
+            uint256 free = entry.balance - _unbondingCut(entry);
+            uint256 take = Math.min(free, amount - taken);
+            if (take == 0) continue;
+            entry.balance -= take;
+            taken += take;
+            emit UnbondingSlashed(entry.id, delegator, validator, take, entry.balance);
+        }
+        totalUnbonding -= taken;
+    }
+
+    /// @dev Resolves every redelegation of `delegator` that a slash reaches (before a withdrawal);
+    /// returns the tokens taken.
+    function _resolveAllRedelegations(address delegator) private returns (uint256 total) {
+        uint256[] storage ids = _redelegationIdsOf[delegator];
+        for (uint256 i = 0; i < ids.length; ++i) {
+            total += _resolveRedelegation(ids[i]);
+        }
     }
 
     /// @dev Before `delegator` takes stake out of `validator`: collects the slashes that reach its
-    /// redelegations into it, so stake cannot leave the destination owing its source a slash.
-    function _collectRedelegationSlashes(address delegator, address validator) private {
+    /// redelegations into it. Returns the latest maturity of those still open (a slash may yet
+    /// reach them, and take its cut from the unbonding entry about to be opened).
+    function _collectRedelegationSlashes(address delegator, address validator) private returns (uint64 openUntil) {
         uint256[] storage ids = _redelegationIdsOf[delegator];
         uint256 total;
         for (uint256 i = 0; i < ids.length; ++i) {
-            if (_redelegations[ids[i]].entry.dst == validator) total += _resolveRedelegation(ids[i]);
+            StoredRedelegation storage stored = _redelegations[ids[i]];
+            if (stored.entry.dst != validator) continue;
+            total += _resolveRedelegation(ids[i]);
+            if (!stored.slashResolved && stored.entry.completionTime > openUntil) openUntil = stored.entry.completionTime;
         }
         if (total > 0) token.safeTransfer(timelock, total);
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import MULTICALL3_ADDRESS, Read, ReadFailed, has_multicall, read_many
 from ogcli.chain.validators import ValidatorState, validator_state
-from ogcli.core.exposure import Pool, Redelegation, SlashLoss, Unbonding, slash_loss
+from ogcli.core.exposure import PastSlash, Pool, Redelegation, SlashLoss, Unbonding, slash_loss
 from ogcli.errors import NetworkError
 
 
@@ -31,7 +31,12 @@ class Positions:
     redelegations: list[Redelegation]
     validators: dict[str, ValidatorState]  # every validator the positions involve
     rewards_elsewhere_wei: dict[str, int]  # pending rewards where no stake is held any more
-    last_slashed_at: dict[str, int] = field(default_factory=dict)  # each validator's last slash, 0 if none
+    slash_history: dict[str, tuple[PastSlash, ...]] = field(default_factory=dict)  # each validator's slashes
+
+    @property
+    def last_slashed_at(self) -> dict[str, int]:
+        """Each validator's last slash (its execution time), 0 if none."""
+        return {v: (h[-1].executed_at if h else 0) for v, h in self.slash_history.items()}
 
     @property
     def shares(self) -> dict[str, int]:
@@ -63,7 +68,7 @@ class Positions:
             validator=validator,
             fraction_bps=fraction_bps,
             infraction_time=worst if infraction_time is None else infraction_time,
-            last_slashed_at=last,
+            history=self.slash_history.get(validator, ()),
             now=self.now,
             shares=self.shares,
             pools=self.pools,
@@ -114,7 +119,7 @@ def read_positions(protocol: Protocol, delegator: str) -> Positions:
         redelegations=redelegations,
         validators={v: validator_state(v, view) for v, view in zip(involved, views)},
         rewards_elsewhere_wei={v: w for v, w in rewards.items() if v not in claimable and w},
-        last_slashed_at={v: (history[-1][1] if history else 0) for v, history in zip(involved, histories)},
+        slash_history={v: tuple(PastSlash(*h) for h in history) for v, history in zip(involved, histories)},
     )
 
 

@@ -112,6 +112,13 @@ def test_a_later_self_made_infraction_does_not_shield_stake_that_left_after_the_
     market.chain.advance(30)
     own_id, own = _lie(market, "validator-2")
     market.dispute("validator-2", own_id, own, "validator-2", BAD_SIGNATURE)  # disputes itself: infraction after the exits
+    # `stake exposure`'s rule predicts what the covered evidence still takes from the exit.
+    from ogcli.chain.positions import read_positions
+
+    lie_time = market.p.settlement.functions.attestationOf(first_id, _address("validator-2")).call()[0]
+    fraction = market.p.settlement.functions.params().call()[4]
+    predicted = read_positions(market.p, _address("delegator-3")).slash_loss(_address("validator-2"), fraction, lie_time)
+    assert predicted.bonded_wei == 0 and predicted.unbonding_wei == 5_000 * OPG
     receipt = market.dispute("challenger", first_id, first, "validator-2", BAD_SIGNATURE)
     assert market.p.staking.events.SlashCovered().process_receipt(receipt.raw, errors=DISCARD)  # one slash per window
     market.chain.advance(15 * DAY)

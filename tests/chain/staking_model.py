@@ -18,6 +18,7 @@ class Entry:
     initial: int
     balance: int
     created: int
+    id: int  # the contract's entry id (ids order entries and redelegations by creation)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Redelegation:
     initial: int
     created: int
     completes: int
+    id: int
 
 
 @dataclass
@@ -62,14 +64,14 @@ class Model:
         self.shares[validator] -= burned
         self.tokens[validator] -= amount
 
-    def undelegate(self, validator: str, delegator: str, amount: int, now: int) -> None:
+    def undelegate(self, validator: str, delegator: str, amount: int, now: int, entry_id: int) -> None:
         self._burn_value(validator, delegator, amount)
-        self.entries.append(Entry(validator, delegator, amount, amount, now))
+        self.entries.append(Entry(validator, delegator, amount, amount, now, entry_id))
 
-    def redelegate(self, src: str, dst: str, delegator: str, amount: int, now: int) -> None:
+    def redelegate(self, src: str, dst: str, delegator: str, amount: int, now: int, entry_id: int) -> None:
         self._burn_value(src, delegator, amount)
         self.delegate(dst, delegator, amount)
-        self.redelegations.append(Redelegation(delegator, src, dst, amount, now, now + self.unbonding_period))
+        self.redelegations.append(Redelegation(delegator, src, dst, amount, now, now + self.unbonding_period, entry_id))
 
     def slash(self, validator: str, infraction_time: int, fraction_bps: int, now: int) -> int:
         total = 0
@@ -80,10 +82,20 @@ class Model:
                 total += cut
         for red in self.redelegations:
             if red.src == validator and red.created >= infraction_time and red.completes > now:
-                cut = min(red.initial * fraction_bps // BPS, self.value(red.dst, red.delegator))
-                if cut:
-                    self._burn_value(red.dst, red.delegator, cut)
-                    total += cut
+                # From what is still bonded at the destination, then from the unbonding entries
+                # opened there after the redelegation (the stake that moved on).
+                owed = red.initial * fraction_bps // BPS
+                bonded = min(owed, self.value(red.dst, red.delegator))
+                if bonded:
+                    self._burn_value(red.dst, red.delegator, bonded)
+                    total += bonded
+                owed -= bonded
+                for entry in self.entries:
+                    if owed and entry.validator == red.dst and entry.delegator == red.delegator and entry.id > red.id:
+                        take = min(owed, entry.balance)
+                        entry.balance -= take
+                        owed -= take
+                        total += take
         bonded_cut = self.tokens[validator] * fraction_bps // BPS
         self.tokens[validator] -= bonded_cut
         total += bonded_cut

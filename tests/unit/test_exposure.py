@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ogcli.core.exposure import Pool, Redelegation, Unbonding, slash_loss
+from ogcli.core.exposure import PastSlash, Pool, Redelegation, Unbonding, slash_loss
 
 V, W = "0xV", "0xW"
 NOW = 1_000_000
@@ -48,17 +48,31 @@ def test_only_unbonding_entries_made_at_or_after_the_fault_lose():
     assert loss.unbonding == ((2, 20 * E18), (3, 4 * E18))
 
 
-def test_redelegations_are_cut_at_the_destination_newest_first_and_capped():
+def test_redelegations_are_cut_at_the_destination_oldest_first_and_capped():
     redelegations = [
-        Redelegation(7, V, W, 100 * E18, NOW - 50, NOW + 10),
         Redelegation(9, V, W, 300 * E18, NOW - 40, NOW + 10),
+        Redelegation(7, V, W, 100 * E18, NOW - 50, NOW + 10),
         Redelegation(5, V, W, 100 * E18, NOW - 200, NOW + 10),  # before the fault
         Redelegation(11, V, W, 100 * E18, NOW - 30, NOW),  # complete: out of reach
     ]
-    # The delegator holds only 35 OPG at W: entry 9 takes 30, entry 7 the remaining 5.
+    # The delegator holds only 35 OPG at W: entry 7 takes its 10, entry 9 the remaining 25.
     loss = _loss(shares={V: 0, W: 35 * E18}, redelegations=redelegations)
-    assert loss.redelegation == ((9, W, 30 * E18), (7, W, 5 * E18))
+    assert loss.redelegation == ((7, W, 10 * E18), (9, W, 25 * E18))
     assert loss.bonded_wei == 0
+
+
+def test_a_redelegation_pays_from_unbonding_entries_at_the_destination_made_after_it():
+    redelegation = Redelegation(7, V, W, 100 * E18, NOW - 50, NOW + 10)
+    unbondings = [
+        Unbonding(6, W, 50 * E18, 50 * E18, NOW - 60, NOW + 10),  # older than the redelegation: not its stake
+        Unbonding(8, W, 4 * E18, 4 * E18, NOW - 40, NOW + 10),
+        Unbonding(9, W, 90 * E18, 90 * E18, NOW - 30, NOW + 10),
+    ]
+    # 1 OPG still bonded at W, then 4 from entry 8 and 5 from entry 9: the whole 10 owed.
+    loss = _loss(shares={V: 0, W: 1 * E18}, redelegations=[redelegation], unbondings=unbondings)
+    assert loss.redelegation == ((7, W, 10 * E18),)
+    short = _loss(shares={V: 0, W: 0}, redelegations=[redelegation], unbondings=unbondings[:2])
+    assert short.redelegation == ((7, W, 4 * E18),)  # what is left to take, no more
 
 
 @pytest.mark.parametrize("bps", [0, 10_001])
@@ -67,9 +81,22 @@ def test_fraction_out_of_range_is_refused(bps):
         _loss(fraction_bps=bps)
 
 
-def test_an_infraction_covered_by_the_last_slash_takes_nothing_more():
+def test_an_infraction_covered_by_the_last_slash_takes_nothing_more_from_the_pool():
     entry = Unbonding(1, V, 100 * E18, 100 * E18, NOW - 50, NOW + 10_000)
-    fresh = _loss(unbondings=[entry], last_slashed_at=NOW - 200)  # fault after the last slash
+    earlier = PastSlash(infraction_time=NOW - 300, executed_at=NOW - 200, fraction_bps=500, entry_watermark=1)
+    fresh = _loss(unbondings=[entry], history=(earlier,))  # fault after the last slash
     assert fresh.total_wei == 30 * E18 + 10 * E18
-    covered = _loss(unbondings=[entry], last_slashed_at=NOW - 100)  # fault at (or before) it
+    covering = PastSlash(infraction_time=NOW - 100, executed_at=NOW - 100, fraction_bps=500, entry_watermark=5)
+    covered = _loss(unbondings=[entry], history=(covering,))  # fault at (or before) it; entry made after
     assert covered.total_wei == 0 and covered.unbonding == () and covered.bonded_wei == 0
+
+
+def test_covered_evidence_widens_the_covering_slash_back_to_its_own_infraction():
+    """A validator lies at t0, its delegator exits, it lies again and disputes itself: the slash for
+    the second lie covers the first, and now reaches the exit made between the two."""
+    exit_ = Unbonding(3, V, 100 * E18, 100 * E18, NOW - 80, NOW + 10_000)  # between the two lies
+    reached_already = Unbonding(4, V, 100 * E18, 90 * E18, NOW - 40, NOW + 10_000)  # after the second lie
+    covering = PastSlash(infraction_time=NOW - 50, executed_at=NOW - 30, fraction_bps=1_000, entry_watermark=5)
+    loss = _loss(infraction_time=NOW - 100, unbondings=[exit_, reached_already], history=(covering,))
+    assert loss.bonded_wei == 0
+    assert loss.unbonding == ((3, 10 * E18),)  # at the covering slash's fraction, 10%
