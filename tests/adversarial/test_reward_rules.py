@@ -1,0 +1,71 @@
+"""Attestation rewards under attack (issue 14, found by the attacker review).
+
+- A reward is paid or forfeited, once: governance lengthening the challenge window used to reopen
+  a claimed verdict to dispute, and the dispute forfeited its reward to the treasury a second
+  time, out of other records' money, until `sweepUnusedRewards` could no longer pay.
+- Only verdicts the contract can check earn: a blind "valid" on a vanilla record (no signature,
+  nothing to dispute: `dispute` refuses the mode) used to take a reward slot and be paid.
+"""
+
+from __future__ import annotations
+
+import pytest
+from web3.logs import DISCARD
+
+from ogcli.devnet import accounts
+from ogcli.errors import RevertedError
+from tests.chain.fixtures import send_as
+from tests.chain.market import Market
+
+pytestmark = pytest.mark.chain
+BAD_SIGNATURE = 1
+MODE_VANILLA = 1
+
+
+@pytest.fixture
+def market(fresh):
+    return Market(fresh)
+
+
+def test_a_claimed_reward_is_never_forfeited_again(market):
+    settlement = market.p.settlement.functions
+    validator = accounts.get("validator-1").address
+    bad = market.record(tamper=True)
+    record_id = market.settle_one(bad)
+    market.attest("validator-1", record_id, True)  # one of the three reward slots
+    window = settlement.params().call()[3]
+    market.chain.advance(window + 1)
+    market.sender("validator-1").transact(settlement.claimAttestationRewards(validator, [record_id]))
+    longer = list(settlement.params().call())
+    longer[3] = window * 3  # an ordinary governance change: the window is lengthened
+    send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(longer)))
+
+    receipt = market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)  # still a lie: slashable
+    assert market.p.staking.events.Slashed().process_receipt(receipt.raw, errors=DISCARD)
+    assert not market.p.settlement.events.RewardForfeited().process_receipt(receipt.raw, errors=DISCARD)
+    # The two unused slots are still covered: the sweep pays them.
+    market.chain.advance(window * 3 + 1)
+    per_slot = settlement.recordState(record_id).call()[3]
+    treasury = market.p.token.functions.balanceOf(market.p.timelock.address).call()
+    market.sender("challenger").transact(settlement.sweepUnusedRewards([record_id]))
+    assert market.p.token.functions.balanceOf(market.p.timelock.address).call() - treasury == 2 * per_slot
+
+
+def test_a_blind_valid_on_a_record_the_contract_cannot_check_earns_nothing(market):
+    settlement, token = market.p.settlement.functions, market.p.token.functions
+    treasury = market.p.timelock.address
+    junk = market.record(tamper=True, mode=MODE_VANILLA, signature=b"")
+    before = token.balanceOf(treasury).call()
+    settled = market.settle(junk, market.payment(2 * 10**17))
+    # The validator fee of a record nobody can check goes to the treasury with its own cut.
+    assert token.balanceOf(treasury).call() - before == settled["validatorCut"] + settled["treasuryCut"]
+    record_id = settled["recordId"]
+    receipt = market.attest("validator-2", record_id, True)
+    [attested] = market.p.settlement.events.Attested().process_receipt(receipt.raw, errors=DISCARD)
+    assert attested["args"]["reward"] == 0
+    with pytest.raises(RevertedError, match="UnsupportedMode"):
+        market.dispute("challenger", record_id, junk, "validator-2", BAD_SIGNATURE)
+    market.chain.advance(settlement.params().call()[3] + 1)
+    assert settlement.claimableRewards(accounts.get("validator-2").address, [record_id]).call() == 0
+    with pytest.raises(RevertedError, match="NothingToClaim"):
+        market.sender("validator-2").transact(settlement.claimAttestationRewards(accounts.get("validator-2").address, [record_id]))
