@@ -261,7 +261,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     /// @notice A validator's verdict on a record: `valid`, or invalid because a dispute ground holds
     /// (the facts this contract checks). Either is disputable inside the challenge window, and the
-    /// first `rewardedAttesters` of them (given within the window after settlement) share the
+    /// first `rewardedAttesters` of them on a TEE record (given within the window after settlement) share the
     /// validator fee, paid only once they stand (`claimAttestationRewards`).
     function attest(uint256 recordId, bool valid) external nonReentrant {
         _attest(recordId, valid, true);
@@ -301,7 +301,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         }
 
         a.disputed = true;
-        if (a.rewarded) {
+        // A claimed reward was paid: forfeiting it again (the window may have been lengthened
+        // since) would pay the treasury out of other records' rewards.
+        if (a.rewarded && !a.claimed) {
             a.rewarded = false;
             uint256 forfeited = state.rewardPerAttester;
             if (forfeited > 0) token.safeTransfer(treasury, forfeited);
@@ -410,7 +412,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
             payment.signature
         );
 
-        uint128 rewardPerAttester = uint128(validatorCut / _params.rewardedAttesters);
+        // Only verdicts this contract can check (TEE records: signature and registry) are
+        // disputable, so only they are paid; on other records a blind "valid" would earn with no
+        // risk. Their validator fee goes to the treasury.
+        bool checkable = record.mode == MODE_TEE;
+        uint128 rewardPerAttester = checkable ? uint128(validatorCut / _params.rewardedAttesters) : 0;
+        uint8 slots = checkable ? _params.rewardedAttesters : 0;
         recordId = _records.length + 1;
         _records.push(
             RecordState({
@@ -418,7 +425,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
                 settledAt: uint64(block.timestamp),
                 attestations: 0,
                 rewardPerAttester: rewardPerAttester,
-                rewardSlotsLeft: _params.rewardedAttesters
+                rewardSlotsLeft: slots
             })
         );
         recordIdByRequest[record.requestId] = recordId;
@@ -429,7 +436,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         modelHub.recordCall(record.modelId, price);
         uint256 nodeCut = payment.value - required;
         // Rounding dust of the per-attester split goes to the treasury with its own cut.
-        uint256 treasuryTotal = treasuryCut + (validatorCut - uint256(rewardPerAttester) * _params.rewardedAttesters);
+        uint256 treasuryTotal = treasuryCut + (validatorCut - uint256(rewardPerAttester) * slots);
         if (nodeCut > 0) token.safeTransfer(msg.sender, nodeCut);
         if (treasuryTotal > 0) token.safeTransfer(treasury, treasuryTotal);
         emit InferenceSettled(
