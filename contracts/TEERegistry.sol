@@ -200,14 +200,14 @@ contract TEERegistry {
     // ---------------------------------------------------------------- reads
 
     /// @notice Whether `signer` was registered, its vendor enabled and its measurement approved at
-    /// `time`. Each interval includes the second it closed in: a retirement or revocation applies
-    /// to records dated after it, never to one dated in its own second or before.
+    /// `time`. Every change applies to records dated after the second it was made in, never to one
+    /// dated in that second or before: blocks can share a timestamp, and a change made after a
+    /// verdict in the same second must not turn the verdict false (slashable). So an interval
+    /// excludes the second it opened in and includes the second it closed in.
     function isActive(address signer, uint64 time) public view returns (bool) {
         Enclave storage enclave = _enclaves[signer];
         if (enclave.operator == address(0)) return false;
-        if (time < enclave.registeredAt) return false;
-        // Inclusive: a change made in the same second as a record (blocks can share a timestamp)
-        // must not reach back to it, or an honest verdict given before the change turns slashable.
+        if (time <= enclave.registeredAt) return false;
         if (enclave.deregisteredAt != 0 && time > enclave.deregisteredAt) return false;
         return _covers(_vendors[enclave.vendor].enabled, time)
             && _covers(_measurements[enclave.vendor][enclave.measurement].approved, time);
@@ -326,8 +326,9 @@ contract TEERegistry {
     function _covers(Interval[] storage intervals, uint64 time) private view returns (bool) {
         for (uint256 i = intervals.length; i > 0; --i) {
             Interval storage interval = intervals[i - 1];
-            if (time >= interval.from && (interval.until == 0 || time <= interval.until)) return true;
-            if (time >= interval.from) return false;
+            // (from, until]: see isActive. An earlier interval may still cover `time` == from,
+            // when it closed in that same second.
+            if (time > interval.from) return interval.until == 0 || time <= interval.until;
         }
         return false;
     }

@@ -129,6 +129,11 @@ class Node:
             raise PaymentNeeded(header, body)
         amount = self.price(model, fresh=True)
         now = self.chain_time()
+        if mode != "vanilla" and now <= self.enclave.registered_at:
+            # The registry counts a registration from the second after it: a record dated in
+            # its own second would be judged "not approved", after the caller paid.
+            raise ApiError(503, "enclave_not_active_yet",
+                           "this node's enclave was registered this second; it signs results from the next one: retry")
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))

@@ -38,6 +38,7 @@ class Market:
         self.model_id = self.p.hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["modelId"]
         self.signer = accounts.get("enclave-signer")
         self._register_enclave()
+        chain.advance(1)  # the registry counts a registration from the second after it
 
     def sender(self, name):
         if name not in self.senders:
