@@ -210,6 +210,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     function setTreasury(address treasury_) external {
         if (msg.sender != timelock) revert OnlyTimelock();
+        // Every settlement and dispute pays the treasury: the zero address would make them revert.
+        if (treasury_ == address(0)) revert BadParams();
         treasury = treasury_;
         emit TreasuryChanged(treasury_);
     }
@@ -500,9 +502,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (uint256(p.validatorFeeBps) + p.treasuryFeeBps > 10_000) revert FeeSplitTooLarge();
         // challengerRewardBps < 100% of the validator's own slashed stake: a validator disputing
         // itself always loses more than it is paid.
-        if (p.rewardedAttesters == 0 || p.slashFractionBps > 10_000 || p.challengerRewardBps >= 10_000) {
-            revert BadParams();
-        }
+        // A zero slash fraction or challenge window would make every dispute revert (Staking
+        // refuses a zero fraction; nothing could be disputed in no time): false vouching free.
+        if (
+            p.rewardedAttesters == 0 || p.slashFractionBps == 0 || p.slashFractionBps > 10_000
+                || p.challengeWindow == 0 || p.challengerRewardBps >= 10_000
+        ) revert BadParams();
         _params = p;
         emit ParamsChanged(p);
     }

@@ -14,7 +14,7 @@ from web3.logs import DISCARD
 
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
-from tests.chain.fixtures import send_as
+from tests.chain.fixtures import revert_reason, send_as
 from tests.chain.market import Market
 
 pytestmark = pytest.mark.chain
@@ -69,3 +69,18 @@ def test_a_blind_valid_on_a_record_the_contract_cannot_check_earns_nothing(marke
     assert settlement.claimableRewards(accounts.get("validator-2").address, [record_id]).call() == 0
     with pytest.raises(RevertedError, match="NothingToClaim"):
         market.sender("validator-2").transact(settlement.claimAttestationRewards(accounts.get("validator-2").address, [record_id]))
+
+
+@pytest.mark.parametrize("field, value", [(4, 0), (3, 0)])  # slashFractionBps, challengeWindow
+def test_governance_cannot_switch_disputes_off_by_parameter(market, field, value):
+    """A zero slash fraction (Staking refuses it: every dispute reverts) or a zero challenge window
+    (nothing disputable) would make false vouching free; the contract refuses both."""
+    settlement = market.p.settlement.functions
+    params = list(settlement.params().call())
+    params[field] = value
+    with pytest.raises(Exception) as refused:
+        send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(params)))
+    assert "BadParams" in revert_reason(refused.value)
+    with pytest.raises(Exception) as refused:
+        send_as(market.chain, market.p.timelock.address, settlement.setTreasury("0x" + "00" * 20))
+    assert "BadParams" in revert_reason(refused.value)
