@@ -19,7 +19,7 @@ from eth_account import Account
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
-from ogcli.core import model_metadata, typed_data
+from ogcli.core import model_metadata, records, typed_data
 from ogcli.core.validator_metadata import encode_metadata
 from ogcli.devnet import accounts
 from ogcli.devnet.anvil import rpc
@@ -260,7 +260,10 @@ class Seeder:
         self._request_counter += 1
         settlement = self.protocol.settlement
         now = self.w3.eth.get_block("latest")["timestamp"]
-        request_id = self.w3.keccak(text=f"devnet request {self._request_counter}")
+        nonce = self.w3.keccak(text=f"payment nonce {self._request_counter}")
+        # As a node derives it: the request is its payment (so `infer verify` can attribute the
+        # transfer to the call, and a payment can back one record only).
+        request_id = records.request_id(payer.address, nonce)
         input_hash = self.w3.keccak(text=f"input {self._request_counter}")
         output_hash = self.w3.keccak(text=f"output {self._request_counter}")
         signed_output = output_hash
@@ -277,7 +280,6 @@ class Seeder:
         record = (model_id, input_hash, output_hash, request_id, now, MODE_TEE, signer.address, bytes(signature))
 
         fee = price + price // 2 + OPG // 100  # publisher price, protocol cuts, node margin
-        nonce = self.w3.keccak(text=f"payment nonce {self._request_counter}")
         authorization = typed_data.transfer_authorization(
             payer.address, settlement.address, fee, now - 60, now + 3_600, nonce
         )

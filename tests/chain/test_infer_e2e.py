@@ -234,6 +234,10 @@ def test_verify_catches_a_record_whose_signature_is_not_the_enclaves(seeded_prof
     assert failed.exit_code == 1
     report = json.loads(failed.stdout)["data"]
     assert [c["name"] for c in report["checks"] if c["ok"] is False] == ["enclave signature"]
+    # The seeder derives request ids as a node does (keccak(payer || nonce)): the transfer that
+    # paid for the call is found and checked, not left unverified.
+    pulled = next(c for c in report["checks"] if c["name"] == "payment pulled")
+    assert pulled["status"] == "pass", pulled
 
 
 def test_the_official_openai_client_works_through_the_paying_transport(node):
