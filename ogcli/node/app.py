@@ -65,6 +65,7 @@ class Node:
     _chat_models: dict = field(default_factory=dict)
     _params: tuple | None = None
     _chain_time: tuple | None = None
+    _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
@@ -124,16 +125,18 @@ class Node:
             raise ApiError(400, "invalid_mode", f"this node runs {', '.join(self.modes)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
             raise ApiError(400, "mode_not_supported", f"model {model.id} does not support {mode} calls")
+        now = self.chain_time()
+        if mode != "vanilla" and not self.enclave_active(now):
+            # A record the registry does not cover at its time is judged "not approved": the
+            # caller would pay for a result no verifier vouches for. (The registry counts a
+            # registration from the second after it; a revoked measurement stops it for good.)
+            raise ApiError(503, "enclave_not_active",
+                           f"this node's enclave {self.enclave.signer} is not active on chain at {now} "
+                           "(registered this second, retired, or its measurement or vendor revoked)")
         if not payment_header:
             header, body = self.payments.payment_required(self.price(model), url, f"{model.name} ({mode})")
             raise PaymentNeeded(header, body)
         amount = self.price(model, fresh=True)
-        now = self.chain_time()
-        if mode != "vanilla" and now <= self.enclave.registered_at:
-            # The registry counts a registration from the second after it: a record dated in
-            # its own second would be judged "not approved", after the caller paid.
-            raise ApiError(503, "enclave_not_active_yet",
-                           "this node's enclave was registered this second; it signs results from the next one: retry")
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
@@ -154,6 +157,14 @@ class Node:
         receipt = {**record, "payer": payment.payer, "value_wei": str(payment.value_wei),
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
+
+    def enclave_active(self, now: int) -> bool:
+        """The registry's own `isActive(signer, now)`, asked at most every CHAIN_TIME_TTL_S."""
+        cached = self._enclave_active
+        if cached is None or cached[0] != now or time.monotonic() - cached[1] > CHAIN_TIME_TTL_S:
+            active = self.protocol.registry.functions.isActive(self.enclave.signer, now).call()
+            self._enclave_active = cached = (now, time.monotonic(), active)
+        return cached[2]
 
     def chain_time(self) -> int:
         """The latest block's time, read at most every CHAIN_TIME_TTL_S. A record is dated by the

@@ -33,7 +33,6 @@ class Enclave:
     settlement: str
     image: str = "v0.1"
     document: bytes | None = None  # the attestation document whose hash the registry holds
-    registered_at: int = 0  # the registration's second: its records count from the next one
 
     @property
     def signer(self) -> str:
@@ -82,9 +81,7 @@ class Enclave:
         )
         proof = Account.sign_message(encode_defunct(primitive=digest), self.key.key).signature
         call = registry.functions.registerEnclave(self.signer, self.vendor, self.measurement, attestation, endpoint, proof)
-        tx_hash = operator.transact(call, label="registerEnclave").tx_hash
-        self.registered_at = registry.functions.getEnclave(self.signer).call()[5]
-        return tx_hash
+        return operator.transact(call, label="registerEnclave").tx_hash
 
     def load_document(self, protocol: Protocol, saved: bytes | None) -> None:
         """The document the registry holds the hash of: `saved` when it matches, else re-issued at
@@ -96,7 +93,7 @@ class Enclave:
         registered_hash, registered_at = bytes(view[4]), view[5]
         for candidate in (saved, self.issue_document(registered_at)):
             if candidate is not None and hashlib.sha256(candidate).digest() == registered_hash:
-                self.document, self.registered_at = candidate, registered_at
+                self.document = candidate
                 return
         raise ConfigError(
             f"enclave {self.signer} is registered with an attestation this node cannot reproduce; "
