@@ -124,3 +124,26 @@ def test_a_later_self_made_infraction_does_not_shield_stake_that_left_after_the_
     market.chain.advance(15 * DAY)
     assert _withdrawn(market, "validator-2") == 9_000 * OPG
     assert _withdrawn(market, "delegator-3") == 45_000 * OPG
+
+
+def test_a_redelegation_cut_that_takes_a_validators_self_stake_below_the_minimum_jails_it(market):
+    """Found by the second attacker review: collecting a redelegation's cut from the destination
+    burned the owner's shares there without the self-stake rule, so a validator that redelegated
+    into its own pool could be left active with no self-stake at risk (and a dispute against its
+    next lie then paid the challenger nothing)."""
+    staking = market.p.staking.functions
+    market.fund("validator-2", 100_000 * OPG)
+    market.sender("validator-2").transact(staking.delegate(_address("validator-1"), 100_000 * OPG))
+    _delegate(market, "delegator-2", "validator-2", 50_000 * OPG)  # an honest delegator keeps the pool alive
+    record_id, bad = _lie(market, "validator-1")
+    receipt = market.sender("validator-2").transact(
+        staking.redelegate(_address("validator-1"), _address("validator-2"), 100_000 * OPG))  # into its own pool
+    entry_id = market.p.staking.events.Redelegated().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["entryId"]
+    minimum = staking.params().call()[4]
+    held = staking.delegationOf(_address("validator-2"), _address("validator-2")).call()[1]
+    market.sender("validator-2").transact(staking.undelegate(_address("validator-2"), held - minimum))  # exactly the minimum left
+    market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)
+    market.sender("challenger").transact(staking.applyRedelegationSlash(entry_id))
+    self_stake = staking.delegationOf(_address("validator-2"), _address("validator-2")).call()[1]
+    assert self_stake < minimum
+    assert staking.isActive(_address("validator-2")).call() is False  # jailed: it cannot attest below the minimum
