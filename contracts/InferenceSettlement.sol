@@ -27,6 +27,7 @@ interface IStakingSlasher {
         external
         returns (uint256 slashedAmount, uint256 selfStakeSlashed);
     function distributeReward(address validator, uint256 amount) external;
+    function unbondingPeriod() external view returns (uint64);
 }
 
 /// @dev The part of TEERegistry this contract uses.
@@ -214,6 +215,11 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (treasury_ == address(0)) revert BadParams();
         treasury = treasury_;
         emit TreasuryChanged(treasury_);
+    }
+
+    /// @notice How long after a verdict it can be disputed (Staking keeps its unbonding period longer).
+    function challengeWindow() external view returns (uint64) {
+        return _params.challengeWindow;
     }
 
     function params() external view returns (Params memory) {
@@ -504,9 +510,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         // itself always loses more than it is paid.
         // A zero slash fraction or challenge window would make every dispute revert (Staking
         // refuses a zero fraction; nothing could be disputed in no time): false vouching free.
+        // The window must close before any stake that left after the verdict can be withdrawn:
+        // a dispute later than that finds the stake gone (Staking refuses the infraction as too old).
         if (
             p.rewardedAttesters == 0 || p.slashFractionBps == 0 || p.slashFractionBps > 10_000
-                || p.challengeWindow == 0 || p.challengerRewardBps >= 10_000
+                || p.challengeWindow == 0 || p.challengeWindow >= staking.unbondingPeriod()
+                || p.challengerRewardBps >= 10_000
         ) revert BadParams();
         _params = p;
         emit ParamsChanged(p);

@@ -28,8 +28,11 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 ///   their cut lazily, exactly as an eager walk would have taken it: an unbonding entry when it is
 ///   withdrawn, a redelegation when its owner next reduces its stake at the destination (or when
 ///   anyone calls `applyRedelegationSlash`). Each lookup is a binary search of the history.
-/// - Redelegated stake pays its source's slash wherever it went at the destination: from what is
-///   still bonded there first, then from its owner's unbonding entries at the destination created
+/// - Redelegated stake pays its source's slash wherever it went at the destination (collected at
+///   the destination's value when collected: if the destination was slashed in between, the owner
+///   pays the source's cut in full from what is left, i.e. up to the destination's fraction of
+///   that cut more than an eager walk would have taken; each infraction still takes at most its
+///   fraction of the stake it found): from what is still bonded there first, then from its owner's unbonding entries at the destination created
 ///   after the redelegation; those entries mature no earlier than the redelegations they may owe
 ///   to, and `withdraw` collects what those owe first. (Capping the cut at what is still bonded,
 ///   as early Cosmos did, let stake redelegate and undelegate at once and leave unslashed.)
@@ -44,6 +47,11 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 /// - The slash fraction is applied to the validator's *current* bonded tokens (Cosmos uses the
 ///   power at the infraction); unbonding and redelegation entries lose the fraction of their
 ///   initial balance.
+/// @dev The part of the slasher (InferenceSettlement) Staking reads.
+interface IChallengeWindow {
+    function challengeWindow() external view returns (uint64);
+}
+
 contract Staking is ReentrancyGuard {
     using SafeERC20 for IERC20;
     using EnumerableSet for EnumerableSet.AddressSet;
@@ -308,6 +316,11 @@ contract Staking is ReentrancyGuard {
     /// @notice The current parameters.
     function params() external view returns (Params memory) {
         return _params;
+    }
+
+    /// @notice How long stake stays slashable after it starts to leave.
+    function unbondingPeriod() external view returns (uint64) {
+        return _params.unbondingPeriod;
     }
 
     /// @notice Replaces the parameters (timelock only). Reverts with `InvalidParams` unless
@@ -997,6 +1010,9 @@ contract Staking is ReentrancyGuard {
             shares = bonded == _value(_validators[dst], held) ? held : _sharesCeil(dst, bonded);
             _removeShares(dst, delegator, shares, bonded);
             entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
+            // The owner may be the destination validator itself: a cut no one chose to take
+            // cannot revert like an undelegation would, so a self-stake left under the minimum jails.
+            if (delegator == dst) _jailIfUnderMinimum(dst);
         }
         cut = bonded + _cutUnbondingsAfter(delegator, dst, id, owed - bonded);
         if (cut > 0) emit RedelegationSlashed(id, delegator, dst, entry.src, cut, shares);
@@ -1062,6 +1078,14 @@ contract Staking is ReentrancyGuard {
         v.slashCount += 1;
     }
 
+    function _jailIfUnderMinimum(address validator) private {
+        Validator storage v = _validators[validator];
+        if (v.jailed) return;
+        if (_value(v, _delegations[validator][validator].shares) < _params.minSelfStake) {
+            _jail(validator, "self-stake below the minimum after a redelegation slash");
+        }
+    }
+
     /// @dev Jails until `now + jailDuration`, never shortening a longer jail already running.
     function _jail(address validator, string memory reason) private {
         Validator storage v = _validators[validator];
@@ -1078,11 +1102,22 @@ contract Staking is ReentrancyGuard {
         if (!v.registered) revert UnknownValidator(validator);
     }
 
+    /// @dev A zero jail would let a slashed validator unjail and lie again in the slash's own
+    /// second, where the lie counts as covered. The unbonding period must outlast the slasher's
+    /// challenge window, or a dispute in time could find the stake behind the verdict gone.
     function _setParams(Params memory p) private {
         if (
             p.unbondingPeriod == 0 || p.unbondingPeriod > MAX_DURATION || p.commissionChangeDelay > MAX_DURATION
-                || p.jailDuration > MAX_DURATION || p.maxCommissionBps > BPS || p.maxCommissionChangeBps > BPS
+                || p.jailDuration == 0 || p.jailDuration > MAX_DURATION || p.maxCommissionBps > BPS
+                || p.maxCommissionChangeBps > BPS
         ) revert InvalidParams();
+        if (slasher != address(0)) {
+            // A slasher without a challenge window (another contract named by governance) has
+            // nothing to compare.
+            try IChallengeWindow(slasher).challengeWindow() returns (uint64 window) {
+                if (p.unbondingPeriod <= window) revert InvalidParams();
+            } catch {}
+        }
         _params = p;
         emit ParamsChanged(p);
     }

@@ -134,7 +134,8 @@ def _entry_cuts(validator, fraction_bps, executed_at, reached, shares, pools, un
     unbonding_left = {u.id: u.balance_wei for u in unbondings}
     unbonding_cuts = []
     for entry in unbondings:
-        if entry.validator == validator and reached(entry.id, entry.created):
+        # As the contract: a slash reaches an entry only before it matures (`executedAt < completionTime`).
+        if entry.validator == validator and reached(entry.id, entry.created) and entry.completes > executed_at:
             cut = min(entry.balance_wei, entry.initial_wei * fraction_bps // BPS)
             unbonding_left[entry.id] -= cut
             unbonding_cuts.append((entry.id, cut))

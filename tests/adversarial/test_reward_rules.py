@@ -37,14 +37,14 @@ def test_a_claimed_reward_is_never_forfeited_again(market):
     market.chain.advance(window + 1)
     market.sender("validator-1").transact(settlement.claimAttestationRewards(validator, [record_id]))
     longer = list(settlement.params().call())
-    longer[3] = window * 3  # an ordinary governance change: the window is lengthened
+    longer[3] = market.p.staking.functions.params().call()[0] - 1  # lengthened, as far as the unbonding period allows
     send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(longer)))
 
     receipt = market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)  # still a lie: slashable
     assert market.p.staking.events.Slashed().process_receipt(receipt.raw, errors=DISCARD)
     assert not market.p.settlement.events.RewardForfeited().process_receipt(receipt.raw, errors=DISCARD)
     # The two unused slots are still covered: the sweep pays them.
-    market.chain.advance(window * 3 + 1)
+    market.chain.advance(longer[3] + 1)
     per_slot = settlement.recordState(record_id).call()[3]
     treasury = market.p.token.functions.balanceOf(market.p.timelock.address).call()
     market.sender("challenger").transact(settlement.sweepUnusedRewards([record_id]))

@@ -100,3 +100,9 @@ def test_covered_evidence_widens_the_covering_slash_back_to_its_own_infraction()
     loss = _loss(infraction_time=NOW - 100, unbondings=[exit_, reached_already], history=(covering,))
     assert loss.bonded_wei == 0
     assert loss.unbonding == ((3, 10 * E18),)  # at the covering slash's fraction, 10%
+
+
+def test_an_unbonding_entry_that_matured_before_the_slash_is_out_of_reach():
+    matured = Unbonding(1, V, 100 * E18, 100 * E18, NOW - 50, NOW)  # withdrawable now, not withdrawn
+    pending = Unbonding(2, V, 100 * E18, 100 * E18, NOW - 50, NOW + 1)
+    assert _loss(unbondings=[matured, pending]).unbonding == ((2, 10 * E18),)
