@@ -147,3 +147,24 @@ def test_a_redelegation_cut_that_takes_a_validators_self_stake_below_the_minimum
     self_stake = staking.delegationOf(_address("validator-2"), _address("validator-2")).call()[1]
     assert self_stake < minimum
     assert staking.isActive(_address("validator-2")).call() is False  # jailed: it cannot attest below the minimum
+
+
+def test_an_entry_that_paid_a_redelegations_cut_loses_only_the_fraction_of_what_it_still_holds(market):
+    """Found by the invariant suite (I4): an unbonding entry at a redelegation's destination that
+    paid the source's cut was then cut by the destination's own slash on its initial balance, so
+    the owner lost 5,000 of the 45,000 it still had there (11.1%) for one 10% infraction."""
+    staking = market.p.staking.functions
+    _delegate(market, "delegator-1", "validator-1", 50_000 * OPG)
+    bad = market.record(tamper=True)
+    record_id = market.settle_one(bad)
+    market.attest("validator-1", record_id, True)
+    market.attest("validator-2", record_id, True)  # both vouch for the same lie
+    receipt = market.sender("delegator-1").transact(
+        staking.redelegate(_address("validator-1"), _address("validator-2"), 50_000 * OPG))
+    entry_id = market.p.staking.events.Redelegated().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["entryId"]
+    market.sender("delegator-1").transact(staking.undelegate(_address("validator-2"), 50_000 * OPG))
+    market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)
+    market.sender("challenger").transact(staking.applyRedelegationSlash(entry_id))  # 5,000 from the entry
+    market.dispute("challenger", record_id, bad, "validator-2", BAD_SIGNATURE)  # 10% of the 45,000 left
+    market.chain.advance(15 * DAY)
+    assert _withdrawn(market, "delegator-1") == 40_500 * OPG
