@@ -1034,6 +1034,9 @@ contract Staking is ReentrancyGuard {
             uint256 take = Math.min(free, amount - taken);
             if (take == 0) continue;
             entry.balance -= take;
+            // What the entry still stands for: its own validator's slash takes the fraction of
+            // this, not of stake that has already paid for another infraction.
+            entry.initialBalance -= take;
             taken += take;
             emit UnbondingSlashed(entry.id, delegator, validator, take, entry.balance);
         }
