@@ -36,6 +36,11 @@ interface Vm {
     function pauseGasMetering() external;
     function resumeGasMetering() external;
 
+    // state snapshots: an invariant may try a call (a dispute) in the current state and undo it
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+    function revertToStateAndDelete(uint256 snapshotId) external returns (bool success);
+
     // fuzzing
     function assume(bool condition) external pure;
 
@@ -51,6 +56,9 @@ interface Vm {
     // formatting
     function toString(uint256 value) external pure returns (string memory stringifiedValue);
     function toString(address value) external pure returns (string memory stringifiedValue);
+    function toString(bytes calldata value) external pure returns (string memory stringifiedValue);
+    function toString(bytes32 value) external pure returns (string memory stringifiedValue);
+    function toString(bool value) external pure returns (string memory stringifiedValue);
 }
 
 /// @dev The address forge answers cheatcodes at: address(uint160(uint256(keccak256("hevm cheat code")))).

@@ -1,66 +1,33 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.26;
 
-import {InvariantTest} from "../src/InvariantTest.sol";
-import {ProtocolDeployment} from "../src/ProtocolDeployment.sol";
-import {console} from "../src/Console.sol";
-import {StakingHandler} from "../src/handlers/StakingHandler.sol";
+import {ProtocolSetup} from "../src/ProtocolSetup.sol";
+import {CallRecorder} from "../src/handlers/CallRecorder.sol";
 
 import {IStaking} from "../src/interfaces/Protocol.sol";
 
-/// @notice Token conservation and Staking's books under adversarial delegation. The whole protocol
-/// is deployed as ogcli/protocol/deploy.py deploys it; the fuzzer drives StakingHandler's actions
-/// (delegate, undelegate, redelegate, withdraw, claim, register, unjail, rewards, transfers,
-/// donations, time), and every `invariant_*` below is checked after each call.
+/// @notice Token conservation and the books of Staking, InferenceSettlement and ModelHub under
+/// adversarial use. The whole protocol is deployed as ogcli/protocol/deploy.py deploys it
+/// (ProtocolSetup); the fuzzer drives StakingHandler's actions (delegate, undelegate, redelegate,
+/// withdraw, claim, register, unjail, rewards, transfers, donations, time) and SettlementHandler's
+/// (settle, attest, dispute, claims and sweeps, enclaves, governance, publishers), and every
+/// `invariant_*` below is checked after each call. The slashing guarantee (I1, I2, I4) is in
+/// SlashingGuarantee.t.sol, over the same setup.
 /// @dev Template for the rest of the suite (invariants/README.md): a new invariant is one more
 /// public view function named `invariant_*` that reverts (VM.assert*) when the property fails.
-contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
-    uint256 internal constant ACTORS = 6;
-    uint256 internal constant ACTOR_FUNDS = 1_000_000e18;
-    uint256 internal constant REWARDER_FUNDS = 10_000_000e18;
-    uint256 internal constant START = 1_750_000_000; // a realistic clock, far from 0
-
-    StakingHandler internal handler;
-    address internal rewarder;
-
-    function setUp() public {
-        vm.warp(START);
-        _deployProtocol(address(this)); // this contract is the community recipient
-
-        rewarder = vm.addr(0xBEEF);
-        vm.label(rewarder, "rewarder");
-        uint256[] memory keys = new uint256[](ACTORS);
-        for (uint256 i = 0; i < ACTORS; ++i) {
-            keys[i] = 0xA0000 + i;
-        }
-        handler = new StakingHandler(token, staking, rewarder, keys);
-
-        address[] memory actors = handler.actors();
-        for (uint256 i = 0; i < actors.length; ++i) {
-            token.transfer(actors[i], ACTOR_FUNDS);
-        }
-        token.transfer(rewarder, REWARDER_FUNDS);
-
-        // Three validators at genesis; the others may register during the run.
-        uint16[3] memory commission = [uint16(500), 1_000, 2_000];
-        uint256[3] memory selfStake = [uint256(20_000e18), 50_000e18, 100_000e18];
-        for (uint256 i = 0; i < 3; ++i) {
-            vm.prank(actors[i]);
-            staking.registerValidator(commission[i], "genesis validator", selfStake[i]);
-        }
-
-        targetContract(address(handler));
-        targetSelector(FuzzSelector({addr: address(handler), selectors: handler.actions()}));
-    }
-
+contract TokenConservationInvariants is ProtocolSetup {
     // ---------------------------------------------------------------- invariants
 
-    /// @notice Fixed supply, and every token is held by an actor, the rewarder, the community
-    /// recipient (this contract) or a protocol contract: nothing is minted, burned or paid to an
-    /// address no one controls.
+    /// @notice Fixed supply, and every token is held by an actor (delegators, validators, nodes,
+    /// payers, challengers and publishers are all actors), the rewarder, the community recipient
+    /// (this contract), a handler or a protocol contract (the treasury is the timelock: fees,
+    /// forfeited rewards, slashed stake): nothing is minted, burned or paid to an address no one
+    /// controls. And the market's contracts hold exactly what they owe: InferenceSettlement the
+    /// verdict rewards not yet claimed, forfeited or swept, ModelHub the publishers' earnings.
     function invariant_tokensConserved() public view {
         vm.assertEq(token.totalSupply(), TOTAL_SUPPLY, "totalSupply changed");
-        uint256 sum = token.balanceOf(address(this)) + token.balanceOf(rewarder) + token.balanceOf(address(handler));
+        uint256 sum = token.balanceOf(address(this)) + token.balanceOf(rewarder) + token.balanceOf(address(handler))
+            + token.balanceOf(address(market));
         address[] memory actors = handler.actors();
         for (uint256 i = 0; i < actors.length; ++i) {
             sum += token.balanceOf(actors[i]);
@@ -70,6 +37,13 @@ contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
             sum += token.balanceOf(holders[i]);
         }
         vm.assertEq(sum, token.totalSupply(), "tokens outside the known holders");
+
+        vm.assertEq(token.balanceOf(address(settlement)), market.settlementOwed(), "InferenceSettlement balance != rewards owed");
+        uint256 earnings;
+        for (uint256 i = 0; i < actors.length; ++i) {
+            earnings += hub.earningsOf(actors[i]);
+        }
+        vm.assertEq(token.balanceOf(address(hub)), earnings, "ModelHub balance != publishers' earnings");
     }
 
     /// @notice Staking never owes more than it holds (its own design note).
@@ -91,7 +65,10 @@ contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
     }
 
     /// @notice The totals are the sums of their parts: validators' tokens, delegators' shares and
-    /// unbonding balances (only actors ever call Staking, so only actors hold positions).
+    /// unbonding balances (only actors ever call Staking, so only actors hold positions). Slashes
+    /// reach unbonding entries lazily: `totalUnbonding` counts an entry's stored balance, which is
+    /// its `initialBalance` (a redelegation's cut taken from the entry lowers both), while the
+    /// view's `balance` also deducts what its own validator's slash will take at withdraw.
     function invariant_stakingBookkeeping() public view {
         address[] memory actors = handler.actors();
         address[] memory validators = staking.validators();
@@ -111,14 +88,18 @@ contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
         }
         vm.assertEq(bonded, staking.totalBonded(), "totalBonded != sum of validators' tokens");
 
-        uint256 unbonding;
+        uint256 payable_;
+        uint256 initial;
         for (uint256 a = 0; a < actors.length; ++a) {
             IStaking.UnbondingEntry[] memory entries = staking.unbondingEntries(actors[a]);
             for (uint256 e = 0; e < entries.length; ++e) {
-                unbonding += entries[e].balance;
+                payable_ += entries[e].balance;
+                initial += entries[e].initialBalance;
+                vm.assertLe(entries[e].balance, entries[e].initialBalance, "unbonding entry pays more than it holds");
             }
         }
-        vm.assertEq(unbonding, staking.totalUnbonding(), "totalUnbonding != sum of unbonding entries");
+        vm.assertEq(initial, staking.totalUnbonding(), "totalUnbonding != sum of unbonding entries");
+        vm.assertLe(payable_, initial, "unbonding entries pay more than totalUnbonding");
     }
 
     /// @notice Everything claimable (delegators' rewards and validators' commission) is covered by
@@ -142,13 +123,17 @@ contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
     function invariant_positionsMatchShares() public view {
         address[] memory actors = handler.actors();
         address[] memory validators = staking.validators();
+        address[][] memory held = new address[][](actors.length); // read once per actor
+        for (uint256 a = 0; a < actors.length; ++a) {
+            held[a] = staking.delegatorValidators(actors[a]);
+        }
         for (uint256 v = 0; v < validators.length; ++v) {
             uint256 holders;
             for (uint256 a = 0; a < actors.length; ++a) {
                 (uint256 shares,) = staking.delegationOf(validators[v], actors[a]);
                 if (shares > 0) ++holders;
                 vm.assertEq(
-                    _contains(staking.delegatorValidators(actors[a]), validators[v]) ? 1 : 0,
+                    _contains(held[a], validators[v]) ? 1 : 0,
                     shares > 0 ? 1 : 0,
                     "delegatorValidators out of step with shares"
                 );
@@ -158,54 +143,35 @@ contract TokenConservationInvariants is InvariantTest, ProtocolDeployment {
     }
 
     /// @notice No call panicked (overflow, underflow, division by zero, bad index) or reverted
-    /// without data: the contracts only revert with their custom errors.
+    /// without data: the contracts only revert with their custom errors. Both handlers' calls.
     function invariant_noPanics() public view {
-        if (handler.panics() + handler.emptyReverts() > 0) {
-            bytes4 selector = handler.firstBadSelector();
+        CallRecorder[2] memory recorders = _recorders();
+        for (uint256 h = 0; h < recorders.length; ++h) {
+            CallRecorder r = recorders[h];
+            if (r.panics() + r.emptyReverts() == 0) continue;
             vm.assertEq(
-                handler.panics() + handler.emptyReverts(),
+                r.panics() + r.emptyReverts(),
                 0,
                 string.concat(
                     "panic or empty revert; first in ",
-                    handler.selectorName(selector),
-                    ", revert data length ",
-                    vm.toString(handler.firstBadRevert().length)
+                    r.selectorName(r.firstBadSelector()),
+                    ", revert data ",
+                    vm.toString(r.firstBadRevert())
                 )
             );
         }
     }
 
-    /// @notice Every call made so far fits in a transaction under the EIP-7825 cap (2^24 gas).
-    /// I5 applies this to dispute and slash once the handler calls them.
+    /// @notice Every call made so far fits in a transaction under the EIP-7825 cap (2^24 gas),
+    /// dispute and Staking.slash included (I5): both handlers' calls (each keeps its maximum over
+    /// every target function, `maxTxGasAny`, besides the per-function maxima in `stats`).
     function invariant_callsFitInATransaction() public view {
-        bytes4[] memory selectors = handler.seenSelectors();
-        for (uint256 i = 0; i < selectors.length; ++i) {
-            (,,, uint64 maxTxGas) = handler.stats(selectors[i]);
-            vm.assertLt(maxTxGas, handler.TX_GAS_CAP(), "a call needs more than 2^24 gas");
+        CallRecorder[2] memory recorders = _recorders();
+        for (uint256 h = 0; h < recorders.length; ++h) {
+            CallRecorder r = recorders[h];
+            if (r.maxTxGasAny() < r.TX_GAS_CAP()) continue; // the message costs more than the check
+            vm.assertLt(r.maxTxGasAny(), r.TX_GAS_CAP(), string.concat(r.selectorName(r.maxTxGasSelector()), " needs more than 2^24 gas"));
         }
-    }
-
-    /// @notice Once per run (shown with -vv): what the run did.
-    function afterInvariant() external view {
-        bytes4[] memory selectors = handler.seenSelectors();
-        for (uint256 i = 0; i < selectors.length; ++i) {
-            (uint64 calls, uint64 reverts, uint64 maxGas, uint64 maxTxGas) = handler.stats(selectors[i]);
-            console.log(
-                string.concat(
-                    handler.selectorName(selectors[i]),
-                    ": calls ",
-                    vm.toString(calls),
-                    ", reverts ",
-                    vm.toString(reverts),
-                    ", max gas ",
-                    vm.toString(maxGas),
-                    ", max tx gas ",
-                    vm.toString(maxTxGas)
-                )
-            );
-        }
-        console.log("validators", staking.validatorCount());
-        console.log("warps", handler.ghostWarps());
     }
 
     function _contains(address[] memory list, address item) internal pure returns (bool) {

@@ -1,11 +1,14 @@
 """The forge invariant suite (invariants/test) passes under the `default` profile of foundry.toml
-(40 runs x 250 calls for each invariant, fixed seed), and its interfaces match the contracts.
+(40 runs x 250 calls for each invariant, fixed seed), its interfaces match the contracts, and its
+slashing campaigns reach the market (records settled, verdicts given, disputes won).
 
 Fails, never skips, when forge is missing: `make test` installs it (`make setup`). `make fuzz`
 runs the same suite long (profile `fuzz`) with a fresh seed.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -14,11 +17,23 @@ from tests.static import forge_invariants
 pytestmark = pytest.mark.slow
 
 MIN_CALLS = 10_000
+# invariants/test/SlashingGuarantee.t.sol: I1, I2, I4 (I3 and I5 are in TokenConservation.t.sol).
+SLASHING_INVARIANTS = (
+    "invariant_honestValidatorsNeverSlashed()",
+    "invariant_badVerdictsSlashableInWindow()",
+    "invariant_delegatorLossBounded()",
+)
 
 
 @pytest.fixture(scope="module")
 def built():
     return forge_invariants.build("default", timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def invariant_run(built):
+    # -vv: forge keeps the afterInvariant logs (decoded_logs) only at that verbosity.
+    return forge_invariants.run("default", extra_args=["-vv"], timeout=1700)
 
 
 @pytest.mark.timeout(1300)
@@ -31,8 +46,8 @@ def test_harness_interfaces_match_the_contracts(built):
 
 
 @pytest.mark.timeout(1800)
-def test_invariants_hold(built):
-    run = forge_invariants.run("default", timeout=1700)
+def test_invariants_hold(invariant_run):
+    run = invariant_run
     print(forge_invariants.summary(run))
     failed = [r for r in run.results if not r.passed]
     assert not failed, forge_invariants.summary(run)
@@ -40,3 +55,35 @@ def test_invariants_hold(built):
     assert invariants, "no invariant test ran"
     for r in invariants:
         assert r.calls >= MIN_CALLS, f"{r.name} ran {r.calls} calls, fewer than {MIN_CALLS}: check foundry.toml [invariant]"
+    names = {r.name for r in invariants}
+    missing = [name for name in SLASHING_INVARIANTS if name not in names]
+    assert not missing, f"slashing invariants missing from the run: {missing}"
+
+
+def _stats(logs: list[str], target: str) -> tuple[int, int]:
+    """(calls, reverts) of `target` in an afterInvariant log (invariants/src/ProtocolSetup.sol)."""
+    for line in logs:
+        match = re.match(rf"{re.escape(target)}: calls (\d+), reverts (\d+),", line)
+        if match:
+            return int(match[1]), int(match[2])
+    return 0, 0
+
+
+@pytest.mark.timeout(1800)
+def test_slashing_campaigns_reach_the_market(invariant_run):
+    """An invariant over states the fuzzer never reaches proves nothing: in the last run of each
+    slashing campaign (what afterInvariant logs), records settle, verdicts are given and disputes
+    are made, and over the three campaigns some dispute slashed or was covered."""
+    results = {r.name: r for r in invariant_run.results}
+    won = 0
+    for name in SLASHING_INVARIANTS:
+        logs = results[name].logs
+        for target in ("Settlement.settle", "Settlement.attest"):
+            calls, reverts = _stats(logs, target)
+            assert calls > 2 * reverts, f"{name}: {target} mostly refused ({reverts} of {calls}):\n" + "\n".join(logs)
+        assert _stats(logs, "Settlement.dispute")[0] > 0, f"{name}: no dispute was made:\n" + "\n".join(logs)
+        summary = next((line for line in logs if line.startswith("records good/bad")), "")
+        match = re.search(r"disputes slashed/covered (\d+)/(\d+)", summary)
+        assert match, f"{name}: no market summary in the logs:\n" + "\n".join(logs)
+        won += int(match[1]) + int(match[2])
+    assert won > 0, "no dispute slashed or was covered in the slashing campaigns' last runs"

@@ -27,6 +27,10 @@ abstract contract CallRecorder {
     mapping(bytes4 selector => string) public selectorName;
     bytes4[] internal _seenSelectors;
 
+    /// @notice The largest `maxTxGas` of any selector, and that selector (I5 reads one slot per check).
+    uint64 public maxTxGasAny;
+    bytes4 public maxTxGasSelector;
+
     uint256 public panics;
     uint256 public emptyReverts;
     bytes4 public firstBadSelector; // target selector of the first panic or empty revert
@@ -44,6 +48,9 @@ abstract contract CallRecorder {
     /// @dev Calls `target` with `data` as `actor` (msg.sender), measuring its gas. The target and
     /// `alsoCool` (e.g. the token it moves) are made cold first, so the measure is what a fresh
     /// transaction pays even when the handler read them just before. Never reverts.
+    /// Only for the first state-changing call of an action: `vm.cool` also un-touches the account,
+    /// and forge then drops whatever an earlier call of the same action wrote to it (seen: a
+    /// slash's token transfer vanished while Staking's books kept it). Later calls: `_callAgain`.
     function _call(address actor, address target, bytes memory data, address alsoCool)
         internal
         returns (bool ok, bytes memory ret)
@@ -58,6 +65,17 @@ abstract contract CallRecorder {
         _record(selector, ok, ret, used, data);
     }
 
+    /// @dev `_call` without cooling, for a call that follows another state-changing call in the
+    /// same action (its gas is then measured warm: a lower bound).
+    function _callAgain(address actor, address target, bytes memory data) internal returns (bool ok, bytes memory ret) {
+        bytes4 selector = bytes4(data);
+        VM.prank(actor);
+        uint256 before = gasleft();
+        (ok, ret) = target.call(data);
+        uint256 used = before - gasleft();
+        _record(selector, ok, ret, used, data);
+    }
+
     function _record(bytes4 selector, bool ok, bytes memory ret, uint256 used, bytes memory data) internal {
         Stats storage s = stats[selector];
         if (s.calls == 0) _seenSelectors.push(selector);
@@ -65,6 +83,10 @@ abstract contract CallRecorder {
         if (used > s.maxGas) s.maxGas = uint64(used);
         uint256 txGas = _txGas(used, data);
         if (txGas > s.maxTxGas) s.maxTxGas = uint64(txGas);
+        if (txGas > maxTxGasAny) {
+            maxTxGasAny = uint64(txGas);
+            maxTxGasSelector = selector;
+        }
         if (ok) return;
         s.reverts += 1;
         bool bad = ret.length == 0 || (ret.length >= 4 && bytes4(ret) == PANIC);
@@ -81,13 +103,32 @@ abstract contract CallRecorder {
     /// (Prague, EIP-7623): 21000 + max(4 * tokens + execution, 10 * tokens), where tokens = zero
     /// bytes + 4 * non-zero bytes of calldata. (The measured execution includes the CALL's own cold
     /// account access, which a transaction pays as part of its 21000: a slight overestimate.)
+    /// Non-zero bytes are counted a word at a time (the harness is compiled without the optimizer,
+    /// and a byte loop over every call's calldata was a third of a settle-heavy run's time).
     function _txGas(uint256 execution, bytes memory data) internal pure returns (uint256) {
-        uint256 tokens;
-        for (uint256 i = 0; i < data.length; ++i) {
-            tokens += data[i] == 0 ? 1 : 4;
-        }
+        uint256 tokens = data.length + 3 * _nonZeroBytes(data);
         uint256 standard = 4 * tokens + execution;
         uint256 floor = 10 * tokens;
         return 21_000 + (standard > floor ? standard : floor);
+    }
+
+    /// @dev Per 32-byte word (the last one masked to the data's end): OR-fold each byte into its
+    /// lowest bit, keep those bits, and sum the 32 of them with one multiplication (the top byte
+    /// of x * 0x0101..01 is the sum of x's bytes, each 0 or 1).
+    function _nonZeroBytes(bytes memory data) internal pure returns (uint256 count) {
+        assembly ("memory-safe") {
+            let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let ptr := add(data, 0x20)
+            let end := add(ptr, mload(data))
+            for {} lt(ptr, end) { ptr := add(ptr, 0x20) } {
+                let w := mload(ptr)
+                let left := sub(end, ptr)
+                if lt(left, 0x20) { w := and(w, not(sub(shl(mul(8, sub(0x20, left)), 1), 1))) }
+                let x := or(w, shr(1, w))
+                x := or(x, shr(2, x))
+                x := or(x, shr(4, x))
+                count := add(count, shr(248, mul(and(x, ones), ones)))
+            }
+        }
     }
 }

@@ -57,10 +57,18 @@ interface IStaking {
         uint64 completionTime;
     }
 
+    struct SlashEvent {
+        uint64 infractionTime;
+        uint64 executedAt;
+        uint16 fractionBps;
+        uint64 entryWatermark;
+    }
+
     // wiring and governance
     function initSlasher(address s) external;
     function slasher() external view returns (address);
     function params() external view returns (Params memory);
+    function setParams(Params calldata p) external;
 
     // validators
     function registerValidator(uint16 commissionBps, string calldata metadataURI, uint256 selfStake) external;
@@ -78,6 +86,13 @@ interface IStaking {
     function pendingRewards(address validator, address delegator) external view returns (uint256 amount);
     function claimRewards(address validator) external returns (uint256 amount);
     function claimAllRewards() external returns (uint256 amount);
+
+    // slashing (slasher only, but applyRedelegationSlash: anyone)
+    function slash(address validator, uint64 infractionTime, uint16 fractionBps, string calldata reason)
+        external
+        returns (uint256 slashedAmount, uint256 selfStakeSlashed);
+    function applyRedelegationSlash(uint256 entryId) external returns (uint256 cut);
+    function slashHistory(address validator) external view returns (SlashEvent[] memory);
 
     // reads
     function totalBonded() external view returns (uint256);
@@ -106,13 +121,116 @@ interface IInferenceSettlement {
         uint16 challengerRewardBps;
     }
 
+    struct Record {
+        uint256 modelId;
+        bytes32 inputHash;
+        bytes32 outputHash;
+        bytes32 requestId;
+        uint64 timestamp;
+        uint8 mode;
+        address enclaveSigner;
+        bytes signature;
+    }
+
+    struct Payment {
+        address from;
+        uint256 value;
+        uint256 validAfter;
+        uint256 validBefore;
+        bytes32 nonce;
+        bytes signature;
+    }
+
+    struct RecordState {
+        bytes32 recordHash;
+        uint64 settledAt;
+        uint32 attestations;
+        uint128 rewardPerAttester;
+        uint8 rewardSlotsLeft;
+    }
+
+    struct Attestation {
+        uint64 attestedAt;
+        bool valid;
+        bool disputed;
+        bool checkable;
+        bool rewarded;
+        bool claimed;
+    }
+
+    // governance
     function params() external view returns (Params memory);
+    function setParams(Params calldata params_) external;
     function treasury() external view returns (address);
+
+    // settlement
+    function settle(Record calldata record, Payment calldata payment) external returns (uint256);
+    function settleBatch(Record[] calldata records, Payment[] calldata payments)
+        external
+        returns (uint256 firstRecordId);
+    function resultDigest(
+        uint256 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        bytes32 requestId,
+        uint64 timestamp,
+        uint8 mode
+    ) external view returns (bytes32);
+
+    // verification
+    function attest(uint256 recordId, bool valid) external;
+    function attestUncheckable(uint256 recordId) external;
+    function dispute(uint256 recordId, Record calldata record, address validator, uint8 ground)
+        external
+        returns (uint256 slashed);
+    function claimAttestationRewards(address validator, uint256[] calldata recordIds)
+        external
+        returns (uint256 amount);
+    function sweepUnusedRewards(uint256[] calldata recordIds) external returns (uint256 amount);
+
+    // reads
+    function recordCount() external view returns (uint256);
+    function recordState(uint256 recordId) external view returns (RecordState memory);
+    function attestationOf(uint256 recordId, address validator) external view returns (Attestation memory);
+    function checkGround(Record calldata record, uint8 ground) external view returns (bool);
+    function MAX_RECORD_AGE() external view returns (uint64);
+}
+
+/// @dev The registry's governance (timelock) and operator functions, and the reads a dispute makes.
+interface ITEERegistry {
+    function setVendor(uint8 vendor, bool enabled, bytes32 rootHash) external;
+    function approveMeasurement(uint8 vendor, bytes32 measurement, string calldata label) external;
+    function revokeMeasurement(uint8 vendor, bytes32 measurement) external;
+    function registerEnclave(
+        address signer,
+        uint8 vendor,
+        bytes32 measurement,
+        bytes32 attestationHash,
+        string calldata endpoint,
+        bytes calldata signerProof
+    ) external;
+    function deregisterEnclave(address signer) external;
+    function isActive(address signer, uint64 time) external view returns (bool);
+    function isRegistered(address signer) external view returns (bool);
 }
 
 interface IModelHub {
     function initSettlement(address settlement_) external;
     function settlement() external view returns (address);
+    function publish(
+        string calldata cid,
+        bytes32 sha256Digest,
+        string calldata name,
+        uint256 pricePerCall,
+        uint8 modes,
+        string calldata metadataURI
+    ) external returns (uint256 modelId);
+    function setPrice(uint256 modelId, uint256 newPrice) external;
+    function deprecate(uint256 modelId) external;
+    function withdraw() external returns (uint256 amount);
+    function earningsOf(address publisher) external view returns (uint256);
+    function modelCount() external view returns (uint256);
+    function callTerms(uint256 modelId, uint8 mode) external view returns (uint256 price, bool callable);
 }
 
 interface IOGTimelock {
@@ -130,4 +248,7 @@ interface IOPGToken {
     function transfer(address to, uint256 value) external returns (bool);
     function approve(address spender, uint256 value) external returns (bool);
     function allowance(address owner, address spender) external view returns (uint256);
+    // EIP-712 domain of ERC-2612 and ERC-3009 (settle pulls x402 payments with the latter)
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
+    function authorizationState(address authorizer, bytes32 nonce) external view returns (bool);
 }
