@@ -84,3 +84,28 @@ def test_governance_cannot_switch_disputes_off_by_parameter(market, field, value
     with pytest.raises(Exception) as refused:
         send_as(market.chain, market.p.timelock.address, settlement.setTreasury("0x" + "00" * 20))
     assert "BadParams" in revert_reason(refused.value)
+
+
+def test_a_verdicts_challenge_window_is_the_one_in_force_when_it_was_given(market):
+    """Found by the second attacker review: lengthening the unbonding period and then the window
+    reopened old verdicts whose stake had left under the old, shorter unbonding (an entry matured
+    before the new window closed is out of any slash's reach), so a late dispute slashed the pool
+    while the stake that stood behind the verdict walked away. A verdict's window is now fixed when
+    it is given; later changes apply to later verdicts."""
+    from ogcli.protocol.params import OPG
+
+    staking, settlement = market.p.staking.functions, market.p.settlement.functions
+    bad = market.record(tamper=True)
+    record_id = market.settle_one(bad)
+    market.attest("validator-1", record_id, True)
+    window = settlement.params().call()[3]
+    longer_unbonding = list(staking.params().call())
+    longer_unbonding[0] *= 2
+    send_as(market.chain, market.p.timelock.address, staking.setParams(tuple(longer_unbonding)))
+    longer_window = list(settlement.params().call())
+    longer_window[3] = window * 2
+    send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(longer_window)))
+    market.chain.advance(window + 1)  # past the verdict's own window, inside the new one
+    with pytest.raises(RevertedError, match="ChallengeWindowClosed"):
+        market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)
+    assert market.validator_tokens("validator-1") == 20_000 * OPG  # nothing slashed
