@@ -127,6 +127,19 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         bool claimed;
     }
 
+    /// @dev As stored: `Attestation` plus the end of the verdict's challenge window, fixed when the
+    /// verdict is given. A later change of the window applies to later verdicts only: lengthened,
+    /// it would reopen verdicts whose stake (unbonding under the old rules) may have left.
+    struct StoredAttestation {
+        uint64 attestedAt;
+        uint64 disputableUntil;
+        bool valid;
+        bool disputed;
+        bool checkable;
+        bool rewarded;
+        bool claimed;
+    }
+
     IERC20 public immutable token;
     IStakingSlasher public immutable staking;
     ITEERegistryView public immutable teeRegistry;
@@ -137,7 +150,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     RecordState[] private _records; // recordId = index + 1
     mapping(bytes32 requestId => uint256 recordId) public recordIdByRequest;
-    mapping(uint256 recordId => mapping(address validator => Attestation)) private _attestations;
+    mapping(uint256 recordId => mapping(address validator => StoredAttestation)) private _attestations;
 
     event InferenceSettled(
         uint256 indexed recordId,
@@ -294,11 +307,11 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     {
         RecordState storage state = _record(recordId);
         if (state.recordHash != hashRecord(record)) revert RecordMismatch(recordId);
-        Attestation storage a = _attestations[recordId][validator];
+        StoredAttestation storage a = _attestations[recordId][validator];
         if (a.attestedAt == 0) revert NotAttested(recordId, validator);
         if (!a.checkable) revert NotDisputable(recordId, validator);
         if (a.disputed) revert AlreadyDisputed(recordId, validator);
-        if (block.timestamp > a.attestedAt + _params.challengeWindow) revert ChallengeWindowClosed(recordId, validator);
+        if (block.timestamp > a.disputableUntil) revert ChallengeWindowClosed(recordId, validator);
         if (a.valid) {
             if (ground == GROUND_NONE) revert DisputeRejected(recordId);
             if (record.mode != MODE_TEE) revert UnsupportedMode(record.mode);
@@ -333,10 +346,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         returns (uint256 amount)
     {
         uint256 count;
-        uint64 window = _params.challengeWindow;
         for (uint256 i = 0; i < recordIds.length; ++i) {
-            Attestation storage a = _attestations[recordIds[i]][validator];
-            if (!a.rewarded || a.claimed || block.timestamp <= a.attestedAt + window) continue;
+            StoredAttestation storage a = _attestations[recordIds[i]][validator];
+            if (!a.rewarded || a.claimed || block.timestamp <= a.disputableUntil) continue;
             a.claimed = true;
             amount += _record(recordIds[i]).rewardPerAttester;
             ++count;
@@ -361,8 +373,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     /// @notice What `validator` could claim now for its verdicts on `recordIds`.
     function claimableRewards(address validator, uint256[] calldata recordIds) external view returns (uint256 amount) {
         for (uint256 i = 0; i < recordIds.length; ++i) {
-            Attestation storage a = _attestations[recordIds[i]][validator];
-            if (a.rewarded && !a.claimed && block.timestamp > a.attestedAt + _params.challengeWindow) {
+            StoredAttestation storage a = _attestations[recordIds[i]][validator];
+            if (a.rewarded && !a.claimed && block.timestamp > a.disputableUntil) {
                 amount += _record(recordIds[i]).rewardPerAttester;
             }
         }
@@ -379,7 +391,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     }
 
     function attestationOf(uint256 recordId, address validator) external view returns (Attestation memory) {
-        return _attestations[recordId][validator];
+        StoredAttestation storage a = _attestations[recordId][validator];
+        return Attestation(a.attestedAt, a.valid, a.disputed, a.checkable, a.rewarded, a.claimed);
+    }
+
+    /// @notice The last second `validator`'s verdict on `recordId` can be disputed (0: no verdict).
+    function disputableUntil(uint256 recordId, address validator) external view returns (uint64) {
+        return _attestations[recordId][validator].disputableUntil;
     }
 
     /// @notice Whether `ground` holds for `record`, without changing anything (what `dispute`
@@ -477,9 +495,10 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     function _attest(uint256 recordId, bool valid, bool checkable) private {
         RecordState storage state = _record(recordId);
         if (!staking.isActive(msg.sender)) revert NotActiveValidator(msg.sender);
-        Attestation storage a = _attestations[recordId][msg.sender];
+        StoredAttestation storage a = _attestations[recordId][msg.sender];
         if (a.attestedAt != 0) revert AlreadyAttested(recordId, msg.sender);
         a.attestedAt = uint64(block.timestamp);
+        a.disputableUntil = uint64(block.timestamp) + _params.challengeWindow;
         a.valid = valid;
         a.checkable = checkable;
         state.attestations += 1;

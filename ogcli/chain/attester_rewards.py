@@ -71,21 +71,21 @@ def read_rewards(protocol: Protocol, validator: str, record_ids: list[int] | Non
 
     ids = rewarded_record_ids(protocol, validator) if record_ids is None else sorted(set(record_ids))
     settlement = protocol.settlement
-    reads = [Read(protocol.contract("Multicall3", MULTICALL3_ADDRESS), "getCurrentBlockTimestamp"),
-             Read(settlement, "params")]
+    reads = [Read(protocol.contract("Multicall3", MULTICALL3_ADDRESS), "getCurrentBlockTimestamp")]
     for record_id in ids:
-        reads += [Read(settlement, "attestationOf", (record_id, validator)), Read(settlement, "recordState", (record_id,))]
-    now, params, *views = read_many(protocol.rpc, reads)
+        reads += [Read(settlement, "attestationOf", (record_id, validator)), Read(settlement, "recordState", (record_id,)),
+                  Read(settlement, "disputableUntil", (record_id, validator))]
+    now, *views = read_many(protocol.rpc, reads)
     if isinstance(now, ReadFailed):
         now = int(protocol.rpc.block("latest")["timestamp"], 16)
-    window = params[3]  # Params.challengeWindow
     lines = []
-    for record_id, attestation, record in zip(ids, views[0::2], views[1::2]):
-        if isinstance(attestation, ReadFailed) or isinstance(record, ReadFailed) or attestation[0] == 0:
+    for record_id, attestation, record, window_end in zip(ids, views[0::3], views[1::3], views[2::3]):
+        if any(isinstance(v, ReadFailed) for v in (attestation, record, window_end)) or attestation[0] == 0:
             continue  # no such record, or no verdict of this validator on it
         attested_at, _valid, disputed, _checkable, rewarded, claimed = attestation
+        # The window is the one in force when the verdict was given (a later change leaves it).
         lines.append(RewardLine(record_id, record[3] if (rewarded or claimed or disputed) else 0, attested_at,
-                                attested_at + window, _state(rewarded, claimed, disputed, attested_at + window, now)))
+                                window_end, _state(rewarded, claimed, disputed, window_end, now)))
     return AttesterRewards(validator, now, tuple(lines))
 
 

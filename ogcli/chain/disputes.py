@@ -152,32 +152,41 @@ def find_disputable(protocol: Protocol) -> tuple[int, list[Disputable]]:
     ])
     now = int(head["timestamp"], 16)
     logs = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, names, raw))
-    window = settlement.functions.params().call()[3]
+    # No verdict's window outlasts the unbonding period (both contracts enforce it): an upper bound
+    # for the log scan; each verdict's own window (fixed when it was given) is read below.
+    longest = protocol.staking.functions.unbondingPeriod().call()
     finder = GroundFinder(protocol)
     records = {e.args["recordId"]: dict(e.args["record"]) for e in logs if e.name == "InferenceSettled"}
     disputed = {(e.args["recordId"], e.args["validator"]) for e in logs if e.name == "DisputeWon"}
     open_attestations = [e for e in logs if e.name == "Attested"
-                         and (e.args["recordId"], e.args["validator"]) not in disputed and e.timestamp + window >= now]
+                         and (e.args["recordId"], e.args["validator"]) not in disputed and e.timestamp + longest >= now]
     ids = sorted({e.args["recordId"] for e in open_attestations})
     grounds = dict(zip(ids, finder.grounds([records[i] for i in ids])))
     candidates = [e for e in open_attestations
                   if (grounds[e.args["recordId"]] is not None) == bool(e.args["valid"])]
-    checkable = _checkable(protocol, [(e.args["recordId"], e.args["validator"]) for e in candidates])
+    windows = _open_windows(protocol, [(e.args["recordId"], e.args["validator"]) for e in candidates])
     found = []
-    for e, is_checkable in zip(candidates, checkable):
+    for e, closes in zip(candidates, windows):
         record_id, validator = e.args["recordId"], e.args["validator"]
-        if is_checkable:
+        if closes is not None and closes >= now:
             ground = grounds[record_id] if e.args["valid"] else GROUND_NONE
-            found.append(Disputable(record_id, records[record_id], validator, ground, e.timestamp, e.timestamp + window))
+            found.append(Disputable(record_id, records[record_id], validator, ground, e.timestamp, closes))
     return now, found
 
 
-def _checkable(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[bool]:
-    """Whether each (record, validator) verdict is a checkable one (in one Multicall3 batch)."""
+def _open_windows(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[int | None]:
+    """For each (record, validator) verdict, the last second it can be disputed, or None when it is
+    not a checkable one (one Multicall3 batch)."""
     from ogcli.chain.multicall import Read, ReadFailed, read_many
 
-    views = read_many(protocol.rpc, [Read(protocol.settlement, "attestationOf", pair) for pair in pairs])
-    return [not isinstance(view, ReadFailed) and bool(view[3]) for view in views]
+    settlement = protocol.settlement
+    views = read_many(protocol.rpc, [read for pair in pairs for read in
+                                     (Read(settlement, "attestationOf", pair), Read(settlement, "disputableUntil", pair))])
+    out = []
+    for view, until in zip(views[0::2], views[1::2]):
+        checkable = not isinstance(view, ReadFailed) and bool(view[3])
+        out.append(until if checkable and not isinstance(until, ReadFailed) else None)
+    return out
 
 
 def settled_record(protocol: Protocol, record_id: int) -> dict:

@@ -414,12 +414,12 @@ contract SettlementHandler is CallRecorder {
         if (_verdicts.length == 0) return;
         uint256 start = verdictSeed % _verdicts.length;
         address validator = _verdicts[start].validator;
-        uint256 window = settlement.params().challengeWindow;
         for (uint256 k = 0; k < _verdicts.length && k < 16; ++k) {
             Verdict memory verdict = _verdicts[(start + k) % _verdicts.length];
-            IInferenceSettlement.Attestation memory a =
-                settlement.attestationOf(_records[verdict.record].id, verdict.validator);
-            if (a.rewarded && !a.claimed && _now() > uint256(a.attestedAt) + window) {
+            uint256 id = _records[verdict.record].id;
+            IInferenceSettlement.Attestation memory a = settlement.attestationOf(id, verdict.validator);
+            // A verdict keeps the window in force when it was given.
+            if (a.rewarded && !a.claimed && _now() > settlement.disputableUntil(id, verdict.validator)) {
                 validator = verdict.validator;
                 break;
             }
@@ -660,10 +660,11 @@ contract SettlementHandler is CallRecorder {
     function openVerdicts(bool dishonest) public view returns (uint256[] memory list) {
         list = new uint256[](_verdicts.length);
         uint256 count;
-        uint256 window = settlement.params().challengeWindow;
         for (uint256 i = 0; i < _verdicts.length; ++i) {
             Verdict storage v = _verdicts[i];
-            if (!v.checkable || v.dishonest != dishonest || _now() > uint256(v.attestedAt) + window) continue;
+            if (!v.checkable || v.dishonest != dishonest) continue;
+            // A verdict keeps the window in force when it was given.
+            if (_now() > settlement.disputableUntil(_records[v.record].id, v.validator)) continue;
             if (settlement.attestationOf(_records[v.record].id, v.validator).disputed) continue;
             list[count++] = i;
         }

@@ -192,6 +192,7 @@ interface IInferenceSettlement {
     function recordCount() external view returns (uint256);
     function recordState(uint256 recordId) external view returns (RecordState memory);
     function attestationOf(uint256 recordId, address validator) external view returns (Attestation memory);
+    function disputableUntil(uint256 recordId, address validator) external view returns (uint64);
     function checkGround(Record calldata record, uint8 ground) external view returns (bool);
     function MAX_RECORD_AGE() external view returns (uint64);
 }
