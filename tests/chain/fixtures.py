@@ -152,3 +152,13 @@ def carol(seeded_profile, cli, monkeypatch):
     with seeded_profile.snapshot():
         use_devnet_wallet(cli, "carol", "delegator-1")
         yield seeded_profile
+
+
+def story_seeder(chain, first_request: int):
+    """A quiet Seeder settling new calls on the seeded chain, its request ids numbered from
+    `first_request` (past the seeded story's, and other tests' that share the session chain)."""
+    from ogcli.devnet.seed import Seeder
+
+    seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
+    seeder._request_counter = first_request
+    return seeder

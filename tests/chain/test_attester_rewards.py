@@ -8,8 +8,8 @@ import pytest
 
 from ogcli.chain import attester_rewards as ar
 from ogcli.devnet import accounts
-from ogcli.devnet.seed import Seeder
 from tests.cli_results import data as _data, refused as _refused, use_devnet_wallet
+from tests.chain.fixtures import story_seeder
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -21,8 +21,7 @@ def verdicts(seeded_profile, cli, monkeypatch):
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     chain = seeded_profile
     with chain.snapshot():
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 5_000  # past the seeded story's request ids
+        seeder = story_seeder(chain, 5_000)  # past the seeded story's request ids
         model = chain.protocol.hub.functions.getModel(1).call()
         good = [seeder.settle_call(model[0], model[5], accounts.get(f"delegator-{i}"), tampered=False)[1] for i in (15, 16)]
         record, bad = seeder.settle_call(model[0], model[5], accounts.get("delegator-17"), tampered=True)

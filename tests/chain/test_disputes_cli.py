@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ogcli.devnet import accounts
-from ogcli.devnet.seed import Seeder
 from tests.cli_results import data as _data, refused as _refused, use_devnet_wallet
+from tests.chain.fixtures import story_seeder
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 BPS = 10_000
@@ -21,8 +21,7 @@ def story(seeded_profile, cli, monkeypatch):
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     chain = seeded_profile
     with chain.snapshot():
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 4_000  # past the seeded story's request ids
+        seeder = story_seeder(chain, 4_000)  # past the seeded story's request ids
         model = chain.protocol.hub.functions.getModel(1).call()
         _, good = seeder.settle_call(model[0], model[5], accounts.get("delegator-13"), tampered=False)
         _, bad = seeder.settle_call(model[0], model[5], accounts.get("delegator-14"), tampered=True)

@@ -7,8 +7,8 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.devnet.models import make_mlp
-from ogcli.devnet.seed import Seeder
 from tests.cli_results import data as _data, refused as _refused, use_devnet_wallet
+from tests.chain.fixtures import story_seeder
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -67,8 +67,7 @@ def test_push_list_pull_price_earn_withdraw(publisher, cli, tmp_path):
     ]
 
     # Two settled calls at the new price: the publisher earns exactly 2 x 0.75 OPG.
-    seeder = Seeder(publisher.protocol, publisher.url, 0, lambda _m: None)
-    seeder._request_counter = 2_000  # past the seeded story's request ids
+    seeder = story_seeder(publisher, 2_000)  # past the seeded story's request ids
     for payer in ("delegator-5", "delegator-6"):
         seeder.settle_call(model_id, 3 * E18 // 4, accounts.get(payer), tampered=False)
     earned = _data(cli("--json", "model", "earnings"))

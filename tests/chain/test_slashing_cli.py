@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ogcli.devnet import accounts
-from ogcli.devnet.seed import GROUND_BAD_SIGNATURE, Seeder
+from ogcli.devnet.seed import GROUND_BAD_SIGNATURE
 from tests.cli_results import data as _data
+from tests.chain.fixtures import story_seeder
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets")]
 
@@ -27,8 +28,7 @@ def test_slash_through_a_dispute_matches_exposure_and_positions(carol, cli):
     chain.advance(3_600)
 
     # The fault: validator-1 vouches for a result its enclave never signed.
-    seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-    seeder._request_counter = 1_000  # past the seeded story's request ids
+    seeder = story_seeder(chain, 1_000)  # past the seeded story's request ids
     model = chain.protocol.hub.functions.getModel(1).call()
     record, record_id = seeder.settle_call(model[0], model[5], accounts.get("delegator-20"), tampered=True)
     seeder.tx("validator-1", settlement.attest(record_id, True), "attest")

@@ -6,8 +6,8 @@ import pytest
 
 from ogcli.chain.sender import Sender
 from ogcli.devnet import accounts
-from ogcli.devnet.seed import Seeder
 from ogcli.node.verifier import Verifier
+from tests.chain.fixtures import story_seeder
 
 pytestmark = pytest.mark.chain
 
@@ -16,8 +16,7 @@ def test_verifier_attests_honest_and_tampered_records_once(seeded_profile, tmp_p
     chain = seeded_profile
     with chain.snapshot():
         settlement = chain.protocol.settlement.functions
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 3_000  # past the seeded story's request ids
+        seeder = story_seeder(chain, 3_000)  # past the seeded story's request ids
         model = chain.protocol.hub.functions.getModel(1).call()
         _, honest = seeder.settle_call(model[0], model[5], accounts.get("delegator-11"), tampered=False)
         _, tampered = seeder.settle_call(model[0], model[5], accounts.get("delegator-12"), tampered=True)
@@ -74,8 +73,7 @@ def test_verifier_claims_what_its_verdicts_earned_once_they_stand(seeded_profile
     chain = seeded_profile
     with chain.snapshot():
         settlement, staking = chain.protocol.settlement.functions, chain.protocol.staking.functions
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 3_500  # past the seeded story's request ids
+        seeder = story_seeder(chain, 3_500)  # past the seeded story's request ids
         model = chain.protocol.hub.functions.getModel(1).call()
         fresh = [seeder.settle_call(model[0], model[5], accounts.get(f"delegator-{i}"), tampered=False)[1] for i in (8, 9)]
         validator = accounts.get("validator-4").local_account

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from ogcli.devnet import accounts
-from ogcli.devnet.seed import Seeder
+from tests.chain.fixtures import story_seeder
 from tests.chain.node_fixture import use_local_storage
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
@@ -125,8 +125,7 @@ def test_verifier_sigkilled_twice_attests_every_record_exactly_once(seeded_profi
         nonce_before = chain.w3.eth.get_transaction_count(validator)
 
         # The backlog: fresh records, every fifth one tampered (so both verdicts are exercised).
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 7_000  # past the seeded story's request ids and the other tests'
+        seeder = story_seeder(chain, 7_000)  # past the seeded story's request ids and the other tests'
         model = chain.protocol.hub.functions.getModel(1).call()
         payers = [accounts.get(f"delegator-{i}") for i in range(11, 15)]
         fresh = {}
@@ -204,8 +203,7 @@ def test_verifier_killed_with_its_attestation_still_pending_does_not_send_it_aga
     with chain.snapshot():
         start_block = chain.w3.eth.block_number + 1
         nonce_before = chain.w3.eth.get_transaction_count(validator)
-        seeder = Seeder(chain.protocol, chain.url, 0, lambda _m: None)
-        seeder._request_counter = 8_000
+        seeder = story_seeder(chain, 8_000)
         model = chain.protocol.hub.functions.getModel(1).call()
         fresh = {seeder.settle_call(model[0], model[5], accounts.get("delegator-11"), tampered=False)[1]: True,
                  seeder.settle_call(model[0], model[5], accounts.get("delegator-12"), tampered=True)[1]: False}
