@@ -46,7 +46,7 @@ def test_the_dashboard_in_tmux_shows_the_numbers_network_stats_gives(carol, cli)
     socket = f"ogcli-test-{uuid.uuid4().hex[:12]}"  # its own tmux server: nothing of the user's is touched
     # The server inherits this process's environment: the test's XDG dirs, OGCLI_PASSWORD.
     subprocess.run([TMUX, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "dash", "-x", "80", "-y", "24",
-                    f"{OGCLI} dashboard --refresh 2"], check=True)
+                    f"{OGCLI} dashboard"], check=True)  # as the README says: bare, no option
     try:
         inferences = _wait_pane(socket, r"inferences\s+(\d+)")
         assert int(inferences.group(1)) == stats["totals"]["inferences"] > 0
