@@ -9,7 +9,8 @@ from ogcli.appfactory import new_app
 
 app = new_app(
     "The live dashboard: usage, validators, models, governance, positions and events; delegate and vote from it."
-    "\n\nExample: ogcli dashboard --refresh 5"
+    "\n\nExample: ogcli dashboard --refresh 5",
+    no_args_is_help=False,  # bare `ogcli dashboard` opens it: the command has a default action
 )
 
 
