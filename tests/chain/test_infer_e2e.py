@@ -344,6 +344,10 @@ def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeyp
         assert refused.exit_code == 2 and "upstream_model" in refused.stderr
         pushed = _data(cli("--json", "--yes", "model", "push", str(descriptor), "--name", "hosted-llama", "--price", "0.02",
                            "--format", "openai-upstream", "--modes", "tee"))
+        # Two chat models now: `infer chat` without --model names both rather than guess.
+        refused = cli("--yes", "infer", "chat", "hello")
+        assert refused.exit_code == 2 and "2 chat models" in refused.stderr and "hosted-llama" in refused.stderr
+        assert "ogcli-tiny-chat" in refused.stderr and refused.stdout == ""
         with running_node(tmp_path / "node", upstream_url=upstream.url) as (url, _node):
             answer = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", str(pushed["model_id"]), "hello"))
             assert answer["chat_output"]["content"] == "upstream llama-3.1-8b says: hello"
@@ -353,6 +357,14 @@ def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeyp
             no_upstream = cli("--yes", "infer", "chat", "--node", url, "--model", str(pushed["model_id"]), "--mode", "tee", "hi")
             assert no_upstream.exit_code == 1 and "503" in no_upstream.stderr
     upstream.close()
+
+
+def test_chat_without_a_model_asks_the_networks_only_chat_model(node, cli):
+    """As the issue found it: `ogcli infer chat "hi"` on a devnet with one chat model used to fail
+    with "Missing option '--model'"."""
+    url, _running, _chain = node
+    answer = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "hi"))
+    assert answer["model"] == "ogcli-tiny-chat" and answer["chat_output"]["content"]
 
 
 def test_streamed_chat_gives_the_same_answer_and_a_receipt(node):
