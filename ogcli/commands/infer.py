@@ -61,7 +61,8 @@ def run(
 @app.command()
 def chat(
     prompt: Annotated[str, typer.Argument(help="What to ask.", show_default=False)],
-    model: ModelRef,
+    model: Annotated[str, typer.Option("--model", help="Chat model id or name (default: the network's only chat model).",
+                                       show_default=False)] = "",
     mode: Mode = "auto",
     value: Value = "0",
     latency_ms: LatencyMs = None,
@@ -77,6 +78,7 @@ def chat(
     """
     if not prompt.strip():
         raise UsageError("the prompt is empty")
+    model = model or _only_chat_model()
     call = _Call.open(node, max_price, password_file)
     body = {"model": _model_ref(model), "messages": [{"role": "user", "content": prompt}],
             "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
@@ -476,6 +478,23 @@ def _print_receipts(rows: list[dict]) -> None:
     if not rows:
         table.caption = "no settled calls"
     output.console().print(table)
+
+
+def _only_chat_model() -> str:
+    """The name of the network's one live chat model, for `infer chat` without --model; with none
+    or several, a one-line error naming them."""
+    from ogcli.chain.models import list_models
+    from ogcli.chain.network import open_protocol
+    from ogcli.node import tiny_chat, upstream
+
+    models = list_models(open_protocol(context.resolve_network()))
+    chats = [m for m in models if not m.deprecated and m.metadata.get("format") in (tiny_chat.FORMAT, upstream.FORMAT)]
+    if len(chats) == 1:
+        return chats[0].name
+    if not chats:
+        raise UsageError("this network has no chat model; publish one or name an ONNX model with `infer run`")
+    names = ", ".join(f"{m.name} ({m.id})" for m in chats)
+    raise UsageError(f"give --model: this network has {len(chats)} chat models: {names}")
 
 
 def _model_ref(text: str):
