@@ -99,18 +99,18 @@ def _render(rows: list[dict], nakamoto: int, window: str) -> None:
 
 @app.command()
 def validator(
-    address: Annotated[str, typer.Argument(help="Validator address.", show_default=False)],
+    address: Annotated[str, typer.Argument(help="Validator: its address, the start of it as the tables show it "
+                                                "(at least 8 hex digits), or its name.", show_default=False)],
     window: Annotated[str, typer.Option("--window", help="Scoring window: 24h, 7d or 30d.")] = "7d",
 ) -> None:
     """One validator in depth: each sub-score with its weight and the raw metrics behind it,
     commission history, slashes with their reasons, jailings, delegators, and the TEE enclaves
     whose results it vouched for, with any open proposal to revoke them.
 
-    Example: ogcli stake validator 0xFD2934c2019872f82B3a2F601d0D079172798302 --window 30d
+    Example: ogcli stake validator 0xFD2934c2 --window 30d
     """
     if window not in WINDOWS:
         raise UsageError(f"--window takes one of {', '.join(WINDOWS)}, not {window!r}")
-    target = parsing.address(address)
     from ogcli import diagnostics
     from ogcli.chain import validators as chain_validators
     from ogcli.chain.network import open_reader
@@ -119,6 +119,7 @@ def validator(
 
     with diagnostics.spinner("reading validator"):
         board = chain_validators.read_board(open_reader(context.resolve_network()))
+    target = _validator_address(address, board.states)
     state = board.state(target)
     if state is None:
         raise UsageError(f"{target} is not a registered validator (see `ogcli stake validators`)")
@@ -459,6 +460,17 @@ def rewards(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _validator_address(text: str, states) -> str:
+    from ogcli.core.validator_ref import ValidatorRefError, match_validator
+
+    if len(text.strip()) == 42:  # a full address: checked (checksum included) as everywhere else
+        return parsing.address(text)
+    try:
+        return match_validator(text, [(s.address, s.metadata.get("name", "")) for s in states])
+    except ValidatorRefError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _fmt(wei: int) -> str:

@@ -112,3 +112,16 @@ def test_bad_input_gets_one_line_and_sends_nothing(wallet_of, seeded_profile, cl
     _refused(cli("stake", "exposure", "--fraction", "150%"), "outside")
     _refused(cli("stake", "validators", "--window", "1y"), "--window")
     assert seeded_profile.w3.eth.get_transaction_count(me) == nonce  # nothing was sent
+
+
+def test_a_validator_is_named_as_the_table_shows_it(seeded_profile, cli):
+    """As the issue found it: the table shows `Name 0x57FB313C…`, and `stake validator 0x57FB313C`
+    was refused. The shortened address, or the name, now names it; nothing is guessed."""
+    rows = _data(cli("--json", "stake", "validators"))["validators"]
+    row = rows[0]
+    full = _data(cli("--json", "stake", "validator", row["address"]))
+    short = _data(cli("--json", "stake", "validator", row["address"][:10]))
+    named = _data(cli("--json", "stake", "validator", row["moniker"].upper()))
+    assert short["address"] == named["address"] == full["address"] == row["address"]
+    _refused(cli("stake", "validator", row["address"][:6]), "too short")
+    _refused(cli("stake", "validator", "no such validator"), "no validator is named")
