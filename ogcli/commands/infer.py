@@ -511,10 +511,13 @@ def _inputs(text: str) -> dict:
         if not path.is_file():
             raise UsageError(f"{path} is not a file")
         raw = path.read_text()
+    from ogcli.core.safe_json import JsonRefused, loads
+
     try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise UsageError(f"--input is not JSON: {exc}") from None
+        # Depth-limited: deep nesting overflows the standard parser's C stack (a crash, not an error).
+        value = loads(raw)
+    except JsonRefused as exc:
+        raise UsageError(f"--input is not JSON this CLI takes: {exc}") from None
     if not isinstance(value, dict):
         raise UsageError('--input must be a JSON object of input name -> tensor, e.g. {"features": [[1, 2]]}')
     return value
