@@ -43,6 +43,8 @@ def run(
     Example: ogcli infer run --model 2 --input '{"features": [[0.1, 0.2, 0.3, 0.4]]}' --yes
     """
     inputs = _inputs(input_)
+    if isinstance(inputs, list):  # a bare tensor: the model's one input
+        inputs = {_single_input_name(model): inputs}
     call = _Call.open(node, max_price, password_file)
     body = {"model": _model_ref(model), "inputs": inputs, "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
     answer = call.pay("/v1/infer", body, f"run model {model}")
@@ -518,9 +520,30 @@ def _inputs(text: str) -> dict:
         value = loads(raw)
     except JsonRefused as exc:
         raise UsageError(f"--input is not JSON this CLI takes: {exc}") from None
-    if not isinstance(value, dict):
-        raise UsageError('--input must be a JSON object of input name -> tensor, e.g. {"features": [[1, 2]]}')
+    if not isinstance(value, (dict, list)):
+        raise UsageError('--input must be a JSON object of input name -> tensor, e.g. {"features": [[1, 2]]}, '
+                         "or, for a model with one input, the tensor itself")
     return value
+
+
+def _single_input_name(ref: str) -> str:
+    """The name of the model's one input (its signature, recorded on chain when it was pushed)."""
+    from ogcli.chain.models import list_models
+    from ogcli.chain.network import open_protocol
+
+    wanted = _model_ref(ref)
+    models = list_models(open_protocol(context.resolve_network()))
+    found = [m for m in models if (m.id == wanted if isinstance(wanted, int) else m.name == wanted)]
+    found = [m for m in found if not m.deprecated] or found  # as the node resolves a name
+    if not found:
+        raise UsageError(f"there is no model {ref!r} (see `ogcli model list`)")
+    if len(found) > 1:
+        raise UsageError(f"{len(found)} publishers have a model named {ref!r}; use its id")
+    names = [t.get("name") for t in found[0].metadata.get("inputs", [])]
+    if len(names) != 1 or not names[0]:
+        listed = ", ".join(n for n in names if n) or "none recorded"
+        raise UsageError(f"model {ref} takes {len(names)} inputs ({listed}): give --input as an object of name -> tensor")
+    return names[0]
 
 
 def _settlement_line(result: dict) -> str:

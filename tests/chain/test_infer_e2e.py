@@ -359,6 +359,15 @@ def test_chat_through_an_openai_compatible_upstream(seeded_profile, cli, monkeyp
     upstream.close()
 
 
+def test_a_one_input_model_takes_the_bare_tensor(node, cli):
+    """As the issue found it: `--input '[[0.1, 0.2, 0.3, 0.4]]'` was refused for a model with one
+    input; a model with several still needs the names."""
+    url, _running, _chain = node
+    bare = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", "[[0.1, 0.2, 0.3, 0.4]]"))
+    named = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES)))
+    assert bare["outputs"] == named["outputs"] and bare["input"]["inputs"] == FEATURES
+
+
 def test_chat_without_a_model_asks_the_networks_only_chat_model(node, cli):
     """As the issue found it: `ogcli infer chat "hi"` on a devnet with one chat model used to fail
     with "Missing option '--model'"."""
