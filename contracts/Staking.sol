@@ -1004,10 +1004,11 @@ contract Staking is ReentrancyGuard {
         if (owed == 0) return 0;
         address dst = entry.dst;
         uint256 held = _delegations[dst][delegator].shares;
-        uint256 bonded = Math.min(owed, _value(_validators[dst], held));
+        uint256 heldValue = _value(_validators[dst], held);
+        uint256 bonded = Math.min(owed, heldValue);
         uint256 shares;
         if (bonded > 0) {
-            shares = bonded == _value(_validators[dst], held) ? held : _sharesCeil(dst, bonded);
+            shares = bonded == heldValue ? held : _sharesCeil(dst, bonded);
             _removeShares(dst, delegator, shares, bonded);
             entry.sharesDst = entry.sharesDst > shares ? entry.sharesDst - shares : 0;
             // The owner may be the destination validator itself: a cut no one chose to take

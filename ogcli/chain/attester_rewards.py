@@ -43,6 +43,11 @@ class AttesterRewards:
     def total(self, state: str) -> int:
         return sum(line.reward_wei for line in self.lines if line.state == state)
 
+    def total_of(self, record_ids: list[int]) -> int:
+        """What the lines of `record_ids` pay (one claim chunk's amount)."""
+        wanted = set(record_ids)
+        return sum(line.reward_wei for line in self.lines if line.record_id in wanted)
+
     def ids(self, state: str) -> list[int]:
         return [line.record_id for line in self.lines if line.state == state]
 

@@ -267,18 +267,11 @@ class _Call:
 def _route(protocol, network, node_url: str, model_ref, value: str, latency_ms):
     import httpx
 
-    from ogcli.chain.models import find_model, list_models
     from ogcli.core.model_metadata import mode_names
     from ogcli.core.routing import NoRoute, Policy, route
 
     stake = parsing.amount(value, allow_zero=True)
-    if isinstance(model_ref, int):
-        model = find_model(protocol, model_ref)
-    else:
-        named = [m for m in list_models(protocol) if m.name == model_ref and not m.deprecated]
-        if len(named) != 1:
-            raise UsageError(f"{'no' if not named else 'more than one'} model named {model_ref!r}; give its id")
-        model = named[0]
+    model = _find_model(protocol, model_ref)
     try:
         node_modes = httpx.get(f"{node_url.rstrip('/')}/health", timeout=10).json().get("modes", [])
     except (httpx.HTTPError, ValueError):
@@ -526,20 +519,24 @@ def _inputs(text: str) -> dict:
     return value
 
 
+def _find_model(protocol, model_ref):
+    """The model an id or a (live, unambiguous) name gives; UsageError otherwise."""
+    from ogcli.chain.models import find_model, list_models
+
+    if isinstance(model_ref, int):
+        return find_model(protocol, model_ref)
+    named = [m for m in list_models(protocol) if m.name == model_ref and not m.deprecated]
+    if len(named) != 1:
+        raise UsageError(f"{'no' if not named else 'more than one'} model named {model_ref!r}; give its id")
+    return named[0]
+
+
 def _single_input_name(ref: str) -> str:
     """The name of the model's one input (its signature, recorded on chain when it was pushed)."""
-    from ogcli.chain.models import list_models
     from ogcli.chain.network import open_protocol
 
-    wanted = _model_ref(ref)
-    models = list_models(open_protocol(context.resolve_network()))
-    found = [m for m in models if (m.id == wanted if isinstance(wanted, int) else m.name == wanted)]
-    found = [m for m in found if not m.deprecated] or found  # as the node resolves a name
-    if not found:
-        raise UsageError(f"there is no model {ref!r} (see `ogcli model list`)")
-    if len(found) > 1:
-        raise UsageError(f"{len(found)} publishers have a model named {ref!r}; use its id")
-    names = [t.get("name") for t in found[0].metadata.get("inputs", [])]
+    model = _find_model(open_protocol(context.resolve_network()), _model_ref(ref))
+    names = [t.get("name") for t in model.metadata.get("inputs", [])]
     if len(names) != 1 or not names[0]:
         listed = ", ".join(n for n in names if n) or "none recorded"
         raise UsageError(f"model {ref} takes {len(names)} inputs ({listed}): give --input as an object of name -> tensor")

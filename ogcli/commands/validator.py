@@ -260,7 +260,7 @@ def rewards(
             + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""),
             call=settlement.claimAttestationRewards(target, chunk),
             rows=(("validator", target),
-                  ("amount", f"{_fmt(sum(l.reward_wei for l in found.lines if l.record_id in set(chunk)))} OPG"
+                  ("amount", f"{_fmt(found.total_of(chunk))} OPG"
                    + (f" of {_fmt(amount)} OPG in all" if len(chunks) > 1 else "")),
                   ("paid to", "the validator's Staking pool (commission first, the rest to its delegators)")),
         )

@@ -218,7 +218,7 @@ class Verifier:
             except RevertedError as exc:  # e.g. claimed meanwhile by the operator's own `validator rewards --claim`
                 log.warning("claiming rewards for %d records refused: %s", len(chunk), exc)
                 continue
-            amount = sum(line.reward_wei for line in found.lines if line.record_id in set(chunk))
+            amount = found.total_of(chunk)
             claimed += amount
             self._db.executemany("INSERT OR REPLACE INTO rewards_done (record_id, state) VALUES (?, ?)",
                                  [(r, rewards.CLAIMED) for r in chunk])
