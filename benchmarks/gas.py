@@ -2,6 +2,10 @@
 
 It deploys the protocol, runs the devnet seeder (which exercises most calls as real users would)
 while recording each receipt's gasUsed by call, then makes the calls the seed story does not.
+Then the registration of an enclave, step by step: a DEV enclave on the devnet (its root cached by
+the seed, so a leaf and the document), and the genuine AWS Nitro document on a chain whose clock
+is set to the document's time (the root, three intermediates, the leaf, the document's check).
+Every step must fit one transaction's 2^24 gas (EIP-7825).
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ def main() -> None:
         seeder = MeteredSeeder(protocol, url, genesis_time, lambda _m: None)
         seeder.run(seed_models())
         extra_calls(seeder, protocol, url)
-        print_table(seeder.gas)
+        dev_registration(seeder, protocol)
+    aws_registration(seeder.gas)
+    print_table(seeder.gas)
 
 
 def extra_calls(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
@@ -84,11 +90,68 @@ def adversarial_dispute(seeder: MeteredSeeder, protocol: Protocol, url: str) -> 
     rpc(url, "evm_mine", [])
 
 
+def dev_registration(seeder: MeteredSeeder, protocol: Protocol) -> None:
+    """A second DEV enclave registered as `ogcli node run` registers one."""
+    from eth_account import Account
+
+    from ogcli.chain.certificates import missing_steps
+    from ogcli.node.enclave import Enclave
+    from ogcli.protocol.params import VENDOR_ID, dev_measurement
+
+    operator = accounts.get("node-operator").address
+    enclave = Enclave(Account.create(), VENDOR_ID["DEV"], dev_measurement("v0.1"), DEV_CHAIN_ID,
+                      protocol.settlement.address)
+    enclave.document = enclave.issue_document(protocol.w3.eth.get_block("latest")["timestamp"])
+    verifier = protocol.attestation_verifier.functions
+    for step in missing_steps(protocol, enclave.document):
+        seeder.tx("node-operator", verifier.verifyCertificate(step.der, step.issuer_hash), "verifyCertificate (DEV leaf)")
+    proof = enclave.registration_proof(protocol.registry.address, operator)
+    seeder.tx("node-operator", protocol.registry.functions.registerEnclave(enclave.vendor, enclave.document, "", proof),
+              "registerEnclave (DEV)")
+
+
+def aws_registration(gas: dict[str, list[int]]) -> None:
+    """The genuine AWS chain into a fresh NitroVerifier's cache, and the document's check, at the
+    document's own time (the check is a view: its gas is the estimate of calling it)."""
+    import time
+
+    from ogcli.chain.certificates import missing_steps
+    from ogcli.chain.sender import Sender
+    from ogcli.protocol import artifacts
+    from tests.nitro_cases import AWS_NITRO_ROOT_SHA256, GENUINE, GENUINE_ISSUED_AT
+
+    with throwaway_anvil(genesis_offset_s=int(time.time()) - GENUINE_ISSUED_AT) as (url, _genesis):
+        w3 = connect(url, DEV_CHAIN_ID)
+        deployer = accounts.get("deployer")
+        rpc(url, "anvil_setBalance", [deployer.address, hex(10**21)])
+        sender = Sender(w3, deployer.local_account)
+        address = sender.deploy(artifacts.abi("NitroVerifier"), artifacts.bytecode("NitroVerifier")).contract_address
+        verifier = w3.eth.contract(address=address, abi=artifacts.abi("NitroVerifier")).functions
+        names = ["addRoot (AWS root)", "verifyCertificate (AWS regional)", "verifyCertificate (AWS zonal)",
+                 "verifyCertificate (AWS instance)", "verifyCertificate (AWS leaf)"]
+        protocol = _VerifierOnly(verifier)
+        for step, name in zip(missing_steps(protocol, GENUINE), names, strict=True):
+            call = verifier.addRoot(step.der) if step.issuer_hash is None else verifier.verifyCertificate(step.der, step.issuer_hash)
+            gas[name].append(sender.transact(call).gas_used)
+        gas["verifyDocument (AWS document)"].append(verifier.verifyDocument(GENUINE, AWS_NITRO_ROOT_SHA256).estimate_gas())
+
+
+class _VerifierOnly:
+    """What missing_steps reads of a Protocol, for a NitroVerifier deployed on its own."""
+
+    def __init__(self, functions) -> None:
+        self.attestation_verifier = type("Bound", (), {"functions": functions})()
+
+
 def print_table(gas: dict[str, list[int]]) -> None:
-    print(f"{'call':<32}{'calls':>7}{'median gas':>12}{'max gas':>12}")
+    from ogcli.chain.sender import TX_GAS_CAP
+
+    print(f"{'call':<40}{'calls':>7}{'median gas':>12}{'max gas':>12}")
     for label in sorted(gas):
         series = gas[label]
-        print(f"{label:<32}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>12,}")
+        print(f"{label:<40}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>12,}")
+    over = sorted(label for label, series in gas.items() if max(series) > TX_GAS_CAP)
+    print(f"over one transaction's {TX_GAS_CAP:,} gas (EIP-7825): {', '.join(over) if over else 'none'}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,17 @@ pragma solidity ^0.8.26;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
+import {IAttestationVerifier} from "./attestation/IAttestationVerifier.sol";
+
 /// @title TEERegistry
 /// @notice Which TEE hardware the network trusts (vendors and approved enclave measurements, changed
 /// only by the timelock) and which enclave signers are registered under them.
 /// @dev Approvals are kept as time intervals, not a flag, so `isActive(signer, time)` can answer
 /// for the moment an inference ran: a result signed before a revocation stays valid, one signed
-/// after it does not. Attestation documents are verified off chain by validators (a Nitro
-/// document's certificate chain is far too costly to check in the EVM); the registry binds the
-/// document's hash to the signer so a validator can fetch and check exactly what was registered.
+/// after it does not. An enclave is registered only with an attestation document NitroVerifier
+/// accepts under the vendor's pinned root: the enclave proves its measurement and the signer key
+/// it holds, nobody takes the registrant's word for them. The document is logged at registration
+/// (EnclaveAttestation) so any validator can re-verify exactly what was registered.
 contract TEERegistry {
     /// @notice Vendor ids; the CLI prints them by name.
     uint8 public constant NITRO = 0;
@@ -43,6 +46,7 @@ contract TEERegistry {
         bytes32 attestationHash;
         uint64 registeredAt;
         uint64 deregisteredAt; // 0 while registered
+        uint64 registeredBlock; // where EnclaveAttestation logged its document
         string endpoint;
     }
 
@@ -57,6 +61,7 @@ contract TEERegistry {
         uint64 deregisteredAt;
         string endpoint;
         bool active;
+        uint64 registeredBlock;
     }
 
     /// @notice What the CLI reads about one measurement.
@@ -71,6 +76,8 @@ contract TEERegistry {
     }
 
     address public immutable timelock;
+    /// @notice Checks every attestation document before an enclave is registered (NitroVerifier).
+    IAttestationVerifier public immutable verifier;
 
     mapping(uint8 vendor => Vendor) private _vendors;
     mapping(uint8 vendor => mapping(bytes32 measurement => Measurement)) private _measurements;
@@ -90,6 +97,8 @@ contract TEERegistry {
         string endpoint
     );
     event EnclaveDeregistered(address indexed signer, address indexed operator);
+    /// @notice The document an enclave was registered with, and the root it was verified under.
+    event EnclaveAttestation(address indexed signer, uint8 vendor, bytes32 rootSha256, bytes document);
 
     error OnlyTimelock();
     error UnknownVendor(uint8 vendor);
@@ -101,6 +110,8 @@ contract TEERegistry {
     error SignerNotRegistered(address signer);
     error BadSignerProof();
     error NotOperator();
+    error VendorNotVerifiable(uint8 vendor);
+    error UserDataNotASigner(uint256 length);
 
     modifier onlyTimelock() {
         if (msg.sender != timelock) revert OnlyTimelock();
@@ -113,6 +124,7 @@ contract TEERegistry {
     /// @param genesisLabels human labels of the genesis measurements
     constructor(
         address timelock_,
+        IAttestationVerifier verifier_,
         uint8[] memory genesisVendors,
         bytes32[] memory genesisRoots,
         uint8[] memory genesisMeasurementVendors,
@@ -120,6 +132,7 @@ contract TEERegistry {
         string[] memory genesisLabels
     ) {
         timelock = timelock_;
+        verifier = verifier_;
         for (uint256 i = 0; i < genesisVendors.length; ++i) {
             _setVendor(genesisVendors[i], true, genesisRoots[i]);
         }
@@ -147,28 +160,37 @@ contract TEERegistry {
 
     // ---------------------------------------------------------------- enclaves
 
-    /// @notice Registers an enclave signer run by msg.sender. A signer is registered once, ever:
-    /// its registration and retirement times are the history every record it signed is judged
+    /// @notice Registers the enclave signer that `document` attests, run by msg.sender. The
+    /// document must verify (`verifier.verifyDocument`) under the vendor's pinned root, with its
+    /// certificates cached beforehand, and bind the signer's 20-byte address in `user_data`; its
+    /// PCRs give the measurement, which must be approved. A signer is registered once, ever: its
+    /// registration and retirement times are the history every record it signed is judged
     /// against, so they must never be rewritten. Rotating a key is registering a new signer.
+    /// @param vendor NITRO, or DEV on a local dev chain: the vendors whose documents are
+    ///        Nitro-shaped, the only kind the chain can verify
     /// @param signerProof the enclave signer's EIP-191 signature over
-    ///        keccak256(abi.encode(block.chainid, address(this), msg.sender, attestationHash)),
-    ///        proving that the operator controls the key the attestation binds.
+    ///        keccak256(abi.encode(block.chainid, address(this), msg.sender, sha256(document))),
+    ///        proving that msg.sender runs the enclave (a copied document is not an enclave)
     function registerEnclave(
-        address signer,
         uint8 vendor,
-        bytes32 measurement,
-        bytes32 attestationHash,
+        bytes calldata document,
         string calldata endpoint,
         bytes calldata signerProof
-    ) external {
+    ) external returns (address signer) {
         _checkVendorAllowedHere(vendor);
+        if (vendor != NITRO && vendor != DEV) revert VendorNotVerifiable(vendor);
         if (!_isOpen(_vendors[vendor].enabled)) revert VendorNotEnabled(vendor);
+        bytes32 rootSha256 = _vendors[vendor].rootHash;
+        IAttestationVerifier.Attested memory claims = verifier.verifyDocument(document, rootSha256);
+        if (!claims.hasUserData || claims.userData.length != 20) revert UserDataNotASigner(claims.userData.length);
+        signer = address(bytes20(claims.userData));
+        bytes32 measurement = claims.measurement;
         if (!_isOpen(_measurements[vendor][measurement].approved)) {
             revert MeasurementNotApproved(vendor, measurement);
         }
         if (_enclaves[signer].operator != address(0)) revert SignerAlreadyRegistered(signer);
         bytes32 digest = MessageHashUtils.toEthSignedMessageHash(
-            keccak256(abi.encode(block.chainid, address(this), msg.sender, attestationHash))
+            keccak256(abi.encode(block.chainid, address(this), msg.sender, claims.documentHash))
         );
         if (ECDSA.recover(digest, signerProof) != signer) revert BadSignerProof();
 
@@ -177,13 +199,15 @@ contract TEERegistry {
             operator: msg.sender,
             vendor: vendor,
             measurement: measurement,
-            attestationHash: attestationHash,
+            attestationHash: claims.documentHash,
             registeredAt: uint64(block.timestamp),
             deregisteredAt: 0,
+            registeredBlock: uint64(block.number),
             endpoint: endpoint
         });
         _enclaveCount[vendor][measurement] += 1;
-        emit EnclaveRegistered(signer, msg.sender, vendor, measurement, attestationHash, endpoint);
+        emit EnclaveRegistered(signer, msg.sender, vendor, measurement, claims.documentHash, endpoint);
+        emit EnclaveAttestation(signer, vendor, rootSha256, document);
     }
 
     /// @notice The operator retires one of its enclave signers, for good: results it signs from now
@@ -269,7 +293,8 @@ contract TEERegistry {
             registeredAt: e.registeredAt,
             deregisteredAt: e.deregisteredAt,
             endpoint: e.endpoint,
-            active: e.operator != address(0) && isActive(signer, uint64(block.timestamp))
+            active: e.operator != address(0) && isActive(signer, uint64(block.timestamp)),
+            registeredBlock: e.registeredBlock
         });
     }
 

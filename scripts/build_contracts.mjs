@@ -58,12 +58,14 @@ for (const diagnostic of output.errors || []) {
 if (errors.length) process.exit(2);
 
 // Only contracts defined in our own files (not OpenZeppelin's) and with bytecode or an ABI
-// the CLI needs become artifacts; abstract contracts and interfaces of our own are skipped.
+// the CLI needs become artifacts; abstract contracts, interfaces and libraries of our own are skipped.
 const artifacts = {};
 for (const file of files) {
   for (const [name, contract] of Object.entries(output.contracts[file] || {})) {
     if (only.length && !only.includes(name)) continue;
     if (!contract.evm.bytecode.object) continue;
+    // A library of internal functions compiles to a stub nobody deploys: it lives in its users.
+    if (new RegExp(`\\blibrary\\s+${name}\\b`).test(sources[file].content)) continue;
     artifacts[name] = {
       contractName: name,
       sourceName: `contracts/${file}`,

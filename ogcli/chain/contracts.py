@@ -82,6 +82,10 @@ class Protocol:
         return self.contract("TEERegistry")
 
     @property
+    def attestation_verifier(self) -> Contract:
+        return self.contract("NitroVerifier")
+
+    @property
     def staking(self) -> Contract:
         return self.contract("Staking")
 

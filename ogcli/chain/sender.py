@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # Estimates are exact on a quiet chain; the margin absorbs state that moves between estimate and
 # inclusion (a new delegator raising a loop bound, a rounding branch).
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 12, 10
+# EIP-7825: no transaction may carry a gas limit above 2^24. A call estimated below the cap is sent
+# with a limit at most the cap (its margin trimmed), or chains enforcing it would refuse it.
+TX_GAS_CAP = 2**24
 PRIORITY_FEE_WEI = 1_000_000  # 0.001 gwei: L2-sized tips
 
 
@@ -94,7 +97,8 @@ class Sender:
             if data is not None or "revert" in str(exc).lower():
                 raise RevertedError(f"{label} would revert: {revert.describe(data)}") from None
             raise NetworkError(f"{label}: gas estimate failed: {str(exc)[:200]}") from None
-        return gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+        with_margin = gas * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+        return min(with_margin, TX_GAS_CAP) if gas <= TX_GAS_CAP else with_margin
 
     def _fee_fields(self) -> dict[str, int]:
         # Twice the base fee survives several full blocks of +12.5% each; the fee actually paid is

@@ -37,6 +37,7 @@ def whitelist() -> None:
     from ogcli.chain.governance import read_whitelist
     from ogcli.chain.network import open_reader
     from ogcli.chain.validators import read_board
+    from ogcli.protocol.params import VERIFIABLE_VENDORS
 
     protocol = open_reader(context.resolve_network())
     with diagnostics.spinner("reading the whitelist"):
@@ -51,7 +52,9 @@ def whitelist() -> None:
         if key is not None:
             relying.setdefault(key, set()).add(e.args["validator"])
     data = {
-        "vendors": [{"id": v.id, "name": v.name, "enabled": v.enabled, "root": "0x" + v.root.hex()} for v in vendors],
+        "vendors": [{"id": v.id, "name": v.name, "enabled": v.enabled, "root": "0x" + v.root.hex(),
+                     "root_name": _known_root(v.root), "verified_on_chain": v.name in VERIFIABLE_VENDORS}
+                    for v in vendors],
         "measurements": [
             {
                 "vendor": vendors[m.vendor].name if m.vendor < len(vendors) else m.vendor,
@@ -502,14 +505,24 @@ def _proposal_json(p, now: int) -> dict:
     }
 
 
+def _known_root(root: bytes) -> str | None:
+    """The name of a root certificate a voter would recognise by its hash, or None."""
+    from ogcli.node.dev_attestation import dev_root_sha256
+    from ogcli.protocol.params import AWS_NITRO_ROOT_SHA256
+
+    return {AWS_NITRO_ROOT_SHA256: "AWS Nitro Enclaves root", dev_root_sha256(): "ogcli DEV root (devnet only)"}.get(root)
+
+
 def _render_whitelist(data: dict) -> None:
     from rich.table import Table
 
     table = Table(title="TEE vendors", title_justify="left")
-    for column in ("vendor", "status", "root certificate (sha-256)"):
+    for column in ("vendor", "status", "pinned root certificate (sha-256)", "documents"):
         table.add_column(column)
     for v in data["vendors"]:
-        table.add_row(v["name"], "enabled" if v["enabled"] else "[dim]disabled[/]", v["root"][:18] + "…" if int(v["root"], 16) else "-")
+        root = v["root"][:18] + "…" + (f" {v['root_name']}" if v["root_name"] else "") if int(v["root"], 16) else "-"
+        documents = "verified on chain" if v["verified_on_chain"] else "[dim]no on-chain verifier: cannot register[/]"
+        table.add_row(v["name"], "enabled" if v["enabled"] else "[dim]disabled[/]", root, documents)
     output.console().print(table)
     table = Table(title="measurements", title_justify="left")
     for column, justify in (("vendor", "left"), ("label", "left"), ("hash", "left"), ("status", "left"),

@@ -323,7 +323,7 @@ def _facts(protocol, call, saved, node_url: str = ""):
         input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
         response_input_hash=records.content_hash(saved["input"]) if saved else None,
         response_output_hash=records.content_hash(saved["output"]) if saved else None,
-        attestation=_attestation(protocol, r["enclaveSigner"], node_url) if tee else None,
+        attestation=_attestation(protocol, r["enclaveSigner"]) if tee else None,
         zk_proof=_zk_proof(protocol, call, saved, node_url) if r["mode"] == MODES["zkml"] else None,
     )
 
@@ -374,60 +374,23 @@ def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
     return PASS, "verifies under the publisher's verifying key and proves exactly the recorded input and output"
 
 
-MAX_DOCUMENT_BYTES = 64 << 10  # a Nitro attestation document is a few kB
-
-
-def _attestation(protocol, signer: str, node_url: str) -> tuple:
-    """The enclave's attestation document, fetched from its registered endpoint and checked: its
-    hash is the registered one, its chain leads to the vendor's pinned root, it was valid when the
-    enclave registered, and it binds this signer to the registered measurement. (status, detail):
-    a document that cannot be had here leaves the check unverified, never passed."""
-    import hashlib
-
-    from ogcli.core.attestation import AttestationError, verify_nitro_document
+def _attestation(protocol, signer: str) -> tuple:
+    """The document the enclave was registered with, read from the registration's log and verified
+    here: its hash is the registered one, its chain leads to the root it was registered under and
+    was valid then, and it binds this signer to the registered measurement. (status, detail): a
+    log this endpoint cannot give leaves the check unverified, never passed."""
+    from ogcli.chain.enclave_documents import problem_with, registered_document
     from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
 
-    registry = protocol.registry.functions
-    view = registry.getEnclave(signer).call()
-    vendor, measurement, registered_hash, registered_at, endpoint = view[2], bytes(view[3]), bytes(view[4]), view[5], view[7]
-    endpoint = node_url or endpoint
-    document, why_not = _fetch_document(endpoint, protocol.rpc.chain_id)
-    if document is None:
-        return UNVERIFIED, why_not
-    if hashlib.sha256(document).digest() != registered_hash:
-        return FAIL, f"the document {endpoint} serves is not the one registered for {signer}"
-    try:
-        claims = verify_nitro_document(document, root_sha256=bytes(registry.vendorRoot(vendor).call()), at_time=registered_at)
-    except AttestationError as exc:
-        return FAIL, f"the registered document does not verify: {exc}"
-    if claims.measurement != measurement:
-        return FAIL, "the document's PCRs do not give the registered measurement"
-    if claims.signer_address() != signer:
-        return FAIL, "the document does not bind this signer (user_data)"
-    return PASS, f"COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration; PCRs give the measurement; binds {signer}"
-
-
-def _fetch_document(endpoint: str, chain_id: int) -> tuple:
-    """(the document at `endpoint`/attestation, or None; why not), fetched as verifiers fetch:
-    within a deadline, and off a devnet from public addresses only."""
-    import base64
-    import binascii
-    import json
-
-    from ogcli.errors import NetworkError
-    from ogcli.node.judges import fetch_public
-
-    url = f"{endpoint.rstrip('/')}/attestation"
-    try:
-        status, body = fetch_public(url, chain_id=chain_id, max_bytes=MAX_DOCUMENT_BYTES)
-    except NetworkError as exc:
-        return None, f"could not fetch the document from the enclave's endpoint {endpoint}: {exc}"
-    if status != 200 or body is None:
-        return None, f"the enclave's endpoint {endpoint} answered HTTP {status}{' (too large)' if body is None else ''}"
-    try:
-        return base64.b64decode(json.loads(body)["document"], validate=True), ""
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        return None, f"the enclave's endpoint {endpoint} answered something that is not an attestation document"
+    registered = registered_document(protocol, signer)
+    if registered is None:
+        return UNVERIFIED, ("the JSON-RPC endpoint returned no EnclaveAttestation log for the enclave's registration "
+                            "(an endpoint that prunes old logs cannot show the document)")
+    problem = problem_with(registered)
+    if problem is not None:
+        return FAIL, problem
+    return PASS, ("COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration (verified on chain "
+                  f"and again here); PCRs give the measurement; binds {signer}")
 
 
 def _pulled(protocol, call):

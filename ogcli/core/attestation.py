@@ -4,19 +4,23 @@ key it holds, signed by a chain that ends in the vendor's root.
 A document is a COSE_Sign1 (CBOR, optionally tagged 18) `[protected, unprotected, payload,
 signature]`. The registry pins a vendor by the sha-256 of its root certificate's DER, so one
 verifier serves real Nitro documents and the devnet's DEV vendor (ogcli.node.dev_attestation),
-which issues documents of the same shape under its own root. What is checked, in order:
+which issues documents of the same shape under its own root. The chain verifies the same
+documents in contracts/NitroVerifier.sol when an enclave registers; every rule here is a rule
+there (tests/chain/test_attestation_agreement.py holds the two to it). What is checked, in order:
 
-1. COSE structure: a 4-array; the protected header is exactly `{1: -35}` (ES384), because the
-   algorithm must be the one we verify with, never one the document chooses for us.
-2. The payload's fields and their types, and `digest == "SHA384"` (PCRs are 48-byte SHA-384).
-3. `sha256(cabundle[0]) == root_sha256`: the pinned root, and the only trust anchor.
-4. The chain cabundle[0] -> intermediates -> certificate, signature by signature (ECDSA P-384 with
-   SHA-384, or P-256 with SHA-256); every issuer must be a CA; every certificate must be valid
-   at `at_time`.
-5. The leaf's P-384 key verifies the COSE signature (raw r||s over the Sig_structure).
-6. The document's own `timestamp` (milliseconds) is not after `at_time`: a document cannot vouch
+1. COSE structure and payload fields by the chain's grammar (ogcli.core.nitro_document): the
+   protected header is exactly `{1: -35}` (ES384), because the algorithm must be the one we verify
+   with, never one the document chooses for us; `digest == "SHA384"` (PCRs are 48-byte SHA-384).
+2. `sha256(cabundle[0]) == root_sha256`: the pinned root, and the only trust anchor; the root is
+   a self-issued CA.
+3. The chain cabundle[0] -> intermediates -> certificate, signature by signature: X.509 v3,
+   ECDSA P-384 keys (uncompressed) signing with SHA-384 only, as Nitro's chain does and the
+   contract verifies; every issuer a CA whose subject is the issuer name; every certificate
+   valid at `at_time`.
+4. The leaf's P-384 key verifies the COSE signature (raw r||s over the Sig_structure).
+5. The document's own `timestamp` (milliseconds) is not after `at_time`: a document cannot vouch
    for an enclave before it was issued, however long before that its certificates were valid.
-7. Not a debug-mode enclave: Nitro zeroes the PCRs of an enclave started in debug mode, whose
+6. Not a debug-mode enclave: Nitro zeroes the PCRs of an enclave started in debug mode, whose
    memory the host can read, so such a document proves nothing about the code.
 
 Time is pinned to `at_time`, the block time the caller reads from the chain, never the wall clock:
@@ -27,34 +31,22 @@ decide what is valid. Nothing here reads the clock, the network or a chain.
 from __future__ import annotations
 
 import hashlib
-import io
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import cbor2
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import SignatureAlgorithmOID
 
-COSE_SIGN1_TAG = 18
-COSE_HEADER_ALG = 1
-COSE_ALG_ES384 = -35
+from ogcli.core import nitro_document
+from ogcli.core.nitro_document import DocumentError
+
 ES384_COORDINATE_BYTES = 48  # a raw ES384 signature is r || s, each 48 bytes
-PCR_BYTES = 48  # SHA-384
-MAX_USER_BYTES = 1024  # public_key, user_data and nonce: the Nitro spec's bound
 ADDRESS_BYTES = 20
 MS_PER_S = 1000  # the payload's timestamp is in milliseconds, at_time in seconds
-
-# cbor2 decodes arrays inside a tag as tuples and may give maps as frozendicts: accept either form.
-CBOR_ARRAY = (list, tuple)
-CBOR_MAP = Mapping
-
-# The curves a certificate may be signed with, each with the hash that matches its strength.
-CHAIN_HASH_FOR_CURVE = {ec.SECP384R1.name: hashes.SHA384, ec.SECP256R1.name: hashes.SHA256}
 
 
 class AttestationError(ValueError):
@@ -87,121 +79,67 @@ class AttestationClaims:
         return to_checksum_address(self.user_data)
 
 
+def parse_document(document: bytes) -> nitro_document.NitroDocument:
+    """The document's parts by the chain's grammar; AttestationError when it breaks a rule."""
+    try:
+        return nitro_document.parse(document)
+    except DocumentError as exc:
+        raise AttestationError(str(exc)) from None
+
+
 def verify_nitro_document(document: bytes, *, root_sha256: bytes, at_time: int) -> AttestationClaims:
     """The claims of `document` if it verifies under the root whose DER hashes to `root_sha256`
     at `at_time` (seconds since the epoch, the chain's block time); AttestationError otherwise."""
-    protected, payload, signature = _parse_cose_sign1(document)
-    fields = _parse_payload(payload)
-    _check_root_pin(fields["cabundle"][0], root_sha256)  # before parsing any DER an unknown root vouches for
-    chain = _load_chain(fields["cabundle"], fields["certificate"])
+    parsed = parse_document(document)
+    _check_root_pin(parsed.cabundle[0], root_sha256)  # before parsing any DER an unknown root vouches for
+    chain = _load_chain(parsed.cabundle, parsed.certificate)
     _check_chain(chain, _as_datetime(at_time))
-    _check_cose_signature(chain[-1], protected, payload, signature)
-    _check_issued_by_then(fields["timestamp"], at_time)
-    if all(not any(fields["pcrs"][i]) for i in (0, 1, 2)):
+    _check_issued_by_then(parsed.timestamp_ms, at_time)
+    if not any(parsed.pcrs012):
         raise AttestationError("PCR0-2 are all zeros: a debug-mode enclave, whose memory the host can read")
+    _check_cose_signature(chain[-1], parsed.sig_structure(), parsed.signature)
     return AttestationClaims(
-        module_id=fields["module_id"],
-        timestamp_ms=fields["timestamp"],
-        pcrs=dict(fields["pcrs"]),
-        public_key=fields.get("public_key"),
-        user_data=fields.get("user_data"),
-        nonce=fields.get("nonce"),
+        module_id=parsed.module_id,
+        timestamp_ms=parsed.timestamp_ms,
+        pcrs=dict(parsed.pcrs),
+        public_key=parsed.public_key,
+        user_data=parsed.user_data,
+        nonce=parsed.nonce,
         leaf_subject=chain[-1].subject.rfc4514_string(),
     )
 
 
-def _decode_cbor(data: bytes, what: str) -> Any:
-    """Exactly one CBOR item; trailing bytes are refused so two parsers cannot disagree."""
-    stream = io.BytesIO(data)
-    try:
-        item = cbor2.CBORDecoder(stream).decode()
-    except Exception as exc:  # untrusted input: any decoder failure means "not CBOR"
-        raise AttestationError(f"{what} is not valid CBOR ({exc})") from None
-    if stream.tell() != len(data):
-        raise AttestationError(f"{what} has {len(data) - stream.tell()} bytes after its CBOR item")
-    return item
-
-
-def _parse_cose_sign1(document: bytes) -> tuple[bytes, bytes, bytes]:
-    """(protected header bytes, payload, raw signature) after checking the COSE_Sign1 shape."""
-    if not isinstance(document, bytes | bytearray):
-        raise AttestationError("document must be bytes")
-    item = _decode_cbor(bytes(document), "document")
-    if isinstance(item, cbor2.CBORTag):
-        if item.tag != COSE_SIGN1_TAG:
-            raise AttestationError(f"document has CBOR tag {item.tag}; COSE_Sign1 is tag {COSE_SIGN1_TAG}")
-        item = item.value
-    if not isinstance(item, CBOR_ARRAY) or len(item) != 4:
-        raise AttestationError("document is not a COSE_Sign1 (a CBOR array of 4 items)")
-    protected, unprotected, payload, signature = item
-    if not isinstance(protected, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
-        raise AttestationError("COSE_Sign1 protected header, payload and signature must be byte strings")
-    if not isinstance(unprotected, CBOR_MAP):
-        raise AttestationError("COSE_Sign1 unprotected header must be a map")
-    header = _decode_cbor(protected, "COSE protected header")
-    if not isinstance(header, CBOR_MAP) or dict(header) != {COSE_HEADER_ALG: COSE_ALG_ES384}:
-        raise AttestationError(f"COSE protected header is {header!r}; expected {{1: -35}} (alg ES384)")
-    if len(signature) != 2 * ES384_COORDINATE_BYTES:
-        raise AttestationError(f"COSE signature is {len(signature)} bytes; ES384 is {2 * ES384_COORDINATE_BYTES}")
-    return protected, payload, signature
-
-
-def _parse_payload(payload: bytes) -> Mapping[str, Any]:
-    """The attestation document map, with every field's type checked."""
-    fields = _decode_cbor(payload, "attestation payload")
-    if not isinstance(fields, CBOR_MAP):
-        raise AttestationError("attestation payload is not a CBOR map")
-    _require(fields, "module_id", str)
-    if not fields["module_id"]:
-        raise AttestationError("attestation field module_id is empty")
-    _require(fields, "digest", str)
-    if fields["digest"] != "SHA384":
-        raise AttestationError(f"attestation digest is {fields['digest']!r}; expected 'SHA384'")
-    _require(fields, "timestamp", int)
-    if isinstance(fields["timestamp"], bool) or fields["timestamp"] < 0:
-        raise AttestationError("attestation field timestamp is not an unsigned integer")
-    _require(fields, "pcrs", CBOR_MAP)
-    _check_pcrs(fields["pcrs"])
-    _require(fields, "certificate", bytes)
-    _require(fields, "cabundle", CBOR_ARRAY)
-    if not fields["cabundle"] or not all(isinstance(der, bytes) for der in fields["cabundle"]):
-        raise AttestationError("attestation field cabundle must be a non-empty array of DER certificates")
-    for name in ("public_key", "user_data", "nonce"):
-        value = fields.get(name)  # Nitro writes absent optional fields as null
-        if value is not None and (not isinstance(value, bytes) or len(value) > MAX_USER_BYTES):
-            raise AttestationError(f"attestation field {name} must be null or at most {MAX_USER_BYTES} bytes")
-    return fields
-
-
-def _require(fields: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> None:
-    if name not in fields:
-        raise AttestationError(f"attestation field {name} is missing")
-    if not isinstance(fields[name], kind):
-        expected = (kind[0] if isinstance(kind, tuple) else kind).__name__.lower()
-        raise AttestationError(f"attestation field {name} is not a {expected}")
-
-
-def _check_pcrs(pcrs: Mapping[Any, Any]) -> None:
-    for index, value in pcrs.items():
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 32:
-            raise AttestationError(f"attestation PCR index {index!r} is not an integer in 0..31")
-        if not isinstance(value, bytes) or len(value) != PCR_BYTES:
-            raise AttestationError(f"attestation PCR{index} is not {PCR_BYTES} bytes")
-    missing = [index for index in (0, 1, 2) if index not in pcrs]
-    if missing:
-        raise AttestationError(f"attestation pcrs lack {', '.join(f'PCR{i}' for i in missing)}")
-
-
-def _load_chain(cabundle: tuple[bytes, ...] | list[bytes], leaf_der: bytes) -> list[x509.Certificate]:
-    """Root first, leaf last, as the Nitro cabundle orders them."""
+def _load_chain(cabundle: tuple[bytes, ...], leaf_der: bytes) -> list[x509.Certificate]:
+    """Root first, leaf last, as the Nitro cabundle orders them; each certificate of the kind the
+    contract's X.509 reader accepts (contracts/attestation/X509.sol)."""
     chain = []
     for position, der in enumerate([*cabundle, leaf_der]):
         what = "certificate (leaf)" if position == len(cabundle) else f"cabundle[{position}]"
         try:
-            chain.append(x509.load_der_x509_certificate(der))
+            cert = x509.load_der_x509_certificate(der)
         except ValueError as exc:
             raise AttestationError(f"{what} is not a DER certificate ({exc})") from None
+        _check_form(cert, der, what)
+        chain.append(cert)
     return chain
+
+
+def _check_form(cert: x509.Certificate, der: bytes, what: str) -> None:
+    if cert.version != x509.Version.v3:
+        raise AttestationError(f"{what} is X.509 {cert.version.name}; only v3 is accepted")
+    if any(len(rdn) > 1 for name in (cert.issuer, cert.subject) for rdn in name.rdns):
+        raise AttestationError(f"{what} has a multi-valued name component, which the chain's reader refuses")
+    if cert.signature_algorithm_oid != SignatureAlgorithmOID.ECDSA_WITH_SHA384:
+        raise AttestationError(f"{what} is not signed with ecdsa-with-SHA384")
+    try:
+        key = cert.public_key()
+    except (ValueError, TypeError) as exc:
+        raise AttestationError(f"{what} has an unreadable key ({exc})") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != ec.SECP384R1.name:
+        raise AttestationError(f"{what} key is not ECDSA P-384")
+    # The chain reads the key as an uncompressed point; a compressed one is refused there, so here.
+    if key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) not in der:
+        raise AttestationError(f"{what} key is not an uncompressed P-384 point")
 
 
 def _check_root_pin(root_der: bytes, root_sha256: bytes) -> None:
@@ -225,12 +163,25 @@ def _as_datetime(at_time: int) -> datetime:
 def _check_issued_by_then(timestamp_ms: int, at_time: int) -> None:
     if timestamp_ms > at_time * MS_PER_S:
         raise AttestationError(
-            f"the document was issued at {_as_datetime(timestamp_ms // MS_PER_S).isoformat()} ({timestamp_ms} ms), "
+            f"the document was issued at {_describe_ms(timestamp_ms)} ({timestamp_ms} ms), "
             f"after the time it is checked at, {_as_datetime(at_time).isoformat()}")
 
 
+def _describe_ms(timestamp_ms: int) -> str:
+    try:
+        return _as_datetime(timestamp_ms // MS_PER_S).isoformat()
+    except AttestationError:
+        return "a time out of range"
+
+
 def _check_chain(chain: list[x509.Certificate], at: datetime) -> None:
-    """Each certificate valid at `at` and signed by the one before it, which must be a CA."""
+    """The root a self-issued CA; each certificate valid at `at` and signed by the one before it,
+    which must be a CA."""
+    root = chain[0]
+    if root.issuer.public_bytes() != root.subject.public_bytes():
+        raise AttestationError(f"{_describe(chain, 0)} is not self-issued")
+    if not _is_ca(root):
+        raise AttestationError(f"{_describe(chain, 0)} is not a CA")
     for position, cert in enumerate(chain):
         name = _describe(chain, position)
         if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
@@ -249,14 +200,11 @@ def _describe(chain: list[x509.Certificate], position: int) -> str:
 def _check_issued_by(cert: x509.Certificate, issuer: x509.Certificate, name: str, issuer_name: str) -> None:
     if not _is_ca(issuer):
         raise AttestationError(f"{issuer_name} is not a CA, so it cannot issue {name}")
-    key = issuer.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name not in CHAIN_HASH_FOR_CURVE:
-        raise AttestationError(f"{issuer_name} key is not ECDSA P-384 or P-256")
-    expected_hash = CHAIN_HASH_FOR_CURVE[key.curve.name]
-    if not isinstance(cert.signature_hash_algorithm, expected_hash):
-        raise AttestationError(f"{name} is not signed with {expected_hash.name} as its issuer's curve requires")
+    # Byte for byte, as the contract compares the encoded names.
+    if cert.issuer.public_bytes() != issuer.subject.public_bytes():
+        raise AttestationError(f"{name} names an issuer other than {issuer_name}")
     try:
-        cert.verify_directly_issued_by(issuer)  # issuer name match and signature
+        cert.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature) as exc:
         raise AttestationError(f"{name} was not issued by {issuer_name} ({str(exc) or 'bad signature'})") from None
 
@@ -268,12 +216,8 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
-def _check_cose_signature(leaf: x509.Certificate, protected: bytes, payload: bytes, signature: bytes) -> None:
+def _check_cose_signature(leaf: x509.Certificate, signed: bytes, signature: bytes) -> None:
     key = leaf.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != ec.SECP384R1.name:
-        raise AttestationError("leaf certificate key is not ECDSA P-384, which ES384 requires")
-    # COSE Sig_structure for COSE_Sign1, with no external additional authenticated data.
-    signed = cbor2.dumps(["Signature1", protected, b"", payload])
     r = int.from_bytes(signature[:ES384_COORDINATE_BYTES], "big")
     s = int.from_bytes(signature[ES384_COORDINATE_BYTES:], "big")
     try:

@@ -65,37 +65,51 @@ class Enclave:
             raise RuntimeError("no attestation document yet: register or load first")
         return hashlib.sha256(self.document).digest()
 
-    def register(self, protocol: Protocol, operator: Sender, endpoint: str, at_time: int) -> str:
-        """Registers the enclave for `operator` with a document issued at `at_time`; returns the tx hash."""
-        from eth_account import Account
-        from eth_account.messages import encode_defunct
+    def register(self, protocol: Protocol, operator: Sender, endpoint: str, at_time: int) -> list[str]:
+        """Registers the enclave for `operator` with a document issued at `at_time`: first the
+        certificates of its chain the chain has not checked yet (a transaction each), then the
+        document itself, which the registry verifies. Returns the hashes of all those transactions."""
+        from ogcli.chain.certificates import cache_chain
 
         self.document = self.issue_document(at_time)
-        registry = protocol.registry
-        attestation = self.attestation_hash()
-        digest = protocol.w3.keccak(
-            protocol.w3.codec.encode(
-                ["uint256", "address", "address", "bytes32"],
-                [self.chain_id, registry.address, operator.address, attestation],
-            )
-        )
-        proof = Account.sign_message(encode_defunct(primitive=digest), self.key.key).signature
-        call = registry.functions.registerEnclave(self.signer, self.vendor, self.measurement, attestation, endpoint, proof)
-        return operator.transact(call, label="registerEnclave").tx_hash
+        sent = [receipt.tx_hash for receipt in cache_chain(protocol, operator, self.document)]
+        proof = self.registration_proof(protocol.registry.address, operator.address)
+        call = protocol.registry.functions.registerEnclave(self.vendor, self.document, endpoint, proof)
+        return [*sent, operator.transact(call, label="registerEnclave").tx_hash]
+
+    def registration_proof(self, registry: str, operator: str) -> bytes:
+        """The signer's consent to be registered by `operator`: its EIP-191 signature over
+        keccak256(abi.encode(chainid, registry, operator, sha256(document)))."""
+        return registration_proof(self.key, self.chain_id, registry, operator, self.attestation_hash())
 
     def load_document(self, protocol: Protocol, saved: bytes | None) -> None:
-        """The document the registry holds the hash of: `saved` when it matches, else re-issued at
-        the registration time (how the devnet's genesis enclave was registered). ConfigError when
-        neither matches: the node cannot prove what it registered."""
+        """The document the registry holds the hash of: `saved` when it matches, else the one its
+        registration logged on chain (how a node with the devnet's keys finds the document the
+        seeder registered). ConfigError when neither is there: the node cannot prove what it
+        registered."""
+        from ogcli.chain.enclave_documents import registered_document
         from ogcli.errors import ConfigError
 
-        view = protocol.registry.functions.getEnclave(self.signer).call()
-        registered_hash, registered_at = bytes(view[4]), view[5]
-        for candidate in (saved, self.issue_document(registered_at)):
-            if candidate is not None and hashlib.sha256(candidate).digest() == registered_hash:
-                self.document = candidate
-                return
+        registered_hash = bytes(protocol.registry.functions.getEnclave(self.signer).call()[4])
+        if saved is not None and hashlib.sha256(saved).digest() == registered_hash:
+            self.document = saved
+            return
+        logged = registered_document(protocol, self.signer)
+        if logged is not None and hashlib.sha256(logged.document).digest() == registered_hash:
+            self.document = logged.document
+            return
         raise ConfigError(
-            f"enclave {self.signer} is registered with an attestation this node cannot reproduce; "
+            f"enclave {self.signer} is registered with an attestation document this node cannot find; "
             "deregister it or start with its saved document"
         )
+
+
+def registration_proof(key: LocalAccount, chain_id: int, registry: str, operator: str, document_hash: bytes) -> bytes:
+    """What TEERegistry.registerEnclave recovers the signer from (see its NatSpec)."""
+    from eth_abi import encode
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+    from eth_utils import keccak
+
+    digest = keccak(encode(["uint256", "address", "address", "bytes32"], [chain_id, registry, operator, document_hash]))
+    return bytes(Account.sign_message(encode_defunct(primitive=digest), key.key).signature)

@@ -5,12 +5,13 @@ record.
 A record is valid when its mode is exactly one the protocol knows (vanilla, tee, zkml: any other
 value is invalid, never taken for vanilla); (TEE mode) its EIP-712 result signature recovers to
 the enclave signer, that enclave is registered, and its measurement was approved at the record's
-time; (ZKML mode) the node publishes the call's input, output and proof, the proof verifies under
-the circuit the model's publisher committed to, and it proves exactly the recorded input and
-output; (ONNX models, a sample of calls, when asked) re-running the model on the call's input
-gives its output; and (any mode) the payment split adds up under the settlement's parameters in
-force when the call settled (from ParamsChanged events, not today's). A verifier without ezkl
-abstains on ZKML records rather than guess.
+time, and the document the enclave was registered with verifies here too (else the verifier
+abstains: ogcli.chain.enclave_documents); (ZKML mode) the node publishes the call's input, output
+and proof, the proof verifies under the circuit the model's publisher committed to, and it proves
+exactly the recorded input and output; (ONNX models, a sample of calls, when asked) re-running
+the model on the call's input gives its output; and (any mode) the payment split adds up under the
+settlement's parameters in force when the call settled (from ParamsChanged events, not today's).
+A verifier without ezkl abstains on ZKML records rather than guess.
 
 Records are judged only in blocks at least `confirmations` below the head: a reorg can take back
 a shallower block, and a verdict on a record that vanished would be one on whichever record takes
@@ -43,6 +44,7 @@ from pathlib import Path
 from ogcli.chain import events as event_logs
 from ogcli.chain import history
 from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
+from ogcli.chain.enclave_documents import DocumentChecks
 from ogcli.chain.history import HistoryMissing, Point, SettlementParams
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
@@ -52,6 +54,7 @@ from ogcli.node.judges import DEV_CHAIN_IDS, ReExecutor, UnsafeEndpoint, ZkJudge
 log = logging.getLogger("ogcli.node.verifier")
 BLOCK_SPAN = 2_000  # blocks per log query
 MODE_ZKML = MODES["zkml"]
+MODE_TEE = MODES["tee"]
 KNOWN_MODES = frozenset(MODES.values())
 SETTLEMENT_EVENTS = ("InferenceSettled", "ParamsChanged")
 # Off a devnet, a block this deep is taken as final (about 2.4 min on Ethereum, 24 s on Base). A
@@ -130,6 +133,7 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS rewards_done (record_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
+        self._documents = DocumentChecks(protocol)
         self._params = history.params_timeline()
         self._params_scanned_to = protocol.deployment.block - 1  # ParamsChanged events read up to here
         self._stop = threading.Event()
@@ -270,6 +274,11 @@ class Verifier:
         if unknown is not None:
             return Verdict(record_id, False, (unknown, *split_reasons(args, params)))
         reasons = [GROUND_NAMES[ground]] if ground is not None else []
+        if record["mode"] == MODE_TEE and ground is None:
+            # The registry verified the enclave's document; so does this verifier, before it vouches.
+            problem = self._documents.problem(record["enclaveSigner"])
+            if problem is not None:
+                return Verdict(record_id, None, (f"enclave {record['enclaveSigner']}: {problem}",))
         if record["mode"] == MODE_ZKML:
             proof_reasons = self.zk.reasons(record) if self.zk is not None else None
             if proof_reasons is None:

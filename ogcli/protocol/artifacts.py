@@ -15,6 +15,7 @@ PROTOCOL_CONTRACTS = (
     "OPGVesting",
     "OPGToken",
     "OGGovernor",
+    "NitroVerifier",
     "TEERegistry",
     "Staking",
     "ModelHub",

@@ -25,8 +25,8 @@ def deploy_protocol(
     expected_chain_id: int,
     progress: Progress = lambda _step: None,
 ) -> Deployment:
-    """Deploys timelock, vesting wallets, token, governor, registry, staking, hub and settlement,
-    wires them, renounces the deployer's admin role and returns the deployment record.
+    """Deploys timelock, vesting wallets, token, governor, attestation verifier, registry, staking,
+    hub and settlement, wires them, renounces the deployer's admin role and returns the deployment record.
 
     Refuses to start when the endpoint's chain id is not `expected_chain_id`: a deployment to the
     wrong chain spends real funds and leaves a protocol nobody will use.
@@ -83,9 +83,12 @@ def deploy_protocol(
 
     vendor_ids = [VENDOR_ID[name] for name, _root in genesis.tee_vendors]
     vendor_roots = [root for _name, root in genesis.tee_vendors]
+    # The registry verifies every enclave's attestation document through it.
+    verifier = deploy("NitroVerifier")
     registry = deploy(
         "TEERegistry",
         timelock,
+        verifier,
         vendor_ids,
         vendor_roots,
         [VENDOR_ID[m.vendor] for m in genesis.tee_measurements],
@@ -114,6 +117,7 @@ def deploy_protocol(
         "OGTimelock": timelock,
         "OPGToken": token,
         "OGGovernor": governor,
+        "NitroVerifier": verifier,
         "TEERegistry": registry,
         "Staking": staking,
         "ModelHub": hub,

@@ -11,6 +11,11 @@ YEAR = 365 * DAY
 
 VENDORS = ("NITRO", "TDX", "SNP", "NVIDIA_CC", "DEV")
 VENDOR_ID = {name: index for index, name in enumerate(VENDORS)}
+# The vendors whose attestation documents the chain verifies (Nitro-shaped COSE_Sign1, by
+# NitroVerifier): the only ones TEERegistry registers enclaves of.
+VERIFIABLE_VENDORS = ("NITRO", "DEV")
+# SHA-256 of the AWS Nitro Enclaves root certificate's DER, as AWS publishes it.
+AWS_NITRO_ROOT_SHA256 = bytes.fromhex("641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b")
 
 
 @dataclass(frozen=True)

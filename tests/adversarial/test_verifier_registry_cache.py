@@ -11,13 +11,12 @@ import os
 
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
 from ogcli.chain.sender import Sender
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.node.verifier import Verifier
-from ogcli.protocol.params import VENDOR_ID, dev_measurement
+from tests.chain.enclaves import register_dev_enclave
 from tests.chain.market import MODE_TEE, Market
 
 pytestmark = pytest.mark.chain
@@ -30,13 +29,7 @@ def market(fresh):
 
 
 def _register(market, operator: str, signer_key: bytes) -> None:
-    w3, registry = market.chain.w3, market.p.registry
-    attestation_hash = os.urandom(32)
-    digest = w3.keccak(w3.codec.encode(["uint256", "address", "address", "bytes32"],
-                                       [w3.eth.chain_id, registry.address, accounts.get(operator).address, attestation_hash]))
-    proof = Account.sign_message(encode_defunct(primitive=digest), signer_key).signature
-    market.sender(operator).transact(registry.functions.registerEnclave(
-        Account.from_key(signer_key).address, VENDOR_ID["DEV"], dev_measurement("v0.1"), attestation_hash, "", proof))
+    register_dev_enclave(market.chain, signer_key, sender=market.sender(operator))
 
 
 def _record_signed_by(market, key: bytes):

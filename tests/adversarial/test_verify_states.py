@@ -1,5 +1,5 @@
 """`infer verify` says "verified" only when every check that applies ran and passed: a check it
-could not run (the attestation document out of reach, an endpoint it refuses to ask) leaves the
+could not run (the registration log of the attestation document out of reach) leaves the
 call "unverified" (exit 6), a check that failed leaves it "failed" (exit 1), in the human and the
 --json output alike. The --json report is printed in its `{"ok": true, "data": ...}` envelope
 whatever the verdict: the command ran, the verdict is its data."""
@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.chain.node_fixture import free_port
+from tests.chain.rpc_counter import CountingProxy
 from tests.chain.test_infer_e2e import node  # noqa: F401 (carol, a node on the seeded chain, a snapshot)
 from tests.cli_results import data as _data
 
@@ -69,25 +69,32 @@ class CountingServerDouble:
         self.server.server_close()
 
 
-def test_an_attestation_document_out_of_reach_leaves_the_call_unverified(node, cli):  # noqa: F811
-    url, _running, _chain = node
-    call = paid_call(cli, url)
-    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there: the document cannot be fetched
+def _without_registration_logs(chain) -> CountingProxy:
+    """An endpoint in front of the chain that has lost the registry's EnclaveAttestation logs."""
+    registry = chain.protocol.registry
+    topic = "0x" + chain.w3.keccak(text="EnclaveAttestation(address,uint8,bytes32,bytes)").hex().removeprefix("0x")
+    assert any(e["type"] == "event" and e["name"] == "EnclaveAttestation" for e in registry.abi)
+    return CountingProxy(chain.url, hidden_topics=frozenset({topic}))
 
-    result = cli("--json", "infer", "verify", call["request_id"], "--node", nobody)
+
+def test_an_attestation_document_out_of_reach_leaves_the_call_unverified(node, cli):  # noqa: F811
+    url, _running, chain = node
+    call = paid_call(cli, url)
+
+    with _without_registration_logs(chain) as pruned:
+        result = cli("--json", "--rpc-url", pruned.url, "infer", "verify", call["request_id"])
+        human = cli("--rpc-url", pruned.url, "infer", "verify", call["request_id"])
     assert result.exit_code == EXIT_UNVERIFIED, (result.exit_code, result.stdout, result.stderr)
     data = report(result)
     assert data["verified"] is False and data["state"] == "unverified"
     checks = by_name(data)
     document = checks["attestation document"]
     assert document["ok"] is None and document["status"] == "unverified" and document["ran"] is False
-    assert nobody in document["detail"]
+    assert "no EnclaveAttestation log" in document["detail"]
     assert {name: c["status"] for name, c in checks.items() if name != "attestation document"} == {
         "record stored": "pass", "enclave signature": "pass", "enclave registered": "pass",
         "measurement approved then": "pass", "payment split": "pass", "payment pulled": "pass",
     }
-
-    human = cli("infer", "verify", call["request_id"], "--node", nobody)
     assert human.exit_code == EXIT_UNVERIFIED
     assert "unverified" in verdict_line(human).lower() and ": verified" not in verdict_line(human)
 
@@ -106,37 +113,36 @@ def test_a_call_whose_every_applicable_check_passed_is_verified(node, cli):  # n
 
 
 def test_a_failed_check_makes_the_call_failed_even_when_another_could_not_run(node, cli, tmp_path):  # noqa: F811
-    url, _running, _chain = node
+    url, _running, chain = node
     answer = cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES))
     tampered = json.loads(answer.stdout)
     tampered["data"]["output"]["probabilities"][0][0] += 0.01
     saved = tmp_path / "answer.json"
     saved.write_text(json.dumps(tampered))
-    nobody = f"http://127.0.0.1:{free_port()}"
 
-    result = cli("--json", "infer", "verify", tampered["data"]["request_id"], "--response", str(saved), "--node", nobody)
+    with _without_registration_logs(chain) as pruned:
+        request_id = tampered["data"]["request_id"]
+        result = cli("--json", "--rpc-url", pruned.url, "infer", "verify", request_id, "--response", str(saved))
+        human = cli("--rpc-url", pruned.url, "infer", "verify", request_id, "--response", str(saved))
     assert result.exit_code == EXIT_FAILED
     data = report(result)
     assert data["verified"] is False and data["state"] == "failed"
     statuses = {name: c["status"] for name, c in by_name(data).items()}
     assert statuses["response output"] == "fail" and statuses["attestation document"] == "unverified"
-    human = cli("infer", "verify", tampered["data"]["request_id"], "--response", str(saved), "--node", nobody)
     assert human.exit_code == EXIT_FAILED and "NOT verified" in verdict_line(human)
 
 
-def test_off_the_devnet_no_loopback_endpoint_is_asked_for_the_document(node, cli, monkeypatch):  # noqa: F811
-    """A registered endpoint (or --node) on 127.0.0.1 is the verifier's own machine, not the
-    enclave's: off the devnet it is refused before any request, and the call stays unverified."""
+def test_the_document_is_read_from_the_chain_never_from_the_node(node, cli):  # noqa: F811
+    """The registration logged the document the registry verified: `infer verify` checks that one
+    again, and asks the node (or a --node given) nothing about it."""
     url, _running, _chain = node
     call = paid_call(cli, url)
     double = CountingServerDouble()
-    # This chain (31337) counts as a public one for the test: no chain id is a devnet's.
-    monkeypatch.setattr("ogcli.node.judges.DEV_CHAIN_IDS", frozenset(), raising=False)
     try:
         result = cli("--json", "infer", "verify", call["request_id"], "--node", double.url)
     finally:
         double.close()
-    assert result.exit_code == EXIT_UNVERIFIED, (result.stdout, result.stderr)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
     document = by_name(report(result))["attestation document"]
-    assert document["status"] == "unverified" and "loopback" in document["detail"]
+    assert document["status"] == "pass" and "verified on chain and again here" in document["detail"]
     assert double.requests == []

@@ -48,25 +48,9 @@ class Market:
         return self.senders[name]
 
     def _register_enclave(self):
-        from eth_account.messages import encode_defunct
+        from tests.chain.enclaves import register_dev_enclave
 
-        from ogcli.protocol.params import VENDOR_ID, dev_measurement
-
-        operator = accounts.get("node-operator")
-        registry = self.p.registry
-        attestation_hash = b"\x07" * 32
-        digest = self.chain.w3.keccak(
-            self.chain.w3.codec.encode(
-                ["uint256", "address", "address", "bytes32"],
-                [self.chain.w3.eth.chain_id, registry.address, operator.address, attestation_hash],
-            )
-        )
-        proof = Account.sign_message(encode_defunct(primitive=digest), self.signer.private_key).signature
-        self.sender("node-operator").transact(
-            registry.functions.registerEnclave(
-                self.signer.address, VENDOR_ID["DEV"], dev_measurement("v0.1"), attestation_hash, "", proof
-            )
-        )
+        register_dev_enclave(self.chain, self.signer, sender=self.sender("node-operator"))
 
     def sign_result(self, model_id, input_hash, output_hash, request_id, timestamp, mode=MODE_TEE, key=None) -> bytes:
         """The enclave's EIP-712 signature over a result, as the node makes it."""

@@ -1,7 +1,9 @@
 """CountingProxy, a test double: an HTTP relay in front of Anvil that counts round trips.
 
 Every POST is one round trip, whether it carries one JSON-RPC request or a batch; `methods`
-records what each carried, so a failing assertion can say what was asked.
+records what each carried, so a failing assertion can say what was asked. Given `hidden_topics`,
+it also plays an endpoint that has lost some old logs: eth_getLogs answers leave out every log
+whose first topic is one of them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class CountingProxy:
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, hidden_topics: frozenset[str] = frozenset()) -> None:
         self.upstream = upstream
+        hidden = {topic.lower() for topic in hidden_topics}
         self.round_trips: list[list[str]] = []  # the methods of each POST
         proxy = self
 
@@ -27,6 +30,8 @@ class CountingProxy:
                 request = urllib.request.Request(proxy.upstream, body, {"Content-Type": "application/json"})
                 with urllib.request.urlopen(request, timeout=30) as answer:
                     data = answer.read()
+                if hidden:
+                    data = _without_logs(data, calls, hidden)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -47,3 +52,14 @@ class CountingProxy:
     def __exit__(self, *_exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _without_logs(data: bytes, calls: list[dict], hidden: set[str]) -> bytes:
+    """The upstream answer with the hidden logs taken out of every eth_getLogs result."""
+    answer = json.loads(data)
+    replies = answer if isinstance(answer, list) else [answer]
+    methods = {c.get("id"): c["method"] for c in calls}
+    for reply in replies:
+        if methods.get(reply.get("id")) == "eth_getLogs" and isinstance(reply.get("result"), list):
+            reply["result"] = [log for log in reply["result"] if not log["topics"] or log["topics"][0].lower() not in hidden]
+    return json.dumps(answer).encode()

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
+from ogcli.chain.certificates import cache_chain
 from ogcli.chain.sender import Sender
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
+from ogcli.node.enclave import registration_proof
 from ogcli.protocol.params import VENDOR_ID, dev_measurement
 
 from .conftest import send_as
+from .enclaves import dev_enclave, operator_sender, register_dev_enclave
 
 pytestmark = pytest.mark.chain
 
@@ -21,22 +21,8 @@ DEV = VENDOR_ID["DEV"]
 NITRO = VENDOR_ID["NITRO"]
 
 
-def _register(chain, signer, measurement, operator_name="node-operator"):
-    operator = accounts.get(operator_name)
-    chain.rpc("anvil_setBalance", [operator.address, hex(10**20)])
-    registry = chain.protocol.registry
-    attestation_hash = hashlib.sha256(b"doc").digest()
-    digest = chain.w3.keccak(
-        chain.w3.codec.encode(
-            ["uint256", "address", "address", "bytes32"],
-            [chain.w3.eth.chain_id, registry.address, operator.address, attestation_hash],
-        )
-    )
-    proof = Account.sign_message(encode_defunct(primitive=digest), signer.key).signature
-    sender = Sender(chain.w3, operator.local_account)
-    return sender.transact(
-        registry.functions.registerEnclave(signer.address, DEV, measurement, attestation_hash, "http://n", proof)
-    )
+def _register(chain, signer, image, operator_name="node-operator"):
+    return register_dev_enclave(chain, signer, image=image, operator_name=operator_name, endpoint="http://n")
 
 
 @pytest.mark.parametrize(
@@ -58,13 +44,13 @@ def test_nobody_but_the_timelock_changes_the_whitelist(fresh, call, who):
 def test_approval_is_answered_for_the_time_of_the_result(fresh):
     registry = fresh.protocol.registry
     timelock = fresh.deployment.address("OGTimelock")
-    measurement = hashlib.sha256(b"image v9").digest()
+    measurement = dev_measurement("v9")
     signer = Account.create()
 
     with pytest.raises(RevertedError, match="MeasurementNotApproved"):
-        _register(fresh, signer, measurement)
+        _register(fresh, signer, "v9")
     send_as(fresh, timelock, registry.functions.approveMeasurement(DEV, measurement, "image v9"))
-    _register(fresh, signer, measurement)
+    _register(fresh, signer, "v9")
     registered_at = fresh.now()
     fresh.advance(100)
     send_as(fresh, timelock, registry.functions.revokeMeasurement(DEV, measurement))
@@ -80,19 +66,13 @@ def test_approval_is_answered_for_the_time_of_the_result(fresh):
 
 
 def test_enclave_registration_needs_the_signers_own_proof(fresh):
+    """A copied document is not an enclave: registering one needs its signer's consent."""
     signer, impostor = Account.create(), Account.create()
-    operator = accounts.get("node-operator")
-    fresh.rpc("anvil_setBalance", [operator.address, hex(10**20)])
-    registry = fresh.protocol.registry
-    attestation_hash = b"\x05" * 32
-    digest = fresh.w3.keccak(
-        fresh.w3.codec.encode(
-            ["uint256", "address", "address", "bytes32"],
-            [fresh.w3.eth.chain_id, registry.address, operator.address, attestation_hash],
-        )
-    )
-    proof = Account.sign_message(encode_defunct(primitive=digest), impostor.key).signature
+    sender = operator_sender(fresh)
+    enclave = dev_enclave(fresh, signer)
+    enclave.document = enclave.issue_document(fresh.now())
+    cache_chain(fresh.protocol, sender, enclave.document)
+    impostor_proof = registration_proof(impostor, fresh.w3.eth.chain_id, fresh.protocol.registry.address,
+                                        sender.address, enclave.attestation_hash())
     with pytest.raises(RevertedError, match="BadSignerProof"):
-        Sender(fresh.w3, operator.local_account).transact(
-            registry.functions.registerEnclave(signer.address, DEV, dev_measurement("v0.1"), attestation_hash, "", proof)
-        )
+        sender.transact(fresh.protocol.registry.functions.registerEnclave(DEV, enclave.document, "", impostor_proof))

@@ -10,21 +10,17 @@ from datetime import UTC, datetime, timedelta
 import cbor2
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.x509.oid import NameOID
 
 from ogcli.core import attestation
 from ogcli.core.attestation import AttestationError, verify_nitro_document
 from ogcli.core.measurement import measurement
 from ogcli.node.dev_attestation import dev_measurement_for, dev_root, dev_root_sha256, issue_document
+from tests.nitro_forge import ES384_HEADER, ROOT_CN, SIGNER, Forge, cose_parts, cose_sign1, with_parts
 
 AT = 1_700_000_000  # a block time, seconds
 IMAGE = "v0.1"
-SIGNER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55 test vector
-ES384_HEADER = bytes.fromhex("a1013822")  # {1: -35}, byte for byte what Nitro sends
-ROOT_CN = "ogcli DEV TEE root"
 
 
 @pytest.fixture(scope="module")
@@ -42,59 +38,10 @@ def document(root):
     return issue_document(root, image=IMAGE, signer_address=SIGNER, at_time=AT, nonce=b"challenge")
 
 
-# --- helpers that forge documents independently of the issuer -------------------------------------
+# --- documents forged independently of the issuer (tests/nitro_forge.py) --------------------------
 
-def make_cert(cn: str, *, key, issuer_cn: str, issuer_key, ca: bool, hash_alg=None,
-              not_before: int = AT - 3600, not_after: int = AT + 3600) -> bytes:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_cn)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime.fromtimestamp(not_before, tz=UTC))
-        .not_valid_after(datetime.fromtimestamp(not_after, tz=UTC))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    cert = builder.sign(issuer_key, hash_alg or hashes.SHA384())
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
-def nitro_fields(leaf_der: bytes, cabundle: list[bytes]) -> dict:
-    pcrs = {i: hashlib.sha384(f"pcr{i}".encode()).digest() for i in range(16)}
-    return {"module_id": "i-0abc-enc0123", "digest": "SHA384", "timestamp": AT * 1000, "pcrs": pcrs,
-            "certificate": leaf_der, "cabundle": cabundle, "public_key": None,
-            "user_data": bytes.fromhex(SIGNER[2:]), "nonce": None}
-
-
-def cose_sign1(fields: dict, leaf_key, *, protected: bytes = ES384_HEADER, tag: bool = True) -> bytes:
-    payload = cbor2.dumps(fields)
-    to_sign = cbor2.dumps(["Signature1", protected, b"", payload])
-    r, s = decode_dss_signature(leaf_key.sign(to_sign, ec.ECDSA(hashes.SHA384())))
-    body = [protected, {}, payload, r.to_bytes(48, "big") + s.to_bytes(48, "big")]
-    return cbor2.dumps(cbor2.CBORTag(18, body) if tag else body)
-
-
-def forged(root, *, protected: bytes = ES384_HEADER, tag: bool = True, **changes) -> bytes:
-    """A correctly signed document under `root` whose payload fields are `changes` applied to a valid
-    set (a value of ... removes the field)."""
-    leaf_key = ec.generate_private_key(ec.SECP384R1())
-    leaf_der = make_cert("leaf", key=leaf_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=False)
-    fields = nitro_fields(leaf_der, [root.certificate_der])
-    for name, value in changes.items():
-        if value is ...:
-            del fields[name]
-        else:
-            fields[name] = value
-    return cose_sign1(fields, leaf_key, protected=protected, tag=tag)
-
-
-def cose_parts(document: bytes) -> list:
-    return list(cbor2.loads(document).value)
-
-
-def with_parts(parts: list) -> bytes:
-    return cbor2.dumps(cbor2.CBORTag(18, parts))
+FORGE = Forge(AT)
+make_cert, nitro_fields, forged = FORGE.make_cert, FORGE.nitro_fields, FORGE.forged
 
 
 def refused(document: bytes, root_hash: bytes, at_time: int = AT) -> str:
@@ -151,17 +98,27 @@ def test_a_document_from_independent_cose_code_verifies(root, root_hash):
     assert len(claims.pcrs) == 16
 
 
-def test_a_chain_through_intermediates_verifies_including_p256(root, root_hash):
-    p384_key = ec.generate_private_key(ec.SECP384R1())
-    p256_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_key = ec.generate_private_key(ec.SECP384R1())
-    first = make_cert("zonal", key=p384_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=True)
-    second = make_cert("instance", key=p256_key, issuer_cn="zonal", issuer_key=p384_key, ca=True)
+def test_a_chain_through_intermediates_verifies(root, root_hash):
+    zonal_key, instance_key, leaf_key = (ec.generate_private_key(ec.SECP384R1()) for _ in range(3))
+    first = make_cert("zonal", key=zonal_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=True)
+    second = make_cert("instance", key=instance_key, issuer_cn="zonal", issuer_key=zonal_key, ca=True)
+    leaf = make_cert("leaf", key=leaf_key, issuer_cn="instance", issuer_key=instance_key, ca=False)
+    document = cose_sign1(nitro_fields(leaf, [root.certificate_der, first, second]), leaf_key)
+
+    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT).leaf_subject == "CN=leaf"
+
+
+def test_refuses_a_p256_link_which_the_chain_cannot_verify(root, root_hash):
+    """Nitro signs its whole chain with P-384; the contract verifies only P-384, so this does too."""
+    zonal_key, p256_key, leaf_key = ec.generate_private_key(ec.SECP384R1()), ec.generate_private_key(
+        ec.SECP256R1()), ec.generate_private_key(ec.SECP384R1())
+    first = make_cert("zonal", key=zonal_key, issuer_cn=ROOT_CN, issuer_key=root.private_key, ca=True)
+    second = make_cert("instance", key=p256_key, issuer_cn="zonal", issuer_key=zonal_key, ca=True)
     leaf = make_cert("leaf", key=leaf_key, issuer_cn="instance", issuer_key=p256_key, ca=False,
                      hash_alg=hashes.SHA256())
     document = cose_sign1(nitro_fields(leaf, [root.certificate_der, first, second]), leaf_key)
 
-    assert verify_nitro_document(document, root_sha256=root_hash, at_time=AT).leaf_subject == "CN=leaf"
+    assert refused(document, root_hash) == "cabundle[2] key is not ECDSA P-384"
 
 
 def test_signer_address_is_none_unless_user_data_is_an_address(root, root_hash):
@@ -256,7 +213,14 @@ def test_refuses_a_flipped_byte_in_the_signature(document, root_hash):
 
 def test_refuses_an_algorithm_other_than_es384(root, root_hash):
     document = forged(root, protected=cbor2.dumps({1: -7}))  # ES256
-    assert "expected {1: -35} (alg ES384)" in refused(document, root_hash)
+    assert refused(document, root_hash) == "COSE protected header is a10126; expected a1013822 ({1: -35}, alg ES384)"
+
+
+def test_refuses_es384_written_in_a_longer_form(root, root_hash):
+    """{1: -35} with -35 in a two-byte head decodes to the same map, but the chain compares the
+    header's bytes; so does the Python verifier, or the two would disagree."""
+    document = forged(root, protected=bytes.fromhex("a1013900" + "22"))
+    assert refused(document, root_hash).startswith("COSE protected header is a101390022")
 
 
 def test_refuses_a_digest_other_than_sha384(root, root_hash):
@@ -274,24 +238,29 @@ def test_refuses_pcrs_without_pcr2(root, root_hash):
 
 def test_refuses_a_pcr_of_the_wrong_size(root, root_hash):
     pcrs = {0: b"\x00" * 48, 1: b"\x01" * 32, 2: b"\x02" * 48}
-    assert refused(forged(root, pcrs=pcrs), root_hash) == "attestation PCR1 is not 48 bytes"
+    assert refused(forged(root, pcrs=pcrs), root_hash) == "attestation PCR1 is 32 bytes, not 48"
 
 
-@pytest.mark.parametrize("garbage", [b"", b"\xff\x00 not cbor", b"\x5f"])
-def test_refuses_bytes_that_are_not_cbor(garbage, root_hash):
-    assert refused(garbage, root_hash).startswith("document is not valid CBOR")
+@pytest.mark.parametrize(("garbage", "message"), [
+    (b"", "document is truncated at byte 0"),
+    (b"\xff\x00 not cbor", "COSE_Sign1: indefinite length is allowed only for arrays and maps"),
+    (b"\x5f", "COSE_Sign1: indefinite length is allowed only for arrays and maps"),
+    (b"\x84\x44\xa1\x01", "COSE protected header claims 4 bytes; document is truncated"),
+])
+def test_refuses_bytes_that_are_not_cbor(garbage, message, root_hash):
+    assert refused(garbage, root_hash) == message
 
 
 def test_refuses_cbor_that_is_not_cose_sign1(root_hash):
-    assert refused(cbor2.dumps({"hello": "world"}), root_hash) == "document is not a COSE_Sign1 (a CBOR array of 4 items)"
+    assert refused(cbor2.dumps({"hello": "world"}), root_hash) == "COSE_Sign1 is a map; expected an array"
 
 
 def test_refuses_trailing_bytes(document, root_hash):
-    assert refused(document + b"\x00", root_hash) == "document has 1 bytes after its CBOR item"
+    assert refused(document + b"\x00", root_hash) == "document has 1 bytes after its end"
 
 
 def test_refuses_a_tag_other_than_cose_sign1(document, root_hash):
-    assert refused(cbor2.dumps(cbor2.CBORTag(98, cose_parts(document))), root_hash).startswith("document has CBOR tag 98")
+    assert refused(cbor2.dumps(cbor2.CBORTag(98, cose_parts(document))), root_hash) == "COSE_Sign1 is a tag; expected an array"
 
 
 # --- time comes from the caller ------------------------------------------------------------------

@@ -1127,7 +1127,8 @@ contract SettlementHandler is CallRecorder {
 
     function _registerEnclave(address operator, uint256 key, bytes32 measurement, bool honestProof) internal {
         address signer = VM.addr(_enclaveKeys[key]);
-        bytes32 attestationHash = keccak256(abi.encode("attestation document", signer, measurement));
+        bytes memory document = abi.encode(signer, measurement); // AttestationVerifierDouble's format
+        bytes32 attestationHash = sha256(document);
         bytes32 digest = keccak256(
             abi.encodePacked(
                 "\x19Ethereum Signed Message:\n32",
@@ -1141,7 +1142,7 @@ contract SettlementHandler is CallRecorder {
             address(registry),
             abi.encodeCall(
                 ITEERegistry.registerEnclave,
-                (signer, VENDOR_DEV, measurement, attestationHash, "", abi.encodePacked(r, s, v))
+                (VENDOR_DEV, document, "", abi.encodePacked(r, s, v))
             ),
             address(0)
         );

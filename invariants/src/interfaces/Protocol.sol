@@ -198,18 +198,29 @@ interface IInferenceSettlement {
 }
 
 /// @dev The registry's governance (timelock) and operator functions, and the reads a dispute makes.
+interface INitroVerifier {
+    struct Attested {
+        bytes32 measurement;
+        bytes32 documentHash;
+        bytes32 leafHash;
+        uint64 timestampMs;
+        bool hasUserData;
+        bytes userData;
+    }
+
+    function verifyDocument(bytes calldata document, bytes32 rootSha256) external view returns (Attested memory claims);
+}
+
 interface ITEERegistry {
     function setVendor(uint8 vendor, bool enabled, bytes32 rootHash) external;
     function approveMeasurement(uint8 vendor, bytes32 measurement, string calldata label) external;
     function revokeMeasurement(uint8 vendor, bytes32 measurement) external;
     function registerEnclave(
-        address signer,
         uint8 vendor,
-        bytes32 measurement,
-        bytes32 attestationHash,
+        bytes calldata document,
         string calldata endpoint,
         bytes calldata signerProof
-    ) external;
+    ) external returns (address signer);
     function deregisterEnclave(address signer) external;
     function isActive(address signer, uint64 time) external view returns (bool);
     function isRegistered(address signer) external view returns (bool);
