@@ -46,3 +46,30 @@ def test_the_challenge_window_stays_shorter_than_the_unbonding_period(fresh):
 
 def test_a_slashed_validator_stays_jailed_for_at_least_a_second(fresh):
     assert "InvalidParams" in _refused(lambda: _set(fresh, fresh.protocol.staking, STAKING_FIELDS, jailDuration=0))
+
+
+def test_shortening_the_unbonding_period_lets_no_open_verdict_escape(fresh):
+    """Found by the invariant campaign (I2, after issue 15 changed its call sequence): a verdict keeps
+    the challenge window it was given. Governance lowers the window, then the unbonding period to
+    just above the new window, as the old check allowed: the false verdict's stored window still
+    runs, but Staking already refuses its infraction as older than the unbonding period, and the
+    lie is paid. The unbonding period must stay longer than every window still open."""
+    from tests.chain.market import Market
+
+    market = Market(fresh)
+    staking, settlement = fresh.protocol.staking, fresh.protocol.settlement
+    day = 86_400
+    _set(fresh, settlement, SETTLEMENT_FIELDS, challengeWindow=10 * day)
+    bad = market.record(tamper=True)
+    record_id = market.settle_one(bad)
+    market.attest("validator-1", record_id, True)  # its window: 10 days
+    _set(fresh, settlement, SETTLEMENT_FIELDS, challengeWindow=1 * day)
+    try:
+        _set(fresh, staking, STAKING_FIELDS, unbondingPeriod=2 * day)
+    except Exception as exc:
+        assert "InvalidParams" in revert_reason(exc)  # refused while a longer window is open: the fix
+        return
+    fresh.advance(5 * day)  # inside the verdict's 10-day window, past the 2-day unbonding period
+    stake = market.validator_tokens("validator-1")
+    market.dispute("challenger", record_id, bad, "validator-1", 1)  # ground 1: the signature is not the enclave's
+    assert market.validator_tokens("validator-1") < stake
