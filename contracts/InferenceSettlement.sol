@@ -147,6 +147,10 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     address public immutable timelock;
     address public treasury;
     Params private _params;
+    /// @dev The longest window replaced by a shorter one, and when the last verdict given under
+    /// it stops being disputable (see longestOpenWindow).
+    uint64 private _retiredWindow;
+    uint64 private _retiredWindowOpenUntil;
 
     RecordState[] private _records; // recordId = index + 1
     mapping(bytes32 requestId => uint256 recordId) public recordIdByRequest;
@@ -230,9 +234,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         emit TreasuryChanged(treasury_);
     }
 
-    /// @notice How long after a verdict it can be disputed (Staking keeps its unbonding period longer).
-    function challengeWindow() external view returns (uint64) {
-        return _params.challengeWindow;
+    /// @notice The longest challenge window a verdict may still be open under: the current one, or
+    /// a longer one it replaced while verdicts given under it can still be disputed. Staking keeps
+    /// its unbonding period longer than this, so no open verdict outlives the stake behind it.
+    function longestOpenWindow() public view returns (uint64) {
+        uint64 current = _params.challengeWindow;
+        if (block.timestamp <= _retiredWindowOpenUntil && _retiredWindow > current) return _retiredWindow;
+        return current;
     }
 
     function params() external view returns (Params memory) {
@@ -536,6 +544,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
                 || p.challengeWindow == 0 || p.challengeWindow >= staking.unbondingPeriod()
                 || p.challengerRewardBps >= 10_000
         ) revert BadParams();
+        // Verdicts keep the window they were given: a shorter one leaves the longer open a while.
+        uint64 open = longestOpenWindow();
+        if (p.challengeWindow < open) {
+            _retiredWindow = open;
+            uint64 until = uint64(block.timestamp) + open;
+            if (until > _retiredWindowOpenUntil) _retiredWindowOpenUntil = until;
+        }
         _params = p;
         emit ParamsChanged(p);
     }

@@ -49,7 +49,7 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 ///   initial balance.
 /// @dev The part of the slasher (InferenceSettlement) Staking reads.
 interface IChallengeWindow {
-    function challengeWindow() external view returns (uint64);
+    function longestOpenWindow() external view returns (uint64);
 }
 
 contract Staking is ReentrancyGuard {
@@ -1118,7 +1118,8 @@ contract Staking is ReentrancyGuard {
         if (slasher != address(0)) {
             // A slasher without a challenge window (another contract named by governance) has
             // nothing to compare.
-            try IChallengeWindow(slasher).challengeWindow() returns (uint64 window) {
+            // Every verdict still open, not only the current window: verdicts keep theirs.
+            try IChallengeWindow(slasher).longestOpenWindow() returns (uint64 window) {
                 if (p.unbondingPeriod <= window) revert InvalidParams();
             } catch {}
         }
