@@ -126,6 +126,106 @@ def _verify_forever(verifier, address: str) -> None:
         verifier.stop()
 
 
+MAX_DOCUMENT_BYTES = 64 << 10  # a Nitro attestation document is a few kB
+
+
+@app.command()
+def register(
+    document: Annotated[str, typer.Option("--document", help="The enclave's attestation document (COSE_Sign1 CBOR file).", show_default=False)],
+    proof: Annotated[str, typer.Option("--proof", help="The enclave key's EIP-191 signature of the registration digest (hex; --dry-run prints the digest).", show_default=False)] = "",
+    vendor: Annotated[str, typer.Option("--vendor", help="nitro, or dev on a local devnet.")] = "nitro",
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The node's public URL, where callers reach the enclave.")] = "",
+    password_file: PasswordFile = None,
+) -> None:
+    """Register an enclave from the attestation document it issued: checked here first (as the
+    chain will: chain to the vendor's pinned root at block time, PCRs, the signer in user_data),
+    then its certificates the chain has not verified yet, one transaction each, then the document.
+    `ogcli node run` does this for its own DEV enclave; this is for enclaves on real hardware.
+
+    Example: ogcli node register --document attestation.cbor --proof 0x5f0e... --endpoint https://node.example --yes
+    """
+    from pathlib import Path
+
+    from ogcli.chain.certificates import chain_of, missing_steps
+    from ogcli.chain.tx import Plan
+    from ogcli.commands._session import WriteSession
+    from ogcli.core.attestation import AttestationError, verify_nitro_document
+    from ogcli.protocol.params import VENDOR_ID, VERIFIABLE_VENDORS
+
+    name = vendor.upper()
+    if name not in VERIFIABLE_VENDORS:
+        raise UsageError(f"--vendor takes {' or '.join(v.lower() for v in VERIFIABLE_VENDORS)}, not {vendor!r}")
+    path = Path(document)
+    if not path.is_file():
+        raise UsageError(f"{document}: no such file")
+    if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        raise UsageError(f"{document} is over {MAX_DOCUMENT_BYTES >> 10} KiB: not an attestation document")
+    raw = path.read_bytes()
+    session = WriteSession.open(password_file, unlock=not context.OPTIONS.dry_run)
+    registry = session.protocol.registry.functions
+    now = session.protocol.w3.eth.get_block("latest")["timestamp"]
+    try:
+        claims = verify_nitro_document(raw, root_sha256=bytes(registry.vendorRoot(VENDOR_ID[name]).call()), at_time=now)
+    except AttestationError as exc:
+        raise UsageError(f"the attestation document does not verify: {exc}; nothing was sent") from None
+    signer = claims.signer_address()
+    if signer is None:
+        raise UsageError("the attestation document binds no Ethereum signer (user_data is not a 20-byte address); nothing was sent")
+    if not registry.isMeasurementApproved(VENDOR_ID[name], claims.measurement).call():
+        raise UsageError(f"its measurement 0x{claims.measurement.hex()} is not approved for {name} (see `ogcli gov whitelist`)")
+    if registry.isRegistered(signer).call():
+        raise UsageError(f"enclave signer {signer} is registered already: a signer registers once")
+    digest = _registration_digest(session, raw)
+    proof_bytes = _proof(proof, digest, signer, context.OPTIONS.dry_run)
+    verifier = session.protocol.attestation_verifier.functions
+    plans = [
+        Plan(action=f"verify certificate {step.position} of the attestation chain on chain",
+             call=verifier.addRoot(step.der) if step.issuer_hash is None else verifier.verifyCertificate(step.der, step.issuer_hash),
+             rows=(("certificate", f"{step.position + 1} of {len(chain_of(raw))}, root first"),))
+        for step in missing_steps(session.protocol, raw)
+    ]
+    registration = Plan(action=f"register enclave {signer}",
+                        call=session.protocol.registry.functions.registerEnclave(VENDOR_ID[name], raw, endpoint, proof_bytes),
+                        rows=(("signer", signer), ("vendor", name), ("measurement", "0x" + claims.measurement.hex()),
+                              ("endpoint", endpoint or "-")))
+    if context.OPTIONS.dry_run and plans:
+        diagnostics.warn(f"registration digest to sign with the enclave key: 0x{digest.hex()}")
+        session.run_all(plans)  # the registration itself simulates only once these are on chain
+        return
+    session.run_all([*plans, registration])
+
+
+def _registration_digest(session, document: bytes) -> bytes:
+    import hashlib
+
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    return keccak(encode(["uint256", "address", "address", "bytes32"],
+                         [session.network.chain_id, session.protocol.registry.address, session.me,
+                          hashlib.sha256(document).digest()]))
+
+
+def _proof(text: str, digest: bytes, signer: str, dry_run: bool) -> bytes:
+    """The signer's consent as bytes, checked: it must recover to the document's signer."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    if not text:
+        if dry_run:
+            return b"\x00" * 65
+        raise UsageError(f"give --proof: the enclave key's EIP-191 signature of 0x{digest.hex()}")
+    try:
+        proof = bytes.fromhex(text.removeprefix("0x"))
+        recovered = Account.recover_message(encode_defunct(primitive=digest), signature=proof)
+    except ValueError:
+        raise UsageError("--proof is not a 65-byte hex signature") from None
+    if recovered != signer:
+        raise UsageError(f"--proof is signed by {recovered}, not by the document's signer {signer}: "
+                         f"the enclave key signs 0x{digest.hex()}")
+    return proof
+
+
 @app.command()
 def disputes() -> None:
     """Attestations that vouch for a record failing a dispute ground (a signature that is not the
