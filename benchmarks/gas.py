@@ -104,7 +104,7 @@ def dev_registration(seeder: MeteredSeeder, protocol: Protocol) -> None:
     enclave.document = enclave.issue_document(protocol.w3.eth.get_block("latest")["timestamp"])
     verifier = protocol.attestation_verifier.functions
     for step in missing_steps(protocol, enclave.document):
-        seeder.tx("node-operator", verifier.verifyCertificate(step.der, step.issuer_hash), "verifyCertificate (DEV leaf)")
+        seeder.tx("node-operator", step.call(verifier), "verifyCertificate (DEV leaf)")
     proof = enclave.registration_proof(protocol.registry.address, operator)
     seeder.tx("node-operator", protocol.registry.functions.registerEnclave(enclave.vendor, enclave.document, "", proof),
               "registerEnclave (DEV)")
@@ -131,8 +131,7 @@ def aws_registration(gas: dict[str, list[int]]) -> None:
                  "verifyCertificate (AWS instance)", "verifyCertificate (AWS leaf)"]
         protocol = _VerifierOnly(verifier)
         for step, name in zip(missing_steps(protocol, GENUINE), names, strict=True):
-            call = verifier.addRoot(step.der) if step.issuer_hash is None else verifier.verifyCertificate(step.der, step.issuer_hash)
-            gas[name].append(sender.transact(call).gas_used)
+            gas[name].append(sender.transact(step.call(verifier)).gas_used)
         gas["verifyDocument (AWS document)"].append(verifier.verifyDocument(GENUINE, AWS_NITRO_ROOT_SHA256).estimate_gas())
 
 

@@ -32,6 +32,10 @@ class CertificateStep:
     def label(self) -> str:
         return "NitroVerifier.addRoot" if self.issuer_hash is None else f"NitroVerifier.verifyCertificate[{self.position}]"
 
+    def call(self, verifier):
+        """The step as a call of `verifier` (NitroVerifier's contract functions)."""
+        return verifier.addRoot(self.der) if self.issuer_hash is None else verifier.verifyCertificate(self.der, self.issuer_hash)
+
 
 def chain_of(document: bytes) -> list[bytes]:
     """The document's certificates, root first, leaf last (AttestationError if it does not parse)."""
@@ -61,6 +65,5 @@ def cache_chain(protocol: Protocol, sender: Sender, document: bytes,
     receipts = []
     for step in missing_steps(protocol, document):
         progress(f"verifying certificate {step.position} of the attestation chain on chain")
-        call = verifier.addRoot(step.der) if step.issuer_hash is None else verifier.verifyCertificate(step.der, step.issuer_hash)
-        receipts.append(sender.transact(call, label=step.label))
+        receipts.append(sender.transact(step.call(verifier), label=step.label))
     return receipts

@@ -44,6 +44,7 @@ def whitelist() -> None:
         vendors, measurements, _ = read_whitelist(protocol)
         board = read_board(protocol)
     stake_of = {s.address: s.tokens_wei for s in board.states}
+    known_roots = _known_roots()
     relying: dict[tuple[int, bytes], set[str]] = {}
     signer_key = {e.signer: (e.vendor, e.measurement) for e in board.enclaves.values()}
     records = {e.args["recordId"]: e.args["record"]["enclaveSigner"] for e in board.of("InferenceSettled")}
@@ -53,7 +54,7 @@ def whitelist() -> None:
             relying.setdefault(key, set()).add(e.args["validator"])
     data = {
         "vendors": [{"id": v.id, "name": v.name, "enabled": v.enabled, "root": "0x" + v.root.hex(),
-                     "root_name": _known_root(v.root), "verified_on_chain": v.name in VERIFIABLE_VENDORS}
+                     "root_name": known_roots.get(v.root), "verified_on_chain": v.name in VERIFIABLE_VENDORS}
                     for v in vendors],
         "measurements": [
             {
@@ -505,12 +506,12 @@ def _proposal_json(p, now: int) -> dict:
     }
 
 
-def _known_root(root: bytes) -> str | None:
-    """The name of a root certificate a voter would recognise by its hash, or None."""
+def _known_roots() -> dict[bytes, str]:
+    """The root certificates a voter would recognise, by their sha-256."""
     from ogcli.node.dev_attestation import dev_root_sha256
     from ogcli.protocol.params import AWS_NITRO_ROOT_SHA256
 
-    return {AWS_NITRO_ROOT_SHA256: "AWS Nitro Enclaves root", dev_root_sha256(): "ogcli DEV root (devnet only)"}.get(root)
+    return {AWS_NITRO_ROOT_SHA256: "AWS Nitro Enclaves root", dev_root_sha256(): "ogcli DEV root (devnet only)"}
 
 
 def _render_whitelist(data: dict) -> None:

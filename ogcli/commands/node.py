@@ -144,12 +144,14 @@ def register(
 
     Example: ogcli node register --document attestation.cbor --proof 0x5f0e... --endpoint https://node.example --yes
     """
+    import hashlib
     from pathlib import Path
 
     from ogcli.chain.certificates import chain_of, missing_steps
     from ogcli.chain.tx import Plan
     from ogcli.commands._session import WriteSession
     from ogcli.core.attestation import AttestationError, verify_nitro_document
+    from ogcli.node.enclave import registration_digest
     from ogcli.protocol.params import VENDOR_ID, VERIFIABLE_VENDORS
 
     name = vendor.upper()
@@ -175,12 +177,13 @@ def register(
         raise UsageError(f"its measurement 0x{claims.measurement.hex()} is not approved for {name} (see `ogcli gov whitelist`)")
     if registry.isRegistered(signer).call():
         raise UsageError(f"enclave signer {signer} is registered already: a signer registers once")
-    digest = _registration_digest(session, raw)
+    digest = registration_digest(session.network.chain_id, session.protocol.registry.address, session.me,
+                                 hashlib.sha256(raw).digest())
     proof_bytes = _proof(proof, digest, signer, context.OPTIONS.dry_run)
     verifier = session.protocol.attestation_verifier.functions
     plans = [
         Plan(action=f"verify certificate {step.position} of the attestation chain on chain",
-             call=verifier.addRoot(step.der) if step.issuer_hash is None else verifier.verifyCertificate(step.der, step.issuer_hash),
+             call=step.call(verifier),
              rows=(("certificate", f"{step.position + 1} of {len(chain_of(raw))}, root first"),))
         for step in missing_steps(session.protocol, raw)
     ]
@@ -193,17 +196,6 @@ def register(
         session.run_all(plans)  # the registration itself simulates only once these are on chain
         return
     session.run_all([*plans, registration])
-
-
-def _registration_digest(session, document: bytes) -> bytes:
-    import hashlib
-
-    from eth_abi import encode
-    from eth_utils import keccak
-
-    return keccak(encode(["uint256", "address", "address", "bytes32"],
-                         [session.network.chain_id, session.protocol.registry.address, session.me,
-                          hashlib.sha256(document).digest()]))
 
 
 def _proof(text: str, digest: bytes, signer: str, dry_run: bool) -> bytes:

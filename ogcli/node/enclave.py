@@ -104,12 +104,19 @@ class Enclave:
         )
 
 
-def registration_proof(key: LocalAccount, chain_id: int, registry: str, operator: str, document_hash: bytes) -> bytes:
-    """What TEERegistry.registerEnclave recovers the signer from (see its NatSpec)."""
+def registration_digest(chain_id: int, registry: str, operator: str, document_hash: bytes) -> bytes:
+    """What the enclave key signs (EIP-191) to consent to `operator` registering it (see
+    TEERegistry.registerEnclave)."""
     from eth_abi import encode
-    from eth_account import Account
-    from eth_account.messages import encode_defunct
     from eth_utils import keccak
 
-    digest = keccak(encode(["uint256", "address", "address", "bytes32"], [chain_id, registry, operator, document_hash]))
+    return keccak(encode(["uint256", "address", "address", "bytes32"], [chain_id, registry, operator, document_hash]))
+
+
+def registration_proof(key: LocalAccount, chain_id: int, registry: str, operator: str, document_hash: bytes) -> bytes:
+    """What TEERegistry.registerEnclave recovers the signer from."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    digest = registration_digest(chain_id, registry, operator, document_hash)
     return bytes(Account.sign_message(encode_defunct(primitive=digest), key.key).signature)

@@ -30,6 +30,7 @@ from ogcli.node.dev_attestation import dev_root, issue_document
 from ogcli.node.enclave import registration_proof
 from ogcli.protocol.deploy import deploy_protocol
 from ogcli.protocol.params import VENDOR_ID, GenesisParams, TeeMeasurement
+from tests.chain.enclaves import operator_sender
 from tests.chain.fixtures import Chain, _free_port, revert_reason
 from tests.nitro_cases import (
     AWS_NITRO_ROOT_SHA256,
@@ -86,12 +87,6 @@ def on_base(base):
         yield base
 
 
-def _operator(chain) -> Sender:
-    operator = accounts.get("node-operator")
-    chain.rpc("anvil_setBalance", [operator.address, hex(10**21)])
-    return Sender(chain.w3, operator.local_account)
-
-
 def _contract_verdict(chain, sender, document: bytes, root_sha256: bytes) -> str | None:
     """The named revert the chain gives `document` (None: it verifies): its certificates cached
     first, as a registering node does (when the document parses at all)."""
@@ -128,7 +123,7 @@ def _python_verdict(document: bytes, root_sha256: bytes, at: int) -> str | None:
 
 
 def test_python_and_the_contract_agree_on_every_case(on_base):
-    sender = _operator(on_base)
+    sender = operator_sender(on_base)
     cases = genuine_cases() + dev_cases(on_base.now())
     disagreements = []
     for case in cases:
@@ -141,7 +136,7 @@ def test_python_and_the_contract_agree_on_every_case(on_base):
 
 
 def test_the_genuine_document_verifies_on_chain_with_its_claims(on_base):
-    cache_chain(on_base.protocol, _operator(on_base), GENUINE)
+    cache_chain(on_base.protocol, operator_sender(on_base), GENUINE)
     claims = on_base.protocol.attestation_verifier.functions.verifyDocument(GENUINE, AWS_NITRO_ROOT_SHA256).call()
     measurement, document_hash, leaf_hash, timestamp_ms, has_user_data, user_data = claims
     python = verify_nitro_document(GENUINE, root_sha256=AWS_NITRO_ROOT_SHA256, at_time=on_base.now())
@@ -152,7 +147,7 @@ def test_the_genuine_document_verifies_on_chain_with_its_claims(on_base):
 
 
 def test_the_genuine_document_is_refused_an_hour_after_its_leaf_expired(on_base):
-    sender = _operator(on_base)
+    sender = operator_sender(on_base)
     cache_chain(on_base.protocol, sender, GENUINE)
     an_hour_after = genuine_leaf_not_after() + 3600
     on_base.rpc("evm_setNextBlockTimestamp", [an_hour_after])
@@ -167,7 +162,7 @@ def test_an_arbitrary_key_cannot_register_as_nitro_off_a_devnet(on_base):
     which does verify, binds no Ethereum signer. Nothing is registered."""
     from ogcli.errors import RevertedError
 
-    sender = _operator(on_base)
+    sender = operator_sender(on_base)
     registry = on_base.protocol.registry
     attacker = Account.create()
     forged = issue_document(dev_root(), image="v0.1", signer_address=attacker.address, at_time=on_base.now() - 60)
@@ -195,7 +190,7 @@ def test_an_arbitrary_key_cannot_register_as_nitro_off_a_devnet(on_base):
 
 def test_every_registration_step_fits_a_transaction(on_base):
     """Each certificate is its own transaction; the document's check is one P-384 verification."""
-    sender = _operator(on_base)
+    sender = operator_sender(on_base)
     receipts = cache_chain(on_base.protocol, sender, GENUINE)
     assert len(receipts) == 5  # the root admitted, three intermediates and the leaf verified
     assert all(r.gas_used < TX_GAS_CAP for r in receipts), [r.gas_used for r in receipts]
