@@ -34,6 +34,15 @@ interface IStakingSlasher {
 interface ITEERegistryView {
     function isRegistered(address signer) external view returns (bool);
     function isActive(address signer, uint64 time) external view returns (bool);
+    function operatorOf(address signer) external view returns (address);
+    function disableEnclave(address signer) external;
+}
+
+/// @dev The part of NodeBonds this contract uses.
+interface INodeBonds {
+    function isBonded(address operator) external view returns (bool);
+    function slash(address operator, uint256 fee) external returns (uint256 amount);
+    function unbondingDelay() external view returns (uint64);
 }
 
 /// @dev The part of ModelHub this contract uses.
@@ -46,10 +55,13 @@ interface IModelHubSettlement {
 /// @notice Settles paid inference calls (x402 payment pulled with ERC-3009, fee split, record
 /// stored) and runs verification after the fact: validators attest records, and anyone may dispute
 /// an attestation with evidence this contract checks itself; a won dispute slashes the validator
-/// (and so its delegators) through Staking and pays the challenger.
-/// @dev Only the record's hash is stored; the full record travels in the `InferenceSettled` event
-/// and is passed back as calldata to `dispute`, which checks it against the hash. That keeps a
-/// settlement to a few storage slots.
+/// (and so its delegators) through Staking and pays the challenger. The node that settled a TEE
+/// record stands behind it with its bond (NodeBonds): a record proven false slashes the bond,
+/// refunds the payer what the call cost, pays the challenger and disables the enclave.
+/// @dev Only a hash of the settled call (record, payer, node, fee) is stored; the call travels in
+/// the `InferenceSettled` event and is passed back as calldata to the disputes, which check it
+/// against the hash. That keeps a settlement to a few storage slots, and binds the record to who
+/// paid for it and who settled it: nobody can redirect a refund or blame another node.
 contract InferenceSettlement is EIP712, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -87,6 +99,14 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         bytes signature; // enclave's EIP-712 signature over the result
     }
 
+    /// @notice A record as settled: who paid (`fee`, the whole payment) and which node settled it.
+    struct SettledCall {
+        Record record;
+        address payer;
+        address node;
+        uint256 fee;
+    }
+
     /// @notice An x402 "exact" EVM payment: an ERC-3009 TransferWithAuthorization to this contract.
     struct Payment {
         address from;
@@ -113,6 +133,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         uint32 attestations;
         uint128 rewardPerAttester;
         uint8 rewardSlotsLeft; // rewarded verdicts still to be given out for this record
+        bool producerDisputed; // its node was slashed for it (once per record)
+    }
+
+    /// @dev From `since` on, records settle under `window`.
+    struct WindowChange {
+        uint64 since;
+        uint64 window;
     }
 
     /// @dev `checkable`: valid, or invalid because a ground holds (both disputable, both rewarded
@@ -144,6 +171,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     IStakingSlasher public immutable staking;
     ITEERegistryView public immutable teeRegistry;
     IModelHubSettlement public immutable modelHub;
+    INodeBonds public immutable bonds;
     address public immutable timelock;
     address public treasury;
     Params private _params;
@@ -151,6 +179,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     /// it stops being disputable (see longestOpenWindow).
     uint64 private _retiredWindow;
     uint64 private _retiredWindowOpenUntil;
+    /// @dev Every challenge window records were settled under, oldest first: a record is
+    /// disputable against its node for the window in force when it settled (recordDisputableUntil).
+    WindowChange[] private _windows;
 
     RecordState[] private _records; // recordId = index + 1
     mapping(bytes32 requestId => uint256 recordId) public recordIdByRequest;
@@ -175,6 +206,17 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     event RewardForfeited(uint256 indexed recordId, address indexed validator, uint256 amount);
     event DisputeWon(
         uint256 indexed recordId, address indexed validator, address indexed challenger, uint8 ground, uint256 slashed, uint256 challengerReward
+    );
+    /// @notice `slashed`: taken from the node's bond; `refund`: to the payer (the fee, while the
+    /// bond lasts); `challengerReward`: to the challenger; the rest to the treasury.
+    event ProducerSlashed(
+        uint256 indexed recordId,
+        address indexed node,
+        address indexed challenger,
+        uint8 ground,
+        uint256 slashed,
+        uint256 refund,
+        uint256 challengerReward
     );
     event ParamsChanged(Params params);
     event TreasuryChanged(address treasury);
@@ -201,12 +243,16 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     error NotDisputable(uint256 recordId, address validator);
     error NothingToClaim();
     error RewardsStillOpen(uint256 recordId);
+    error NodeNotBonded(address node);
+    error ProducerAlreadyDisputed(uint256 recordId);
+    error RecordWindowClosed(uint256 recordId, uint64 disputableUntil);
 
     constructor(
         IERC20 token_,
         IStakingSlasher staking_,
         ITEERegistryView teeRegistry_,
         IModelHubSettlement modelHub_,
+        INodeBonds bonds_,
         address timelock_,
         Params memory params_
     ) EIP712("OGInference", "1") {
@@ -214,6 +260,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         staking = staking_;
         teeRegistry = teeRegistry_;
         modelHub = modelHub_;
+        bonds = bonds_;
         timelock = timelock_;
         treasury = timelock_;
         _setParams(params_);
@@ -267,9 +314,14 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         }
     }
 
-    /// @notice The hash this contract stores for a record (and checks disputes against).
+    /// @notice The hash of a record alone.
     function hashRecord(Record calldata record) public pure returns (bytes32) {
         return keccak256(abi.encode(record));
+    }
+
+    /// @notice The hash this contract stores for a settled call (and checks disputes against).
+    function hashSettled(SettledCall calldata call) public pure returns (bytes32) {
+        return _hashSettled(call.record, call.payer, call.node, call.fee);
     }
 
     /// @notice The EIP-712 digest the enclave signs for a result.
@@ -308,13 +360,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     /// dispute forfeits the verdict's reward and slashes the validator (once per infraction
     /// window, in Staking); the challenger gets `challengerRewardBps` of the validator's own stake
     /// that was slashed, never of its delegators', so that nobody profits from slashing itself.
-    function dispute(uint256 recordId, Record calldata record, address validator, uint8 ground)
+    function dispute(uint256 recordId, SettledCall calldata call, address validator, uint8 ground)
         external
         nonReentrant
         returns (uint256 slashed)
     {
-        RecordState storage state = _record(recordId);
-        if (state.recordHash != hashRecord(record)) revert RecordMismatch(recordId);
+        RecordState storage state = _settledRecord(recordId, call);
+        Record calldata record = call.record;
         StoredAttestation storage a = _attestations[recordId][validator];
         if (a.attestedAt == 0) revert NotAttested(recordId, validator);
         if (!a.checkable) revert NotDisputable(recordId, validator);
@@ -344,6 +396,42 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
         if (slashed > challengerReward) token.safeTransfer(treasury, slashed - challengerReward);
         emit DisputeWon(recordId, validator, msg.sender, ground, slashed, challengerReward);
+    }
+
+    /// @notice Disputes a TEE record against the node that settled it: `ground` must hold for the
+    /// record itself (its signature is not its enclave's, its signer was never registered, or was
+    /// not active at the record's time), until the challenge window it settled under closes. Once
+    /// per record. The node's bond is slashed (NodeBonds.slash: the fee plus a fraction of the
+    /// bond); the payer is refunded the fee while the slash covers it, the challenger gets
+    /// `challengerRewardBps` of the rest, the treasury what remains; the record's enclave, when
+    /// the node registered it, is disabled. Validators' verdicts on the record stay disputable on
+    /// their own (`dispute`).
+    function disputeProducer(uint256 recordId, SettledCall calldata call, uint8 ground)
+        external
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        RecordState storage state = _settledRecord(recordId, call);
+        if (state.producerDisputed) revert ProducerAlreadyDisputed(recordId);
+        uint64 until = state.settledAt + windowAt(state.settledAt);
+        if (block.timestamp > until) revert RecordWindowClosed(recordId, until);
+        if (call.record.mode != MODE_TEE) revert UnsupportedMode(call.record.mode);
+        if (ground == GROUND_NONE || !_groundHolds(call.record, ground)) revert DisputeRejected(recordId);
+
+        state.producerDisputed = true;
+        slashed = bonds.slash(call.node, call.fee);
+        uint256 refund = slashed < call.fee ? slashed : call.fee;
+        uint256 challengerReward = (slashed - refund) * _params.challengerRewardBps / 10_000;
+        if (refund > 0) token.safeTransfer(call.payer, refund);
+        if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
+        uint256 rest = slashed - refund - challengerReward;
+        if (rest > 0) token.safeTransfer(treasury, rest);
+        // Only the node's own enclave: a record can name anyone's signer, and that must not let a
+        // node switch off a competitor.
+        if (teeRegistry.operatorOf(call.record.enclaveSigner) == call.node) {
+            teeRegistry.disableEnclave(call.record.enclaveSigner);
+        }
+        emit ProducerSlashed(recordId, call.node, msg.sender, ground, slashed, refund, challengerReward);
     }
 
     /// @notice Pays `validator` (into its Staking pool, commission first) for each of its
@@ -403,6 +491,20 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         return Attestation(a.attestedAt, a.valid, a.disputed, a.checkable, a.rewarded, a.claimed);
     }
 
+    /// @notice The challenge window records settled at `time` were given.
+    function windowAt(uint64 time) public view returns (uint64) {
+        for (uint256 i = _windows.length; i > 1; --i) {
+            if (_windows[i - 1].since <= time) return _windows[i - 1].window;
+        }
+        return _windows[0].window;
+    }
+
+    /// @notice The last second `recordId` can be disputed against its node.
+    function recordDisputableUntil(uint256 recordId) external view returns (uint64) {
+        uint64 settledAt = _record(recordId).settledAt;
+        return settledAt + windowAt(settledAt);
+    }
+
     /// @notice The last second `validator`'s verdict on `recordId` can be disputed (0: no verdict).
     function disputableUntil(uint256 recordId, address validator) external view returns (uint64) {
         return _attestations[recordId][validator].disputableUntil;
@@ -428,6 +530,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (record.timestamp > block.timestamp || record.timestamp + MAX_RECORD_AGE < block.timestamp) {
             revert RecordTimeOutOfBounds(record.timestamp, uint64(block.timestamp));
         }
+        // A TEE record can be disputed against its node: the node must have a bond behind it.
+        if (record.mode == MODE_TEE && !bonds.isBonded(msg.sender)) revert NodeNotBonded(msg.sender);
         (uint256 price, bool callable) = modelHub.callTerms(record.modelId, record.mode);
         if (!callable) revert ModelNotCallable(record.modelId, record.mode);
 
@@ -455,11 +559,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         recordId = _records.length + 1;
         _records.push(
             RecordState({
-                recordHash: hashRecord(record),
+                recordHash: _hashSettled(record, payment.from, msg.sender, payment.value),
                 settledAt: uint64(block.timestamp),
                 attestations: 0,
                 rewardPerAttester: rewardPerAttester,
-                rewardSlotsLeft: slots
+                rewardSlotsLeft: slots,
+                producerDisputed: false
             })
         );
         recordIdByRequest[record.requestId] = recordId;
@@ -526,6 +631,20 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         return "attested a result from an enclave not approved at the time";
     }
 
+    function _hashSettled(Record calldata record, address payer, address node, uint256 fee)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(record, payer, node, fee));
+    }
+
+    /// @dev The record `recordId`, after checking that `call` is exactly what was settled.
+    function _settledRecord(uint256 recordId, SettledCall calldata call) private view returns (RecordState storage state) {
+        state = _record(recordId);
+        if (state.recordHash != _hashSettled(call.record, call.payer, call.node, call.fee)) revert RecordMismatch(recordId);
+    }
+
     function _record(uint256 recordId) private view returns (RecordState storage) {
         if (recordId == 0 || recordId > _records.length) revert UnknownRecord(recordId);
         return _records[recordId - 1];
@@ -542,7 +661,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (
             p.rewardedAttesters == 0 || p.slashFractionBps == 0 || p.slashFractionBps > 10_000
                 || p.challengeWindow == 0 || p.challengeWindow >= staking.unbondingPeriod()
-                || p.challengerRewardBps >= 10_000
+                || p.challengeWindow >= bonds.unbondingDelay() || p.challengerRewardBps >= 10_000
         ) revert BadParams();
         // Verdicts keep the window they were given: a shorter one leaves the longer open a while.
         uint64 open = longestOpenWindow();
@@ -552,6 +671,16 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
             if (until > _retiredWindowOpenUntil) _retiredWindowOpenUntil = until;
         }
         _params = p;
+        _recordWindow(p.challengeWindow);
         emit ParamsChanged(p);
+    }
+
+    /// @dev A change applies to records settled from the next second on, as in TEERegistry:
+    /// records of the second it was made in keep the window they were settled under.
+    function _recordWindow(uint64 window) private {
+        uint256 n = _windows.length;
+        uint64 since = uint64(block.timestamp) + 1;
+        if (n > 0 && _windows[n - 1].since == since) _windows[n - 1].window = window;
+        else if (n == 0 || _windows[n - 1].window != window) _windows.push(WindowChange({since: since, window: window}));
     }
 }

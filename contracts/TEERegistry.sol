@@ -78,6 +78,10 @@ contract TEERegistry {
     address public immutable timelock;
     /// @notice Checks every attestation document before an enclave is registered (NitroVerifier).
     IAttestationVerifier public immutable verifier;
+    address public immutable deployer;
+    /// @notice The only contract allowed to disable an enclave (InferenceSettlement, when a record
+    /// the enclave's operator settled is proven false).
+    address public slasher;
 
     mapping(uint8 vendor => Vendor) private _vendors;
     mapping(uint8 vendor => mapping(bytes32 measurement => Measurement)) private _measurements;
@@ -97,6 +101,9 @@ contract TEERegistry {
         string endpoint
     );
     event EnclaveDeregistered(address indexed signer, address indexed operator);
+    /// @notice A record its operator settled was proven false: the enclave is retired for good.
+    event EnclaveDisabled(address indexed signer, address indexed operator);
+    event SlasherChanged(address slasher);
     /// @notice The document an enclave was registered with, and the root it was verified under.
     event EnclaveAttestation(address indexed signer, uint8 vendor, bytes32 rootSha256, bytes document);
 
@@ -112,6 +119,10 @@ contract TEERegistry {
     error NotOperator();
     error VendorNotVerifiable(uint8 vendor);
     error UserDataNotASigner(uint256 length);
+    error OnlySlasher();
+    error NotDeployer();
+    error SlasherAlreadySet();
+    error ZeroAddress();
 
     modifier onlyTimelock() {
         if (msg.sender != timelock) revert OnlyTimelock();
@@ -133,6 +144,7 @@ contract TEERegistry {
     ) {
         timelock = timelock_;
         verifier = verifier_;
+        deployer = msg.sender;
         for (uint256 i = 0; i < genesisVendors.length; ++i) {
             _setVendor(genesisVendors[i], true, genesisRoots[i]);
         }
@@ -156,6 +168,18 @@ contract TEERegistry {
     /// @notice Revokes a measurement: enclaves running it stop being active from now on.
     function revokeMeasurement(uint8 vendor, bytes32 measurement) external onlyTimelock {
         _setMeasurement(vendor, measurement, false, _measurements[vendor][measurement].label);
+    }
+
+    /// @notice Names the slasher during deployment (deployer only, once).
+    function initSlasher(address s) external {
+        if (msg.sender != deployer) revert NotDeployer();
+        if (slasher != address(0)) revert SlasherAlreadySet();
+        _setSlasher(s);
+    }
+
+    /// @notice Replaces the slasher (timelock only).
+    function setSlasher(address s) external onlyTimelock {
+        _setSlasher(s);
     }
 
     // ---------------------------------------------------------------- enclaves
@@ -221,7 +245,24 @@ contract TEERegistry {
         emit EnclaveDeregistered(signer, msg.sender);
     }
 
+    /// @notice Retires `signer` from now on because a record its operator settled was proven false
+    /// (slasher only). Records dated up to now keep the history they were judged under. Does
+    /// nothing to a signer already retired, so a dispute never fails on it.
+    function disableEnclave(address signer) external {
+        if (msg.sender != slasher) revert OnlySlasher();
+        Enclave storage enclave = _enclaves[signer];
+        if (enclave.operator == address(0) || enclave.deregisteredAt != 0) return;
+        enclave.deregisteredAt = uint64(block.timestamp);
+        _enclaveCount[enclave.vendor][enclave.measurement] -= 1;
+        emit EnclaveDisabled(signer, enclave.operator);
+    }
+
     // ---------------------------------------------------------------- reads
+
+    /// @notice Who registered `signer` (the zero address if nobody did).
+    function operatorOf(address signer) external view returns (address) {
+        return _enclaves[signer].operator;
+    }
 
     /// @notice Whether `signer` was registered, its vendor enabled and its measurement approved at
     /// `time`. Every change applies to records dated after the second it was made in, never to one
@@ -310,6 +351,12 @@ contract TEERegistry {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _setSlasher(address s) private {
+        if (s == address(0)) revert ZeroAddress();
+        slasher = s;
+        emit SlasherChanged(s);
+    }
 
     function _setVendor(uint8 vendor, bool enabled, bytes32 rootHash) private {
         if (vendor >= VENDOR_COUNT) revert UnknownVendor(vendor);

@@ -55,13 +55,18 @@ def delegation(session, target: str, wei: int) -> Delegation:
 
 def staking_approval(session, wei: int) -> Plan | None:
     """The approval Staking needs to pull `wei` from the wallet, or None when the allowance
-    already covers it (approves exactly that much, nothing standing)."""
+    already covers it."""
+    return token_approval(session, "Staking", session.protocol.staking.address, wei)
+
+
+def token_approval(session, name: str, spender: str, wei: int) -> Plan | None:
+    """The approval contract `name` at `spender` needs to pull `wei` from the wallet, or None when
+    the allowance already covers it (approves exactly that much, nothing standing)."""
     from ogcli.chain.tx import Plan
 
-    spender = session.protocol.staking.address
     if session.token.allowance(session.me, spender).call() >= wei:
         return None
-    return Plan(action=f"approve Staking to pull {fmt(wei)} OPG", call=session.token.approve(spender, wei),
+    return Plan(action=f"approve {name} to pull {fmt(wei)} OPG", call=session.token.approve(spender, wei),
                 rows=(("spender", spender),))
 
 

@@ -22,6 +22,7 @@ class Snapshot:
     models: list[dict] = field(default_factory=list)
     proposals: list[dict] = field(default_factory=list)
     whitelist: dict = field(default_factory=lambda: {"vendors": [], "measurements": []})
+    enclaves: list[dict] = field(default_factory=list)  # active enclaves and the bond behind each
     account: str = ""  # the active profile's wallet address, "" when it has none
     positions: dict | None = None
     feed: list[dict] = field(default_factory=list)
@@ -67,6 +68,7 @@ class NetworkLoader:
         self._usage_key = None
 
     def _read(self) -> Snapshot:
+        from ogcli.chain.bonds import enclave_bonds
         from ogcli.chain.governance import read_proposals, read_whitelist
         from ogcli.chain.indexer import Indexer
         from ogcli.chain.models import list_models
@@ -84,6 +86,7 @@ class NetworkLoader:
         _now, proposals = read_proposals(protocol)
         vendors, measurements, _ = read_whitelist(protocol)
         account, positions = self._positions(protocol)
+        bond_terms, enclaves = enclave_bonds(protocol)
         validators = table_rows(board, WINDOWS[self.WINDOW][0])
         monikers = {r["address"]: r["moniker"] for r in validators}
         return Snapshot(
@@ -96,6 +99,7 @@ class NetworkLoader:
             models=[model_row(m) for m in list_models(protocol)],
             proposals=[proposal_row(p) for p in proposals],
             whitelist=whitelist_rows(vendors, measurements),
+            enclaves=enclave_rows(bond_terms, enclaves),
             account=account,
             positions=positions_rows(positions, monikers) if positions is not None else None,
             feed=[{"block": b, "log_index": i, "time": t, "name": n, "actor": a, "args": x}
@@ -161,6 +165,11 @@ def whitelist_rows(vendors, measurements) -> dict:
             for m in measurements
         ],
     }
+
+
+def enclave_rows(terms, enclaves) -> list[dict]:
+    return [{"signer": e.signer, "operator": e.operator, "endpoint": e.endpoint, "bond_wei": e.bond.total_wei,
+             "bonded": e.bond.covers_settlement(terms)} for e in enclaves if e.active]
 
 
 def positions_rows(held, monikers: dict[str, str]) -> dict:

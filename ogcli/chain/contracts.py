@@ -94,5 +94,9 @@ class Protocol:
         return self.contract("ModelHub")
 
     @property
+    def bonds(self) -> Contract:
+        return self.contract("NodeBonds")
+
+    @property
     def settlement(self) -> Contract:
         return self.contract("InferenceSettlement")

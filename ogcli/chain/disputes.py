@@ -6,7 +6,8 @@ enclave signer; 2, the signer is not a registered enclave; 3, the enclave's meas
 approved at the record's time. Only TEE records can be disputed on those grounds. An "invalid"
 verdict given as checkable (`attest(id, false)`) is disputable the other way round: with ground 0,
 when no ground holds; invalid verdicts for reasons the contract cannot check
-(`attestUncheckable`) are neither disputable nor rewarded.
+(`attestUncheckable`) are neither disputable nor rewarded. A TEE record on which a ground holds
+is also disputable against the node that settled it (`disputeProducer`): its bond pays.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
+from ogcli.chain.receipts import SettledCall, from_event
 from ogcli.core import typed_data
 from ogcli.core.model_metadata import MODES
 
@@ -134,44 +136,89 @@ class GroundFinder:
 
 @dataclass(frozen=True)
 class Disputable:
-    record_id: int
-    record: dict
+    """A verdict open to dispute: `validator` vouched against what the contract can check."""
+
+    call: SettledCall
     validator: str
     ground: int
     attested_at: int
     window_closes: int
 
+    @property
+    def record_id(self) -> int:
+        return self.call.record_id
 
-def find_disputable(protocol: Protocol) -> tuple[int, list[Disputable]]:
-    """(chain time, attestations of bad records still open to dispute), oldest first."""
+
+@dataclass(frozen=True)
+class ProducerDisputable:
+    """A TEE record that is false on `ground`, still open to dispute against the node that settled it."""
+
+    call: SettledCall
+    ground: int
+    window_closes: int
+    bond_wei: int  # the node's bond (active and unbonding) a dispute would slash
+
+    @property
+    def record_id(self) -> int:
+        return self.call.record_id
+
+
+@dataclass(frozen=True)
+class OpenDisputes:
+    now: int
+    verdicts: list[Disputable]
+    records: list[ProducerDisputable]
+
+
+def find_disputable(protocol: Protocol) -> OpenDisputes:
+    """Everything a challenger can file now, oldest first: verdicts that vouched against the
+    checkable facts, and false TEE records whose node can still be held to them."""
     settlement = protocol.settlement
-    names = ("InferenceSettled", "Attested", "DisputeWon")
+    names = ("InferenceSettled", "Attested", "DisputeWon", "ProducerSlashed")
     head, raw = protocol.rpc.batch([
         ("eth_getBlockByNumber", ["latest", False]),
         ("eth_getLogs", [event_logs.log_filter(settlement, names, protocol.deployment.block)]),
     ])
     now = int(head["timestamp"], 16)
     logs = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, names, raw))
-    # No verdict's window outlasts the unbonding period (both contracts enforce it): an upper bound
-    # for the log scan; each verdict's own window (fixed when it was given) is read below.
-    longest = protocol.staking.functions.unbondingPeriod().call()
+    # No verdict's or record's window outlasts the unbonding periods (the contracts enforce it):
+    # an upper bound for the log scan; each one's own window is read below.
+    longest = max(protocol.staking.functions.unbondingPeriod().call(), protocol.bonds.functions.unbondingDelay().call())
     finder = GroundFinder(protocol)
-    records = {e.args["recordId"]: dict(e.args["record"]) for e in logs if e.name == "InferenceSettled"}
+    calls = {e.args["recordId"]: from_event(e) for e in logs if e.name == "InferenceSettled"}
     disputed = {(e.args["recordId"], e.args["validator"]) for e in logs if e.name == "DisputeWon"}
+    producer_disputed = {e.args["recordId"] for e in logs if e.name == "ProducerSlashed"}
     open_attestations = [e for e in logs if e.name == "Attested"
                          and (e.args["recordId"], e.args["validator"]) not in disputed and e.timestamp + longest >= now]
-    ids = sorted({e.args["recordId"] for e in open_attestations})
-    grounds = dict(zip(ids, finder.grounds([records[i] for i in ids])))
+    open_records = sorted(i for i, c in calls.items()
+                          if i not in producer_disputed and c.settled_at + longest >= now and c.record["mode"] == MODES["tee"])
+    ids = sorted({e.args["recordId"] for e in open_attestations} | set(open_records))
+    grounds = dict(zip(ids, finder.grounds([calls[i].record for i in ids])))
     candidates = [e for e in open_attestations
                   if (grounds[e.args["recordId"]] is not None) == bool(e.args["valid"])]
     windows = _open_windows(protocol, [(e.args["recordId"], e.args["validator"]) for e in candidates])
-    found = []
+    verdicts = []
     for e, closes in zip(candidates, windows):
         record_id, validator = e.args["recordId"], e.args["validator"]
         if closes is not None and closes >= now:
             ground = grounds[record_id] if e.args["valid"] else GROUND_NONE
-            found.append(Disputable(record_id, records[record_id], validator, ground, e.timestamp, closes))
-    return now, found
+            verdicts.append(Disputable(calls[record_id], validator, ground, e.timestamp, closes))
+    false_records = [i for i in open_records if grounds[i] is not None]
+    records = [ProducerDisputable(calls[i], grounds[i], closes, bond)
+               for i, (closes, bond) in zip(false_records, _record_windows(protocol, [calls[i] for i in false_records]))
+               if closes >= now]
+    return OpenDisputes(now, verdicts, records)
+
+
+def _record_windows(protocol: Protocol, calls: list[SettledCall]) -> list[tuple[int, int]]:
+    """For each record, (the last second it can be disputed against its node, that node's whole
+    bond), in one Multicall3 batch."""
+    from ogcli.chain.multicall import Read, read_many
+
+    reads = [read for c in calls for read in (Read(protocol.settlement, "recordDisputableUntil", (c.record_id,)),
+                                             Read(protocol.bonds, "bondOf", (c.node,)))]
+    answers = read_many(protocol.rpc, reads)
+    return [(until, bond[0] + bond[1]) for until, bond in zip(answers[0::2], answers[1::2])]
 
 
 def _open_windows(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[int | None]:
@@ -187,16 +234,3 @@ def _open_windows(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[int 
         checkable = not isinstance(view, ReadFailed) and bool(view[3])
         out.append(until if checkable and not isinstance(until, ReadFailed) else None)
     return out
-
-
-def settled_record(protocol: Protocol, record_id: int) -> dict:
-    """The record as settled (from its event); UsageError when there is none."""
-    from ogcli.errors import UsageError
-
-    settlement = protocol.settlement
-    query = event_logs.log_filter(settlement, ("InferenceSettled",), protocol.deployment.block)
-    query["topics"].append("0x" + record_id.to_bytes(32, "big").hex())
-    events = event_logs.decode(settlement, ("InferenceSettled",), protocol.rpc.batch([("eth_getLogs", [query])])[0])
-    if not events:
-        raise UsageError(f"there is no settled record {record_id}")
-    return dict(events[0].args["record"])

@@ -22,7 +22,9 @@ BLOCK_RANGE = 5_000
 REORG_DEPTH = 12
 # What stats and the dashboard read; `actor` is the account the event is about.
 INDEXED = {
-    "InferenceSettlement": {"InferenceSettled": "payer", "Attested": "validator", "DisputeWon": "validator"},
+    "InferenceSettlement": {"InferenceSettled": "payer", "Attested": "validator", "DisputeWon": "validator",
+                            "ProducerSlashed": "node"},
+    "NodeBonds": {"Bonded": "operator", "UnbondStarted": "operator", "BondSlashed": "operator"},
     "Staking": {"Delegated": "delegator", "Undelegated": "delegator", "Redelegated": "delegator", "Slashed": "validator",
                 "Jailed": "validator", "Unjailed": "validator", "ValidatorRegistered": "validator",
                 "CommissionChanged": "validator", "RewardsClaimed": "delegator", "Withdrawn": "delegator"},

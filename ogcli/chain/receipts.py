@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import Read, read_one
+from ogcli.core.records import record_tuple
 from ogcli.core.records import request_id as request_id_of
 from ogcli.errors import UsageError
 
@@ -31,6 +32,10 @@ class SettledCall:
     log_index: int  # of its InferenceSettled log: where in the block it settled
     settled_at: int
 
+    def as_argument(self) -> tuple:
+        """The contract's SettledCall (record, payer, node, fee): what every dispute passes back."""
+        return (record_tuple(self.record), self.payer, self.node, self.fee_wei)
+
 
 @dataclass(frozen=True)
 class AuthorizedTransfer:
@@ -48,7 +53,8 @@ def _topic(value: int | str) -> str:
     return "0x" + bytes.fromhex(value[2:]).rjust(32, b"\0").hex()
 
 
-def _from_event(e) -> SettledCall:
+def from_event(e) -> SettledCall:
+    """The settled call an `InferenceSettled` event (decoded, with its timestamp) describes."""
     a = e.args
     return SettledCall(
         record_id=a["recordId"], record=dict(a["record"]), payer=a["payer"], node=a["node"], fee_wei=a["fee"],
@@ -78,7 +84,7 @@ def find(protocol: Protocol, ref: str) -> SettledCall:
         if receipt is None:
             raise UsageError(f"{ref} is neither a settled request id nor a transaction on this network")
         raw = [log for log in receipt["logs"] if log["address"].lower() == settlement.address.lower()]
-    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
+    calls = [from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
     if not calls:
         raise UsageError(f"{ref} settled no inference call")
     if len(calls) > 1:
@@ -87,12 +93,24 @@ def find(protocol: Protocol, ref: str) -> SettledCall:
     return calls[0]
 
 
+def by_record_id(protocol: Protocol, record_id: int) -> SettledCall:
+    """The settled call `record_id` names, from its event (UsageError if there is none)."""
+    settlement = protocol.settlement
+    query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
+    query["topics"].append(_topic(record_id))
+    raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
+    calls = [from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
+    if not calls:
+        raise UsageError(f"there is no settled record {record_id}")
+    return calls[0]
+
+
 def by_payer(protocol: Protocol, payer: str, limit: int) -> list[SettledCall]:
     settlement = protocol.settlement
     query = event_logs.log_filter(settlement, SETTLED, protocol.deployment.block)
     query["topics"] += [None, None, _topic(payer)]
     raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
-    calls = [_from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
+    calls = [from_event(e) for e in event_logs.fill_timestamps(protocol.rpc, event_logs.decode(settlement, SETTLED, raw))]
     return sorted(calls, key=lambda c: c.record_id, reverse=True)[:limit]
 
 

@@ -178,3 +178,16 @@ def exposure(data: dict, validators: dict) -> None:
         "before the fault are safe; later ones lose the fraction of their initial amount."
     )
     console.print(table)
+    _enclave_bonds(data.get("enclaves", []))
+
+
+def _enclave_bonds(enclaves: list[dict]) -> None:
+    if not enclaves:
+        return
+    table = _table("the bonds in front of your stake", [("enclave", "left"), ("operator", "left"), ("bond", "right"),
+                                                       ("settles TEE", "left")])
+    for e in enclaves:
+        table.add_row(e["signer"], e["operator"], opg(e["bond_wei"]), "yes" if e["bonded"] else "[red]no: below the minimum[/]")
+    table.caption = ("A false TEE record slashes the bond of the node that settled it (refunding its payer) as well as "
+                     "every validator that vouched for it.")
+    output.console().print(table)

@@ -220,9 +220,10 @@ def simulate(
         traffic = run_traffic(open_protocol(network), info.rpc_url, node, rate=rate, duration_s=seconds, tamper=tamper,
                               progress=update)
     data = {"calls": traffic.calls, "tampered": traffic.tampered, "attestations": traffic.attestations,
+            "node_disputes": traffic.node_disputes, "rogue_bond_before_wei": str(traffic.rogue_bond_before_wei),
+            "rogue_bond_after_wei": str(traffic.rogue_bond_after_wei), "refused_unbonded": traffic.refused_unbonded,
             "failures": traffic.failures}
-    output.emit(data, lambda: print(f"{traffic.calls} calls ({traffic.tampered} tampered), {traffic.attestations} attestations"
-                                    + (f"; {len(traffic.failures)} failed: {traffic.failures[0]}" if traffic.failures else "")))
+    output.emit(data, lambda: _print_traffic(traffic))
 
 
 def _duration(text: str, flag: str, unit_seconds: int) -> int:
@@ -264,3 +265,13 @@ def _ago(timestamp: float) -> str:
     if delta < 7_200:
         return f"{delta // 60}m ago"
     return f"{delta // 3_600}h ago"
+
+
+def _print_traffic(traffic) -> None:
+    from ogcli.core.amounts import format_amount
+
+    print(f"{traffic.calls} calls ({traffic.tampered} tampered), {traffic.attestations} attestations"
+          + (f"; {len(traffic.failures)} failed: {traffic.failures[0]}" if traffic.failures else ""))
+    print(f"compromised node: {traffic.node_disputes} forged records disputed, bond "
+          f"{format_amount(traffic.rogue_bond_before_wei, group=True)} -> {format_amount(traffic.rogue_bond_after_wei, group=True)} OPG"
+          + (f"; {traffic.refused_unbonded} more refused on chain (bond below the minimum)" if traffic.refused_unbonded else ""))

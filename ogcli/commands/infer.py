@@ -109,15 +109,23 @@ def route(
     Example: ogcli infer route --model 1 --value 5000 --latency-ms 200
     """
     from ogcli.chain.network import open_protocol
-    from ogcli.sdk.discovery import find_node
+    from ogcli.sdk.discovery import choose_node
 
     network = context.resolve_network()
     protocol = open_protocol(network)
-    url = node or find_node(protocol)
+    stake = parsing.amount(value, allow_zero=True)
+    node_reasons: tuple[str, ...] = ()
+    if node:
+        url = node
+    else:
+        choice = choose_node(protocol, stake)
+        url, node_reasons = choice.url, choice.reasons
     decision = _route(protocol, network, url, _model_ref(model), value, latency_ms)
     data = {"mode": decision.mode, "reasons": list(decision.reasons), "candidates": list(decision.candidates),
-            "policy": network.routing or "balanced", "node": url}
-    output.emit(data, lambda: print("\n".join([f"mode: {decision.mode}", *(f"  - {r}" for r in decision.reasons)])))
+            "policy": network.routing or "balanced", "node": url, "node_reasons": list(node_reasons)}
+    lines = [f"node: {url}", *(f"  - {r}" for r in node_reasons), f"mode: {decision.mode}",
+             *(f"  - {r}" for r in decision.reasons)]
+    output.emit(data, lambda: print("\n".join(lines)))
 
 
 @app.command()
@@ -156,6 +164,7 @@ def verify(
         "model_id": call.record["modelId"],
         "payer": call.payer,
         "checks": [{"name": c.name, "ok": c.ok, "status": c.status, "ran": c.ran, "detail": c.detail} for c in results],
+        "bond": _bond_behind(protocol, call),
     }
     output.emit(data, lambda: _print_checks(data))
     if state == FAILED:
@@ -273,15 +282,29 @@ def _route(protocol, network, node_url: str, model_ref, value: str, latency_ms):
     stake = parsing.amount(value, allow_zero=True)
     model = _find_model(protocol, model_ref)
     try:
-        node_modes = httpx.get(f"{node_url.rstrip('/')}/health", timeout=10).json().get("modes", [])
-    except (httpx.HTTPError, ValueError):
+        health = httpx.get(f"{node_url.rstrip('/')}/health", timeout=10).json()
+        node_modes = health.get("modes", [])
+    except (httpx.HTTPError, ValueError, AttributeError):
         from ogcli.errors import NetworkError
 
         raise NetworkError(f"cannot reach the node at {node_url}") from None
+    bond = _node_bond(protocol, health.get("operator"))
     try:
-        return route(mode_names(model.modes), node_modes, stake, latency_ms, Policy(name=network.routing or "balanced"))
+        return route(mode_names(model.modes), node_modes, stake, latency_ms, Policy(name=network.routing or "balanced"),
+                     bond_wei=bond)
     except NoRoute as exc:
         raise UsageError(str(exc)) from None
+
+
+def _node_bond(protocol, operator) -> int | None:
+    """The bond of the operator a node's /health names (None when it names none we can read)."""
+    from ogcli.chain.bonds import read_bonds
+
+    try:
+        address = parsing.address(operator) if isinstance(operator, str) else None
+    except UsageError:
+        return None
+    return read_bonds(protocol, [address])[address].total_wei if address else None
 
 
 def _saved_response(path_text: str) -> dict:
@@ -304,10 +327,7 @@ def _facts(protocol, call, saved, node_url: str = ""):
 
     settlement, registry = protocol.settlement.functions, protocol.registry.functions
     r = call.record
-    record_tuple = (r["modelId"], bytes(r["inputHash"]), bytes(r["outputHash"]), bytes(r["requestId"]), r["timestamp"],
-                    r["mode"], r["enclaveSigner"], bytes(r["signature"]))
-    record_type = "(uint256,bytes32,bytes32,bytes32,uint64,uint8,address,bytes)"
-    computed = records.keccak(protocol.w3.codec.encode([record_type], [record_tuple]))
+    computed = records.settled_hash(r, call.payer, call.node, call.fee_wei)
     stored = bytes(settlement.recordState(call.record_id).call()[0])
     tee = r["mode"] == MODES["tee"]
     recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None
@@ -393,6 +413,23 @@ def _attestation(protocol, signer: str) -> tuple:
                   f"and again here); PCRs give the measurement; binds {signer}")
 
 
+def _bond_behind(protocol, call) -> dict | None:
+    """The bond of the node that settled a TEE record, and until when the record can be held
+    against it (None for other modes: no ground is checkable against them)."""
+    from ogcli.chain.bonds import read_bonds, read_terms
+    from ogcli.chain.multicall import Read, read_many
+    from ogcli.core.model_metadata import MODES
+
+    if call.record["mode"] != MODES["tee"]:
+        return None
+    settlement = protocol.settlement
+    until, state = read_many(protocol.rpc, [Read(settlement, "recordDisputableUntil", (call.record_id,)),
+                                            Read(settlement, "recordState", (call.record_id,))])
+    bond = read_bonds(protocol, [call.node])[call.node]
+    return {"node": call.node, "bond_wei": str(bond.total_wei), "bonded": bond.covers_settlement(read_terms(protocol)),
+            "disputable_until": until, "disputed": bool(state[5])}
+
+
 def _pulled(protocol, call):
     """The ERC-3009 transfer that paid for this call in its settling transaction (a batch may
     hold several of one payer: each is told apart by its nonce), or None when none is found."""
@@ -419,6 +456,27 @@ def _print_checks(data: dict) -> None:
         "unverified": f"[yellow]unverified[/] ({not_run} check{'s' if not_run != 1 else ''} could not be run here)",
     }
     output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
+    _print_bond(data)
+
+
+def _print_bond(data: dict) -> None:
+    import time
+
+    from ogcli.core.amounts import format_amount
+
+    bond = data.get("bond")
+    if not bond:
+        return
+    amount = f"{format_amount(int(bond['bond_wei']), group=True)} OPG"
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(bond["disputable_until"]))
+    console = output.console()
+    if bond["disputed"]:
+        console.print(f"the node {bond['node']} was slashed for this record; its payer was refunded from the bond")
+    elif data["state"] == "failed":
+        console.print(f"the node {bond['node']} has {amount} bonded: dispute it until {until} with "
+                      f"`ogcli node dispute --record {data['record_id']}` (the payer is refunded from the bond)")
+    else:
+        console.print(f"bond behind it: {amount} of node {bond['node']}, slashable for this record until {until}")
 
 
 def _print_receipts(rows: list[dict]) -> None:

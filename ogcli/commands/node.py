@@ -5,6 +5,8 @@ from typing import Annotated
 import typer
 
 from ogcli import context, diagnostics, output, parsing
+from ogcli.commands import _node_bonds as node_bonds
+from ogcli.commands import _node_disputes as plans
 from ogcli.appfactory import new_app
 from ogcli.errors import UsageError
 from ogcli.signing import PasswordFile
@@ -87,6 +89,9 @@ def run(
     diagnostics.note(
         f"node on http://{host}:{port} (operator {operator.address}, enclave {enclave.address}); outbox {data_dir / 'outbox.db'}"
     )
+    if not node.bonded():
+        diagnostics.warn(f"{operator.address} has less than the minimum bond: TEE calls are refused until "
+                         "`ogcli node bond AMOUNT` (see `ogcli node status`)")
     try:
         serve(node, settings)
     finally:
@@ -220,9 +225,10 @@ def _proof(text: str, digest: bytes, signer: str, dry_run: bool) -> bytes:
 
 @app.command()
 def disputes() -> None:
-    """Attestations that vouch for a record failing a dispute ground (a signature that is not the
-    enclave's, an unregistered enclave, an enclave not approved at the time), with the time left
-    to dispute each.
+    """What a challenger can file now, with the time left for each: attestations that vouch
+    against the facts the contract checks (a signature that is not the enclave's, an
+    unregistered enclave, an enclave not approved at the time), and false TEE records still
+    disputable against the node that settled them (its bond pays).
 
     Example: ogcli node disputes
     """
@@ -230,82 +236,79 @@ def disputes() -> None:
     from ogcli.chain.network import open_protocol
 
     with diagnostics.spinner("checking records"):
-        now, found = find_disputable(open_protocol(context.resolve_network()))
-    rows = [
+        found = find_disputable(open_protocol(context.resolve_network()))
+    now = found.now
+    verdicts = [
         {"record_id": d.record_id, "validator": d.validator, "ground": d.ground, "reason": GROUND_NAMES[d.ground],
          "attested_at": d.attested_at, "window_closes": d.window_closes, "seconds_left": d.window_closes - now}
-        for d in found
+        for d in found.verdicts
     ]
-    output.emit({"time": now, "disputable": rows}, lambda: _print_disputable(rows))
+    records = [
+        {"record_id": d.record_id, "node": d.call.node, "ground": d.ground, "reason": GROUND_NAMES[d.ground],
+         "fee_wei": str(d.call.fee_wei), "bond_wei": str(d.bond_wei), "window_closes": d.window_closes,
+         "seconds_left": d.window_closes - now}
+        for d in found.records
+    ]
+    output.emit({"time": now, "disputable": verdicts, "records": records},
+                lambda: _print_disputable(verdicts, records))
 
 
 @app.command()
 def dispute(
-    record_id: Annotated[int, typer.Argument(help="The record (see `ogcli node disputes`).", show_default=False)],
-    validator: Annotated[str, typer.Argument(help="The validator that vouched for it.", show_default=False)],
+    record_id: Annotated[int | None, typer.Argument(help="The record (see `ogcli node disputes`).", show_default=False)] = None,
+    validator: Annotated[str, typer.Argument(help="The validator that vouched for it.", show_default=False)] = "",
+    record: Annotated[int | None, typer.Option("--record", help="Dispute this record against the node that settled it.",
+                                               show_default=False)] = None,
     password_file: PasswordFile = None,
 ) -> None:
-    """File on-chain evidence that a validator vouched for a bad record: the contract checks the
-    ground itself; a won dispute slashes the validator (and so its delegators) and pays you part.
+    """File on-chain evidence; the contract checks the ground itself. Against a validator (RECORD
+    VALIDATOR): it vouched for a bad record, and a won dispute slashes it (and so its delegators)
+    and pays you part. Against a node (--record ID): the record it settled is false, and a won
+    dispute slashes its bond, refunds the payer, pays you part and disables the enclave.
 
-    Example: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes
+    Example: ogcli node dispute --record 15 --yes   (or: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes)
     """
-    from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder, settled_record
-    from ogcli.chain.tx import Plan
     from ogcli.commands._session import WriteSession
-    from ogcli.core.amounts import format_amount
-    from ogcli.core.units import format_duration
 
+    if record is not None:
+        if record_id is not None or validator:
+            raise UsageError("give RECORD VALIDATOR to dispute a verdict, or --record ID to dispute a node (not both)")
+        session = WriteSession.open(password_file)
+        session.run(plans.producer_dispute(session, record))
+        return
+    if record_id is None or not validator:
+        raise UsageError("give RECORD VALIDATOR (a verdict) or --record ID (the node that settled it)")
     target = parsing.address(validator)
     session = WriteSession.open(password_file)
-    protocol = session.protocol
-    settlement = protocol.settlement.functions
-    record = settled_record(protocol, record_id)
-    attested_at, valid, already, checkable = settlement.attestationOf(record_id, target).call()[:4]
-    if not attested_at or not checkable:
-        raise UsageError(f"{target} gave no checkable verdict on record {record_id}: there is nothing to dispute")
-    if already:
-        raise UsageError(f"{target}'s attestation of record {record_id} was disputed already")
-    params = settlement.params().call()
-    now = protocol.w3.eth.get_block("latest")["timestamp"]
-    if now > attested_at + params[3]:
-        raise UsageError(f"the challenge window for this attestation closed {format_duration(now - attested_at - params[3])} ago")
-    found = GroundFinder(protocol).ground(record)
-    # Against a valid verdict: the ground that holds. Against an invalid one: that none holds.
-    ground = found if valid else (GROUND_NONE if found is None else None)
-    if ground is None or not settlement.checkGround(_record_tuple(record), ground).call():
-        verdict = "valid" if valid else "invalid"
-        raise UsageError(f"{target}'s {verdict} verdict on record {record_id} holds up, and a rejected dispute slashes nobody")
-    stake = protocol.staking.functions.getValidator(target).call()[1]
-    slash = stake * params[4] // 10_000
-    self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]
-    session.run(
-        Plan(
-            action=f"dispute record {record_id} against {target}",
-            call=settlement.dispute(record_id, _record_tuple(record), target, ground),
-            rows=(("record", str(record_id)), ("validator", target), ("ground", GROUND_NAMES[ground]),
-                  ("slash", f"about {format_amount(slash, group=True)} OPG ({params[4] / 100:g}% of its stake)"),
-                  ("your reward", f"about {format_amount(self_stake * params[4] // 10_000 * params[5] // 10_000, group=True)}"
-                                  " OPG (a share of the validator's own slashed stake)")),
-        )
-    )
+    session.run(plans.verdict_dispute(session, record_id, target))
 
 
-def _record_tuple(record: dict) -> tuple:
-    return (record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]), bytes(record["requestId"]),
-            record["timestamp"], record["mode"], record["enclaveSigner"], bytes(record["signature"]))
-
-
-def _print_disputable(rows: list[dict]) -> None:
+def _print_disputable(verdicts: list[dict], records: list[dict]) -> None:
     from rich.table import Table
 
+    from ogcli.core.amounts import format_amount
     from ogcli.core.units import format_duration
 
     table = Table(title="attestations open to dispute", title_justify="left")
     for column in ("record", "validator", "why", "window"):
         table.add_column(column)
-    for r in rows:
+    for r in verdicts:
         table.add_row(str(r["record_id"]), r["validator"], r["reason"], f"closes in {format_duration(r['seconds_left'])}")
-    if not rows:
+    if not verdicts:
         table.caption = "none: every open attestation vouches for a record that holds up"
     output.console().print(table)
+    nodes = Table(title="false records open to dispute against their node", title_justify="left")
+    for column in ("record", "node", "why", "fee", "bond", "window"):
+        nodes.add_column(column)
+    for r in records:
+        nodes.add_row(str(r["record_id"]), r["node"], r["reason"], f"{format_amount(int(r['fee_wei']), group=True)} OPG",
+                      f"{format_amount(int(r['bond_wei']), group=True)} OPG", f"closes in {format_duration(r['seconds_left'])}")
+    if not records:
+        nodes.caption = "none: every open TEE record holds up"
+    output.console().print(nodes)
+
+
+app.command("bond")(node_bonds.bond)
+app.command("unbond")(node_bonds.unbond)
+app.command("withdraw")(node_bonds.withdraw)
+app.command("status")(node_bonds.status)

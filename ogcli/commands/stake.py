@@ -302,8 +302,19 @@ def exposure(
             }
             for loss in losses
         ],
+        "enclaves": _enclave_bonds(),
     }
     output.emit(data, lambda: _stake_render.exposure(data, held.validators))
+
+
+def _enclave_bonds() -> list[dict]:
+    """Every active enclave and the bond behind its records: what pays first when one is false."""
+    from ogcli.chain.bonds import enclave_bonds
+    from ogcli.chain.network import open_reader
+
+    terms, enclaves = enclave_bonds(open_reader())
+    return [{"signer": e.signer, "operator": e.operator, "endpoint": e.endpoint, "bond_wei": str(e.bond.total_wei),
+             "bonded": e.bond.covers_settlement(terms)} for e in enclaves if e.active]
 
 
 def _read_positions(address: str):

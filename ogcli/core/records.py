@@ -34,3 +34,21 @@ def request_id(payer: str, nonce: bytes) -> bytes:
     if len(nonce) != 32:
         raise ValueError("an ERC-3009 nonce is 32 bytes")
     return keccak(bytes.fromhex(payer.removeprefix("0x")) + nonce)
+
+
+# InferenceSettlement.Record, as the ABI encodes it.
+RECORD_ABI = "(uint256,bytes32,bytes32,bytes32,uint64,uint8,address,bytes)"
+
+
+def record_tuple(record: dict) -> tuple:
+    """A record decoded from an `InferenceSettled` event, as the contract's Record argument."""
+    return (record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]), bytes(record["requestId"]),
+            record["timestamp"], record["mode"], record["enclaveSigner"], bytes(record["signature"]))
+
+
+def settled_hash(record: dict, payer: str, node: str, fee: int) -> bytes:
+    """What InferenceSettlement stores for a settled call (`hashSettled`): the record bound to
+    who paid for it, how much, and which node settled it."""
+    from eth_abi import encode
+
+    return keccak(encode([RECORD_ABI, "address", "address", "uint256"], [record_tuple(record), payer, node, fee]))

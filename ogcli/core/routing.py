@@ -14,7 +14,10 @@ a latency budget, and the profile's policy, and returns a mode with the reasons 
 2. The latency budget removes modes whose expected latency exceeds it.
 3. The value at stake sets the assurance wanted: at or above `tee_from_wei` a signed result, at
    or above `zkml_from_wei` a proof.
-4. The policy picks among what is left: `balanced` takes the weakest mode that meets the wanted
+4. A signed result is backed by the node's bond (a false one is refunded from it): when the bond
+   does not cover the value at stake, `balanced` moves a call that wanted tee up to zkml where it
+   can, and says so either way.
+5. The policy picks among what is left: `balanced` takes the weakest mode that meets the wanted
    assurance (else the strongest available), `strongest` the strongest, `fastest` the fastest.
 """
 
@@ -46,7 +49,8 @@ class Decision:
 
 
 def route(model_modes: list[str], node_modes: list[str], value_at_stake_wei: int, latency_budget_ms: int | None,
-          policy: Policy) -> Decision:
+          policy: Policy, bond_wei: int | None = None) -> Decision:
+    """The mode for a call, with its reasons. `bond_wei`: the node's bond (None: not known)."""
     if policy.name not in POLICIES:
         raise ValueError(f"routing policy must be one of {', '.join(POLICIES)}, not {policy.name!r}")
     reasons = []
@@ -66,6 +70,15 @@ def route(model_modes: list[str], node_modes: list[str], value_at_stake_wei: int
         candidates = fitting
     wanted = "zkml" if value_at_stake_wei >= policy.zkml_from_wei else "tee" if value_at_stake_wei >= policy.tee_from_wei else "vanilla"
     reasons.append(f"{_opg(value_at_stake_wei)} at stake calls for {wanted} ({policy.name} policy)")
+    if bond_wei is not None and "tee" in candidates:
+        if bond_wei >= value_at_stake_wei:
+            reasons.append(f"the node's bond of {_opg(bond_wei)} covers the value at stake if a TEE result is false")
+        else:
+            reasons.append(f"the node's bond of {_opg(bond_wei)} does not cover the value at stake: "
+                           "a false TEE result would be refunded only up to it")
+            if wanted == "tee" and policy.name == "balanced" and "zkml" in candidates:
+                wanted = "zkml"
+                reasons.append("so a proof (zkml) is wanted instead")
     if policy.name == "fastest":
         mode = min(candidates, key=EXPECTED_LATENCY_MS.get)
         if STRENGTH[mode] < STRENGTH[wanted]:

@@ -44,7 +44,9 @@ def roster() -> dict[str, DevAccount]:
     names += [f"delegator-{i}" for i in range(1, DELEGATOR_COUNT + 1)]
     names += [f"publisher-{i}" for i in range(1, PUBLISHER_COUNT + 1)]
     names += [f"holder-{i}" for i in range(1, HOLDER_COUNT + 1)]
-    names += ["user", "rogue-node"]  # rogue-node: the simulator's compromised node (devnet simulate)
+    # rogue-node: a compromised node operator (its forged records are disputed in the seed's story
+    # and in devnet simulate); rogue-enclave: the enclave it registered.
+    names += ["user", "rogue-node", "rogue-enclave"]
     return {name: _account(name) for name in names}
 
 

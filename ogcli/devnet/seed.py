@@ -46,6 +46,8 @@ VALIDATOR_PROFILES = [
     (40_000, 1_900, "Gale: fast and cheap"),
     (30_000, 1_200, "Harbor Attest"),
 ]
+NODE_BOND = 5_000 * OPG
+ROGUE_BOND = 2_000 * OPG
 SLASHED_THEN_UNJAILED = "validator-6"
 SLASHED_AND_JAILED = "validator-7"
 
@@ -101,6 +103,7 @@ class Seeder:
         self.register_validators()
         self.delegate()
         self.register_enclave()
+        self.bond_nodes()
         models = self.publish_models(model_bytes)
 
         self.at_day(1)
@@ -118,6 +121,7 @@ class Seeder:
         self.at_day(3)
         self.dispute(bad_record, SLASHED_THEN_UNJAILED)
         self.dispute(bad_record, SLASHED_AND_JAILED)
+        self.dispute_producer(bad_record)
 
         self.at_day(3.5)
         self.unbond_and_redelegate()
@@ -166,7 +170,7 @@ class Seeder:
         grants |= {f"delegator-{i}": (5_000 + 9_000 * i) * OPG for i in range(1, accounts.DELEGATOR_COUNT + 1)}
         grants |= {f"publisher-{i}": 10_000 * OPG for i in range(1, accounts.PUBLISHER_COUNT + 1)}
         grants |= {f"holder-{i}": (30_000_000 - 4_000_000 * i) * OPG for i in range(1, accounts.HOLDER_COUNT + 1)}
-        grants |= {"user": 100_000 * OPG, "node-operator": 10_000 * OPG, "challenger": 1_000 * OPG}
+        grants |= {"user": 100_000 * OPG, "node-operator": 10_000 * OPG, "rogue-node": 5_000 * OPG, "challenger": 1_000 * OPG}
         for name, amount in grants.items():
             self.tx("deployer", token.transfer(accounts.get(name).address, amount), "transfer")
         # Holders vote with their balances; delegating to self activates voting power.
@@ -204,15 +208,26 @@ class Seeder:
             self.summary.delegators += 1
 
     def register_enclave(self) -> None:
-        self.progress("registering the reference node's enclave")
+        self.progress("registering the nodes' enclaves")
         from ogcli.node.enclave import Enclave
 
-        enclave = Enclave(accounts.get("enclave-signer").local_account, VENDOR_ID["DEV"], dev_measurement("v0.1"),
-                          self.chain_id, self.protocol.settlement.address, image="v0.1")
-        # A node started later with the devnet's keys reads this document back from the chain.
-        issued_at = self.w3.eth.get_block("latest")["timestamp"]
-        sent = enclave.register(self.protocol, self.sender("node-operator"), "http://127.0.0.1:8700", at_time=issued_at)
-        self.summary.transactions += len(sent)
+        for operator, signer, endpoint in (("node-operator", "enclave-signer", "http://127.0.0.1:8700"),
+                                           ("rogue-node", "rogue-enclave", "http://127.0.0.1:8799")):
+            enclave = Enclave(accounts.get(signer).local_account, VENDOR_ID["DEV"], dev_measurement("v0.1"),
+                              self.chain_id, self.protocol.settlement.address, image="v0.1")
+            # A node started later with the devnet's keys reads this document back from the chain.
+            issued_at = self.w3.eth.get_block("latest")["timestamp"]
+            sent = enclave.register(self.protocol, self.sender(operator), endpoint, at_time=issued_at)
+            self.summary.transactions += len(sent)
+
+    def bond_nodes(self) -> None:
+        """Both node operators bond behind the TEE records they settle: the reference node
+        generously, the rogue one at little above the minimum (its bond pays for its forgeries)."""
+        self.progress("bonding the node operators")
+        bonds = self.protocol.bonds
+        for name, amount in (("node-operator", NODE_BOND), ("rogue-node", ROGUE_BOND)):
+            self.tx(name, self.protocol.token.functions.approve(bonds.address, amount), "approve")
+            self.tx(name, bonds.functions.bond(amount), "bond")
 
     def publish_models(self, model_bytes: list[tuple[str, bytes]]) -> list[tuple[int, int]]:
         """Publishes each model; returns (model id, price) pairs."""
@@ -249,9 +264,9 @@ class Seeder:
             tampered = tamper_last and i == count - 1
             model_id, price = models[(self._request_counter + i) % len(models)]
             payer = accounts.get(f"delegator-{(self._request_counter % accounts.DELEGATOR_COUNT) + 1}")
-            record, record_id = self.settle_call(model_id, price, payer, tampered)
+            settled, record_id = self.settle_call(model_id, price, payer, tampered)
             self.attest_round(record_id, tampered)
-            last = (record_id, record)
+            last = (record_id, settled)
         return last
 
     def settle_call(self, model_id: int, price: int, payer: accounts.DevAccount, tampered: bool):
@@ -267,7 +282,9 @@ class Seeder:
         signed_output = output_hash
         if tampered:
             output_hash = self.w3.keccak(text=f"tampered output {self._request_counter}")
-        signer = accounts.get("enclave-signer")
+        # A forged record comes from the compromised node, under its own enclave's name.
+        operator = "rogue-node" if tampered else "node-operator"
+        signer = accounts.get("rogue-enclave" if tampered else "enclave-signer")
         result = typed_data.inference_result(model_id, input_hash, signed_output, request_id, now, MODE_TEE)
         signature = Account.sign_typed_data(
             signer.private_key,
@@ -288,10 +305,11 @@ class Seeder:
             authorization,
         ).signature
         payment = (payer.address, fee, now - 60, now + 3_600, nonce, bytes(payment_signature))
-        receipt = self.tx("node-operator", settlement.functions.settle(record, payment), "settle")
+        receipt = self.tx(operator, settlement.functions.settle(record, payment), "settle")
         event = settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]
         self.summary.records += 1
-        return record, event["args"]["recordId"]
+        settled = (record, payer.address, self.sender(operator).address, fee)  # the contract's SettledCall
+        return settled, event["args"]["recordId"]
 
     def attest_round(self, record_id: int, tampered: bool) -> None:
         settlement = self.protocol.settlement.functions
@@ -327,16 +345,25 @@ class Seeder:
                 continue
 
     def dispute(self, bad_record, validator_name: str) -> None:
-        record_id, record = bad_record
+        record_id, settled = bad_record
         validator = accounts.get(validator_name).address
         self.progress(f"disputing {validator_name}'s attestation of record {record_id}")
         self.tx(
             "challenger",
-            self.protocol.settlement.functions.dispute(record_id, record, validator, GROUND_BAD_SIGNATURE),
+            self.protocol.settlement.functions.dispute(record_id, settled, validator, GROUND_BAD_SIGNATURE),
             "dispute",
         )
         self.summary.disputes += 1
         self.jailed.add(validator_name)
+
+    def dispute_producer(self, bad_record) -> None:
+        """The forged record against the node that settled it: its bond refunds the payer and
+        pays the challenger, and its enclave is disabled."""
+        record_id, settled = bad_record
+        self.progress(f"disputing record {record_id} against the node that settled it")
+        self.tx("challenger", self.protocol.settlement.functions.disputeProducer(record_id, settled, GROUND_BAD_SIGNATURE),
+                "disputeProducer")
+        self.summary.disputes += 1
 
     def unbond_and_redelegate(self) -> None:
         self.progress("unbonding and redelegating")

@@ -1,7 +1,9 @@
 """Devnet traffic: paid inferences from many wallets at a steady rate, a share of them from a
 compromised node that settles outputs its enclave never signed, and validators attesting them:
-honest ones judge each record, one dishonest validator vouches for everything. So liveness,
-correctness and disputes have live data on the devnet and in the dashboard.
+honest ones judge each record, one dishonest validator vouches for everything; the challenger
+disputes each forged record against the node that settled it, so the compromised node's bond
+drains until it can settle no more. So liveness, correctness and disputes have live data on the
+devnet and in the dashboard.
 
 Honest calls go through a real node (x402, signed, settled by its outbox). Tampered calls are
 settled directly by the `rogue-node` devnet account, as a compromised operator could. validator-1
@@ -30,6 +32,10 @@ class Traffic:
     calls: int = 0
     tampered: int = 0
     attestations: int = 0
+    node_disputes: int = 0
+    rogue_bond_before_wei: int = 0
+    rogue_bond_after_wei: int = 0
+    refused_unbonded: int = 0  # forged calls the chain refused: the rogue's bond fell below the minimum
     failures: list[str] = field(default_factory=list)
 
 
@@ -43,7 +49,10 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
     rogue = Seeder(protocol, rpc_url, 0, lambda _m: None)
     rogue._request_counter = int(time.time() * 1000)  # request ids never seen before
     rpc(rpc_url, "anvil_setBalance", [accounts.get("rogue-node").address, hex(10**21)])
-    rogue._senders["node-operator"] = Sender(protocol.w3, accounts.get("rogue-node").local_account)
+    challenger = Sender(protocol.w3, accounts.get("challenger").local_account)
+    rogue_address = accounts.get("rogue-node").address
+    traffic.rogue_bond_before_wei = _bond(protocol, rogue_address)
+    to_dispute: list[tuple[int, tuple]] = []
     validators = {name: Sender(protocol.w3, accounts.get(name).local_account)
                   for name in (*HONEST_VALIDATORS, DISHONEST_VALIDATOR)}
     active = {n for n in validators if protocol.staking.functions.isActive(accounts.get(n).address).call()}
@@ -63,9 +72,16 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
         try:
             if rng.random() < tamper:
                 price = protocol.hub.functions.getModel(model_id).call()[5]
-                _, record_id = rogue.settle_call(model_id, price, payer, tampered=True)
+                try:
+                    settled, record_id = rogue.settle_call(model_id, price, payer, tampered=True)
+                except OgcliError as exc:
+                    if "NodeNotBonded" not in str(exc):
+                        raise
+                    traffic.refused_unbonded += 1
+                    continue
                 traffic.tampered += 1
                 to_attest.append((record_id, {n: n == DISHONEST_VALIDATOR for n in active}))
+                to_dispute.append((record_id, settled))
             else:
                 if payer.name not in client_for:
                     client_for[payer.name] = PaidClient(node_url, payer.local_account, chain_id=protocol.w3.eth.chain_id,
@@ -78,12 +94,15 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
             traffic.failures.append(str(exc)[:200])
         pending = _collect_settled(pending, to_attest, active)
         traffic.attestations += _attest(protocol, validators, to_attest, traffic)
-        progress(f"{traffic.calls} calls, {traffic.tampered} tampered, {traffic.attestations} attestations")
+        traffic.node_disputes += _dispute_producers(protocol, challenger, to_dispute, traffic)
+        progress(f"{traffic.calls} calls, {traffic.tampered} tampered, {traffic.attestations} attestations, "
+                 f"{traffic.node_disputes} forged records disputed against their node")
     drain_until = time.monotonic() + 30
     while pending and time.monotonic() < drain_until:  # the last calls' settlements
         time.sleep(0.2)
         pending = _collect_settled(pending, to_attest, active)
     traffic.attestations += _attest(protocol, validators, to_attest, traffic)
+    traffic.rogue_bond_after_wei = _bond(protocol, rogue_address)
     for client in client_for.values():
         client.close()
     return traffic
@@ -121,4 +140,27 @@ def _attest(protocol, validators, to_attest, traffic) -> int:
             done += 1
         except OgcliError as exc:
             traffic.failures.append(str(exc)[:200])
+    return done
+
+
+def _bond(protocol, operator: str) -> int:
+    active, unbonding, _release = protocol.bonds.functions.bondOf(operator).call()
+    return active + unbonding
+
+
+def _dispute_producers(protocol, challenger, to_dispute, traffic) -> int:
+    """Files every queued forged record against the node that settled it (ground 1: the signature
+    is not the enclave's); the rogue's bond pays."""
+    from ogcli.chain.disputes import GROUND_BAD_SIGNATURE
+    from ogcli.errors import OgcliError
+
+    settlement = protocol.settlement.functions
+    done = 0
+    for record_id, settled in to_dispute:
+        try:
+            challenger.transact(settlement.disputeProducer(record_id, settled, GROUND_BAD_SIGNATURE), label="disputeProducer")
+            done += 1
+        except OgcliError as exc:
+            traffic.failures.append(str(exc)[:200])
+    to_dispute.clear()
     return done

@@ -66,6 +66,7 @@ class Node:
     _params: tuple | None = None
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
+    _bonded: tuple | None = None  # (monotonic read time, bonded)
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
@@ -133,6 +134,12 @@ class Node:
             raise ApiError(503, "enclave_not_active",
                            f"this node's enclave {self.enclave.signer} is not active on chain at {now} "
                            "(registered this second, retired, or its measurement or vendor revoked)")
+        if mode == "tee" and not self.bonded():
+            # The contract refuses to settle a TEE record from a node without its minimum bond:
+            # the caller would be served and its payment never taken, the node never paid.
+            raise ApiError(503, "node_not_bonded",
+                           f"this node's operator {self.settler.sender.address} has less than the minimum bond "
+                           "behind TEE records (`ogcli node bond`)")
         if not payment_header:
             header, body = self.payments.payment_required(self.price(model), url, f"{model.name} ({mode})")
             raise PaymentNeeded(header, body)
@@ -165,6 +172,14 @@ class Node:
             active = self.protocol.registry.functions.isActive(self.enclave.signer, now).call()
             self._enclave_active = cached = (now, time.monotonic(), active)
         return cached[2]
+
+    def bonded(self) -> bool:
+        """NodeBonds' own `isBonded(operator)`, asked at most every CHAIN_TIME_TTL_S."""
+        cached = self._bonded
+        if cached is None or time.monotonic() - cached[0] > CHAIN_TIME_TTL_S:
+            bonded = self.protocol.bonds.functions.isBonded(self.settler.sender.address).call()
+            self._bonded = cached = (time.monotonic(), bonded)
+        return cached[1]
 
     def chain_time(self) -> int:
         """The latest block's time, read at most every CHAIN_TIME_TTL_S. A record is dated by the

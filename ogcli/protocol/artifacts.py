@@ -19,6 +19,7 @@ PROTOCOL_CONTRACTS = (
     "TEERegistry",
     "Staking",
     "ModelHub",
+    "NodeBonds",
     "InferenceSettlement",
 )
 

@@ -26,7 +26,7 @@ def deploy_protocol(
     progress: Progress = lambda _step: None,
 ) -> Deployment:
     """Deploys timelock, vesting wallets, token, governor, attestation verifier, registry, staking,
-    hub and settlement, wires them, renounces the deployer's admin role and returns the deployment record.
+    hub, node bonds and settlement, wires them, renounces the deployer's admin role and returns the deployment record.
 
     Refuses to start when the endpoint's chain id is not `expected_chain_id`: a deployment to the
     wrong chain spends real funds and leaves a protocol nobody will use.
@@ -97,12 +97,15 @@ def deploy_protocol(
     )
     staking = deploy("Staking", token, timelock, genesis.staking.as_tuple())
     hub = deploy("ModelHub", token, timelock)
+    bonds = deploy("NodeBonds", token, timelock, genesis.bonds.as_tuple())
     settlement = deploy(
-        "InferenceSettlement", token, staking, registry, hub, timelock, genesis.settlement.as_tuple()
+        "InferenceSettlement", token, staking, registry, hub, bonds, timelock, genesis.settlement.as_tuple()
     )
 
     progress("wiring contracts")
     sender.transact(bind("Staking", staking).functions.initSlasher(settlement), label="Staking.initSlasher")
+    sender.transact(bind("NodeBonds", bonds).functions.initSettlement(settlement), label="NodeBonds.initSettlement")
+    sender.transact(bind("TEERegistry", registry).functions.initSlasher(settlement), label="TEERegistry.initSlasher")
     sender.transact(bind("ModelHub", hub).functions.initSettlement(settlement), label="ModelHub.initSettlement")
 
     progress("handing control to the timelock")
@@ -121,6 +124,7 @@ def deploy_protocol(
         "TEERegistry": registry,
         "Staking": staking,
         "ModelHub": hub,
+        "NodeBonds": bonds,
         "InferenceSettlement": settlement,
     }
     return Deployment(

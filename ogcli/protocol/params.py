@@ -1,4 +1,4 @@
-"""Genesis parameters of a protocol deployment: token allocation, governance, staking, settlement."""
+"""Genesis parameters of a protocol deployment: token allocation, governance, staking, settlement, node bonds."""
 
 from __future__ import annotations
 
@@ -59,6 +59,18 @@ class SettlementParams:
 
 
 @dataclass(frozen=True)
+class BondParams:
+    """NodeBonds: what a node puts up behind the TEE records it settles."""
+
+    min_bond_wei: int = 1_000 * OPG
+    unbonding_delay_s: int = 10 * DAY  # longer than the challenge window, so a dispute in time finds the bond
+    slash_fraction_bps: int = 1_000  # of the whole bond, per false record, on top of its fee
+
+    def as_tuple(self) -> tuple:
+        return (self.min_bond_wei, self.unbonding_delay_s, self.slash_fraction_bps)
+
+
+@dataclass(frozen=True)
 class GovernanceParams:
     voting_delay_s: int = DAY
     voting_period_s: int = 3 * DAY
@@ -95,6 +107,7 @@ class GenesisParams:
     governance: GovernanceParams = field(default_factory=GovernanceParams)
     staking: StakingParams = field(default_factory=StakingParams)
     settlement: SettlementParams = field(default_factory=SettlementParams)
+    bonds: BondParams = field(default_factory=BondParams)
     tee_vendors: tuple[tuple[str, bytes], ...] = ()
     tee_measurements: tuple[TeeMeasurement, ...] = ()
 

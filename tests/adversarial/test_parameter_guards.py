@@ -17,6 +17,7 @@ from tests.chain.fixtures import revert_reason, send_as
 pytestmark = pytest.mark.chain
 STAKING_FIELDS = ["unbondingPeriod", "maxCommissionBps", "maxCommissionChangeBps", "commissionChangeDelay",
                   "minSelfStake", "jailDuration"]
+BOND_FIELDS = ["minBond", "unbondingDelay", "slashFractionBps"]
 SETTLEMENT_FIELDS = ["validatorFeeBps", "treasuryFeeBps", "rewardedAttesters", "challengeWindow", "slashFractionBps",
                      "challengerRewardBps"]
 
@@ -37,6 +38,7 @@ def _refused(call) -> str:
 def test_the_challenge_window_stays_shorter_than_the_unbonding_period(fresh):
     staking, settlement = fresh.protocol.staking, fresh.protocol.settlement
     unbonding = staking.functions.params().call()[0]
+    _set(fresh, fresh.protocol.bonds, BOND_FIELDS, unbondingDelay=unbonding)  # so only Staking's bound is tested here
     window = settlement.functions.params().call()[3]
     assert "BadParams" in _refused(lambda: _set(fresh, settlement, SETTLEMENT_FIELDS, challengeWindow=unbonding))
     assert "InvalidParams" in _refused(lambda: _set(fresh, staking, STAKING_FIELDS, unbondingPeriod=window))
@@ -59,11 +61,14 @@ def test_shortening_the_unbonding_period_lets_no_open_verdict_escape(fresh):
     market = Market(fresh)
     staking, settlement = fresh.protocol.staking, fresh.protocol.settlement
     day = 86_400
+    _set(fresh, fresh.protocol.bonds, BOND_FIELDS, unbondingDelay=12 * day)
     _set(fresh, settlement, SETTLEMENT_FIELDS, challengeWindow=10 * day)
     bad = market.record(tamper=True)
     record_id = market.settle_one(bad)
     market.attest("validator-1", record_id, True)  # its window: 10 days
     _set(fresh, settlement, SETTLEMENT_FIELDS, challengeWindow=1 * day)
+    # The node bonds keep the same rule: the record's 10-day window is still open.
+    assert "BadParams" in _refused(lambda: _set(fresh, fresh.protocol.bonds, BOND_FIELDS, unbondingDelay=2 * day))
     try:
         _set(fresh, staking, STAKING_FIELDS, unbondingPeriod=2 * day)
     except Exception as exc:

@@ -15,49 +15,27 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
-from ogcli.protocol.params import OPG
 from tests.chain.fixtures import revert_reason, send_as
-from tests.chain.market import Market
+from tests.chain.market import NODE_BOND, PRICE, Market
 
 pytestmark = pytest.mark.chain
 
 BAD_SIGNATURE, UNKNOWN_SIGNER, NOT_APPROVED = 1, 2, 3
-BOND = 1_000 * OPG
 
 
 @pytest.fixture
 def market(fresh):
-    return Market(fresh)
-
-
-def _bond(market, name: str, amount: int) -> None:
-    bonds = market.p.bonds
-    market.fund(name, amount)
-    market.sender(name).transact(market.p.token.functions.approve(bonds.address, amount))
-    market.sender(name).transact(bonds.functions.bond(amount))
+    return Market(fresh)  # node-operator bonded NODE_BOND
 
 
 def _settle(market, record, node: str = "node-operator") -> tuple[int, tuple]:
     """Settles `record` from `node`; returns (record id, the settled call the contract stored)."""
-    from web3.logs import DISCARD
-
-    settlement = market.p.settlement
-    receipt = market.sender(node).transact(settlement.functions.settle(record, market.payment(2 * market_price(market))))
-    args = settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
-    return args["recordId"], (record, args["payer"], args["node"], args["fee"])
-
-
-def market_price(market) -> int:
-    return market.p.hub.functions.getModel(market.model_id).call()[5]
+    record_id = market.settle(record, market.payment(2 * PRICE), node=node)["recordId"]
+    return record_id, market.settled_call(record_id, record)
 
 
 def _balance(market, address: str) -> int:
     return market.p.token.functions.balanceOf(address).call()
-
-
-def _bonded(market, name: str) -> int:
-    view = market.p.bonds.functions.bondOf(accounts.get(name).address).call()
-    return view[0] + view[1]  # active + unbonding
 
 
 def _dispute_producer(market, challenger: str, record_id: int, settled: tuple, ground: int):
@@ -65,7 +43,6 @@ def _dispute_producer(market, challenger: str, record_id: int, settled: tuple, g
 
 
 def test_a_node_that_settles_a_forged_record_pays_for_it(market):
-    _bond(market, "node-operator", BOND)
     record_id, settled = _settle(market, market.record(tamper=True))
     _record, payer, node, fee = settled
     payer_before, challenger_before = _balance(market, payer), _balance(market, accounts.get("validator-2").address)
@@ -73,7 +50,7 @@ def test_a_node_that_settles_a_forged_record_pays_for_it(market):
 
     _dispute_producer(market, "validator-2", record_id, settled, BAD_SIGNATURE)
 
-    slashed = BOND - _bonded(market, "node-operator")
+    slashed = NODE_BOND - market.bonded("node-operator")
     assert slashed > fee, "the node must lose more than the call earned it"
     assert _balance(market, payer) - payer_before == fee, "the payer is refunded what the call cost, to the wei"
     challenger_reward = (slashed - fee) * market.p.settlement.functions.params().call()[5] // 10_000
@@ -82,7 +59,7 @@ def test_a_node_that_settles_a_forged_record_pays_for_it(market):
     treasury = market.p.settlement.functions.treasury().call()
     assert _balance(market, treasury) - treasury_before == slashed - fee - challenger_reward
     registry = market.p.registry.functions
-    assert registry.getEnclave(market.signer.address).call()[8] is False, "the enclave is disabled"
+    assert registry.getEnclave(market.signer.address).call()[6] == market.chain.now(), "the enclave is disabled"
     market.chain.advance(2)
     assert registry.isActive(market.signer.address, market.chain.now()).call() is False
 
@@ -91,12 +68,11 @@ def test_a_node_that_settles_a_forged_record_pays_for_it(market):
 
 
 def test_an_honest_record_is_never_held_against_its_node(market):
-    _bond(market, "node-operator", BOND)
     record_id, settled = _settle(market, market.record())
     for ground in (BAD_SIGNATURE, UNKNOWN_SIGNER, NOT_APPROVED):
         with pytest.raises(RevertedError, match="DisputeRejected"):
             _dispute_producer(market, "validator-2", record_id, settled, ground)
-    assert _bonded(market, "node-operator") == BOND
+    assert market.bonded("node-operator") == NODE_BOND
 
 
 def test_a_node_without_a_bond_cannot_settle_tee_records(market):
@@ -108,24 +84,22 @@ def test_a_node_without_a_bond_cannot_settle_tee_records(market):
 def test_the_settled_call_cannot_be_rewritten_to_redirect_the_refund(market):
     """A challenger names itself as the payer (or another node as the producer): the stored hash
     binds the record to its payer, node and fee, so the dispute is refused."""
-    _bond(market, "node-operator", BOND)
-    _bond(market, "rogue-node", BOND)
+    market.bond("rogue-node", NODE_BOND)
     record_id, (record, payer, node, fee) = _settle(market, market.record(tamper=True))
     thief = accounts.get("validator-2").address
     for forged in ((record, thief, node, fee), (record, payer, accounts.get("rogue-node").address, fee),
                    (record, payer, node, fee * 10)):
         with pytest.raises(RevertedError, match="RecordMismatch"):
             _dispute_producer(market, "validator-2", record_id, forged, BAD_SIGNATURE)
-    assert _bonded(market, "rogue-node") == BOND and _bonded(market, "node-operator") == BOND
+    assert market.bonded("rogue-node") == NODE_BOND and market.bonded("node-operator") == NODE_BOND
 
 
 def test_unbonding_cannot_outrun_a_dispute_still_in_time(market):
     """The node settles a forged record and starts unbonding everything at once: its bond stays
     slashable until the record's window closes, which is before the bond can be withdrawn."""
-    _bond(market, "node-operator", BOND)
     record_id, settled = _settle(market, market.record(tamper=True))
     bonds = market.p.bonds.functions
-    market.sender("node-operator").transact(bonds.unbond(BOND))
+    market.sender("node-operator").transact(bonds.unbond(NODE_BOND))
     window = market.p.settlement.functions.params().call()[3]
     market.chain.advance(window - 5)  # the last seconds of the record's window
     with pytest.raises(RevertedError, match="BondStillUnbonding"):
@@ -133,7 +107,7 @@ def test_unbonding_cannot_outrun_a_dispute_still_in_time(market):
     payer_before = _balance(market, settled[1])
     _dispute_producer(market, "validator-2", record_id, settled, BAD_SIGNATURE)
     assert _balance(market, settled[1]) - payer_before == settled[3]
-    assert _bonded(market, "node-operator") < BOND
+    assert market.bonded("node-operator") < NODE_BOND
 
 
 def test_governance_cannot_shorten_the_bond_delay_below_an_open_window(fresh):
@@ -144,3 +118,19 @@ def test_governance_cannot_shorten_the_bond_delay_below_an_open_window(fresh):
     with pytest.raises(Exception) as refused:
         send_as(fresh, fresh.protocol.timelock.address, bonds.functions.setParams(tuple(params)))
     assert "BadParams" in revert_reason(refused.value)
+
+
+def test_a_forged_record_under_another_operators_enclave_costs_only_its_settler(market):
+    """A rogue node settles a forged record in the name of the honest node's enclave, then
+    disputes it itself: its own bond pays (more than the dispute earns it), and the honest
+    node's bond and enclave are untouched."""
+    market.bond("rogue-node", NODE_BOND)
+    record_id, settled = _settle(market, market.record(tamper=True), node="rogue-node")
+    rogue = accounts.get("rogue-node").address
+    rogue_before = _balance(market, rogue)
+    _dispute_producer(market, "rogue-node", record_id, settled, BAD_SIGNATURE)
+    lost = NODE_BOND - market.bonded("rogue-node")
+    gained = _balance(market, rogue) - rogue_before
+    assert lost > 0 and gained < lost, "nobody profits from disputing its own forgery"
+    assert market.bonded("node-operator") == NODE_BOND
+    assert market.p.registry.functions.getEnclave(market.signer.address).call()[6] == 0  # not disabled

@@ -37,7 +37,8 @@ def test_a_claimed_reward_is_never_forfeited_again(market):
     market.chain.advance(window + 1)
     market.sender("validator-1").transact(settlement.claimAttestationRewards(validator, [record_id]))
     longer = list(settlement.params().call())
-    longer[3] = market.p.staking.functions.params().call()[0] - 1  # lengthened, as far as the unbonding period allows
+    # Lengthened, as far as the unbonding periods allow (Staking's and the node bonds').
+    longer[3] = min(market.p.staking.functions.params().call()[0], market.p.bonds.functions.unbondingDelay().call()) - 1
     send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(longer)))
 
     # The verdict keeps the window it was given under: claimed, it is past disputing for good
@@ -103,6 +104,9 @@ def test_a_verdicts_challenge_window_is_the_one_in_force_when_it_was_given(marke
     longer_unbonding = list(staking.params().call())
     longer_unbonding[0] *= 2
     send_as(market.chain, market.p.timelock.address, staking.setParams(tuple(longer_unbonding)))
+    longer_bond_delay = list(market.p.bonds.functions.params().call())
+    longer_bond_delay[1] = longer_unbonding[0]
+    send_as(market.chain, market.p.timelock.address, market.p.bonds.functions.setParams(tuple(longer_bond_delay)))
     longer_window = list(settlement.params().call())
     longer_window[3] = window * 2
     send_as(market.chain, market.p.timelock.address, settlement.setParams(tuple(longer_window)))
@@ -110,3 +114,6 @@ def test_a_verdicts_challenge_window_is_the_one_in_force_when_it_was_given(marke
     with pytest.raises(RevertedError, match="ChallengeWindowClosed"):
         market.dispute("challenger", record_id, bad, "validator-1", BAD_SIGNATURE)
     assert market.validator_tokens("validator-1") == 20_000 * OPG  # nothing slashed
+    # The record itself keeps the window it settled under, against its node too.
+    with pytest.raises(RevertedError, match="RecordWindowClosed"):
+        market.dispute_producer("challenger", record_id, bad, BAD_SIGNATURE)

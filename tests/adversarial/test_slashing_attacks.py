@@ -183,7 +183,8 @@ def test_sybil_unbondings_cannot_make_a_validator_unslashable(market):
     market.attest("validator-1", record_id, True)
     sybil_unbondings(market.chain.w3, market.p, accounts.get("validator-1").address, 2_450)  # ~9,300 gas each in a walk: 22.8M, past 2^24
     stake = market.validator_tokens("validator-1")
-    call = market.p.settlement.functions.dispute(record_id, bad, accounts.get("validator-1").address, BAD_SIGNATURE)
+    call = market.p.settlement.functions.dispute(record_id, market.settled_call(record_id, bad), accounts.get("validator-1").address,
+                                                 BAD_SIGNATURE)
     challenger = market.sender("challenger")
     tx_hash, tx = challenger.submit(call, gas=EIP_7825_GAS_CAP, label="dispute")
     receipt = market.chain.w3.eth.wait_for_transaction_receipt(tx_hash)

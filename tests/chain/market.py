@@ -1,5 +1,6 @@
 """A small market on the session chain for contract tests: a published model, a registered DEV
-enclave, two validators and a paying user, with helpers that sign, settle, attest and dispute."""
+enclave run by a bonded node operator, two validators and a paying user, with helpers that sign,
+settle, attest and dispute."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ogcli.protocol.params import OPG
 
 MODE_TEE = 2
 PRICE = OPG // 10
+NODE_BOND = 5_000 * OPG
 
 
 class Market:
@@ -25,6 +27,7 @@ class Market:
         self.chain = chain
         self.p = chain.protocol
         self.senders = {}
+        self.settled: dict[int, tuple] = {}  # record id -> (payer, node, fee), as InferenceSettled logged them
         deployer = self.sender("deployer")
         for name in ("user", "validator-1", "validator-2", "publisher-1"):
             deployer.transact(self.p.token.functions.transfer(accounts.get(name).address, 100_000 * OPG))
@@ -38,6 +41,7 @@ class Market:
         self.model_id = self.p.hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["modelId"]
         self.signer = accounts.get("enclave-signer")
         self._register_enclave()
+        self.bond("node-operator", NODE_BOND)
         chain.advance(1)  # the registry counts a registration from the second after it
 
     def sender(self, name):
@@ -46,6 +50,23 @@ class Market:
             self.chain.rpc("anvil_setBalance", [account.address, hex(10**21)])
             self.senders[name] = Sender(self.chain.w3, account.local_account)
         return self.senders[name]
+
+    def bond(self, name: str, amount: int) -> None:
+        """`name` bonds `amount` (funded by the deployer) behind the TEE records it settles."""
+        bonds = self.p.bonds
+        self.fund(name, amount)
+        self.sender(name).transact(self.p.token.functions.approve(bonds.address, amount))
+        self.sender(name).transact(bonds.functions.bond(amount))
+
+    def bonded(self, name: str) -> int:
+        """`name`'s whole bond (active and unbonding): what a dispute can slash."""
+        active, unbonding, _release = self.p.bonds.functions.bondOf(accounts.get(name).address).call()
+        return active + unbonding
+
+    def settled_call(self, record_id: int, record) -> tuple:
+        """The contract's SettledCall for `record` as `record_id` was settled (payer, node, fee
+        from its event): what every dispute passes back."""
+        return (record, *self.settled[record_id])
 
     def _register_enclave(self):
         from tests.chain.enclaves import register_dev_enclave
@@ -86,7 +107,11 @@ class Market:
     def dispute(self, challenger: str, record_id: int, record, validator: str, ground: int):
         settlement = self.p.settlement.functions
         return self.sender(challenger).transact(
-            settlement.dispute(record_id, record, accounts.get(validator).address, ground))
+            settlement.dispute(record_id, self.settled_call(record_id, record), accounts.get(validator).address, ground))
+
+    def dispute_producer(self, challenger: str, record_id: int, record, ground: int):
+        return self.sender(challenger).transact(
+            self.p.settlement.functions.disputeProducer(record_id, self.settled_call(record_id, record), ground))
 
     def validator_tokens(self, validator: str) -> int:
         return self.p.staking.functions.getValidator(accounts.get(validator).address).call()[1]
@@ -108,8 +133,10 @@ class Market:
         ).signature
         return (payer.address, value, now - 5, valid_before, nonce, bytes(signature))
 
-    def settle(self, record, payment):
-        receipt = self.sender("node-operator").transact(self.p.settlement.functions.settle(record, payment))
-        return self.p.settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
+    def settle(self, record, payment, node: str = "node-operator"):
+        receipt = self.sender(node).transact(self.p.settlement.functions.settle(record, payment))
+        args = self.p.settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
+        self.settled[args["recordId"]] = (args["payer"], args["node"], args["fee"])
+        return args
 
 

@@ -79,12 +79,12 @@ def test_dispute_of_a_tampered_result_slashes_and_pays_the_challenger(market):
 
     challenger = market.sender("challenger")
     with pytest.raises(RevertedError, match="DisputeRejected"):
-        challenger.transact(settlement.dispute(honest_id, honest, v1, 1))
+        challenger.transact(settlement.dispute(honest_id, market.settled_call(honest_id, honest), v1, 1))
     with pytest.raises(RevertedError, match="RecordMismatch"):
-        challenger.transact(settlement.dispute(tampered_id, honest, v1, 1))
+        challenger.transact(settlement.dispute(tampered_id, market.settled_call(tampered_id, honest), v1, 1))
 
     stake_before = market.p.staking.functions.getValidator(v1).call()[1]
-    challenger.transact(settlement.dispute(tampered_id, tampered, v1, 1))
+    challenger.transact(settlement.dispute(tampered_id, market.settled_call(tampered_id, tampered), v1, 1))
     params = settlement.params().call()
     slashed = stake_before * params[4] // 10_000
     view = market.p.staking.functions.getValidator(v1).call()
@@ -93,7 +93,7 @@ def test_dispute_of_a_tampered_result_slashes_and_pays_the_challenger(market):
     reward = slashed * params[5] // 10_000
     assert market.p.token.functions.balanceOf(challenger.address).call() == reward
     with pytest.raises(RevertedError, match="AlreadyDisputed"):
-        challenger.transact(settlement.dispute(tampered_id, tampered, v1, 1))
+        challenger.transact(settlement.dispute(tampered_id, market.settled_call(tampered_id, tampered), v1, 1))
 
 
 def test_batch_settlement_stores_every_record_and_costs_less_per_call(market):
@@ -104,8 +104,11 @@ def test_batch_settlement_stores_every_record_and_costs_less_per_call(market):
     first_id = settlement.recordCount().call() + 1
     receipt = market.sender("node-operator").transact(settlement.settleBatch(records, payments))
     assert settlement.recordCount().call() == first_id + 4
-    for offset, record in enumerate(records):
-        assert settlement.recordState(first_id + offset).call()[0] == settlement.hashRecord(record).call()
+    user = accounts.get("user").address
+    node = accounts.get("node-operator").address
+    for offset, (record, payment) in enumerate(zip(records, payments)):
+        stored = settlement.recordState(first_id + offset).call()[0]
+        assert stored == settlement.hashSettled((record, user, node, payment[1])).call()
     assert receipt.gas_used / 5 < single.gas_used
     with pytest.raises(RevertedError, match="LengthMismatch"):
         market.sender("node-operator").transact(settlement.settleBatch(records[:2], payments[:1]))

@@ -1,5 +1,5 @@
-"""Governance pane: proposals with their state and a countdown to what happens next, and the TEE
-whitelist (vendors and approved measurements)."""
+"""Governance pane: proposals with their state and a countdown to what happens next, the TEE
+whitelist (vendors and approved measurements), and the active enclaves with the bond behind each."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ class Governance(Vertical):
         approved = [m for m in snap.whitelist["measurements"] if m["approved"]]
         lines += [f"  {m['vendor']:<9} {m['label'][:30]:<30} {m['measurement'][:12]}…  {m['enclaves']} enclaves"
                   for m in approved] or ["  none"]
+        lines.append("active enclaves (the bond behind their records):")
+        lines += [f"  {e['signer'][:12]}…  operator {e['operator'][:12]}…  {fmt.opg(e['bond_wei'], 0):>10} OPG"
+                  f"{'' if e['bonded'] else '  below the minimum: settles no TEE record'}"
+                  for e in snap.enclaves] or ["  none"]
         self.query_one("#whitelist", Static).update("\n".join(lines))
 
     def selected(self) -> dict | None:
