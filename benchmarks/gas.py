@@ -57,9 +57,12 @@ def extra_calls(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
     staking = protocol.staking.functions
     hub = protocol.hub.functions
     v1 = accounts.get("validator-1").address
+    bonds = protocol.bonds.functions
+    seeder.tx("node-operator", bonds.unbond(100 * OPG), "NodeBonds.unbond")
     rpc(url, "evm_increaseTime", [15 * DAY])
     rpc(url, "evm_mine", [])
     seeder.tx("delegator-3", staking.withdraw(), "withdraw (unbonded)")
+    seeder.tx("node-operator", bonds.withdraw(), "NodeBonds.withdraw")
     seeder.tx("delegator-1", staking.claimRewards(v1), "claimRewards")
     seeder.tx("validator-1", staking.claimAllRewards(), "claimAllRewards")
     seeder.tx("publisher-1", hub.setPrice(1, 2 * OPG // 10), "setPrice")
