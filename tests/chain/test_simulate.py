@@ -1,5 +1,6 @@
 """Devnet traffic: honest calls through a real node, tampered ones from a compromised node,
-validators attesting; the dishonest validator's lies are then found by `node disputes`."""
+validators attesting; the dishonest validator's lies are then found by `node disputes`, and the
+compromised node pays for each forgery from its bond."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def test_simulated_traffic_feeds_records_attestations_and_disputes(seeded_profil
         liar = accounts.get("validator-6").address
         assert len(disputable) == traffic.tampered
         assert {d["validator"] for d in disputable} == {liar}
+        # Each forged record was disputed against the compromised node: its bond paid for every one.
+        assert traffic.node_disputes == traffic.tampered
+        rogue = accounts.get("rogue-node").address
+        bond = sum(chain.protocol.bonds.functions.bondOf(rogue).call()[:2])
+        assert bond == traffic.rogue_bond_after_wei < traffic.rogue_bond_before_wei
+        assert json.loads(cli("--json", "node", "disputes").stdout)["data"]["records"] == []
 
 
 def test_simulate_needs_a_running_devnet(cli):
