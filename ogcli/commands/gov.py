@@ -292,20 +292,26 @@ def propose_vendor(
     vendor: Vendor,
     enable: Annotated[Optional[bool], typer.Option("--enable/--disable", help="Accept or stop accepting the vendor.", show_default=False)] = None,
     root: Annotated[str, typer.Option("--root", help="sha-256 of the vendor's root certificate (DER), to set or rotate it.")] = "",
+    root_cert: Annotated[str, typer.Option("--root-cert", help="The vendor's root certificate (DER or PEM file), to pin or rotate it by its sha-256.")] = "",
     description: Description = "",
     password_file: PasswordFile = None,
 ) -> None:
-    """Propose enabling or disabling a TEE vendor (and its root certificate hash).
+    """Propose enabling or disabling a TEE vendor (and pinning or rotating its root certificate:
+    --root-cert FILE checks the certificate is a root the chain accepts and pins its sha-256).
 
-    Example: ogcli gov propose vendor --vendor tdx --enable --root 0x5e... --yes
+    Example: ogcli gov propose vendor --vendor nitro --enable --root-cert aws-nitro-root.pem --yes
     """
     from ogcli.chain.network import open_protocol
     from ogcli.protocol.params import VENDOR_ID
 
     if enable is None:
         raise UsageError("give --enable or --disable")
+    if root and root_cert:
+        raise UsageError("give --root HASH or --root-cert FILE, not both")
     name = _vendor(vendor)
-    if root:
+    if root_cert:
+        root_bytes = _root_cert_sha256(root_cert)
+    elif root:
         root_bytes = _bytes32(root, flag="--root")
     else:
         root_bytes = bytes(open_protocol(context.resolve_network()).registry.functions.vendorRoot(VENDOR_ID[name]).call())
@@ -313,19 +319,34 @@ def propose_vendor(
              f"{'Enable' if enable else 'Disable'} {name}", description, password_file)
 
 
+def _root_cert_sha256(path_text: str) -> bytes:
+    from pathlib import Path
+
+    from ogcli.core.attestation import AttestationError, root_certificate_sha256
+
+    path = Path(path_text)
+    if not path.is_file() or path.stat().st_size > 64 << 10:
+        raise UsageError(f"--root-cert {path_text}: no such certificate file (at most 64 KiB)")
+    try:
+        return root_certificate_sha256(path.read_bytes())
+    except AttestationError as exc:
+        raise UsageError(f"--root-cert {path_text}: {exc}") from None
+
+
 @propose_app.command("param")
 def propose_param(
-    contract: Annotated[str, typer.Argument(help="staking or settlement.", show_default=False)],
+    contract: Annotated[str, typer.Argument(help="staking, settlement or bonds.", show_default=False)],
     name: Annotated[str, typer.Argument(help="Parameter, e.g. slash_fraction (see --help of the contract).", show_default=False)],
     value: Annotated[str, typer.Argument(help="New value: 14d, 15%, 10000 (OPG) or a count.", show_default=False)],
     description: Description = "",
     password_file: PasswordFile = None,
 ) -> None:
-    """Propose changing one staking or settlement parameter; the preview shows old and new.
+    """Propose changing one staking, settlement or node-bond parameter; the preview shows old and new.
 
     staking: unbonding_period, max_commission, max_commission_change, commission_change_delay,
     min_self_stake, jail_duration. settlement: validator_fee, treasury_fee, rewarded_attesters,
-    challenge_window, slash_fraction, challenger_reward.
+    challenge_window, slash_fraction, challenger_reward. bonds: min_bond, unbonding_delay,
+    slash_fraction.
 
     Example: ogcli gov propose param settlement slash_fraction 15% --description "deter tampering" --yes
     """
@@ -333,7 +354,7 @@ def propose_param(
     from ogcli.core.proposals import PARAM_CONTRACTS, PARAMS, format_param
 
     if contract not in PARAMS:
-        raise UsageError(f"param proposals change staking or settlement, not {contract!r}")
+        raise UsageError(f"param proposals change {', '.join(PARAMS)}, not {contract!r}")
     spec = PARAMS[contract].get(name)
     if spec is None:
         raise UsageError(f"{contract} has no parameter {name!r} (parameters: {', '.join(PARAMS[contract])})")

@@ -142,6 +142,24 @@ def _check_form(cert: x509.Certificate, der: bytes, what: str) -> None:
         raise AttestationError(f"{what} key is not an uncompressed P-384 point")
 
 
+def root_certificate_sha256(data: bytes) -> bytes:
+    """The sha-256 a vendor root is pinned by, of a root certificate given as DER or PEM, after
+    checking it is one the chain accepts as a root: X.509 v3, P-384 with SHA-384, a CA, issued
+    by itself (AttestationError otherwise)."""
+    if data.lstrip().startswith(b"-----BEGIN"):
+        try:
+            data = x509.load_pem_x509_certificate(data).public_bytes(serialization.Encoding.DER)
+        except ValueError as exc:
+            raise AttestationError(f"not a PEM certificate ({exc})") from None
+    try:
+        cert = x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        raise AttestationError(f"not a DER certificate ({exc})") from None
+    _check_form(cert, data, "the root certificate")
+    _check_issued_by(cert, cert, "the root certificate", "itself")
+    return hashlib.sha256(data).digest()
+
+
 def _check_root_pin(root_der: bytes, root_sha256: bytes) -> None:
     if not isinstance(root_sha256, bytes) or len(root_sha256) != 32:
         raise AttestationError("root_sha256 must be the 32-byte sha-256 of the root certificate's DER")

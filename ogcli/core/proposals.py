@@ -34,8 +34,13 @@ PARAMS: dict[str, dict[str, ParamSpec]] = {
         "slash_fraction": ParamSpec(4, "bps"),
         "challenger_reward": ParamSpec(5, "bps"),
     },
+    "bonds": {
+        "min_bond": ParamSpec(0, "opg"),
+        "unbonding_delay": ParamSpec(1, "duration"),
+        "slash_fraction": ParamSpec(2, "bps"),
+    },
 }
-PARAM_CONTRACTS = {"staking": "Staking", "settlement": "InferenceSettlement"}
+PARAM_CONTRACTS = {"staking": "Staking", "settlement": "InferenceSettlement", "bonds": "NodeBonds"}
 
 
 def format_param(kind: str, value: int) -> str:

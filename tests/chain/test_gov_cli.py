@@ -165,3 +165,38 @@ def test_governor_answers_the_igovernor_interface(seeded):
     assert supports(bytes.fromhex("01ffc9a7")).call() is True  # ERC-165 itself
     assert supports(bytes.fromhex("ffffffff")).call() is False
     assert VENDOR_ID["DEV"] == 4  # the registry's DEV id the proposals above use
+
+
+def test_a_vendor_root_is_pinned_from_its_certificate(holders, cli, tmp_path):
+    """`--root-cert FILE` pins the sha-256 of a root the chain accepts (DER or PEM); a leaf, or a
+    file that is no certificate, is refused with one line and nothing proposed."""
+    import base64
+
+    from ogcli.core.attestation import parse_document
+    from ogcli.protocol.params import AWS_NITRO_ROOT_SHA256
+    from tests.nitro_cases import GENUINE
+
+    document = parse_document(GENUINE)
+    der, pem = tmp_path / "root.der", tmp_path / "root.pem"
+    der.write_bytes(document.cabundle[0])
+    pem.write_text("-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(document.cabundle[0]).decode()
+                   + "-----END CERTIFICATE-----\n")
+    for path in (der, pem):
+        shown = _data(cli("--json", "--dry-run", "gov", "propose", "vendor", "--vendor", "nitro", "--enable",
+                          "--root-cert", str(path)))
+        assert "0x" + AWS_NITRO_ROOT_SHA256.hex() in str(shown), shown
+    leaf, junk = tmp_path / "leaf.der", tmp_path / "junk.der"
+    leaf.write_bytes(document.certificate)
+    junk.write_bytes(b"not a certificate")
+    _refused(cli("--yes", "gov", "propose", "vendor", "--vendor", "nitro", "--enable", "--root-cert", str(leaf)), "not a CA")
+    _refused(cli("--yes", "gov", "propose", "vendor", "--vendor", "nitro", "--enable", "--root-cert", str(junk)),
+             "not a DER certificate")
+    _refused(cli("--yes", "gov", "propose", "vendor", "--vendor", "nitro", "--enable", "--root-cert", str(der),
+                 "--root", "0x" + "ab" * 32), "not both")
+
+
+def test_node_bond_parameters_are_proposed_like_the_others(holders, cli):
+    created = _data(cli("--json", "--yes", "gov", "propose", "param", "bonds", "min_bond", "2500"))
+    assert "Set bonds min_bond to 2,500 OPG (from 1,000 OPG)" in str(created), created
+    _refused(cli("--yes", "gov", "propose", "param", "bonds", "unbonding_delay", "10d"), "already")
+    _refused(cli("--yes", "gov", "propose", "param", "vault", "x", "1"), "staking, settlement, bonds")
