@@ -56,6 +56,10 @@ def snapshot(block: int = 100, inferences: int = 21, validators: list[dict] | No
                              {"name": "DEV", "enabled": True}],
                  "measurements": [{"vendor": "DEV", "label": "ogcli-node v0.2", "measurement": "0x" + "12" * 32,
                                    "approved": True, "enclaves": 1}]}
+    enclaves = [{"signer": "0x" + "5e" * 20, "operator": C, "endpoint": "http://127.0.0.1:8700", "bond_wei": 5_000 * 10**18,
+                 "bonded": True},
+                {"signer": "0x" + "7a" * 20, "operator": B, "endpoint": "http://127.0.0.1:8799", "bond_wei": 400 * 10**18,
+                 "bonded": False}]
     positions = {
         "dispute_slash_bps": 1_000,
         "delegations": [{"validator": A, "moniker": "Aurora", "status": "active", "value_wei": 1_500 * 10**18,
@@ -73,7 +77,7 @@ def snapshot(block: int = 100, inferences: int = 21, validators: list[dict] | No
          "args": {"delegator": C, "validator": A, "amount": 1_000 * 10**18, "shares": 1}},
     ]
     return Snapshot("devnet", block, NOW, usage, validators, 2, models=models, proposals=proposals,
-                    whitelist=whitelist, account=C, positions=positions, feed=feed, indexed_events=1234,
+                    whitelist=whitelist, enclaves=enclaves, account=C, positions=positions, feed=feed, indexed_events=1234,
                     fetched_at=float(NOW))
 
 

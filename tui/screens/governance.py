@@ -45,7 +45,7 @@ class Governance(Vertical):
                   for m in approved] or ["  none"]
         lines.append("active enclaves (the bond behind their records):")
         lines += [f"  {e['signer'][:12]}…  operator {e['operator'][:12]}…  {fmt.opg(e['bond_wei'], 0):>10} OPG"
-                  f"{'' if e['bonded'] else '  below the minimum: settles no TEE record'}"
+                  f"{'' if e['bonded'] else '  below minimum'}"
                   for e in snap.enclaves] or ["  none"]
         self.query_one("#whitelist", Static).update("\n".join(lines))
 
