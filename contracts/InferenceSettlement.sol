@@ -40,8 +40,8 @@ interface ITEERegistryView {
 
 /// @dev The part of NodeBonds this contract uses.
 interface INodeBonds {
-    function isBonded(address operator) external view returns (bool);
-    function slash(address operator, uint256 fee) external returns (uint256 amount);
+    function reserve(address operator, uint256 fee, uint64 until) external;
+    function slash(address operator, uint256 fee, uint64 until) external returns (uint256 amount, uint256 refund);
     function unbondingDelay() external view returns (uint64);
 }
 
@@ -243,7 +243,6 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     error NotDisputable(uint256 recordId, address validator);
     error NothingToClaim();
     error RewardsStillOpen(uint256 recordId);
-    error NodeNotBonded(address node);
     error ProducerAlreadyDisputed(uint256 recordId);
     error RecordWindowClosed(uint256 recordId, uint64 disputableUntil);
 
@@ -297,8 +296,10 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     // ---------------------------------------------------------------- settlement
 
     /// @notice Pulls the caller-signed payment, splits it and stores the record; the sender is the node.
-    function settle(Record calldata record, Payment calldata payment) external nonReentrant returns (uint256) {
-        return _settle(record, payment);
+    function settle(Record calldata record, Payment calldata payment) external nonReentrant returns (uint256 recordId) {
+        uint256 teeFees;
+        (recordId, teeFees) = _settle(record, payment);
+        _reserve(teeFees);
     }
 
     /// @notice Settles many calls in one transaction to amortize the base cost.
@@ -309,9 +310,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     {
         if (records.length != payments.length) revert LengthMismatch();
         firstRecordId = _records.length + 1;
+        uint256 teeFees;
         for (uint256 i = 0; i < records.length; ++i) {
-            _settle(records[i], payments[i]);
+            (, uint256 fee) = _settle(records[i], payments[i]);
+            teeFees += fee;
         }
+        _reserve(teeFees); // one reservation for the batch: its records share a window
     }
 
     /// @notice The hash of a record alone.
@@ -401,11 +405,11 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     /// @notice Disputes a TEE record against the node that settled it: `ground` must hold for the
     /// record itself (its signature is not its enclave's, its signer was never registered, or was
     /// not active at the record's time), until the challenge window it settled under closes. Once
-    /// per record. The node's bond is slashed (NodeBonds.slash: the fee plus a fraction of the
-    /// bond); the payer is refunded the fee while the slash covers it, the challenger gets
-    /// `challengerRewardBps` of the rest, the treasury what remains; the record's enclave, when
-    /// the node registered it, is disabled. Validators' verdicts on the record stay disputable on
-    /// their own (`dispute`).
+    /// per record. The node's bond is slashed (NodeBonds.slash): the fee, reserved in the bond for
+    /// this record since it settled, goes back to the payer in full; a fraction of the bond on top,
+    /// from what is not reserved for other records, goes `challengerRewardBps` to the challenger
+    /// and the rest to the treasury; the record's enclave, when the node registered it, is
+    /// disabled. Validators' verdicts on the record stay disputable on their own (`dispute`).
     function disputeProducer(uint256 recordId, SettledCall calldata call, uint8 ground)
         external
         nonReentrant
@@ -419,8 +423,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         if (ground == GROUND_NONE || !_groundHolds(call.record, ground)) revert DisputeRejected(recordId);
 
         state.producerDisputed = true;
-        slashed = bonds.slash(call.node, call.fee);
-        uint256 refund = slashed < call.fee ? slashed : call.fee;
+        uint256 refund;
+        (slashed, refund) = bonds.slash(call.node, call.fee, until);
         uint256 challengerReward = (slashed - refund) * _params.challengerRewardBps / 10_000;
         if (refund > 0) token.safeTransfer(call.payer, refund);
         if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
@@ -523,15 +527,22 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
     // ---------------------------------------------------------------- internals
 
-    function _settle(Record calldata record, Payment calldata payment) private returns (uint256 recordId) {
+    /// @dev Reserves `teeFees` of the sender's bond until the window of records settled now closes.
+    function _reserve(uint256 teeFees) private {
+        if (teeFees > 0) bonds.reserve(msg.sender, teeFees, uint64(block.timestamp) + windowAt(uint64(block.timestamp)));
+    }
+
+    /// @dev Returns the record id and the fee a TEE record puts on the sender's bond (0 otherwise).
+    function _settle(Record calldata record, Payment calldata payment) private returns (uint256 recordId, uint256 teeFee) {
         uint256 existing = recordIdByRequest[record.requestId];
         if (existing != 0) revert RequestAlreadySettled(record.requestId, existing);
         if (!isKnownMode(record.mode)) revert UnknownMode(record.mode);
         if (record.timestamp > block.timestamp || record.timestamp + MAX_RECORD_AGE < block.timestamp) {
             revert RecordTimeOutOfBounds(record.timestamp, uint64(block.timestamp));
         }
-        // A TEE record can be disputed against its node: the node must have a bond behind it.
-        if (record.mode == MODE_TEE && !bonds.isBonded(msg.sender)) revert NodeNotBonded(msg.sender);
+        // A TEE record can be disputed against its node: its fee is reserved in the node's bond
+        // (NodeBonds.reserve, by the caller, once per transaction; it reverts NodeNotBonded).
+        if (record.mode == MODE_TEE) teeFee = payment.value;
         (uint256 price, bool callable) = modelHub.callTerms(record.modelId, record.mode);
         if (!callable) revert ModelNotCallable(record.modelId, record.mode);
 

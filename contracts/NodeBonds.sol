@@ -12,17 +12,25 @@ interface IOpenWindow {
 
 /// @title NodeBonds
 /// @notice The OPG an inference node's operator puts up behind the records it settles. A node
-/// settles TEE records only while its active bond is at least `minBond`; a record of its proven
-/// false on chain (InferenceSettlement.disputeProducer) slashes the bond, which refunds the payer
-/// and pays the challenger. Unbonding takes `unbondingDelay`, longer than every challenge window a
-/// record may still be disputed under, so no bond leaves before the records it stood behind close.
+/// settles a TEE record only while its active bond is at least `minBond` and its free bond covers
+/// the record's fee: that fee is then reserved in the bond until the record's challenge window
+/// closes, so a record proven false (InferenceSettlement.disputeProducer) always refunds its payer
+/// in full, whatever other disputes took first (a node cannot empty its bond through a record it
+/// paid for itself: that record's refund is its own reservation). The penalty on top of the
+/// refund comes from the free bond, then from what is unbonding. Unbonding takes `unbondingDelay`,
+/// longer than every challenge window a record may still be disputed under, and never touches
+/// reserved bond.
 /// @dev One unbonding amount per operator: a further `unbond` adds to it and restarts its delay.
-/// What is unbonding is still slashable (after the active bond) until it is withdrawn.
+/// Reservations are kept per expiry day in a ring of RING days, released lazily.
 contract NodeBonds is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     uint16 internal constant BPS = 10_000;
     uint64 public constant MAX_DURATION = 365 days;
+    uint64 internal constant DAY = 1 days;
+    /// @dev A reservation expires at most MAX_DURATION + 1 day after it is made (windows are
+    /// shorter than the unbonding delay, at most MAX_DURATION): days that far ahead never share a slot.
+    uint256 internal constant RING = 367;
 
     struct Params {
         uint256 minBond; // active bond a node needs to settle TEE records
@@ -31,9 +39,24 @@ contract NodeBonds is ReentrancyGuard {
     }
 
     struct Bond {
-        uint256 active;
+        uint256 active; // includes `reserved`
         uint256 unbonding;
         uint64 releaseAt; // when `unbonding` can be withdrawn
+    }
+
+    /// @notice What the CLI reads: `reserved` is the part of `active` held for the fees of records
+    /// whose window is still open; `active - reserved` is free to back new records or to unbond.
+    struct BondView {
+        uint256 active;
+        uint256 unbonding;
+        uint64 releaseAt;
+        uint256 reserved;
+    }
+
+    struct Reservations {
+        uint256 total; // open reservations, as of day `releasedThrough`
+        uint64 releasedThrough; // the last day whose expiring reservations were released
+        uint256[RING] byExpiryDay; // by (expiry day % RING)
     }
 
     IERC20 public immutable token;
@@ -43,12 +66,13 @@ contract NodeBonds is ReentrancyGuard {
     address public settlement;
     Params private _params;
     mapping(address operator => Bond) private _bonds;
+    mapping(address operator => Reservations) private _reservations;
     uint256 public totalBonded; // active + unbonding, every operator
 
     event Bonded(address indexed operator, uint256 amount, uint256 active);
     event UnbondStarted(address indexed operator, uint256 amount, uint256 unbonding, uint64 releaseAt);
     event Withdrawn(address indexed operator, uint256 amount);
-    event BondSlashed(address indexed operator, uint256 amount, uint256 activeLeft, uint256 unbondingLeft);
+    event BondSlashed(address indexed operator, uint256 amount, uint256 refund, uint256 activeLeft, uint256 unbondingLeft);
     event ParamsChanged(Params params);
     event SettlementChanged(address settlement);
 
@@ -62,6 +86,8 @@ contract NodeBonds is ReentrancyGuard {
     error InsufficientBond(uint256 active, uint256 requested);
     error NothingUnbonding();
     error BondStillUnbonding(uint64 releaseAt);
+    error NodeNotBonded(address node);
+    error BondCommitted(address node, uint256 free, uint256 needed);
 
     constructor(IERC20 token_, address timelock_, Params memory params_) {
         token = token_;
@@ -87,7 +113,8 @@ contract NodeBonds is ReentrancyGuard {
     function unbond(uint256 amount) external {
         Bond storage b = _bonds[msg.sender];
         if (amount == 0) revert ZeroAmount();
-        if (amount > b.active) revert InsufficientBond(b.active, amount);
+        uint256 free = b.active - _release(msg.sender);
+        if (amount > free) revert BondCommitted(msg.sender, free, amount);
         b.active -= amount;
         b.unbonding += amount;
         b.releaseAt = uint64(block.timestamp) + _params.unbondingDelay;
@@ -109,21 +136,48 @@ contract NodeBonds is ReentrancyGuard {
 
     // ---------------------------------------------------------------- settlement
 
-    /// @notice Slashes `operator` for one false record whose payer paid `fee`: the fee plus
-    /// `slashFractionBps` of its whole bond, at most all of it, active first. The amount is sent
-    /// to the settlement, which refunds the payer and pays the challenger.
-    function slash(address operator, uint256 fee) external nonReentrant returns (uint256 amount) {
+    /// @notice Reserves `fee` of `operator`'s free bond for a TEE record whose window closes at
+    /// `until` (settlement only). Reverts unless the active bond is at least `minBond` and its
+    /// free part covers the fee.
+    function reserve(address operator, uint256 fee, uint64 until) external {
         if (msg.sender != settlement) revert OnlySettlement();
         Bond storage b = _bonds[operator];
-        uint256 total = b.active + b.unbonding;
-        amount = fee + total * _params.slashFractionBps / BPS;
-        if (amount > total) amount = total;
-        uint256 fromActive = amount < b.active ? amount : b.active;
+        if (b.active < _params.minBond) revert NodeNotBonded(operator);
+        uint256 reserved = _release(operator);
+        if (b.active - reserved < fee) revert BondCommitted(operator, b.active - reserved, fee);
+        Reservations storage r = _reservations[operator];
+        r.total = reserved + fee;
+        r.byExpiryDay[_expiryDay(until) % RING] += fee;
+    }
+
+    /// @notice Slashes `operator` for one false record whose payer paid `fee` and whose window
+    /// closes at `until` (settlement only): the record's own reservation (the refund, the fee in
+    /// full), plus `slashFractionBps` of the whole bond taken from what is not reserved for other
+    /// records (free active bond first, then unbonding). Both are sent to the settlement.
+    function slash(address operator, uint256 fee, uint64 until)
+        external
+        nonReentrant
+        returns (uint256 amount, uint256 refund)
+    {
+        if (msg.sender != settlement) revert OnlySettlement();
+        Bond storage b = _bonds[operator];
+        Reservations storage r = _reservations[operator];
+        uint256 reserved = _release(operator);
+        uint256 slot = _expiryDay(until) % RING;
+        refund = fee < r.byExpiryDay[slot] ? fee : r.byExpiryDay[slot];
+        r.byExpiryDay[slot] -= refund;
+        r.total = reserved - refund;
+        b.active -= refund;
+        uint256 penalty = (b.active + b.unbonding) * _params.slashFractionBps / BPS;
+        uint256 freeActive = b.active - r.total;
+        if (penalty > freeActive + b.unbonding) penalty = freeActive + b.unbonding;
+        uint256 fromActive = penalty < freeActive ? penalty : freeActive;
         b.active -= fromActive;
-        b.unbonding -= amount - fromActive;
+        b.unbonding -= penalty - fromActive;
+        amount = refund + penalty;
         totalBonded -= amount;
         if (amount > 0) token.safeTransfer(msg.sender, amount);
-        emit BondSlashed(operator, amount, b.active, b.unbonding);
+        emit BondSlashed(operator, amount, refund, b.active, b.unbonding);
     }
 
     // ---------------------------------------------------------------- governance
@@ -157,8 +211,21 @@ contract NodeBonds is ReentrancyGuard {
         return _params.minBond;
     }
 
-    function bondOf(address operator) external view returns (Bond memory) {
-        return _bonds[operator];
+    function bondOf(address operator) external view returns (BondView memory) {
+        Bond storage b = _bonds[operator];
+        return BondView(b.active, b.unbonding, b.releaseAt, reservedOf(operator));
+    }
+
+    /// @notice The part of `operator`'s active bond reserved for records still open to dispute.
+    function reservedOf(address operator) public view returns (uint256 reserved) {
+        Reservations storage r = _reservations[operator];
+        reserved = r.total;
+        uint256 today = block.timestamp / DAY;
+        if (r.releasedThrough == 0 || reserved == 0) return reserved;
+        uint256 last = today - r.releasedThrough > RING ? r.releasedThrough + RING : today;
+        for (uint256 day = r.releasedThrough + 1; day <= last; ++day) {
+            reserved -= r.byExpiryDay[day % RING];
+        }
     }
 
     /// @notice Whether `operator` may settle TEE records: its active bond is at least `minBond`.
@@ -167,6 +234,36 @@ contract NodeBonds is ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Releases the reservations that expired since the last call; returns what stays reserved.
+    /// At most RING iterations, whatever the gap (a year idle: about RING cold slots).
+    function _release(address operator) private returns (uint256) {
+        Reservations storage r = _reservations[operator];
+        uint64 today = uint64(block.timestamp / DAY);
+        uint64 from = r.releasedThrough;
+        if (from == 0 || r.total == 0) {
+            r.releasedThrough = today;
+            return r.total;
+        }
+        uint64 last = today - from > RING ? from + uint64(RING) : today;
+        uint256 total = r.total;
+        for (uint64 day = from + 1; day <= last; ++day) {
+            uint256 slot = day % RING;
+            uint256 expiring = r.byExpiryDay[slot];
+            if (expiring != 0) {
+                total -= expiring;
+                r.byExpiryDay[slot] = 0;
+            }
+        }
+        r.total = total;
+        r.releasedThrough = today;
+        return total;
+    }
+
+    /// @dev Released on this day: the first whole day after `until`.
+    function _expiryDay(uint64 until) private pure returns (uint256) {
+        return until / DAY + 1;
+    }
 
     /// @dev A zero minimum would let a node with nothing at stake settle; a zero slash fraction
     /// would cost a lying node no more than the fee it was paid.

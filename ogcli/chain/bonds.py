@@ -21,19 +21,26 @@ class Bond:
     active_wei: int
     unbonding_wei: int
     release_at: int  # when the unbonding amount can be withdrawn (0: nothing unbonding)
+    reserved_wei: int  # of the active bond, held for the fees of records still open to dispute
 
     @property
     def total_wei(self) -> int:
         """What a dispute can slash: the active bond, then what is unbonding."""
         return self.active_wei + self.unbonding_wei
 
+    @property
+    def free_wei(self) -> int:
+        """What can back new records' fees, or be unbonded: the active bond not reserved."""
+        return self.active_wei - self.reserved_wei
+
     def covers_settlement(self, terms: BondTerms) -> bool:
         """Whether the node may settle TEE records now (the contract's `isBonded`)."""
         return self.active_wei >= terms.min_bond_wei
 
     def to_json(self, terms: BondTerms) -> dict:
-        return {"operator": self.operator, "active_wei": str(self.active_wei), "unbonding_wei": str(self.unbonding_wei),
-                "release_at": self.release_at, "bonded": self.covers_settlement(terms)}
+        return {"operator": self.operator, "active_wei": str(self.active_wei), "reserved_wei": str(self.reserved_wei),
+                "free_wei": str(self.free_wei), "unbonding_wei": str(self.unbonding_wei), "release_at": self.release_at,
+                "bonded": self.covers_settlement(terms)}
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,10 @@ def unbond(
     all_: Annotated[bool, typer.Option("--all", help="Unbond the whole active bond.")] = False,
     password_file: PasswordFile = None,
 ) -> None:
-    """Start unbonding part of your node's bond: withdrawable after the unbonding delay (longer
-    than any challenge window), slashable for your node's records until then. A further unbond
-    restarts the delay of everything unbonding.
+    """Start unbonding part of your node's free bond (what is not reserved for the fees of records
+    still open to dispute): withdrawable after the unbonding delay (longer than any challenge
+    window), slashable for your node's records until then. A further unbond restarts the delay of
+    everything unbonding.
 
     Example: ogcli node unbond --all --yes
     """
@@ -83,11 +84,13 @@ def unbond(
     session = WriteSession.open(password_file)
     protocol = session.protocol
     current = read_bonds(protocol, [session.me])[session.me]
-    if current.active_wei == 0:
-        raise UsageError("this account has no active bond")
-    wei = current.active_wei if all_ else parsing.amount(amount)
-    if wei > current.active_wei:
-        raise UsageError(f"{_fmt(wei)} OPG is more than your {_fmt(current.active_wei)} OPG active bond")
+    if current.free_wei == 0:
+        raise UsageError("this account has no free bond to unbond" + (
+            f" ({_fmt(current.reserved_wei)} OPG is reserved for records still open to dispute)" if current.reserved_wei else ""))
+    wei = current.free_wei if all_ else parsing.amount(amount)
+    if wei > current.free_wei:
+        raise UsageError(f"{_fmt(wei)} OPG is more than your {_fmt(current.free_wei)} OPG free bond "
+                         f"({_fmt(current.reserved_wei)} OPG is reserved for records still open to dispute)")
     terms = read_terms(protocol)
     now = protocol.w3.eth.get_block("latest")["timestamp"]
     warnings = []
@@ -157,9 +160,10 @@ def _print_status(current, terms, enclaves: list[str]) -> None:
     console = output.console()
     verdict = "[green]bonded[/]" if current.covers_settlement(terms) else "[red]not bonded[/]"
     console.print(f"operator   {current.operator}  {verdict} (minimum {_fmt(terms.min_bond_wei)} OPG)")
-    console.print(f"active     {_fmt(current.active_wei)} OPG")
+    console.print(f"active     {_fmt(current.active_wei)} OPG ({_fmt(current.reserved_wei)} reserved for the fees of "
+                  f"records still open to dispute, {_fmt(current.free_wei)} free)")
     if current.unbonding_wei:
         console.print(f"unbonding  {_fmt(current.unbonding_wei)} OPG, withdrawable {_when(current.release_at)}")
-    console.print(f"slash      the fee plus {terms.slash_fraction_bps / 100:g}% of the bond per false record; "
+    console.print(f"slash      the fee (refunded) plus {terms.slash_fraction_bps / 100:g}% of the bond per false record; "
                   f"unbonding takes {format_duration(terms.unbonding_delay_s)}")
     console.print(f"enclaves   {', '.join(enclaves) if enclaves else 'none registered'}")

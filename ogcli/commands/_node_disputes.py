@@ -78,11 +78,14 @@ def producer_dispute(session, record_id: int):
                          "a rejected dispute slashes nobody")
     bond = read_bonds(protocol, [call.node])[call.node]
     terms = read_terms(protocol)
-    slash = min(bond.total_wei, call.fee_wei + bond.total_wei * terms.slash_fraction_bps // 10_000)
-    refund = min(slash, call.fee_wei)
-    reward = (slash - refund) * settlement.params().call()[5] // 10_000
-    warnings = () if bond.total_wei >= call.fee_wei else (
-        f"the node's bond ({_fmt(bond.total_wei)} OPG) does not cover the fee: the payer is refunded only that",)
+    # As NodeBonds.slash: the fee comes from the record's own reservation; the penalty from the rest.
+    refund = min(call.fee_wei, bond.reserved_wei)
+    left_active, left_reserved = bond.active_wei - refund, bond.reserved_wei - refund
+    penalty = min((left_active + bond.unbonding_wei) * terms.slash_fraction_bps // 10_000,
+                  left_active - left_reserved + bond.unbonding_wei)
+    slash = refund + penalty
+    reward = penalty * settlement.params().call()[5] // 10_000
+    warnings = ()
     return Plan(
         action=f"dispute record {record_id} against node {call.node}",
         call=settlement.disputeProducer(record_id, call.as_argument(), ground),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class NodeOffer:
     url: str
     operator: str
-    bond_wei: int  # active + unbonding: what a dispute can slash
+    bond_wei: int  # free bond: what is not reserved yet for open records, so can back this call
     bonded: bool  # active bond at least the minimum: it may settle TEE records
 
 

@@ -144,7 +144,7 @@ def _attest(protocol, validators, to_attest, traffic) -> int:
 
 
 def _bond(protocol, operator: str) -> int:
-    active, unbonding, _release = protocol.bonds.functions.bondOf(operator).call()
+    active, unbonding, _release, _reserved = protocol.bonds.functions.bondOf(operator).call()
     return active + unbonding
 
 

@@ -66,7 +66,7 @@ class Node:
     _params: tuple | None = None
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
-    _bonded: tuple | None = None  # (monotonic read time, bonded)
+    _bonded: tuple | None = None  # (monotonic read time, (bonded, free bond))
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
@@ -134,12 +134,8 @@ class Node:
             raise ApiError(503, "enclave_not_active",
                            f"this node's enclave {self.enclave.signer} is not active on chain at {now} "
                            "(registered this second, retired, or its measurement or vendor revoked)")
-        if mode == "tee" and not self.bonded():
-            # The contract refuses to settle a TEE record from a node without its minimum bond:
-            # the caller would be served and its payment never taken, the node never paid.
-            raise ApiError(503, "node_not_bonded",
-                           f"this node's operator {self.settler.sender.address} has less than the minimum bond "
-                           "behind TEE records (`ogcli node bond`)")
+        if mode == "tee":
+            self._check_bond(self.price(model))
         if not payment_header:
             header, body = self.payments.payment_required(self.price(model), url, f"{model.name} ({mode})")
             raise PaymentNeeded(header, body)
@@ -173,12 +169,31 @@ class Node:
             self._enclave_active = cached = (now, time.monotonic(), active)
         return cached[2]
 
+    def _check_bond(self, fee_wei: int) -> None:
+        """The contract settles a TEE record only from a node whose active bond is at least the
+        minimum and whose free bond covers the fee (then reserved until the record's window
+        closes): otherwise the caller would be served and its payment never taken."""
+        bonded, free = self.bond()
+        if not bonded:
+            raise ApiError(503, "node_not_bonded",
+                           f"this node's operator {self.settler.sender.address} has less than the minimum bond "
+                           "behind TEE records (`ogcli node bond`)")
+        if free < fee_wei:
+            raise ApiError(503, "node_bond_committed",
+                           f"this node's free bond ({free} wei) is reserved for records still open to dispute "
+                           "and cannot back another TEE call now")
+
     def bonded(self) -> bool:
-        """NodeBonds' own `isBonded(operator)`, asked at most every CHAIN_TIME_TTL_S."""
+        return self.bond()[0]
+
+    def bond(self) -> tuple[bool, int]:
+        """(NodeBonds' `isBonded(operator)`, its free bond), asked at most every CHAIN_TIME_TTL_S."""
         cached = self._bonded
         if cached is None or time.monotonic() - cached[0] > CHAIN_TIME_TTL_S:
-            bonded = self.protocol.bonds.functions.isBonded(self.settler.sender.address).call()
-            self._bonded = cached = (time.monotonic(), bonded)
+            bonds = self.protocol.bonds.functions
+            operator = self.settler.sender.address
+            active, _unbonding, _release, reserved = bonds.bondOf(operator).call()
+            self._bonded = cached = (time.monotonic(), (bonds.isBonded(operator).call(), active - reserved))
         return cached[1]
 
     def chain_time(self) -> int:

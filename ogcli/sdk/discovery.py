@@ -22,7 +22,8 @@ def node_offers(protocol) -> list:
     if not active:
         return []
     bonds, terms = read_bonds(protocol, [operator for _url, operator in active]), read_terms(protocol)
-    return [NodeOffer(url, operator, bonds[operator].total_wei, bonds[operator].covers_settlement(terms))
+    # What can stand behind a new call: the bond not already reserved for open records' fees.
+    return [NodeOffer(url, operator, bonds[operator].free_wei, bonds[operator].covers_settlement(terms))
             for url, operator in active]
 
 

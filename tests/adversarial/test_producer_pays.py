@@ -95,11 +95,16 @@ def test_the_settled_call_cannot_be_rewritten_to_redirect_the_refund(market):
 
 
 def test_unbonding_cannot_outrun_a_dispute_still_in_time(market):
-    """The node settles a forged record and starts unbonding everything at once: its bond stays
-    slashable until the record's window closes, which is before the bond can be withdrawn."""
+    """The node settles a forged record and starts unbonding everything at once: the record's fee
+    stays reserved in the active bond, what is unbonding stays slashable until the record's window
+    closes, and that is before the bond can be withdrawn."""
     record_id, settled = _settle(market, market.record(tamper=True))
     bonds = market.p.bonds.functions
-    market.sender("node-operator").transact(bonds.unbond(NODE_BOND))
+    active, _unbonding, _release, reserved = bonds.bondOf(accounts.get("node-operator").address).call()
+    assert reserved == settled[3], "the record's fee is reserved in the bond until its window closes"
+    with pytest.raises(RevertedError, match="BondCommitted"):
+        market.sender("node-operator").transact(bonds.unbond(active))
+    market.sender("node-operator").transact(bonds.unbond(active - reserved))  # everything it can
     window = market.p.settlement.functions.params().call()[3]
     market.chain.advance(window - 5)  # the last seconds of the record's window
     with pytest.raises(RevertedError, match="BondStillUnbonding"):
@@ -173,3 +178,22 @@ def test_a_node_cannot_drain_its_bond_through_a_record_it_paid_for_itself(market
     payer_before = _balance(market, victim[1])
     _dispute_producer(market, "validator-2", victim_id, victim, BAD_SIGNATURE)
     assert _balance(market, victim[1]) - payer_before == victim[3], "the user is refunded what the call cost, to the wei"
+
+
+def test_a_records_fee_is_reserved_until_its_window_closes_and_bounds_what_a_node_takes_on(market):
+    """What a node's bond backs is what it can refund: each TEE record's fee is held in the bond
+    until the record's window closes (then released), and a record whose fee the free bond cannot
+    cover does not settle."""
+    bonds = market.p.bonds.functions
+    rogue = accounts.get("rogue-node").address
+    minimum = bonds.minBond().call()
+    market.bond("rogue-node", minimum)
+    big = market.payment(minimum)  # a fee as large as the whole bond: reserved in full
+    record_id = market.settle(market.record(), big, node="rogue-node")["recordId"]
+    assert bonds.reservedOf(rogue).call() == minimum
+    with pytest.raises(RevertedError, match="BondCommitted"):
+        market.settle(market.record(), market.payment(2 * PRICE), node="rogue-node")
+    until = market.p.settlement.functions.recordDisputableUntil(record_id).call()
+    market.chain.advance(until - market.chain.now() + 86_400)  # past the window, into the next day
+    assert bonds.reservedOf(rogue).call() == 0
+    market.sender("rogue-node").transact(bonds.unbond(minimum))  # all of it is free again

@@ -60,7 +60,7 @@ class Market:
 
     def bonded(self, name: str) -> int:
         """`name`'s whole bond (active and unbonding): what a dispute can slash."""
-        active, unbonding, _release = self.p.bonds.functions.bondOf(accounts.get(name).address).call()
+        active, unbonding, _release, _reserved = self.p.bonds.functions.bondOf(accounts.get(name).address).call()
         return active + unbonding
 
     def settled_call(self, record_id: int, record) -> tuple:
