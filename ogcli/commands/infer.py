@@ -425,9 +425,12 @@ def _bond_behind(protocol, call) -> dict | None:
     settlement = protocol.settlement
     until, state = read_many(protocol.rpc, [Read(settlement, "recordDisputableUntil", (call.record_id,)),
                                             Read(settlement, "recordState", (call.record_id,))])
+    from ogcli.chain.disputes import GroundFinder
+
     bond = read_bonds(protocol, [call.node])[call.node]
     return {"node": call.node, "bond_wei": str(bond.total_wei), "bonded": bond.covers_settlement(read_terms(protocol)),
-            "disputable_until": until, "disputed": bool(state[5])}
+            "disputable_until": until, "disputed": bool(state[5]),
+            "ground": GroundFinder(protocol).ground(call.record)}
 
 
 def _pulled(protocol, call):
@@ -455,8 +458,8 @@ def _print_checks(data: dict) -> None:
         "failed": f"[bold red]NOT verified[/] ({failed} check{'s' if failed != 1 else ''} failed)",
         "unverified": f"[yellow]unverified[/] ({not_run} check{'s' if not_run != 1 else ''} could not be run here)",
     }
-    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
     _print_bond(data)
+    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
 
 
 def _print_bond(data: dict) -> None:
@@ -472,7 +475,7 @@ def _print_bond(data: dict) -> None:
     console = output.console()
     if bond["disputed"]:
         console.print(f"the node {bond['node']} was slashed for this record; its payer was refunded from the bond")
-    elif data["state"] == "failed":
+    elif bond["ground"] is not None:  # the record itself is false: its node can be made to pay
         console.print(f"the node {bond['node']} has {amount} bonded: dispute it until {until} with "
                       f"`ogcli node dispute --record {data['record_id']}` (the payer is refunded from the bond)")
     else:

@@ -100,7 +100,8 @@ def test_a_false_record_costs_its_node_and_refunds_its_payer(forged, cli):
 
     verified = cli("--json", "infer", "verify", "0x" + bytes(bad[0][3]).hex())
     assert verified.exit_code == 1  # the record fails its checks ...
-    assert _data_any(verified)["bond"]["disputed"] is True  # ... and its node was made to pay for it
+    bond = _data_any(verified)["bond"]
+    assert bond["disputed"] is True and bond["ground"] == 1  # ... its node was made to pay for it, and why
     _refused(cli("--yes", "node", "dispute", "--record", str(bad_id)), "already")
     _refused(cli("--yes", "node", "dispute", "--record", str(good_id)), "holds up")
     _refused(cli("--yes", "node", "dispute", "--record", str(good_id), str(good_id), node), "not both")
