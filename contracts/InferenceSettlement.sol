@@ -687,11 +687,14 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     }
 
     /// @dev A change applies to records settled from the next second on, as in TEERegistry:
-    /// records of the second it was made in keep the window they were settled under.
+    /// records of the second it was made in keep the window they were settled under. The genesis
+    /// window holds from time 0, so a change in the deployment's own second is a change like any
+    /// other (found by the invariant campaign: it used to overwrite the genesis entry).
     function _recordWindow(uint64 window) private {
         uint256 n = _windows.length;
         uint64 since = uint64(block.timestamp) + 1;
-        if (n > 0 && _windows[n - 1].since == since) _windows[n - 1].window = window;
-        else if (n == 0 || _windows[n - 1].window != window) _windows.push(WindowChange({since: since, window: window}));
+        if (n == 0) _windows.push(WindowChange({since: 0, window: window}));
+        else if (_windows[n - 1].since == since) _windows[n - 1].window = window;
+        else if (_windows[n - 1].window != window) _windows.push(WindowChange({since: since, window: window}));
     }
 }
