@@ -4,7 +4,9 @@ pragma solidity ^0.8.26;
 import {AttestationVerifierDouble} from "./AttestationVerifierDouble.sol";
 import {VM} from "./Vm.sol";
 
-import {IInferenceSettlement, IModelHub, IOGTimelock, IOPGToken, IStaking} from "./interfaces/Protocol.sol";
+import {
+    IInferenceSettlement, IModelHub, INodeBonds, IOGTimelock, IOPGToken, IStaking, ITEERegistry
+} from "./interfaces/Protocol.sol";
 
 /// @notice Deploys and wires the protocol as ogcli/protocol/deploy.py does (same order, same
 /// constructor arguments, the genesis defaults of ogcli/protocol/params.py, no vesting grants), with
@@ -34,6 +36,7 @@ abstract contract ProtocolDeployment {
     address internal registry; // TEERegistry
     IStaking internal staking;
     IModelHub internal hub;
+    INodeBonds internal bonds;
     IInferenceSettlement internal settlement;
 
     function _stakingParams() internal pure virtual returns (IStaking.Params memory) {
@@ -45,6 +48,11 @@ abstract contract ProtocolDeployment {
             minSelfStake: 10_000 * OPG,
             jailDuration: uint64(2 * DAY)
         });
+    }
+
+    /// @dev BondParams (params.py): 1,000 OPG, 10 days (longer than the challenge window), 10%.
+    function _bondParams() internal pure virtual returns (INodeBonds.Params memory) {
+        return INodeBonds.Params({minBond: 1_000 * OPG, unbondingDelay: uint64(10 * DAY), slashFractionBps: 1_000});
     }
 
     function _settlementParams() internal pure virtual returns (IInferenceSettlement.Params memory) {
@@ -92,12 +100,17 @@ abstract contract ProtocolDeployment {
 
         staking = IStaking(_deploy("Staking", abi.encode(token, timelock, _stakingParams())));
         hub = IModelHub(_deploy("ModelHub", abi.encode(token, timelock)));
+        bonds = INodeBonds(_deploy("NodeBonds", abi.encode(token, timelock, _bondParams())));
         settlement = IInferenceSettlement(
-            _deploy("InferenceSettlement", abi.encode(token, staking, registry, hub, timelock, _settlementParams()))
+            _deploy(
+                "InferenceSettlement", abi.encode(token, staking, registry, hub, bonds, timelock, _settlementParams())
+            )
         );
 
-        // wiring contracts
+        // wiring contracts (deploy.py's order)
         staking.initSlasher(address(settlement));
+        bonds.initSettlement(address(settlement));
+        ITEERegistry(registry).initSlasher(address(settlement));
         hub.initSettlement(address(settlement));
 
         // handing control to the timelock
@@ -111,12 +124,13 @@ abstract contract ProtocolDeployment {
         VM.label(registry, "TEERegistry");
         VM.label(address(staking), "Staking");
         VM.label(address(hub), "ModelHub");
+        VM.label(address(bonds), "NodeBonds");
         VM.label(address(settlement), "InferenceSettlement");
     }
 
     /// @dev The protocol's contracts that may hold tokens (for conservation sums).
     function _protocolHolders() internal view returns (address[] memory holders) {
-        holders = new address[](7);
+        holders = new address[](8);
         holders[0] = address(timelock);
         holders[1] = address(token);
         holders[2] = governor;
@@ -124,6 +138,7 @@ abstract contract ProtocolDeployment {
         holders[4] = address(staking);
         holders[5] = address(hub);
         holders[6] = address(settlement);
+        holders[7] = address(bonds);
     }
 
     function _deploy(string memory name, bytes memory args) private returns (address deployed) {

@@ -48,8 +48,9 @@ abstract contract ProtocolSetup is InvariantTest, ProtocolDeployment {
             staking.registerValidator(commission[i], "genesis validator", selfStake[i]);
         }
 
-        // A published model and two registered enclaves (SettlementHandler's constructor).
-        market = new SettlementHandler(handler, settlement, hub, registry, address(timelock), DEV_ROOT, DEV_MEASUREMENT);
+        // A published model, two registered enclaves, four bonded nodes (SettlementHandler's constructor).
+        market =
+            new SettlementHandler(handler, settlement, bonds, hub, registry, address(timelock), DEV_ROOT, DEV_MEASUREMENT);
 
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: handler.actions()}));
@@ -86,6 +87,7 @@ abstract contract ProtocolSetup is InvariantTest, ProtocolDeployment {
             }
         }
         console.log("validators", staking.validatorCount());
+
         console.log("warps", handler.ghostWarps());
         console.log(
             string.concat(
@@ -111,6 +113,32 @@ abstract contract ProtocolSetup is InvariantTest, ProtocolDeployment {
                 vm.toString(market.registryChanges()),
                 ", param changes ",
                 vm.toString(market.paramChanges())
+            )
+        );
+        console.log(
+            string.concat(
+                "producer disputes slashed ",
+                vm.toString(market.producerSlashes()),
+                " (bond empty ",
+                vm.toString(market.producerSlashesEmpty()),
+                ", enclaves disabled ",
+                vm.toString(market.enclavesDisabled()),
+                "), most false records open at once ",
+                vm.toString(market.maxOpenFalseRecords()),
+                ", bonds/unbonds/withdrawals ",
+                vm.toString(market.bondsMade()),
+                "/",
+                vm.toString(market.unbondsMade()),
+                "/",
+                vm.toString(market.withdrawalsMade()),
+                ", TEE settlements refused NodeNotBonded/BondCommitted ",
+                vm.toString(market.settlesUnbonded()),
+                "/",
+                vm.toString(market.settlesCommitted()),
+                ", open TEE records now: false ",
+                vm.toString(market.openRecords(true).length),
+                ", honest ",
+                vm.toString(market.openRecords(false).length)
             )
         );
         console.log(

@@ -106,7 +106,7 @@ contract SlashingGuaranteeInvariants is ProtocolSetup {
         // A bad record (an unregistered signer: GROUND_UNKNOWN_SIGNER), settled now, through the handler.
         market.settle(5, 4, 98, 0, 0); // kind 8 (stranger key), no refusal variant, dated now
         vm.assertEq(market.recordCount(), 1, "record not settled");
-        IInferenceSettlement.Record memory record = market.recordData(0);
+        IInferenceSettlement.SettledCall memory record = market.settledCall(0);
         vm.prank(a);
         settlement.attest(1, true);
         vm.prank(delegator);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.26;
 import {ProtocolSetup} from "../src/ProtocolSetup.sol";
 import {CallRecorder} from "../src/handlers/CallRecorder.sol";
 
-import {IStaking} from "../src/interfaces/Protocol.sol";
+import {INodeBonds, IStaking} from "../src/interfaces/Protocol.sol";
 
 /// @notice Token conservation and the books of Staking, InferenceSettlement and ModelHub under
 /// adversarial use. The whole protocol is deployed as ogcli/protocol/deploy.py deploys it
@@ -23,7 +23,9 @@ contract TokenConservationInvariants is ProtocolSetup {
     /// (this contract), a handler or a protocol contract (the treasury is the timelock: fees,
     /// forfeited rewards, slashed stake): nothing is minted, burned or paid to an address no one
     /// controls. And the market's contracts hold exactly what they owe: InferenceSettlement the
-    /// verdict rewards not yet claimed, forfeited or swept, ModelHub the publishers' earnings.
+    /// verdict rewards not yet claimed, forfeited or swept, ModelHub the publishers' earnings,
+    /// NodeBonds its `totalBonded`, which is the sum of the nodes' bonds (active + unbonding; only
+    /// actors bond).
     function invariant_tokensConserved() public view {
         vm.assertEq(token.totalSupply(), TOTAL_SUPPLY, "totalSupply changed");
         uint256 sum = token.balanceOf(address(this)) + token.balanceOf(rewarder) + token.balanceOf(address(handler))
@@ -44,6 +46,14 @@ contract TokenConservationInvariants is ProtocolSetup {
             earnings += hub.earningsOf(actors[i]);
         }
         vm.assertEq(token.balanceOf(address(hub)), earnings, "ModelHub balance != publishers' earnings");
+
+        uint256 bonded;
+        for (uint256 i = 0; i < actors.length; ++i) {
+            INodeBonds.BondView memory b = bonds.bondOf(actors[i]);
+            bonded += b.active + b.unbonding;
+        }
+        vm.assertEq(token.balanceOf(address(bonds)), bonds.totalBonded(), "NodeBonds balance != totalBonded");
+        vm.assertEq(bonds.totalBonded(), bonded, "NodeBonds totalBonded != sum of the nodes' bonds");
     }
 
     /// @notice Staking never owes more than it holds (its own design note).

@@ -1,6 +1,7 @@
 """The forge invariant suite (invariants/test) passes under the `default` profile of foundry.toml
-(40 runs x 250 calls for each invariant, fixed seed), its interfaces match the contracts, and its
-slashing campaigns reach the market (records settled, verdicts given, disputes won).
+(40 runs x 250 calls for each invariant, fixed seed), its interfaces match the contracts, its
+slashing campaigns reach the market (records settled, verdicts given, disputes won) and its
+producer-bond campaigns reach the bonds (records settled, producer disputes made and won).
 
 Fails, never skips, when forge is missing: `make test` installs it (`make setup`). `make fuzz`
 runs the same suite long (profile `fuzz`) with a fresh seed.
@@ -22,6 +23,12 @@ SLASHING_INVARIANTS = (
     "invariant_honestValidatorsNeverSlashed()",
     "invariant_badVerdictsSlashableInWindow()",
     "invariant_delegatorLossBounded()",
+)
+# invariants/test/ProducerBonds.t.sol: I6, I7, I8.
+PRODUCER_INVARIANTS = (
+    "invariant_falseRecordsSlashTheirProducer()",
+    "invariant_honestRecordsNeverSlashTheirProducer()",
+    "invariant_bondsOutlastTheirRecords()",
 )
 
 
@@ -56,8 +63,8 @@ def test_invariants_hold(invariant_run):
     for r in invariants:
         assert r.calls >= MIN_CALLS, f"{r.name} ran {r.calls} calls, fewer than {MIN_CALLS}: check foundry.toml [invariant]"
     names = {r.name for r in invariants}
-    missing = [name for name in SLASHING_INVARIANTS if name not in names]
-    assert not missing, f"slashing invariants missing from the run: {missing}"
+    missing = [name for name in SLASHING_INVARIANTS + PRODUCER_INVARIANTS if name not in names]
+    assert not missing, f"slashing or producer-bond invariants missing from the run: {missing}"
 
 
 def _stats(logs: list[str], target: str) -> tuple[int, int]:
@@ -87,3 +94,22 @@ def test_slashing_campaigns_reach_the_market(invariant_run):
         assert match, f"{name}: no market summary in the logs:\n" + "\n".join(logs)
         won += int(match[1]) + int(match[2])
     assert won > 0, "no dispute slashed or was covered in the slashing campaigns' last runs"
+
+
+@pytest.mark.timeout(1800)
+def test_producer_campaigns_reach_the_bonds(invariant_run):
+    """The same for the producer's bond: in the last run of each producer-bond campaign, records
+    settle (TEE ones only by bonded nodes) and producer disputes are made, and over the
+    three campaigns some producer dispute slashed a bond."""
+    results = {r.name: r for r in invariant_run.results}
+    slashed = 0
+    for name in PRODUCER_INVARIANTS:
+        logs = results[name].logs
+        calls, reverts = _stats(logs, "Settlement.settle")
+        assert calls > 2 * reverts, f"{name}: Settlement.settle mostly refused ({reverts} of {calls}):\n" + "\n".join(logs)
+        assert _stats(logs, "Settlement.disputeProducer")[0] > 0, f"{name}: no producer dispute was made:\n" + "\n".join(logs)
+        summary = next((line for line in logs if line.startswith("producer disputes slashed")), "")
+        match = re.match(r"producer disputes slashed (\d+)", summary)
+        assert match, f"{name}: no producer summary in the logs:\n" + "\n".join(logs)
+        slashed += int(match[1])
+    assert slashed > 0, "no producer dispute slashed a bond in the producer-bond campaigns' last runs"

@@ -22,10 +22,13 @@ abstract contract CallRecorder {
         uint64 maxTxGas; // gas of a transaction making the same call (_txGas)
     }
 
+    /// @dev Keyed by target selector, XORed with the target's tag (`_tag`; 0 for most targets): two
+    /// contracts of one handler may share a selector (`withdraw()`: ModelHub and NodeBonds).
     mapping(bytes4 selector => Stats) public stats;
     /// @notice Readable names of target selectors, for reports (`_name` in the handler's constructor).
     mapping(bytes4 selector => string) public selectorName;
     bytes4[] internal _seenSelectors;
+    mapping(address target => bytes4) internal _targetTag;
 
     /// @notice The largest `maxTxGas` of any selector, and that selector (I5 reads one slot per check).
     uint64 public maxTxGasAny;
@@ -45,6 +48,15 @@ abstract contract CallRecorder {
         selectorName[selector] = name;
     }
 
+    /// @dev Gives `target`'s calls their own keys in `stats` (name them with `_key(target, selector)`).
+    function _tag(address target, bytes4 tag) internal {
+        _targetTag[target] = tag;
+    }
+
+    function _key(address target, bytes4 selector) internal view returns (bytes4) {
+        return selector ^ _targetTag[target];
+    }
+
     /// @dev Calls `target` with `data` as `actor` (msg.sender), measuring its gas. The target and
     /// `alsoCool` (e.g. the token it moves) are made cold first, so the measure is what a fresh
     /// transaction pays even when the handler read them just before. Never reverts.
@@ -55,7 +67,7 @@ abstract contract CallRecorder {
         internal
         returns (bool ok, bytes memory ret)
     {
-        bytes4 selector = bytes4(data);
+        bytes4 selector = bytes4(data) ^ _targetTag[target];
         VM.cool(target);
         if (alsoCool != address(0)) VM.cool(alsoCool);
         VM.prank(actor);
@@ -68,7 +80,7 @@ abstract contract CallRecorder {
     /// @dev `_call` without cooling, for a call that follows another state-changing call in the
     /// same action (its gas is then measured warm: a lower bound).
     function _callAgain(address actor, address target, bytes memory data) internal returns (bool ok, bytes memory ret) {
-        bytes4 selector = bytes4(data);
+        bytes4 selector = bytes4(data) ^ _targetTag[target];
         VM.prank(actor);
         uint256 before = gasleft();
         (ok, ret) = target.call(data);

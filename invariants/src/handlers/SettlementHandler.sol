@@ -6,7 +6,7 @@ import {bound} from "../InvariantTest.sol";
 import {CallRecorder} from "./CallRecorder.sol";
 import {StakingHandler} from "./StakingHandler.sol";
 
-import {IInferenceSettlement, IModelHub, IOPGToken, IStaking, ITEERegistry} from "../interfaces/Protocol.sol";
+import {IInferenceSettlement, IModelHub, INodeBonds, IOPGToken, IStaking, ITEERegistry} from "../interfaces/Protocol.sol";
 
 /// @notice The fuzzer's hands on the market and its verification: nodes settle records (good ones
 /// and bad ones the handler makes on purpose), payers sign the x402 payments, validators attest,
@@ -30,6 +30,18 @@ import {IInferenceSettlement, IModelHub, IOPGToken, IStaking, ITEERegistry} from
 ///   slash broke the "one slash per window" rule (`i2Failures`, rule in `_slashOutcome`);
 /// - I4: every dispute measures each actor's stake before and after (`_disputeMeasured`);
 ///   losses above the slash fraction of the exposure are counted in `i4Violations`.
+///
+/// Ghosts for the producer's bond (invariants/test/ProducerBonds.t.sol): nodes bond in NodeBonds
+/// (`nodeBond`) and settle TEE records only while bonded (each reserves its fee in the bond until
+/// its window closes); the handler keeps, per record, the settled call (payer, node, fee) and the
+/// end of its window by its own model of the window rule (a record keeps the challenge window in
+/// force when it settled; a change applies from the next second), and per node the latest window
+/// end of the TEE records it settled.
+/// - I6: producer disputes of false records refused, or whose slash, refund, reward, treasury share,
+///   bond cut or enclave disabling differ from the rule (`producerFailures`, `_producerOutcome`);
+/// - I7: producer disputes that succeeded against an honest record (`honestProducersSlashed`);
+/// - I8: an unbond whose release is not after the windows of the node's records, or a withdraw
+///   while one of them is still open (`bondReleaseViolations`).
 contract SettlementHandler is CallRecorder {
     uint8 internal constant MODE_VANILLA = 1;
     uint8 internal constant MODE_TEE = 2;
@@ -41,6 +53,9 @@ contract SettlementHandler is CallRecorder {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant ENCLAVE_KEYS = 8;
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    bytes4 internal constant NODE_NOT_BONDED = bytes4(keccak256("NodeNotBonded(address)"));
+    bytes4 internal constant BOND_COMMITTED = bytes4(keccak256("BondCommitted(address,uint256,uint256)"));
+    uint256 internal constant DAY = 1 days;
     bytes32 internal constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );
@@ -48,6 +63,7 @@ contract SettlementHandler is CallRecorder {
     IOPGToken public immutable token;
     IStaking public immutable staking;
     IInferenceSettlement public immutable settlement;
+    INodeBonds public immutable bonds;
     IModelHub public immutable hub;
     ITEERegistry public immutable registry;
     address public immutable timelock;
@@ -56,6 +72,7 @@ contract SettlementHandler is CallRecorder {
     bytes32 public immutable measurement0; // approved at genesis
     bytes32 public immutable measurement1; // approved only if governance does
     bytes32 internal immutable _tokenDomain;
+    uint64 public immutable deployedAt; // the protocol was deployed in this second (ProtocolSetup)
 
     address[] internal _actors;
     uint256[] internal _actorKeys;
@@ -82,13 +99,24 @@ contract SettlementHandler is CallRecorder {
 
     // ---------------------------------------------------------------- records, verdicts, models
 
-    /// @dev Frozen when the record settles.
+    /// @dev Frozen when the record settles (but `producerDisputed`).
     struct RecordGhost {
         uint256 id;
         bool tee;
         bool badSignature; // the signature is not the signer's (by construction)
         bool signerInactive; // the signer was not active at the record's time (model)
         bool bad; // tee && (badSignature || signerInactive): a dispute ground held
+        address payer; // the settled call: who paid, which node settled, the whole payment
+        address node;
+        uint256 fee;
+        uint64 windowEnd; // last second of its producer dispute window (the handler's window model)
+        bool producerDisputed; // a producer dispute of it succeeded
+    }
+
+    /// @dev The handler's model of the record window rule: from `since` on, records settle under `window`.
+    struct WindowChange {
+        uint64 since;
+        uint64 window;
     }
 
     /// @dev One attestation, as given. `dishonest`: checkable, and the facts at the time contradict it.
@@ -106,6 +134,11 @@ contract SettlementHandler is CallRecorder {
     Verdict[] internal _verdicts;
     uint256[] internal _models;
     mapping(uint256 modelId => address) internal _modelPublisher; // ModelHub.transferModel is not fuzzed
+    WindowChange[] internal _windowModel;
+    /// @notice Per node: the latest window end of the TEE records it settled, and that value when
+    /// it last unbonded (what the unbonding amount stood behind).
+    mapping(address node => uint64) public lastWindowEnd;
+    mapping(address node => uint64) public windowEndAtUnbond;
 
     // ---------------------------------------------------------------- ghosts
 
@@ -119,6 +152,12 @@ contract SettlementHandler is CallRecorder {
     uint256 public i4Violations;
     uint256 public worstI4Excess;
     string public firstI4Violation;
+    uint256 public producerFailures;
+    string public firstProducerFailure;
+    uint256 public honestProducersSlashed;
+    string public firstHonestProducerSlash;
+    uint256 public bondReleaseViolations;
+    string public firstBondReleaseViolation;
 
     // what the runs reached (afterInvariant)
     uint256 public recordsGood;
@@ -132,10 +171,20 @@ contract SettlementHandler is CallRecorder {
     uint256 public paramChanges;
     uint256 public lossesMeasured; // I4: (dispute, actor) pairs where the actor lost stake
     uint256 public lossesThroughEntries; // ... and had unbonding or redelegation entries exposed
+    uint256 public producerSlashes; // producer disputes that succeeded (fuzzer's own)
+    uint256 public producerSlashesEmpty; // ... that found the bond empty (slashed 0)
+    uint256 public enclavesDisabled; // ... that disabled the node's enclave
+    uint256 public maxOpenFalseRecords; // the most false records open at once, as disputeProducer saw them
+    uint256 public settlesUnbonded; // TEE settlements refused with NodeNotBonded
+    uint256 public settlesCommitted; // ... with BondCommitted (free bond short of the fees)
+    uint256 public bondsMade;
+    uint256 public unbondsMade;
+    uint256 public withdrawalsMade;
 
     constructor(
         StakingHandler stakingHandler_,
         IInferenceSettlement settlement_,
+        INodeBonds bonds_,
         IModelHub hub_,
         address registry_,
         address timelock_,
@@ -146,6 +195,7 @@ contract SettlementHandler is CallRecorder {
         token = stakingHandler_.token();
         staking = stakingHandler_.staking();
         settlement = settlement_;
+        bonds = bonds_;
         hub = hub_;
         registry = ITEERegistry(registry_);
         timelock = timelock_;
@@ -158,7 +208,10 @@ contract SettlementHandler is CallRecorder {
         for (uint256 i = 0; i < actors_.length; ++i) {
             _actors.push(actors_[i]);
             _actorKeys.push(stakingHandler_.actorKey(i));
+            VM.prank(actors_[i]);
+            token.approve(address(bonds_), type(uint256).max);
         }
+        _tag(address(bonds_), bytes4(keccak256("NodeBonds"))); // its withdraw() is ModelHub's selector
         for (uint256 i = 0; i < ENCLAVE_KEYS; ++i) {
             _enclaveKeys.push(0xE0000 + i);
             VM.label(VM.addr(0xE0000 + i), string.concat("enclave", VM.toString(i)));
@@ -166,19 +219,34 @@ contract SettlementHandler is CallRecorder {
 
         // The registry was deployed in this block with DEV and measurement0 open (ProtocolDeployment).
         uint64 genesis = uint64(VM.getBlockTimestamp());
+        deployedAt = genesis;
         _vendorModel.push(Interval(genesis, 0));
         _measurementModel[measurement0].push(Interval(genesis, 0));
+        _windowModel.push(WindowChange(0, settlement_.params().challengeWindow));
 
         // Genesis market: one TEE+vanilla model, two enclaves (the others register during the run).
         _publish(_actors[5], 1e18, 3);
         _registerEnclave(_actors[3], 0, measurement0, true);
         _registerEnclave(_actors[4], 1, measurement0, true);
+        // Genesis nodes: actors 1-4 bonded (5x the minimum); actors 0 and 5 settle TEE records only
+        // once they bond (nodeBond), and are refused (NodeNotBonded) until then.
+        for (uint256 i = 1; i <= 4; ++i) {
+            (bool ok,) = _call(
+                _actors[i], address(bonds_), abi.encodeCall(INodeBonds.bond, (5 * bonds_.minBond())), address(token)
+            );
+            if (ok) bondsMade += 1;
+        }
 
         _name(IInferenceSettlement.settle.selector, "Settlement.settle");
         _name(IInferenceSettlement.settleBatch.selector, "Settlement.settleBatch");
         _name(IInferenceSettlement.attest.selector, "Settlement.attest");
         _name(IInferenceSettlement.attestUncheckable.selector, "Settlement.attestUncheckable");
         _name(IInferenceSettlement.dispute.selector, "Settlement.dispute");
+        _name(IInferenceSettlement.disputeProducer.selector, "Settlement.disputeProducer");
+        _name(_key(address(bonds_), INodeBonds.bond.selector), "NodeBonds.bond");
+        _name(_key(address(bonds_), INodeBonds.unbond.selector), "NodeBonds.unbond");
+        _name(_key(address(bonds_), INodeBonds.withdraw.selector), "NodeBonds.withdraw");
+        _name(_key(address(bonds_), INodeBonds.setParams.selector), "NodeBonds.setParams (timelock)");
         _name(IInferenceSettlement.claimAttestationRewards.selector, "Settlement.claimAttestationRewards");
         _name(IInferenceSettlement.sweepUnusedRewards.selector, "Settlement.sweepUnusedRewards");
         _name(IInferenceSettlement.setParams.selector, "Settlement.setParams (timelock)");
@@ -201,7 +269,7 @@ contract SettlementHandler is CallRecorder {
     /// @notice The selectors the fuzzer calls. A selector listed twice is picked twice as often:
     /// settling, attesting and disputing are what the slashing invariants are about.
     function actions() external pure returns (bytes4[] memory list) {
-        list = new bytes4[](18);
+        list = new bytes4[](21);
         list[0] = this.settle.selector;
         list[1] = this.settle.selector;
         list[2] = this.settle.selector;
@@ -220,6 +288,9 @@ contract SettlementHandler is CallRecorder {
         list[15] = this.publisher.selector;
         list[16] = this.advanceTime.selector;
         list[17] = this.flee.selector;
+        list[18] = this.disputeProducer.selector;
+        list[19] = this.nodeBond.selector;
+        list[20] = this.nodeBond.selector;
     }
 
     // ================================================================ actions
@@ -230,7 +301,11 @@ contract SettlementHandler is CallRecorder {
     /// ERC-3009 authorization. `kindSeed` picks the record: honestly signed by one of the enclave
     /// keys (registered, retired or never registered: whatever the registry says now), signed by
     /// another key, tampered after signing, malleated (high s), malformed, signed by a stranger key,
-    /// or a vanilla call; now and then a request the contract must refuse, or a batch of two.
+    /// or a vanilla call; now and then a request the contract must refuse, or a batch of two. The
+    /// node of a TEE record is a bonded actor (half the time the signer's operator, when bonded),
+    /// one time in sixteen an unbonded one (refused: NodeNotBonded); one time in sixteen the fee is
+    /// up to twice the node's bond (refused when its free bond does not cover it: BondCommitted;
+    /// with the payer being the node, the self-paid record that must not drain the bond).
     function settle(uint256 payerSeed, uint256 nodeSeed, uint256 kindSeed, uint256 ageSeed, uint256 tip) external {
         Settling memory x;
         x.kind = kindSeed % 10;
@@ -239,10 +314,11 @@ contract SettlementHandler is CallRecorder {
         (bool found, uint256 modelId) = _callableModel(kindSeed >> 8, mode);
         if (!found) return;
         x.payer = payerSeed % _actors.length;
-        x.node = _actor(nodeSeed);
         x.record = _makeRecord(modelId, mode, x.kind, kindSeed >> 16, _recordTime(ageSeed));
+        x.node = _pickNode(nodeSeed, x.record);
         x.value = _fee(modelId, mode, 0);
         if (x.variant == 0 && x.value > 0) x.value -= 1; // underpaid, unless rounding still covers it
+        else if (x.variant == 6 && mode == MODE_TEE) x.value += bound(tip, 0, 2 * bonds.bondOf(x.node).active); // may exceed the free bond
         else x.value += bound(tip, 0, 5e18);
         if (x.variant == 1 && _recordData.length > 0) x.record.requestId = _recordData[_recordData.length - 1].requestId;
         if (x.variant == 2) x.record.timestamp = uint64(_now()) - settlement.MAX_RECORD_AGE() - 1; // too old
@@ -263,11 +339,13 @@ contract SettlementHandler is CallRecorder {
 
     function _settleOne(Settling memory x) internal {
         IInferenceSettlement.Payment memory payment = _makePayment(x.payer, x.value);
+        BondGate memory gate = _bondGate(x.node, x.record.mode == MODE_TEE ? x.value : 0);
         _coolAll();
-        (bool ok,) = _call(
+        (bool ok, bytes memory ret) = _call(
             x.node, address(settlement), abi.encodeCall(IInferenceSettlement.settle, (x.record, payment)), address(token)
         );
-        if (ok) _recordSettled(x.record, x.kind, settlement.recordCount());
+        _checkBondGate(gate, ok, ret);
+        if (ok) _recordSettled(x.record, x.kind, settlement.recordCount(), _actors[x.payer], x.node, x.value);
     }
 
     function _settleBatch(Settling memory x, uint256 seed) internal {
@@ -280,17 +358,73 @@ contract SettlementHandler is CallRecorder {
         if (token.balanceOf(_actors[x.payer]) < x.value + secondValue) return;
         payments[0] = _makePayment(x.payer, x.value);
         payments[1] = _makePayment(x.payer, secondValue);
+        // One reservation for the batch: the fees of its TEE records (the second one is).
+        BondGate memory gate = _bondGate(x.node, (x.record.mode == MODE_TEE ? x.value : 0) + secondValue);
         _coolAll();
-        (bool ok,) = _call(
+        (bool ok, bytes memory ret) = _call(
             x.node,
             address(settlement),
             abi.encodeCall(IInferenceSettlement.settleBatch, (records, payments)),
             address(token)
         );
+        _checkBondGate(gate, ok, ret);
         if (!ok) return;
         uint256 last = settlement.recordCount();
-        _recordSettled(records[0], x.kind, last - 1);
-        _recordSettled(records[1], secondKind, last);
+        _recordSettled(records[0], x.kind, last - 1, _actors[x.payer], x.node, x.value);
+        _recordSettled(records[1], secondKind, last, _actors[x.payer], x.node, secondValue);
+    }
+
+    /// @dev The node of a TEE record: one time in sixteen an unbonded actor if there is one (refused:
+    /// NodeNotBonded); otherwise, half the time the signer's operator if it is bonded (so that a
+    /// producer dispute disables the node's own enclave), else the first bonded actor from the seed
+    /// (else any: refused). A vanilla record's node is any actor (no bond needed).
+    function _pickNode(uint256 seed, IInferenceSettlement.Record memory record) internal view returns (address) {
+        seed = _mix(seed);
+        address any = _actor(seed >> 4);
+        if (record.mode != MODE_TEE) return any;
+        bool unbonded = seed % 16 == 0;
+        address operator = _enclaveModel[record.enclaveSigner].operator;
+        if (!unbonded && seed % 16 < 8 && operator != address(0) && bonds.isBonded(operator)) return operator;
+        uint256 start = (seed >> 4) % _actors.length;
+        for (uint256 k = 0; k < _actors.length; ++k) {
+            address candidate = _actors[(start + k) % _actors.length];
+            if (bonds.isBonded(candidate) != unbonded) return candidate;
+        }
+        return any;
+    }
+
+    /// @dev What NodeBonds.reserve will decide for a settlement putting `teeFees` on `node`'s bond.
+    struct BondGate {
+        address node;
+        uint256 teeFees;
+        bool bonded; // active bond >= minBond
+        uint256 free; // active - reserved
+    }
+
+    function _bondGate(address node, uint256 teeFees) internal view returns (BondGate memory gate) {
+        INodeBonds.BondView memory b = bonds.bondOf(node);
+        gate = BondGate(node, teeFees, bonds.isBonded(node), b.active - b.reserved);
+    }
+
+    /// @dev A settlement with TEE records succeeds only if the node is bonded and its free bond
+    /// covers their fees; NodeNotBonded only when it is not bonded, BondCommitted only when it is
+    /// but its free bond falls short (nothing else refuses for the bond).
+    function _checkBondGate(BondGate memory gate, bool ok, bytes memory ret) internal {
+        bytes4 refusal = ok || ret.length < 4 ? bytes4(0) : bytes4(ret);
+        if (refusal == NODE_NOT_BONDED) settlesUnbonded += 1;
+        if (refusal == BOND_COMMITTED) settlesCommitted += 1;
+        bool mayReserve = gate.bonded && gate.free >= gate.teeFees;
+        string memory wrong;
+        if (ok && gate.teeFees > 0 && !mayReserve) wrong = "settled TEE records its bond does not cover";
+        if (refusal == NODE_NOT_BONDED && (gate.bonded || gate.teeFees == 0)) wrong = "refused NodeNotBonded while bonded";
+        if (refusal == BOND_COMMITTED && (!gate.bonded || gate.free >= gate.teeFees || gate.teeFees == 0)) {
+            wrong = "refused BondCommitted with free bond covering the fees";
+        }
+        if (bytes(wrong).length == 0) return;
+        _producerFailure(
+            type(uint256).max,
+            string.concat("node ", VM.toString(gate.node), " ", wrong, ": fees ", VM.toString(gate.teeFees), ", free bond ", VM.toString(gate.free))
+        );
     }
 
     // ---------------------------------------------------------------- validators
@@ -303,7 +437,10 @@ contract SettlementHandler is CallRecorder {
         if (n == 0) return;
         uint256 recent = n < 6 ? n : 6;
         uint256 index = recordSeed % 4 == 0 ? (recordSeed >> 8) % n : n - 1 - (recordSeed >> 8) % recent;
-        address validator = _freshValidator(validatorSeed, _records[index].id, validatorSeed % 3 != 0);
+        (address validator, bool fresh) = _freshValidator(validatorSeed, _records[index].id, validatorSeed % 3 != 0);
+        // No active validator has this record left to judge: three times in four nothing to do (a
+        // run whose validators are jailed or drained would otherwise mostly bounce off this check).
+        if (!fresh && (verdictSeed >> 8) % 4 != 0) return;
         bool truthBad = _badNow(index);
 
         uint256 choice = verdictSeed % 10;
@@ -349,7 +486,7 @@ contract SettlementHandler is CallRecorder {
         uint8 right = verdict.valid ? _groundNow(verdict.record) : GROUND_NONE;
         uint8 ground = groundSeed % 8 == 0 ? uint8((groundSeed >> 8) % 4) : right;
         address challenger = challengerSeed % 7 == 6 ? verdict.validator : _actor(challengerSeed);
-        (bool ok, bytes memory ret) = _disputeMeasured(challenger, index, _recordData[verdict.record], ground);
+        (bool ok, bytes memory ret) = _disputeMeasured(challenger, index, settledCall(verdict.record), ground);
         if (ground != right) return;
         openBadDisputesTried += 1;
         if (!ok) _i2Failure(index, string.concat("dispute refused: ", _revertName(ret)));
@@ -357,15 +494,91 @@ contract SettlementHandler is CallRecorder {
 
     /// @notice Anyone disputes any attestation (honest, dishonest, uncheckable, already disputed,
     /// out of its window) with any ground, 4 (no such ground) included, sometimes with another
-    /// record's data. Against an honest verdict it must fail (I1).
+    /// record's data or a settled call with another payer or fee (never settled: it must fail).
+    /// Against an honest verdict it must fail (I1).
     function disputeAny(uint256 challengerSeed, uint256 verdictSeed, uint256 groundSeed) external {
         if (_verdicts.length == 0) return;
         uint256 index = verdictSeed % _verdicts.length;
         Verdict memory verdict = _verdicts[index];
         uint8 ground = uint8(groundSeed % 5);
-        uint256 dataIndex = (groundSeed >> 8) % 16 == 0 ? (groundSeed >> 16) % _records.length : verdict.record;
+        uint256 variant = (groundSeed >> 8) % 16;
+        uint256 dataIndex = variant == 0 ? (groundSeed >> 16) % _records.length : verdict.record;
         address challenger = challengerSeed % 7 == 6 ? verdict.validator : _actor(challengerSeed);
-        _disputeMeasured(challenger, index, _recordData[dataIndex], ground);
+        IInferenceSettlement.SettledCall memory call = settledCall(dataIndex);
+        if (variant == 1) call.payer = challenger == call.payer ? _actor(challengerSeed % _actors.length + 1) : challenger;
+        if (variant == 2) call.fee += 1;
+        (bool ok,) = _disputeMeasured(challenger, index, call, ground);
+        if (ok && (variant == 1 || variant == 2)) _i2Failure(index, "dispute accepted with a call that was never settled");
+    }
+
+    /// @notice A challenger (any actor; the node itself one time in seven) disputes a record against
+    /// the node that settled it. Three times in four a false TEE record still in its window, with
+    /// the ground that holds: it must succeed and follow the slash rule (`_producerOutcome`; I6);
+    /// otherwise any record with any ground 0-4. Now and then the settled call is altered (another
+    /// payer to redirect the refund, another node to blame, another fee): it must fail. A producer
+    /// dispute that succeeds against an honest record breaks I7.
+    function disputeProducer(uint256 challengerSeed, uint256 recordSeed, uint256 groundSeed) external {
+        if (_records.length == 0) return;
+        ProducerDispute memory d = _pickProducerDispute(challengerSeed, recordSeed, groundSeed);
+        if (d.openFalse > maxOpenFalseRecords) maxOpenFalseRecords = d.openFalse;
+        ProducerBefore memory before = _producerBefore(d.index, d.challenger);
+        _coolAll();
+        (bool ok, bytes memory ret) = _call(
+            d.challenger,
+            address(settlement),
+            abi.encodeCall(IInferenceSettlement.disputeProducer, (_records[d.index].id, d.call, d.ground)),
+            address(token)
+        );
+        if (!ok) {
+            if (d.aimed && !d.altered) {
+                _producerFailure(d.index, string.concat("producer dispute of a false record refused: ", _revertName(ret)));
+            }
+            return;
+        }
+        if (d.altered) _producerFailure(d.index, "producer dispute accepted with a call that was never settled");
+        if (!_records[d.index].bad) _honestProducerSlashed(d.index, d.ground);
+        string memory why = _producerOutcome(d.index, d.challenger, before, ret);
+        if (bytes(why).length > 0) _producerFailure(d.index, why);
+        producerSlashes += 1;
+        if (abi.decode(ret, (uint256)) == 0) producerSlashesEmpty += 1;
+        _records[d.index].producerDisputed = true;
+        if (before.disables) {
+            enclavesDisabled += 1;
+            _enclaveModel[_recordData[d.index].enclaveSigner].deregisteredAt = uint64(_now());
+            _registryChanged("disableEnclave (producer dispute)");
+        }
+    }
+
+    struct ProducerDispute {
+        uint256 index; // into _records
+        uint8 ground;
+        address challenger;
+        bool aimed; // a false record in its window, with the ground that holds
+        bool altered; // the call passed is not the one settled
+        uint256 openFalse; // false records open when it was picked
+        IInferenceSettlement.SettledCall call;
+    }
+
+    function _pickProducerDispute(uint256 challengerSeed, uint256 recordSeed, uint256 groundSeed)
+        internal
+        view
+        returns (ProducerDispute memory d)
+    {
+        groundSeed = _mix(groundSeed);
+        uint256[] memory open = openRecords(true);
+        d.openFalse = open.length;
+        d.aimed = groundSeed % 4 != 0 && open.length > 0;
+        d.index = d.aimed ? open[recordSeed % open.length] : recordSeed % _records.length;
+        d.ground = d.aimed ? _groundNow(d.index) : uint8((groundSeed >> 2) % 5);
+        d.call = settledCall(d.index);
+        d.challenger = challengerSeed % 7 == 6 ? d.call.node : _actor(challengerSeed);
+        uint256 variant = (groundSeed >> 8) % 16;
+        if (variant >= 3) return d;
+        address other = _actors[(challengerSeed % _actors.length + 1 + (groundSeed >> 12) % 5) % _actors.length];
+        if (variant == 0) d.call.payer = other == d.call.payer ? d.challenger : other; // redirect the refund
+        if (variant == 1) d.call.node = other == d.call.node ? d.challenger : other; // blame another node
+        if (variant == 2) d.call.fee = d.call.fee == 0 ? 1 : d.call.fee - 1;
+        d.altered = keccak256(abi.encode(d.call)) != keccak256(abi.encode(settledCall(d.index)));
     }
 
     /// @notice A delegator of a validator with a bad verdict pending tries to leave before the
@@ -504,6 +717,83 @@ contract SettlementHandler is CallRecorder {
 
     // ---------------------------------------------------------------- node operators
 
+    /// @notice A node's bond: bonds (a quarter to five times the minimum, so it may stay below it),
+    /// unbonds all or part of its free bond (one time in eight more: refused), or withdraws (preferably a
+    /// node whose unbonding has matured; else refused). I8 checks each unbond's release time and
+    /// each withdrawal against the windows of the records the node settled.
+    function nodeBond(uint256 actorSeed, uint256 opSeed, uint256 amount) external {
+        address actor = _actor(actorSeed);
+        opSeed = _mix(opSeed);
+        uint256 op = opSeed % 8;
+        if (op < 3) {
+            uint256 min = bonds.minBond();
+            amount = bound(amount, min / 4 + 1, 5 * min);
+            if (token.balanceOf(actor) < amount) return;
+            (bool bonded,) = _call(actor, address(bonds), abi.encodeCall(INodeBonds.bond, (amount)), address(token));
+            if (bonded) bondsMade += 1;
+            return;
+        }
+        if (op < 5) {
+            INodeBonds.BondView memory b = bonds.bondOf(actor);
+            uint256 free = b.active - b.reserved;
+            // all or part of the free bond; one time in eight more than that (refused: BondCommitted)
+            if ((opSeed >> 3) % 8 == 0) amount = free + 1 + amount % (b.reserved + 1);
+            else amount = free == 0 ? 1 : (opSeed >> 3) % 2 == 0 ? free : bound(amount, 1, free);
+            (bool unbonded,) = _call(actor, address(bonds), abi.encodeCall(INodeBonds.unbond, (amount)), address(0));
+            if (unbonded) _unbonded(actor);
+            return;
+        }
+        for (uint256 k = 0; k < _actors.length; ++k) {
+            address candidate = _actors[(actorSeed % _actors.length + k) % _actors.length];
+            INodeBonds.BondView memory b = bonds.bondOf(candidate);
+            if (b.unbonding > 0 && _now() >= b.releaseAt) {
+                actor = candidate;
+                break;
+            }
+        }
+        (bool withdrawn,) = _call(actor, address(bonds), abi.encodeCall(INodeBonds.withdraw, ()), address(token));
+        if (withdrawn) _withdrew(actor);
+    }
+
+    /// @dev I8 at an unbond: what is now unbonding (all of it: the delay restarts) is released
+    /// after the window of every record the node settled so far has closed, so a producer dispute
+    /// on the last second of one still finds it.
+    function _unbonded(address node) internal {
+        unbondsMade += 1;
+        uint64 releaseAt = bonds.bondOf(node).releaseAt;
+        windowEndAtUnbond[node] = lastWindowEnd[node];
+        if (releaseAt > lastWindowEnd[node]) return;
+        _bondReleaseViolation(
+            string.concat(
+                "node ",
+                VM.toString(node),
+                " unbonded at ",
+                VM.toString(_now()),
+                ": released at ",
+                VM.toString(uint256(releaseAt)),
+                ", a record it settled is disputable until ",
+                VM.toString(uint256(lastWindowEnd[node]))
+            )
+        );
+    }
+
+    /// @dev I8 at a withdrawal: the windows of the records settled before the node's last unbond
+    /// (the ones the withdrawn bond stood behind) are all closed.
+    function _withdrew(address node) internal {
+        withdrawalsMade += 1;
+        if (_now() > windowEndAtUnbond[node]) return;
+        _bondReleaseViolation(
+            string.concat(
+                "node ",
+                VM.toString(node),
+                " withdrew at ",
+                VM.toString(_now()),
+                " a bond behind a record disputable until ",
+                VM.toString(uint256(windowEndAtUnbond[node]))
+            )
+        );
+    }
+
     /// @notice An operator registers an enclave key (now and then with a forged proof, or a
     /// retired signer again: refused), or retires one (now and then not its own: refused). A
     /// signer is registered once ever, so retiring is rare: the market must not run out of keys.
@@ -538,7 +828,8 @@ contract SettlementHandler is CallRecorder {
     /// @notice The timelock, without a proposal (vm.prank): toggles a measurement's approval or the
     /// DEV vendor, or changes the slashing parameters within their documented domain: a challenge
     /// window shorter than the unbonding period (params.py: "so slashes still land"), a nonzero
-    /// slash fraction, fees that leave the node something.
+    /// slash fraction, fees that leave the node something; or NodeBonds' parameters (the unbonding
+    /// delay drawn from half the window up: NodeBonds refuses one that a record's window outlasts).
     function governance(uint256 kindSeed, uint256 a, uint256 b, uint256 c) external {
         // A revocation or a disabled vendor makes every record bad until it is undone: seven
         // times in eight, undo it first, so the market spends most of its time trusting something.
@@ -550,7 +841,8 @@ contract SettlementHandler is CallRecorder {
         else if (kind == 1) _toggleMeasurement(measurement1);
         else if (kind == 2) _toggleVendor();
         else if (kind < 6) _setSettlementParams(a, b, c);
-        else _setUnbondingPeriod(a);
+        else if (kind == 6) _setUnbondingPeriod(a);
+        else _setBondParams(a, b);
     }
 
     // ---------------------------------------------------------------- publishers
@@ -601,7 +893,7 @@ contract SettlementHandler is CallRecorder {
             (bool ok, bytes memory ret) = address(settlement).call(
                 abi.encodeCall(
                     IInferenceSettlement.dispute,
-                    (_records[verdict.record].id, _recordData[verdict.record], verdict.validator, g)
+                    (_records[verdict.record].id, settledCall(verdict.record), verdict.validator, g)
                 )
             );
             if (ok) {
@@ -624,8 +916,39 @@ contract SettlementHandler is CallRecorder {
             (bool ok,) = address(settlement).call(
                 abi.encodeCall(
                     IInferenceSettlement.dispute,
-                    (_records[verdict.record].id, _recordData[verdict.record], verdict.validator, g)
+                    (_records[verdict.record].id, settledCall(verdict.record), verdict.validator, g)
                 )
+            );
+            if (ok) return (true, g);
+        }
+        return (false, 0);
+    }
+
+    /// @notice Disputes false record `index` against its node, with the ground that holds, as
+    /// one of the actors (the node and the payer included, by index), and checks the outcome
+    /// against the slash rule (`_producerOutcome`). Called by I6 between `snapshotState` and
+    /// `revertToStateAndDelete`: it changes the state.
+    function probeFalseRecord(uint256 index) external returns (bool slashable, string memory why) {
+        address challenger = _actors[index % _actors.length];
+        ProducerBefore memory before = _producerBefore(index, challenger);
+        VM.prank(challenger);
+        (bool ok, bytes memory ret) = address(settlement).call(
+            abi.encodeCall(IInferenceSettlement.disputeProducer, (_records[index].id, settledCall(index), _groundNow(index)))
+        );
+        if (!ok) return (false, string.concat("producer dispute refused: ", _revertName(ret)));
+        why = _producerOutcome(index, challenger, before, ret);
+        return (bytes(why).length == 0, why);
+    }
+
+    /// @notice Disputes honest record `index` against its node with every ground (1-3; GROUND_NONE
+    /// and 4 are refused before any check), as its node and as another actor; returns the first
+    /// that succeeded. I7 calls it: none may (a refused dispute changes nothing).
+    function probeHonestRecord(uint256 index) external returns (bool disputed, uint8 ground) {
+        IInferenceSettlement.SettledCall memory call = settledCall(index);
+        for (uint8 g = 1; g <= 3; ++g) {
+            VM.prank(g % 2 == 0 ? call.node : _actors[5]);
+            (bool ok,) = address(settlement).call(
+                abi.encodeCall(IInferenceSettlement.disputeProducer, (_records[index].id, call, g))
             );
             if (ok) return (true, g);
         }
@@ -649,6 +972,43 @@ contract SettlementHandler is CallRecorder {
     /// @notice Record `index` as settled (what a challenger passes to `dispute`).
     function recordData(uint256 index) external view returns (IInferenceSettlement.Record memory) {
         return _recordData[index];
+    }
+
+    /// @notice Record `index` with its payer, node and fee: what the disputes pass back.
+    function settledCall(uint256 index) public view returns (IInferenceSettlement.SettledCall memory call) {
+        RecordGhost storage g = _records[index];
+        call = IInferenceSettlement.SettledCall(_recordData[index], g.payer, g.node, g.fee);
+    }
+
+    function recordAt(uint256 index) external view returns (RecordGhost memory) {
+        return _records[index];
+    }
+
+    /// @notice What `node`'s bond must hold reserved, by the handler's books: the fee of every TEE
+    /// record it settled that was not producer-disputed (the dispute refunds it), until the first
+    /// whole day after the record's window closed (NodeBonds releases reservations by expiry day).
+    function modelReserved(address node) external view returns (uint256 reserved) {
+        uint256 today = _now() / DAY;
+        for (uint256 i = 0; i < _records.length; ++i) {
+            RecordGhost storage g = _records[i];
+            if (g.tee && g.node == node && !g.producerDisputed && today <= g.windowEnd / DAY) reserved += g.fee;
+        }
+    }
+
+    /// @notice TEE records whose producer dispute window (the handler's model) is open and whose
+    /// producer was not disputed: the false ones (`bad`) or the honest ones.
+    function openRecords(bool bad) public view returns (uint256[] memory list) {
+        list = new uint256[](_records.length);
+        uint256 count;
+        uint256 now_ = _now();
+        for (uint256 i = 0; i < _records.length; ++i) {
+            RecordGhost storage g = _records[i];
+            if (!g.tee || g.bad != bad || g.producerDisputed || now_ > g.windowEnd) continue;
+            list[count++] = i;
+        }
+        assembly ("memory-safe") {
+            mstore(list, count)
+        }
     }
 
     function verdictAt(uint256 index) external view returns (Verdict memory) {
@@ -764,7 +1124,7 @@ contract SettlementHandler is CallRecorder {
     /// around it: each actor's stake before and after, redelegation slashes collected (real
     /// `applyRedelegationSlash` calls) so that a lazily collected cut counts against the
     /// infraction that caused it.
-    function _disputeMeasured(address challenger, uint256 index, IInferenceSettlement.Record memory record, uint8 ground)
+    function _disputeMeasured(address challenger, uint256 index, IInferenceSettlement.SettledCall memory call, uint8 ground)
         internal
         returns (bool ok, bytes memory ret)
     {
@@ -779,7 +1139,7 @@ contract SettlementHandler is CallRecorder {
         (ok, ret) = _call(
             challenger,
             address(settlement),
-            abi.encodeCall(IInferenceSettlement.dispute, (_records[verdict.record].id, record, verdict.validator, ground)),
+            abi.encodeCall(IInferenceSettlement.dispute, (_records[verdict.record].id, call, verdict.validator, ground)),
             address(token)
         );
         uint16 applied; // the fraction this dispute may take (0: refused, nothing)
@@ -919,6 +1279,150 @@ contract SettlementHandler is CallRecorder {
         );
     }
 
+    // ================================================================ internals: the producer's slash
+
+    /// @dev What a producer dispute of record `index` by `challenger` must change, read before it.
+    struct ProducerBefore {
+        INodeBonds.BondView bond;
+        uint16 fractionBps; // NodeBonds'
+        uint16 challengerRewardBps; // InferenceSettlement's
+        address treasury;
+        uint256 payerBalance;
+        uint256 challengerBalance;
+        uint256 nodeBalance;
+        uint256 treasuryBalance;
+        uint256 bondsBalance;
+        uint256 settlementBalance;
+        bool disables; // the node registered the record's signer, not yet retired (the model)
+    }
+
+    function _producerBefore(uint256 index, address challenger) internal view returns (ProducerBefore memory b) {
+        RecordGhost storage g = _records[index];
+        b.bond = bonds.bondOf(g.node);
+        b.fractionBps = bonds.params().slashFractionBps;
+        b.challengerRewardBps = settlement.params().challengerRewardBps;
+        b.treasury = settlement.treasury();
+        b.payerBalance = token.balanceOf(g.payer);
+        b.challengerBalance = token.balanceOf(challenger);
+        b.nodeBalance = token.balanceOf(g.node);
+        b.treasuryBalance = token.balanceOf(b.treasury);
+        b.bondsBalance = token.balanceOf(address(bonds));
+        b.settlementBalance = token.balanceOf(address(settlement));
+        EnclaveModel storage e = _enclaveModel[_recordData[index].enclaveSigner];
+        b.disables = e.operator == g.node && e.deregisteredAt == 0;
+    }
+
+    /// @dev The rule a producer dispute that succeeded must follow ("" when it did). The payer is
+    /// refunded the fee in full, from the record's own reservation (reserved since it settled,
+    /// whatever the node's other records or its own payments did); the penalty on top is
+    /// (active - fee + unbonding) * fraction / 10000, at most what is not reserved for other
+    /// records (free active bond, then unbonding), taken in that order; so the bond drops by
+    /// exactly slashed = fee + penalty, its reservations by the fee, its release time unchanged.
+    /// The challenger gets penalty * challengerRewardBps / 10000, the treasury the rest, the node
+    /// nothing (unless it is the payer or the challenger); NodeBonds' balance drops by `slashed`,
+    /// the settlement's does not move; the record is marked producer-disputed; and the enclave
+    /// that signed it is disabled from the next second exactly when its operator is the node (a
+    /// record can name anyone's signer).
+    function _producerOutcome(uint256 index, address challenger, ProducerBefore memory b, bytes memory ret)
+        internal
+        view
+        returns (string memory)
+    {
+        RecordGhost memory g = _records[index];
+        if (b.bond.reserved < g.fee) return "the record's fee was not reserved in the bond";
+        uint256 free = b.bond.active - b.bond.reserved;
+        uint256 penalty = (b.bond.active - g.fee + b.bond.unbonding) * b.fractionBps / BPS;
+        if (penalty > free + b.bond.unbonding) penalty = free + b.bond.unbonding;
+        (uint256 slashed, uint256 paid) = (abi.decode(ret, (uint256)), 0);
+        if (slashed != g.fee + penalty) {
+            return string.concat("slashed ", VM.toString(slashed), ", the rule says ", VM.toString(g.fee + penalty));
+        }
+        INodeBonds.BondView memory a = bonds.bondOf(g.node);
+        paid = penalty < free ? penalty : free; // from the free active bond
+        if (a.active != b.bond.active - g.fee - paid || a.unbonding != b.bond.unbonding - (penalty - paid)) {
+            return "bond not cut by the refund and the penalty (free active bond first)";
+        }
+        if (a.reserved != b.bond.reserved - g.fee) return "reservations not cut by exactly the record's fee";
+        if (a.releaseAt != b.bond.releaseAt) return "the slash moved the bond's release time";
+        string memory why = _producerPayouts(g, challenger, b, penalty);
+        if (bytes(why).length > 0) return why;
+        if (!settlement.recordState(g.id).producerDisputed) return "record not marked producer-disputed";
+        return _producerEnclave(_recordData[index].enclaveSigner, b.disables);
+    }
+
+    /// @dev The payer, challenger, treasury and node balances after a producer dispute refunded
+    /// the fee and took `penalty`.
+    function _producerPayouts(RecordGhost memory g, address challenger, ProducerBefore memory b, uint256 penalty)
+        internal
+        view
+        returns (string memory)
+    {
+        uint256 reward = penalty * b.challengerRewardBps / BPS;
+        if (token.balanceOf(g.payer) != b.payerBalance + g.fee + (challenger == g.payer ? reward : 0)) {
+            return string.concat("payer not refunded its fee in full: ", VM.toString(g.fee));
+        }
+        if (challenger != g.payer && token.balanceOf(challenger) != b.challengerBalance + reward) {
+            return "challenger not paid its share of the penalty";
+        }
+        if (g.node != g.payer && g.node != challenger && token.balanceOf(g.node) != b.nodeBalance) {
+            return "the node's own balance moved";
+        }
+        if (token.balanceOf(b.treasury) != b.treasuryBalance + (penalty - reward)) {
+            return "treasury not paid the rest of the penalty";
+        }
+        if (token.balanceOf(address(bonds)) + g.fee + penalty != b.bondsBalance) return "NodeBonds' balance not cut by the slash";
+        if (token.balanceOf(address(settlement)) != b.settlementBalance) return "the settlement kept part of the slash";
+        return "";
+    }
+
+    /// @dev The record's enclave is disabled from the next second on exactly when the node
+    /// registered it (and had not retired it); its present second is unchanged.
+    function _producerEnclave(address signer, bool disables) internal view returns (string memory) {
+        uint64 now_ = uint64(_now());
+        if (registry.isActive(signer, now_ + 1) != (disables ? false : _modelActive(signer, now_ + 1))) {
+            return disables ? "the node's enclave not disabled" : "an enclave disabled that is not the node's";
+        }
+        if (registry.isActive(signer, now_) != _modelActive(signer, now_)) {
+            return "the producer dispute changed whether the enclave is active in the present second";
+        }
+        return "";
+    }
+
+    function _producerFailure(uint256 index, string memory how) internal {
+        producerFailures += 1;
+        if (bytes(firstProducerFailure).length > 0) return;
+        firstProducerFailure = index == type(uint256).max ? how : string.concat(_describeRecord(index), ": ", how);
+    }
+
+    function _honestProducerSlashed(uint256 index, uint8 ground) internal {
+        honestProducersSlashed += 1;
+        if (bytes(firstHonestProducerSlash).length == 0) {
+            firstHonestProducerSlash = string.concat(_describeRecord(index), " slashed with ground ", VM.toString(uint256(ground)));
+        }
+    }
+
+    function _bondReleaseViolation(string memory how) internal {
+        bondReleaseViolations += 1;
+        if (bytes(firstBondReleaseViolation).length == 0) firstBondReleaseViolation = how;
+    }
+
+    function _describeRecord(uint256 index) internal view returns (string memory) {
+        RecordGhost storage g = _records[index];
+        return string.concat(
+            "record ",
+            VM.toString(g.id),
+            g.tee ? (g.bad ? " (TEE, false)" : " (TEE, honest)") : " (vanilla)",
+            " settled by node ",
+            VM.toString(g.node),
+            " for payer ",
+            VM.toString(g.payer),
+            ", fee ",
+            VM.toString(g.fee),
+            ", window until ",
+            VM.toString(uint256(g.windowEnd))
+        );
+    }
+
     // ================================================================ internals: ground truth
 
     /// @dev Whether a ground holds for record `i` by the model, now (an honest validator's view).
@@ -953,16 +1457,53 @@ contract SettlementHandler is CallRecorder {
         return false;
     }
 
-    function _recordSettled(IInferenceSettlement.Record memory record, uint256 kind, uint256 id) internal {
-        bool tee = record.mode == MODE_TEE;
-        bool badSignature = kind >= 4 && kind <= 7;
-        bool inactive = !_modelActive(record.enclaveSigner, record.timestamp);
-        bool bad = tee && (badSignature || inactive);
-        _records.push(RecordGhost(id, tee, badSignature, inactive, bad));
+    function _recordSettled(
+        IInferenceSettlement.Record memory record,
+        uint256 kind,
+        uint256 id,
+        address payer,
+        address node,
+        uint256 fee
+    ) internal {
+        RecordGhost memory g;
+        g.id = id;
+        g.tee = record.mode == MODE_TEE;
+        g.badSignature = kind >= 4 && kind <= 7;
+        g.signerInactive = !_modelActive(record.enclaveSigner, record.timestamp);
+        g.bad = g.tee && (g.badSignature || g.signerInactive);
+        g.payer = payer;
+        g.node = node;
+        g.fee = fee;
+        g.windowEnd = uint64(_now()) + _windowFor(uint64(_now()));
+        _records.push(g);
         _recordData.push(record);
-        if (bad) recordsBad += 1;
+        if (g.bad) recordsBad += 1;
         else recordsGood += 1;
-        _crossCheck(_records.length - 1, "at settlement", false);
+        if (g.tee && g.windowEnd > lastWindowEnd[node]) lastWindowEnd[node] = g.windowEnd;
+        uint256 i = _records.length - 1;
+        _crossCheck(i, "at settlement", false);
+        if (settlement.recordDisputableUntil(id) != g.windowEnd) {
+            _producerFailure(i, string.concat("recordDisputableUntil ", VM.toString(uint256(settlement.recordDisputableUntil(id))), " != the window model's ", VM.toString(uint256(g.windowEnd))));
+        }
+        if (settlement.hashSettled(settledCall(i)) != settlement.recordState(id).recordHash) {
+            _producerFailure(i, "stored hash is not hashSettled(record, payer, node, fee)");
+        }
+    }
+
+    /// @dev The window records settled at `time` get (the handler's model of the rule).
+    function _windowFor(uint64 time) internal view returns (uint64) {
+        for (uint256 i = _windowModel.length; i > 1; --i) {
+            if (_windowModel[i - 1].since <= time) return _windowModel[i - 1].window;
+        }
+        return _windowModel[0].window;
+    }
+
+    /// @dev A new challenge window applies to records settled from the next second on.
+    function _windowChanged(uint64 window) internal {
+        uint64 since = uint64(_now()) + 1;
+        uint256 n = _windowModel.length;
+        if (_windowModel[n - 1].since == since) _windowModel[n - 1].window = window;
+        else _windowModel.push(WindowChange(since, window));
     }
 
     /// @dev checkGround must agree with the frozen ground truth: GROUND_NONE with "no ground held";
@@ -1182,6 +1723,9 @@ contract SettlementHandler is CallRecorder {
         else intervals.push(Interval(uint64(_now()), 0));
     }
 
+    /// @dev Also in the deployment's second (README "Findings" 5: a change there used to overwrite
+    /// the genesis window of the records settled in that second; fixed, the genesis window now
+    /// holds from time 0).
     function _setSettlementParams(uint256 a, uint256 b, uint256 c) internal {
         IInferenceSettlement.Params memory p;
         p.slashFractionBps = uint16(bound(a, 1, BPS));
@@ -1189,9 +1733,22 @@ contract SettlementHandler is CallRecorder {
         p.rewardedAttesters = uint8(bound(a >> 32, 1, 5));
         p.validatorFeeBps = uint16(bound(b, 0, 3_000));
         p.treasuryFeeBps = uint16(bound(b >> 16, 0, 2_000));
-        p.challengeWindow = uint64(bound(c, 1 hours, staking.params().unbondingPeriod - 1));
+        uint256 unbonding = staking.params().unbondingPeriod;
+        uint256 delay = bonds.unbondingDelay();
+        p.challengeWindow = uint64(bound(c, 1 hours, (unbonding < delay ? unbonding : delay) - 1));
         (bool ok,) =
             _call(timelock, address(settlement), abi.encodeCall(IInferenceSettlement.setParams, (p)), address(0));
+        if (!ok) return;
+        paramChanges += 1;
+        _windowChanged(p.challengeWindow);
+    }
+
+    function _setBondParams(uint256 a, uint256 b) internal {
+        INodeBonds.Params memory p;
+        p.minBond = bound(a, 100e18, 2_000e18);
+        p.slashFractionBps = uint16(bound(a >> 128, 1, BPS));
+        p.unbondingDelay = uint64(bound(b, settlement.params().challengeWindow / 2, 28 days));
+        (bool ok,) = _call(timelock, address(bonds), abi.encodeCall(INodeBonds.setParams, (p)), address(0));
         if (ok) paramChanges += 1;
     }
 
@@ -1206,22 +1763,30 @@ contract SettlementHandler is CallRecorder {
 
     /// @dev An active validator that has not attested record `recordId` yet (`sloppy`: preferably
     /// one that is not honest by policy, so that bad verdicts keep coming while the liars that got
-    /// slashed sit in jail), or any validator (the call is then refused).
-    function _freshValidator(uint256 seed, uint256 recordId, bool sloppy) internal view returns (address) {
+    /// slashed sit in jail), or any validator (the call is then refused); `fresh`: one was found.
+    function _freshValidator(uint256 seed, uint256 recordId, bool sloppy) internal view returns (address, bool fresh) {
         address[] memory validators = staking.validators();
         seed %= validators.length; // (seed + k) must not overflow
         address fallback_ = validators[seed];
         for (uint256 k = 0; k < validators.length; ++k) {
             address v = validators[(seed + k) % validators.length];
             if (!staking.isActive(v) || settlement.attestationOf(recordId, v).attestedAt != 0) continue;
-            if (!sloppy || !isHonestByPolicy(v)) return v;
+            if (!sloppy || !isHonestByPolicy(v)) return (v, true);
             fallback_ = v;
+            fresh = true;
         }
-        return fallback_;
+        return (fallback_, fresh);
     }
 
     function _actor(uint256 seed) internal view returns (address) {
         return _actors[seed % _actors.length];
+    }
+
+    /// @dev For the bond actions' branch choices: the fuzzer feeds seeds from its dictionary and
+    /// edge values (0, small numbers, 2^256 - 1) far more often than at random, which would make a
+    /// "one time in sixteen" branch fire most of the time.
+    function _mix(uint256 seed) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed)));
     }
 
     function _now() internal view returns (uint256) {
@@ -1233,6 +1798,7 @@ contract SettlementHandler is CallRecorder {
         VM.cool(address(staking));
         VM.cool(address(registry));
         VM.cool(address(hub));
+        VM.cool(address(bonds));
     }
 
     function _revertName(bytes memory ret) internal pure returns (string memory) {
@@ -1244,6 +1810,11 @@ contract SettlementHandler is CallRecorder {
         if (selector == bytes4(keccak256("NotAttestedValid(uint256,address)"))) return "NotAttestedValid";
         if (selector == bytes4(keccak256("InfractionTooOld(uint64,uint64)"))) return "Staking.InfractionTooOld";
         if (selector == bytes4(keccak256("InvalidFraction(uint16)"))) return "Staking.InvalidFraction";
+        if (selector == bytes4(keccak256("RecordWindowClosed(uint256,uint64)"))) return "RecordWindowClosed";
+        if (selector == bytes4(keccak256("ProducerAlreadyDisputed(uint256)"))) return "ProducerAlreadyDisputed";
+        if (selector == bytes4(keccak256("RecordMismatch(uint256)"))) return "RecordMismatch";
+        if (selector == NODE_NOT_BONDED) return "NodeNotBonded";
+        if (selector == BOND_COMMITTED) return "BondCommitted";
         return VM.toString(abi.encodePacked(selector));
     }
 }

@@ -132,6 +132,15 @@ interface IInferenceSettlement {
         bytes signature;
     }
 
+    /// @notice A record as settled: who paid (`fee`, the whole payment) and which node settled it
+    /// (what the disputes pass back; the contract stores its hash, `hashSettled`).
+    struct SettledCall {
+        Record record;
+        address payer;
+        address node;
+        uint256 fee;
+    }
+
     struct Payment {
         address from;
         uint256 value;
@@ -147,6 +156,7 @@ interface IInferenceSettlement {
         uint32 attestations;
         uint128 rewardPerAttester;
         uint8 rewardSlotsLeft;
+        bool producerDisputed;
     }
 
     struct Attestation {
@@ -162,6 +172,7 @@ interface IInferenceSettlement {
     function params() external view returns (Params memory);
     function setParams(Params calldata params_) external;
     function treasury() external view returns (address);
+    function longestOpenWindow() external view returns (uint64);
 
     // settlement
     function settle(Record calldata record, Payment calldata payment) external returns (uint256);
@@ -180,7 +191,10 @@ interface IInferenceSettlement {
     // verification
     function attest(uint256 recordId, bool valid) external;
     function attestUncheckable(uint256 recordId) external;
-    function dispute(uint256 recordId, Record calldata record, address validator, uint8 ground)
+    function dispute(uint256 recordId, SettledCall calldata call, address validator, uint8 ground)
+        external
+        returns (uint256 slashed);
+    function disputeProducer(uint256 recordId, SettledCall calldata call, uint8 ground)
         external
         returns (uint256 slashed);
     function claimAttestationRewards(address validator, uint256[] calldata recordIds)
@@ -193,6 +207,9 @@ interface IInferenceSettlement {
     function recordState(uint256 recordId) external view returns (RecordState memory);
     function attestationOf(uint256 recordId, address validator) external view returns (Attestation memory);
     function disputableUntil(uint256 recordId, address validator) external view returns (uint64);
+    function windowAt(uint64 time) external view returns (uint64);
+    function recordDisputableUntil(uint256 recordId) external view returns (uint64);
+    function hashSettled(SettledCall calldata call) external pure returns (bytes32);
     function checkGround(Record calldata record, uint8 ground) external view returns (bool);
     function MAX_RECORD_AGE() external view returns (uint64);
 }
@@ -224,6 +241,55 @@ interface ITEERegistry {
     function deregisterEnclave(address signer) external;
     function isActive(address signer, uint64 time) external view returns (bool);
     function isRegistered(address signer) external view returns (bool);
+    function operatorOf(address signer) external view returns (address);
+    // the slasher (InferenceSettlement) disables the enclave of a node proven to settle a false record
+    function initSlasher(address s) external;
+    function setSlasher(address s) external;
+    function disableEnclave(address signer) external;
+    function slasher() external view returns (address);
+    function deployer() external view returns (address);
+}
+
+/// @dev The bonds nodes put up behind the TEE records they settle: each TEE settlement reserves its
+/// fee in the node's bond until the record's window closes (the payer's refund); disputeProducer
+/// slashes the bond.
+interface INodeBonds {
+    struct Params {
+        uint256 minBond;
+        uint64 unbondingDelay;
+        uint16 slashFractionBps;
+    }
+
+    /// @dev `reserved` is the part of `active` held for the fees of records still open to dispute.
+    struct BondView {
+        uint256 active;
+        uint256 unbonding;
+        uint64 releaseAt;
+        uint256 reserved;
+    }
+
+    // wiring and governance
+    function initSettlement(address s) external;
+    function settlement() external view returns (address);
+    function setParams(Params calldata p) external;
+    function params() external view returns (Params memory);
+    function unbondingDelay() external view returns (uint64);
+    function minBond() external view returns (uint256);
+
+    // operators
+    function bond(uint256 amount) external;
+    function unbond(uint256 amount) external;
+    function withdraw() external returns (uint256 amount);
+
+    // settlement only
+    function reserve(address operator, uint256 fee, uint64 until) external;
+    function slash(address operator, uint256 fee, uint64 until) external returns (uint256 amount, uint256 refund);
+
+    // reads
+    function bondOf(address operator) external view returns (BondView memory);
+    function reservedOf(address operator) external view returns (uint256 reserved);
+    function isBonded(address operator) external view returns (bool);
+    function totalBonded() external view returns (uint256);
 }
 
 interface IModelHub {
