@@ -297,14 +297,15 @@ def _route(protocol, network, node_url: str, model_ref, value: str, latency_ms):
 
 
 def _node_bond(protocol, operator) -> int | None:
-    """The bond of the operator a node's /health names (None when it names none we can read)."""
+    """The free bond (what can back a new call) of the operator a node's /health names (None when
+    it names none we can read)."""
     from ogcli.chain.bonds import read_bonds
 
     try:
         address = parsing.address(operator) if isinstance(operator, str) else None
     except UsageError:
         return None
-    return read_bonds(protocol, [address])[address].total_wei if address else None
+    return read_bonds(protocol, [address])[address].free_wei if address else None
 
 
 def _saved_response(path_text: str) -> dict:

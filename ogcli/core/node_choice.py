@@ -56,4 +56,4 @@ def choose(offers: list[NodeOffer], value_at_stake_wei: int) -> NodeChoice | Non
 def _opg(wei: int) -> str:
     from ogcli.core.amounts import format_amount
 
-    return f"{format_amount(wei, group=True)} OPG"
+    return f"{format_amount(wei, max_fraction=2, group=True)} OPG"
