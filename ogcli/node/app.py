@@ -187,13 +187,15 @@ class Node:
         return self.bond()[0]
 
     def bond(self) -> tuple[bool, int]:
-        """(NodeBonds' `isBonded(operator)`, its free bond), asked at most every CHAIN_TIME_TTL_S."""
+        """(whether the operator may settle TEE records, its free bond), asked at most every
+        CHAIN_TIME_TTL_S."""
+        from ogcli.chain.bonds import read_bonds, read_terms
+
         cached = self._bonded
         if cached is None or time.monotonic() - cached[0] > CHAIN_TIME_TTL_S:
-            bonds = self.protocol.bonds.functions
             operator = self.settler.sender.address
-            active, _unbonding, _release, reserved = bonds.bondOf(operator).call()
-            self._bonded = cached = (time.monotonic(), (bonds.isBonded(operator).call(), active - reserved))
+            bond = read_bonds(self.protocol, [operator])[operator]
+            self._bonded = cached = (time.monotonic(), (bond.covers_settlement(read_terms(self.protocol)), bond.free_wei))
         return cached[1]
 
     def chain_time(self) -> int:

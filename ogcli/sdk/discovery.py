@@ -7,24 +7,19 @@ from ogcli.errors import UsageError
 
 
 def node_offers(protocol) -> list:
-    """Every active registered endpoint with its operator's bond, in registration order (one
-    endpoint once: an operator may register several enclaves behind one URL)."""
-    from ogcli.chain.bonds import read_bonds, read_terms
+    """Every active registered endpoint with its operator's free bond (what can back a new call),
+    in registration order (one endpoint once: an operator may register several enclaves behind
+    one URL)."""
+    from ogcli.chain.bonds import enclave_bonds
     from ogcli.core.node_choice import NodeOffer
 
-    enclaves = protocol.registry.functions.listEnclaves().call()
-    seen, active = set(), []
+    terms, enclaves = enclave_bonds(protocol)
+    offers, seen = [], set()
     for e in enclaves:
-        url, operator = e[7], e[1]
-        if e[8] and url.startswith(("http://", "https://")) and url not in seen:
-            seen.add(url)
-            active.append((url, operator))
-    if not active:
-        return []
-    bonds, terms = read_bonds(protocol, [operator for _url, operator in active]), read_terms(protocol)
-    # What can stand behind a new call: the bond not already reserved for open records' fees.
-    return [NodeOffer(url, operator, bonds[operator].free_wei, bonds[operator].covers_settlement(terms))
-            for url, operator in active]
+        if e.active and e.endpoint.startswith(("http://", "https://")) and e.endpoint not in seen:
+            seen.add(e.endpoint)
+            offers.append(NodeOffer(e.endpoint, e.operator, e.bond.free_wei, e.bond.covers_settlement(terms)))
+    return offers
 
 
 def choose_node(protocol, value_at_stake_wei: int = 0):

@@ -141,22 +141,6 @@ def test_a_forged_record_under_another_operators_enclave_costs_only_its_settler(
     assert market.p.registry.functions.getEnclave(market.signer.address).call()[6] == 0  # not disabled
 
 
-def _self_payment(market, name: str, value: int):
-    """An x402 payment signed by `name` itself (a node paying for its own call)."""
-    import os
-
-    from eth_account import Account
-
-    from ogcli.core import typed_data
-
-    payer = accounts.get(name)
-    now, nonce = market.chain.now(), os.urandom(32)
-    message = typed_data.transfer_authorization(payer.address, market.p.settlement.address, value, now - 5, now + 600, nonce)
-    signature = Account.sign_typed_data(payer.private_key, typed_data.token_domain(market.chain.w3.eth.chain_id, market.p.token.address),
-                                        typed_data.TRANSFER_WITH_AUTHORIZATION_TYPES, message).signature
-    return (payer.address, value, now - 5, now + 600, nonce, bytes(signature))
-
-
 def test_a_node_cannot_drain_its_bond_through_a_record_it_paid_for_itself(market):
     """Found by the attacker review: the node forges a record for a paying user, then pays itself
     a fee as large as its whole bond for a second forged record and disputes that one first: the
@@ -167,7 +151,7 @@ def test_a_node_cannot_drain_its_bond_through_a_record_it_paid_for_itself(market
     try:
         settlement = market.p.settlement.functions
         receipt = market.sender("node-operator").transact(
-            settlement.settle(market.record(tamper=True), _self_payment(market, "node-operator", NODE_BOND)))
+            settlement.settle(market.record(tamper=True), market.payment(NODE_BOND, payer="node-operator")))
         from web3.logs import DISCARD
 
         args = market.p.settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]

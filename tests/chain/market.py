@@ -119,8 +119,8 @@ class Market:
     def fund(self, name: str, amount_wei: int) -> None:
         self.sender("deployer").transact(self.p.token.functions.transfer(accounts.get(name).address, amount_wei))
 
-    def payment(self, value, *, nonce=None, valid_before=None):
-        payer = accounts.get("user")
+    def payment(self, value, *, nonce=None, valid_before=None, payer: str = "user"):
+        payer = accounts.get(payer)
         now = self.chain.now()
         nonce = nonce or os.urandom(32)
         valid_before = valid_before or now + 600
