@@ -17,6 +17,9 @@ ANVIL_ENV = "OGCLI_ANVIL"
 _RELATIVE_BINARY = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 DEV_CHAIN_ID = 31337
 READY_TIMEOUT_S = 15.0
+# The gas schedule the devnet runs. `--enable-tx-gas-limit` makes Anvil refuse a transaction above
+# EIP-7825's 2^24 gas from Osaka on, as mainnet does (it has no effect before Osaka).
+HARDFORK = "prague"
 STOP_TIMEOUT_S = 20.0
 
 
@@ -74,6 +77,7 @@ def start(
     log_file: Path,
     genesis_timestamp: int | None = None,
     chain_id: int = DEV_CHAIN_ID,
+    hardfork: str = HARDFORK,
 ) -> subprocess.Popen:
     """Starts anvil detached from this process (it outlives the CLI) and waits until it answers."""
     if not port_is_free(host, port):
@@ -83,7 +87,8 @@ def start(
         "--host", host,
         "--port", str(port),
         "--chain-id", str(chain_id),
-        "--hardfork", "prague",
+        "--hardfork", hardfork,
+        "--enable-tx-gas-limit",
         "--silent",
     ]
     if state_file is not None:

@@ -1,6 +1,7 @@
 """Attestation documents verified in the EVM (contracts/NitroVerifier.sol, through TEERegistry), on
-an Anvil that is not a devnet: chain id 84532 (Base Sepolia's), its clock started at the genuine AWS
-document's own time, the NITRO vendor pinned to the AWS Nitro root.
+an Anvil that is not a devnet: chain id 84532 (Base Sepolia's), the Osaka gas schedule with EIP-7825's
+2^24 gas per transaction enforced, its clock started at the genuine AWS document's own time, the
+NITRO vendor pinned to the AWS Nitro root.
 
 - The genuine AWS document verifies on chain, and is refused an hour after its leaf expired, with
   a flipped signature byte, and under another root.
@@ -63,7 +64,8 @@ def base(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("base-sepolia")
     port = _free_port()
     process = anvil.start(binary=anvil.find_binary(), host="127.0.0.1", port=port, state_file=None,
-                          log_file=workdir / "anvil.log", genesis_timestamp=GENUINE_ISSUED_AT, chain_id=BASE_SEPOLIA)
+                          log_file=workdir / "anvil.log", genesis_timestamp=GENUINE_ISSUED_AT, chain_id=BASE_SEPOLIA,
+                          hardfork="osaka")
     try:
         url = f"http://127.0.0.1:{port}"
         deployer = accounts.get("deployer")
