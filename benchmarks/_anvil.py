@@ -21,8 +21,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def throwaway_anvil(genesis_offset_s: int = 14 * 86_400):
-    """Yields (rpc_url, genesis_time) of a fresh Anvil with no state file."""
+def throwaway_anvil(genesis_offset_s: int = 14 * 86_400, hardfork: str = anvil.HARDFORK):
+    """Yields (rpc_url, genesis_time) of a fresh Anvil with no state file, on the devnet's gas
+    schedule unless told otherwise."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         genesis_time = int(time.time()) - genesis_offset_s
@@ -33,6 +34,7 @@ def throwaway_anvil(genesis_offset_s: int = 14 * 86_400):
             state_file=None,
             log_file=Path(tmp) / "anvil.log",
             genesis_timestamp=genesis_time,
+            hardfork=hardfork,
         )
         try:
             yield f"http://127.0.0.1:{port}", genesis_time

@@ -4,8 +4,9 @@ It deploys the protocol, runs the devnet seeder (which exercises most calls as r
 while recording each receipt's gasUsed by call, then makes the calls the seed story does not.
 Then the registration of an enclave, step by step: a DEV enclave on the devnet (its root cached by
 the seed, so a leaf and the document), and the genuine AWS Nitro document on a chain whose clock
-is set to the document's time (the root, three intermediates, the leaf, the document's check).
-Every step must fit one transaction's 2^24 gas (EIP-7825).
+is set to the document's time (the root, three intermediates, the leaf, the document's check),
+under the devnet's gas schedule (Osaka) and again under Prague, the schedule before it, since the
+same bytecode runs on chains of either. Every step must fit one transaction's 2^24 gas (EIP-7825).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from _anvil import throwaway_anvil  # noqa: E402
 from ogcli.chain.contracts import Protocol  # noqa: E402
 from ogcli.chain.session import connect  # noqa: E402
 from ogcli.devnet import accounts  # noqa: E402
-from ogcli.devnet.anvil import DEV_CHAIN_ID, rpc  # noqa: E402
+from ogcli.devnet.anvil import DEV_CHAIN_ID, HARDFORK, rpc  # noqa: E402
 from ogcli.devnet.genesis import deploy_devnet  # noqa: E402
 from ogcli.devnet.models import seed_models  # noqa: E402
 from ogcli.devnet.seed import Seeder  # noqa: E402
@@ -49,7 +50,9 @@ def main() -> None:
         seeder.run(seed_models())
         extra_calls(seeder, protocol, url)
         dev_registration(seeder, protocol)
-    aws_registration(seeder.gas)
+    aws_registration(seeder.gas, HARDFORK)
+    aws_registration(seeder.gas, "prague")
+    print(f"gas schedule: {HARDFORK} (EIP-7825 enforced by Anvil), rows marked [prague] under Prague")
     print_table(seeder.gas)
 
 
@@ -113,9 +116,10 @@ def dev_registration(seeder: MeteredSeeder, protocol: Protocol) -> None:
               "registerEnclave (DEV)")
 
 
-def aws_registration(gas: dict[str, list[int]]) -> None:
+def aws_registration(gas: dict[str, list[int]], hardfork: str) -> None:
     """The genuine AWS chain into a fresh NitroVerifier's cache, and the document's check, at the
-    document's own time (the check is a view: its gas is the estimate of calling it)."""
+    document's own time (the check is a view: its gas is the estimate of calling it), on an Anvil
+    with `hardfork`'s gas schedule; rows are marked with a schedule other than the devnet's."""
     import time
 
     from ogcli.chain.certificates import missing_steps
@@ -123,7 +127,8 @@ def aws_registration(gas: dict[str, list[int]]) -> None:
     from ogcli.protocol import artifacts
     from tests.nitro_cases import AWS_NITRO_ROOT_SHA256, GENUINE, GENUINE_ISSUED_AT
 
-    with throwaway_anvil(genesis_offset_s=int(time.time()) - GENUINE_ISSUED_AT) as (url, _genesis):
+    mark = "" if hardfork == HARDFORK else f" [{hardfork}]"
+    with throwaway_anvil(genesis_offset_s=int(time.time()) - GENUINE_ISSUED_AT, hardfork=hardfork) as (url, _genesis):
         w3 = connect(url, DEV_CHAIN_ID)
         deployer = accounts.get("deployer")
         rpc(url, "anvil_setBalance", [deployer.address, hex(10**21)])
@@ -134,8 +139,9 @@ def aws_registration(gas: dict[str, list[int]]) -> None:
                  "verifyCertificate (AWS instance)", "verifyCertificate (AWS leaf)"]
         protocol = _VerifierOnly(verifier)
         for step, name in zip(missing_steps(protocol, GENUINE), names, strict=True):
-            gas[name].append(sender.transact(step.call(verifier)).gas_used)
-        gas["verifyDocument (AWS document)"].append(verifier.verifyDocument(GENUINE, AWS_NITRO_ROOT_SHA256).estimate_gas())
+            gas[name + mark].append(sender.transact(step.call(verifier)).gas_used)
+        check = verifier.verifyDocument(GENUINE, AWS_NITRO_ROOT_SHA256)
+        gas["verifyDocument (AWS document)" + mark].append(check.estimate_gas())
 
 
 class _VerifierOnly:
@@ -148,10 +154,10 @@ class _VerifierOnly:
 def print_table(gas: dict[str, list[int]]) -> None:
     from ogcli.chain.sender import TX_GAS_CAP
 
-    print(f"{'call':<40}{'calls':>7}{'median gas':>12}{'max gas':>12}")
+    print(f"{'call':<44}{'calls':>7}{'median gas':>12}{'max gas':>12}")
     for label in sorted(gas):
         series = gas[label]
-        print(f"{label:<40}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>12,}")
+        print(f"{label:<44}{len(series):>7}{int(statistics.median(series)):>12,}{max(series):>12,}")
     over = sorted(label for label, series in gas.items() if max(series) > TX_GAS_CAP)
     print(f"over one transaction's {TX_GAS_CAP:,} gas (EIP-7825): {', '.join(over) if over else 'none'}")
 

@@ -2,6 +2,8 @@
 // Compiles contracts/*.sol with the pinned solcjs into ogcli/protocol/artifacts/<Name>.json.
 // The artifacts are committed so users need neither node nor solc; `--check` compares a fresh
 // compile with what is committed and exits 1 when they differ (used by the test suite).
+// `--sources DIR --out DIR` compiles another folder's contracts (tests/contracts, the test
+// harnesses) with the same settings, their imports resolved against contracts/ as well.
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -12,9 +14,15 @@ const solc = require("solc");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const contractsDir = path.join(root, "contracts");
-const artifactsDir = path.join(root, "ogcli", "protocol", "artifacts");
-const check = process.argv.includes("--check");
-const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const args = process.argv.slice(2);
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? path.resolve(args.splice(at, 2)[1]) : null;
+};
+const sourcesDir = option("--sources") || contractsDir;
+const artifactsDir = option("--out") || path.join(root, "ogcli", "protocol", "artifacts");
+const check = args.includes("--check");
+const only = args.filter((a) => !a.startsWith("--"));
 
 // Settings are part of the artifact: any change here is a change of bytecode.
 const SETTINGS = {
@@ -37,12 +45,12 @@ function findImports(importPath) {
 }
 
 const files = fs
-  .readdirSync(contractsDir, { recursive: true })
+  .readdirSync(sourcesDir, { recursive: true })
   .filter((f) => f.endsWith(".sol"))
   .sort();
 const sources = {};
 for (const file of files) {
-  sources[file] = { content: fs.readFileSync(path.join(contractsDir, file), "utf8") };
+  sources[file] = { content: fs.readFileSync(path.join(sourcesDir, file), "utf8") };
 }
 
 const input = { language: "Solidity", sources, settings: SETTINGS };
@@ -68,7 +76,7 @@ for (const file of files) {
     if (new RegExp(`\\blibrary\\s+${name}\\b`).test(sources[file].content)) continue;
     artifacts[name] = {
       contractName: name,
-      sourceName: `contracts/${file}`,
+      sourceName: path.relative(root, path.join(sourcesDir, file)),
       compiler: `solc-js ${solc.version()}`,
       settings: { optimizer: SETTINGS.optimizer, evmVersion: SETTINGS.evmVersion, viaIR: SETTINGS.viaIR },
       abi: contract.abi,

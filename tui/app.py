@@ -135,7 +135,9 @@ class Dashboard(App):
         self._counting = False
         if message.usage is not None and self.snapshot is not None:
             self.snapshot = replace(self.snapshot, usage=message.usage)
-            self.query_one(Overview).show(self.snapshot, self.clock())
+            # A count can land while the app closes and its widgets are gone: nothing to show then.
+            for overview in self.query(Overview):
+                overview.show(self.snapshot, self.clock())
 
     def on_failed(self, message: Failed) -> None:
         if self.outage_since is None:

@@ -17,9 +17,11 @@ ANVIL_ENV = "OGCLI_ANVIL"
 _RELATIVE_BINARY = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 DEV_CHAIN_ID = 31337
 READY_TIMEOUT_S = 15.0
-# The gas schedule the devnet runs. `--enable-tx-gas-limit` makes Anvil refuse a transaction above
-# EIP-7825's 2^24 gas from Osaka on, as mainnet does (it has no effect before Osaka).
-HARDFORK = "prague"
+# The gas schedule the devnet runs: Osaka, mainnet's since December 2025, with EIP-7883's modexp
+# prices and EIP-7825's cap of 2^24 gas per transaction, which `--enable-tx-gas-limit` makes Anvil
+# enforce (it has no effect before Osaka). The contracts are compiled for Prague (scripts/
+# build_contracts.mjs), so the same bytecode also runs on chains not yet on Osaka.
+HARDFORK = "osaka"
 STOP_TIMEOUT_S = 20.0
 
 

@@ -130,11 +130,13 @@ def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_pr
         crashing = Settler(chain.protocol, _gives_up_waiting()(chain.w3, operator), outbox)
         assert crashing.settle_pending() == 0
         assert outbox.get(request_id).state == "sent"
-        nonce = chain.w3.eth.get_transaction_count(operator.address)
+        # "pending" counts the crashed send even before Anvil has mined it (automine mines after
+        # eth_sendRawTransaction returns, so "latest" can lag by that one transaction).
+        nonce = chain.w3.eth.get_transaction_count(operator.address, "pending")
         Settler(chain.protocol, Sender(chain.w3, operator), outbox).reconcile()
         call = outbox.get(request_id)
         assert call.state == "settled" and call.record_id
-        assert chain.w3.eth.get_transaction_count(operator.address) == nonce  # nothing resent
+        assert chain.w3.eth.get_transaction_count(operator.address, "pending") == nonce  # nothing resent
         assert _settled_events(chain, bytes.fromhex(request_id[2:])) == 1
         outbox.close()
 
