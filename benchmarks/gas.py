@@ -49,6 +49,7 @@ def main() -> None:
         seeder = MeteredSeeder(protocol, url, genesis_time, lambda _m: None)
         seeder.run(seed_models())
         extra_calls(seeder, protocol, url)
+        channel_calls(seeder, protocol, url)
         dev_registration(seeder, protocol)
     aws_registration(seeder.gas, HARDFORK)
     aws_registration(seeder.gas, "prague")
@@ -73,6 +74,73 @@ def extra_calls(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
     seeder.tx("publisher-3", hub.deprecate(3), "deprecate")
     seeder.tx("delegator-2", protocol.token.functions.transfer(v1, OPG), "transfer")
     adversarial_dispute(seeder, protocol, url)
+
+
+CHANNEL_PAYERS = 10
+
+
+def channel_calls(seeder: MeteredSeeder, protocol: Protocol, url: str) -> None:
+    """The x402 batch-settlement channels (contracts/x402/), as the devnet places them: ten payers
+    each open a channel to the node operator, one tops up, the operator claims one channel, then
+    the ten in one signed batch, sweeps them in one transfer, refunds one and a payer withdraws."""
+    import os
+
+    from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS
+    from ogcli.core import channels
+    from ogcli.core.typed_data import token_domain
+    from ogcli.protocol import artifacts
+
+    w3 = protocol.w3
+    contract = w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement")).functions
+    operator = accounts.get("node-operator")
+    domain = channels.domain(DEV_CHAIN_ID, BATCH_SETTLEMENT_ADDRESS)
+    payers = [accounts.get(f"delegator-{i}") for i in range(1, CHANNEL_PAYERS + 1)]
+    configs = {p.name: channels.ChannelConfig(payer=p.address, receiver=operator.address,
+                                              receiver_authorizer=operator.address, token=protocol.token.address,
+                                              withdraw_delay_s=900) for p in payers}
+    ids = {name: channels.channel_id(c, DEV_CHAIN_ID, BATCH_SETTLEMENT_ADDRESS) for name, c in configs.items()}
+
+    def deposit(payer, amount: int, label: str) -> None:
+        salt = int.from_bytes(os.urandom(32), "big")
+        valid_before = w3.eth.get_block("latest")["timestamp"] + 3600
+        message = channels.receive_authorization(payer.address, ERC3009_DEPOSIT_COLLECTOR_ADDRESS, amount, 0,
+                                                 valid_before, channels.deposit_nonce(ids[payer.name], salt))
+        signature = payer.local_account.sign_typed_data(token_domain(DEV_CHAIN_ID, protocol.token.address),
+                                                        channels.RECEIVE_WITH_AUTHORIZATION_TYPES, message).signature
+        data = channels.collector_data(0, valid_before, salt, signature)
+        seeder.tx("node-operator", contract.deposit(configs[payer.name].as_tuple(), amount,
+                                                    ERC3009_DEPOSIT_COLLECTOR_ADDRESS, data), label)
+
+    def rows(names: list[str], total: int) -> list:
+        out = []
+        for name in names:
+            signed = accounts.get(name).local_account.sign_typed_data(
+                domain, channels.VOUCHER_TYPES, channels.voucher(ids[name], total))
+            out.append(((configs[name].as_tuple(), total), signed.signature, total))
+        return out
+
+    def claim(names: list[str], total: int, label: str) -> None:
+        batch = rows(names, total)
+        message = channels.claim_batch([(ids[n], total, total) for n in names])
+        signature = operator.local_account.sign_typed_data(domain, channels.CLAIM_BATCH_TYPES, message).signature
+        seeder.tx("node-operator", contract.claimWithSignature(batch, signature), label)
+
+    for payer in payers:
+        deposit(payer, 10 * OPG, "BatchSettlement.deposit (new channel)")
+    deposit(payers[0], 5 * OPG, "BatchSettlement.deposit (top-up)")
+    claim([payers[0].name], OPG, "claimWithSignature (1 channel)")
+    claim([p.name for p in payers], 2 * OPG, f"claimWithSignature ({CHANNEL_PAYERS} channels)")
+    seeder.tx("node-operator", contract.settle(operator.address, protocol.token.address), "BatchSettlement.settle")
+    refund_config = configs[payers[1].name]
+    refund = channels.refund(ids[payers[1].name], 0, OPG)
+    signature = operator.local_account.sign_typed_data(domain, channels.REFUND_TYPES, refund).signature
+    seeder.tx("node-operator", contract.refundWithSignature(refund_config.as_tuple(), OPG, 0, signature),
+              "refundWithSignature")
+    withdrawing = configs[payers[2].name].as_tuple()
+    seeder.tx(payers[2].name, contract.initiateWithdraw(withdrawing, OPG), "initiateWithdraw")
+    rpc(url, "evm_increaseTime", [900])
+    rpc(url, "evm_mine", [])
+    seeder.tx(payers[2].name, contract.finalizeWithdraw(withdrawing), "finalizeWithdraw")
 
 
 SYBIL_ENTRIES = 2_450  # one-wei undelegations: ran the old eager slash out of 2^24 gas

@@ -51,6 +51,21 @@ contract OPGToken is ERC20, ERC20Permit, ERC20Votes, ERC3009 {
         transferWithAuthorization(from, to, value, validAfter, validBefore, nonce, v, r, s);
     }
 
+    /// @notice ERC-3009 receive with a packed 65-byte signature, the form x402 deposit collectors
+    /// send (the batch-settlement scheme's ERC3009DepositCollector, ours and the official one).
+    function receiveWithAuthorization(
+        address from,
+        address to,
+        uint256 value,
+        uint256 validAfter,
+        uint256 validBefore,
+        bytes32 nonce,
+        bytes calldata signature
+    ) external {
+        (uint8 v, bytes32 r, bytes32 s) = _split(signature);
+        receiveWithAuthorization(from, to, value, validAfter, validBefore, nonce, v, r, s);
+    }
+
     function _split(bytes calldata signature) private pure returns (uint8 v, bytes32 r, bytes32 s) {
         if (signature.length != 65) revert ERC3009InvalidSignature();
         r = bytes32(signature[0:32]);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 
+from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import MULTICALL3_ADDRESS
 from ogcli.chain.sender import Sender
@@ -49,6 +50,12 @@ def deploy_devnet(rpc_url: str, genesis_time: int, progress: Callable[[str], Non
     rpc(rpc_url, "anvil_setBalance", [deployer.address, hex(ETH_PER_ACCOUNT)])
     # Most chains have Multicall3 at its canonical address; the devnet gets our build of it there.
     rpc(rpc_url, "anvil_setCode", [MULTICALL3_ADDRESS, artifacts.load("Multicall3")["deployedBytecode"]])
+    # The x402 batch-settlement contracts at the addresses the SDK hard-codes (the official ones
+    # live there on Base): our builds have no constructor and no immutables, so their runtime code
+    # works wherever it is placed.
+    for address, name in ((BATCH_SETTLEMENT_ADDRESS, "BatchSettlement"),
+                          (ERC3009_DEPOSIT_COLLECTOR_ADDRESS, "ERC3009DepositCollector")):
+        rpc(rpc_url, "anvil_setCode", [address, artifacts.load(name)["deployedBytecode"]])
     sender = Sender(w3, deployer.local_account)
     return deploy_protocol(
         sender, devnet_genesis(genesis_time), network="devnet", expected_chain_id=DEV_CHAIN_ID, progress=progress

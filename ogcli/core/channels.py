@@ -1,0 +1,117 @@
+"""The x402 batch-settlement scheme's messages as plain data: the channel config and its id, the
+payer's vouchers, the receiver authorizer's claim batches and refunds, and the ERC-3009 deposit
+authorization with its collector data. The same EIP-712 types and encodings as the scheme's EVM
+spec, the official SDK and contracts/x402/BatchSettlement.sol (tests/unit/test_channels.py holds
+them to the SDK; tests/chain/test_batch_settlement.py to the contract).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOMAIN_NAME = "x402 Batch Settlement"
+DOMAIN_VERSION = "1"
+ZERO_ADDRESS = "0x" + "00" * 20
+
+CHANNEL_CONFIG_FIELDS = (
+    ("payer", "address"),
+    ("payerAuthorizer", "address"),
+    ("receiver", "address"),
+    ("receiverAuthorizer", "address"),
+    ("token", "address"),
+    ("withdrawDelay", "uint40"),
+    ("salt", "bytes32"),
+)
+CHANNEL_CONFIG_TYPE = "ChannelConfig(" + ",".join(f"{t} {n}" for n, t in CHANNEL_CONFIG_FIELDS) + ")"
+DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+
+VOUCHER_TYPES = {"Voucher": [{"name": "channelId", "type": "bytes32"}, {"name": "maxClaimableAmount", "type": "uint128"}]}
+REFUND_TYPES = {"Refund": [{"name": "channelId", "type": "bytes32"}, {"name": "nonce", "type": "uint256"},
+                           {"name": "amount", "type": "uint128"}]}
+CLAIM_BATCH_TYPES = {
+    "ClaimBatch": [{"name": "claims", "type": "ClaimEntry[]"}],
+    "ClaimEntry": [{"name": "channelId", "type": "bytes32"}, {"name": "maxClaimableAmount", "type": "uint128"},
+                   {"name": "totalClaimed", "type": "uint128"}],
+}
+RECEIVE_WITH_AUTHORIZATION_TYPES = {
+    "ReceiveWithAuthorization": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "validAfter", "type": "uint256"},
+        {"name": "validBefore", "type": "uint256"},
+        {"name": "nonce", "type": "bytes32"},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """A channel's identity; every field is part of its id, so none can change for the channel."""
+
+    payer: str
+    receiver: str
+    receiver_authorizer: str
+    token: str
+    withdraw_delay_s: int
+    payer_authorizer: str = ZERO_ADDRESS  # zero: the payer signs its vouchers itself
+    salt: bytes = bytes(32)
+
+    def as_tuple(self) -> tuple:
+        """The ABI tuple, in the struct's field order."""
+        return (self.payer, self.payer_authorizer, self.receiver, self.receiver_authorizer, self.token,
+                self.withdraw_delay_s, self.salt)
+
+
+def domain(chain_id: int, settlement: str) -> dict:
+    return {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id, "verifyingContract": settlement}
+
+
+def channel_id(config: ChannelConfig, chain_id: int, settlement: str) -> bytes:
+    """The EIP-712 hash of the config under the settlement's domain, as the contract computes it."""
+    from eth_abi import encode
+    from eth_hash.auto import keccak
+
+    separator = keccak(encode(
+        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+        [keccak(DOMAIN_TYPE.encode()), keccak(DOMAIN_NAME.encode()), keccak(DOMAIN_VERSION.encode()), chain_id,
+         settlement],
+    ))
+    struct = keccak(encode(["bytes32"] + [t for _n, t in CHANNEL_CONFIG_FIELDS],
+                           [keccak(CHANNEL_CONFIG_TYPE.encode()), *config.as_tuple()]))
+    return keccak(b"\x19\x01" + separator + struct)
+
+
+def voucher(channel: bytes, max_claimable_wei: int) -> dict:
+    return {"channelId": channel, "maxClaimableAmount": max_claimable_wei}
+
+
+def claim_batch(entries: list[tuple[bytes, int, int]]) -> dict:
+    """The ClaimBatch message over (channel id, voucher ceiling, total claimed) rows."""
+    return {"claims": [{"channelId": c, "maxClaimableAmount": ceiling, "totalClaimed": total}
+                       for c, ceiling, total in entries]}
+
+
+def refund(channel: bytes, nonce: int, amount_wei: int) -> dict:
+    return {"channelId": channel, "nonce": nonce, "amount": amount_wei}
+
+
+def deposit_nonce(channel: bytes, salt: int) -> bytes:
+    """The ERC-3009 nonce of a deposit: bound to its channel, so no one can move it to another."""
+    from eth_abi import encode
+    from eth_hash.auto import keccak
+
+    return keccak(encode(["bytes32", "uint256"], [channel, salt]))
+
+
+def receive_authorization(payer: str, collector: str, value_wei: int, valid_after: int, valid_before: int,
+                          nonce: bytes) -> dict:
+    return {"from": payer, "to": collector, "value": value_wei, "validAfter": valid_after,
+            "validBefore": valid_before, "nonce": nonce}
+
+
+def collector_data(valid_after: int, valid_before: int, salt: int, signature: bytes) -> bytes:
+    """What the ERC-3009 deposit collector decodes: the authorization's window, salt and signature."""
+    from eth_abi import encode
+
+    return encode(["uint256", "uint256", "uint256", "bytes"], [valid_after, valid_before, salt, signature])
