@@ -102,3 +102,34 @@ def test_sampling_is_a_fair_share_and_each_verifier_draws_its_own(node, tmp_path
     assert not any(ReExecutor(calls, 0.0, salt).sampled(r) for r in records)
     with pytest.raises(ValueError, match="fraction"):
         ReExecutor(calls, 1.5, salt)
+
+
+def _flags_model(path):
+    """A model of boolean inputs (flags [1, 4] -> their float values), generated here."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["flags"], ["as_float"], to=TensorProto.FLOAT)], "bool-flags",
+        [helper.make_tensor_value_info("flags", TensorProto.BOOL, [1, 4])],
+        [helper.make_tensor_value_info("as_float", TensorProto.FLOAT, [1, 4])])
+    model = helper.make_model(graph, producer_name="ogcli-test", opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString(deterministic=True))
+    return path
+
+
+def test_an_honest_call_of_a_model_with_boolean_inputs_re_runs_to_the_same_answer(node, cli, tmp_path):  # noqa: F811
+    """The node feeds a tensor(bool) input as bool; the verifier must re-run it the same way, or
+    every honest call of such a model is attested invalid."""
+    url, _running, chain = node
+    pushed = _data(cli("--json", "--yes", "model", "push", str(_flags_model(tmp_path / "flags.onnx")),
+                       "--name", "bool-flags", "--price", "0"))
+    flags = {"flags": [[True, False, True, True]]}
+    answer = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", str(pushed["model_id"]),
+                       "--input", json.dumps(flags)))
+    assert answer["outputs"] == {"as_float": [[1.0, 0.0, 1.0, 1.0]]}
+    _calls, rerun = _judges(chain, url, tmp_path)
+    assert rerun.reasons(_record(chain, answer["request_id"])) == []
+    assert rerun.reran == 1
