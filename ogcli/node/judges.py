@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ogcli.core.onnx_types import numpy_dtype
 from ogcli.errors import NetworkError
 
 log = logging.getLogger("ogcli.node.judges")
@@ -310,7 +311,7 @@ class ReExecutor:
         if session is None:
             return None
         try:
-            feeds = {i.name: np.asarray(kept["input"]["inputs"][i.name], dtype=_dtype(i.type)) for i in session.get_inputs()}
+            feeds = {i.name: np.asarray(kept["input"]["inputs"][i.name], dtype=numpy_dtype(i.type)) for i in session.get_inputs()}
             names = [o.name for o in session.get_outputs()]
             ours = dict(zip(names, session.run(names, feeds)))
             theirs = {name: np.asarray(kept["outputs"][name], dtype=np.float64) for name in names}
@@ -367,11 +368,6 @@ def sampling_salt(data_dir: Path) -> bytes:
     with os.fdopen(descriptor, "wb") as out:
         out.write(salt)
     return salt
-
-
-def _dtype(onnx_type: str) -> str:
-    return {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(int64)": "int64",
-            "tensor(int32)": "int32"}.get(onnx_type, "float32")
 
 
 def _bytes(value) -> bytes:

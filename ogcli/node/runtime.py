@@ -14,11 +14,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ogcli.core.onnx_types import FALLBACK_DTYPE, INPUT_DTYPES, numpy_dtype
 from ogcli.storage.blobs import BlobStore
 from ogcli.storage.cid import CidError, cid_from_digest, digest_of_cid
 
 MAX_INPUT_ELEMENTS = 65_536  # a request's tensors together; larger inputs are refused with 413
-DTYPES = {"float32", "float64", "int64", "int32", "bool"}  # what inputs are converted to; others as float32
 
 Signature = dict[str, tuple[str, list]]  # input name -> (numpy dtype name, shape with None for free dims)
 
@@ -60,7 +60,7 @@ def signature_of(metadata: dict) -> Signature | None:
     for tensor in tensors:
         if not isinstance(tensor, dict) or not isinstance(tensor.get("name"), str) or not isinstance(tensor.get("shape"), list):
             return None
-        dtype = tensor.get("type") if tensor.get("type") in DTYPES else "float32"
+        dtype = tensor.get("type") if tensor.get("type") in INPUT_DTYPES else FALLBACK_DTYPE
         signature[tensor["name"]] = (dtype, [d if isinstance(d, int) and d > 0 else None for d in tensor["shape"]])
     return signature
 
@@ -128,7 +128,7 @@ class Runtime:
         options.intra_op_num_threads = 1  # many small requests, not one big one
         session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         inputs = {
-            i.name: (_numpy_type(i.type), [d if isinstance(d, int) else None for d in i.shape])
+            i.name: (numpy_dtype(i.type), [d if isinstance(d, int) else None for d in i.shape])
             for i in session.get_inputs()
         }
         return LoadedModel(cid, session, inputs, [o.name for o in session.get_outputs()])
@@ -144,12 +144,6 @@ class Runtime:
                 # before the call is recorded, so nothing is charged.
                 raise InputError(f"the model's output {name!r} for this input is not finite", status=422)
         return {name: _plain(value) for name, value in zip(model.outputs, results)}
-
-
-def _numpy_type(onnx_type: str) -> str:
-    # "tensor(float)" -> float32 and so on
-    inner = onnx_type.removeprefix("tensor(").removesuffix(")")
-    return {"float": "float32", "double": "float64", "int64": "int64", "int32": "int32", "bool": "bool"}.get(inner, "float32")
 
 
 def _plain(array) -> list:
