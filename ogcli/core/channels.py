@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The deposit's type is ERC-3009's; re-exported here with the scheme's own types.
+from ogcli.core.typed_data import RECEIVE_WITH_AUTHORIZATION_TYPES, transfer_authorization  # noqa: F401
+
 DOMAIN_NAME = "x402 Batch Settlement"
 DOMAIN_VERSION = "1"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -33,18 +36,6 @@ CLAIM_BATCH_TYPES = {
     "ClaimEntry": [{"name": "channelId", "type": "bytes32"}, {"name": "maxClaimableAmount", "type": "uint128"},
                    {"name": "totalClaimed", "type": "uint128"}],
 }
-RECEIVE_WITH_AUTHORIZATION_TYPES = {
-    "ReceiveWithAuthorization": [
-        {"name": "from", "type": "address"},
-        {"name": "to", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "validAfter", "type": "uint256"},
-        {"name": "validBefore", "type": "uint256"},
-        {"name": "nonce", "type": "bytes32"},
-    ]
-}
-
-
 @dataclass(frozen=True)
 class ChannelConfig:
     """A channel's identity; every field is part of its id, so none can change for the channel."""
@@ -106,8 +97,9 @@ def deposit_nonce(channel: bytes, salt: int) -> bytes:
 
 def receive_authorization(payer: str, collector: str, value_wei: int, valid_after: int, valid_before: int,
                           nonce: bytes) -> dict:
-    return {"from": payer, "to": collector, "value": value_wei, "validAfter": valid_after,
-            "validBefore": valid_before, "nonce": nonce}
+    """The deposit's ReceiveWithAuthorization message: the collector as `to`, the only one who may
+    execute it."""
+    return transfer_authorization(payer, collector, value_wei, valid_after, valid_before, nonce)
 
 
 def collector_data(valid_after: int, valid_before: int, salt: int, signature: bytes) -> bytes:

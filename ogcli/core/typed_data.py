@@ -1,4 +1,5 @@
-"""EIP-712 messages of the protocol as plain dicts: x402 payments (ERC-3009) and enclave results."""
+"""EIP-712 messages of the protocol as plain dicts: x402 payments (ERC-3009) and enclave results
+(the batch-settlement scheme's own are in core/channels.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ TOKEN_VERSION = "1"
 SETTLEMENT_NAME = "OGInference"
 SETTLEMENT_VERSION = "1"
 
-TRANSFER_WITH_AUTHORIZATION_TYPES = {
-    "TransferWithAuthorization": [
-        {"name": "from", "type": "address"},
-        {"name": "to", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "validAfter", "type": "uint256"},
-        {"name": "validBefore", "type": "uint256"},
-        {"name": "nonce", "type": "bytes32"},
-    ]
-}
+# ERC-3009's two authorizations share their fields; receive is the one only `to` may execute.
+_AUTHORIZATION_FIELDS = [
+    {"name": "from", "type": "address"},
+    {"name": "to", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "validAfter", "type": "uint256"},
+    {"name": "validBefore", "type": "uint256"},
+    {"name": "nonce", "type": "bytes32"},
+]
+TRANSFER_WITH_AUTHORIZATION_TYPES = {"TransferWithAuthorization": _AUTHORIZATION_FIELDS}
+RECEIVE_WITH_AUTHORIZATION_TYPES = {"ReceiveWithAuthorization": _AUTHORIZATION_FIELDS}
 
 INFERENCE_RESULT_TYPES = {
     "InferenceResult": [
@@ -46,6 +48,7 @@ def settlement_domain(chain_id: int, settlement: str) -> dict:
 def transfer_authorization(
     payer: str, pay_to: str, value_wei: int, valid_after: int, valid_before: int, nonce: bytes
 ) -> dict:
+    """The message of either ERC-3009 authorization (transfer or receive)."""
     return {
         "from": payer,
         "to": pay_to,
