@@ -65,6 +65,23 @@ def test_local_result_digest_and_recovery_match_the_contract(seeded):
     assert recover(digest, bytes(signature)) == signer.address
     assert recover(digest, bytes(signature[:64]) + b"\x05") is None
     assert recover(b"\x00" * 32, bytes(signature)) != signer.address
+    # The packed encoding against the contract's at the fields' extremes and on random values.
+    import os
+    import random
+
+    separator = domain_separator(31337, settlement.address)
+    rng = random.Random(7)
+    for model_id, timestamp, mode in ((2**256 - 1, 2**64 - 1, 255), (0, 0, 0),
+                                      *((rng.randrange(2**256), rng.randrange(2**64), rng.randrange(256)) for _ in range(5))):
+        hashes = [os.urandom(32) for _ in range(3)]
+        record = {"modelId": model_id, "inputHash": hashes[0], "outputHash": hashes[1], "requestId": hashes[2],
+                  "timestamp": timestamp, "mode": mode}
+        assert result_digest(separator, record) == bytes(
+            settlement.functions.resultDigest(model_id, *hashes, timestamp, mode).call())
+    with pytest.raises(ValueError):
+        result_digest(separator, {**record, "timestamp": 2**64})
+    with pytest.raises(ValueError):
+        result_digest(separator, {**record, "inputHash": b"\x01" * 31})
 
 
 def test_verifier_claims_what_its_verdicts_earned_once_they_stand(seeded_profile, tmp_path):
