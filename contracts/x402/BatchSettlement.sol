@@ -260,7 +260,7 @@ contract BatchSettlement is ReentrancyGuardTransient, Multicall {
             else pending.amount -= refunded;
         }
         emit Refunded(channelId, msg.sender, refunded);
-        if (channel.balance == channel.totalClaimed) emit ChannelClosed(channelId, config);
+        if (channel.balance == 0) emit ChannelClosed(channelId, config);
         IERC20(config.token).safeTransfer(config.payer, refunded);
     }
 
@@ -294,7 +294,7 @@ contract BatchSettlement is ReentrancyGuardTransient, Multicall {
         uint128 amount = pending.amount < available ? pending.amount : available;
         channel.balance -= amount;
         emit WithdrawFinalized(channelId, msg.sender, amount);
-        if (channel.balance == channel.totalClaimed) emit ChannelClosed(channelId, config);
+        if (amount != 0 && channel.balance == 0) emit ChannelClosed(channelId, config);
         if (amount != 0) IERC20(config.token).safeTransfer(config.payer, amount);
     }
 
@@ -345,17 +345,20 @@ contract BatchSettlement is ReentrancyGuardTransient, Multicall {
     }
 
     /// @dev A voucher is the payer authorizer's ECDSA signature when there is one, else the
-    /// payer's (an EOA's ECDSA or a contract's ERC-1271). ECDSA here is OpenZeppelin's: 65 bytes,
-    /// low s, v 27 or 28, the same rule as the rest of the protocol.
+    /// payer's: its own key's ECDSA signature, or a contract payer's ERC-1271 approval. The key's
+    /// signature is tried first and stays valid whatever code the account gets later: an EOA that
+    /// delegates its code (EIP-7702) after being served must not be able to revoke the vouchers
+    /// it signed, which a code-first check (OpenZeppelin's SignatureChecker) would let it do.
+    /// ECDSA here is OpenZeppelin's: 65 bytes, low s, v 27 or 28, the protocol's one rule.
     function _isPayerSignature(ChannelConfig calldata config, bytes32 digest, bytes calldata signature)
         private
         view
         returns (bool)
     {
-        if (config.payerAuthorizer != address(0)) {
-            (address recovered, ECDSA.RecoverError failure,) = ECDSA.tryRecover(digest, signature);
-            return failure == ECDSA.RecoverError.NoError && recovered == config.payerAuthorizer;
-        }
-        return SignatureChecker.isValidSignatureNow(config.payer, digest, signature);
+        address signer = config.payerAuthorizer != address(0) ? config.payerAuthorizer : config.payer;
+        (address recovered, ECDSA.RecoverError failure,) = ECDSA.tryRecover(digest, signature);
+        if (failure == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return config.payerAuthorizer == address(0) && config.payer.code.length != 0
+            && SignatureChecker.isValidERC1271SignatureNow(config.payer, digest, signature);
     }
 }
