@@ -1,4 +1,4 @@
-"""The x402 batch-settlement scheme's contracts: where they live, and their ABIs.
+"""Where the x402 batch-settlement scheme's contracts live.
 
 The official SDK hard-codes the scheme's CREATE2 addresses; on Base and Base Sepolia the official
 contracts are there, and the devnet places our spec-compatible build (contracts/x402/) at the

@@ -12,6 +12,7 @@ is also disputable against the node that settled it (`disputeProducer`): its bon
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
@@ -32,7 +33,6 @@ GROUND_NAMES = {
 RESULT_TYPE = (
     "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp,uint8 mode)"
 )
-DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 
 
 def _keccak(data: bytes) -> bytes:
@@ -42,17 +42,15 @@ def _keccak(data: bytes) -> bytes:
 
 
 def domain_separator(chain_id: int, settlement: str) -> bytes:
-    from eth_abi import encode
-
-    return _keccak(encode(
-        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-        [_keccak(DOMAIN_TYPE.encode()), _keccak(typed_data.SETTLEMENT_NAME.encode()),
-         _keccak(typed_data.SETTLEMENT_VERSION.encode()), chain_id, settlement],
-    ))
+    return typed_data.domain_separator(typed_data.SETTLEMENT_NAME, typed_data.SETTLEMENT_VERSION, chain_id, settlement)
 
 
-_RESULT_TYPEHASH: list[bytes] = []  # keccak(RESULT_TYPE), computed on first use
 _ADDRESS_OF_KEY: dict[bytes, str] = {}  # uncompressed public key -> checksummed address
+
+
+@functools.cache
+def _result_typehash() -> bytes:
+    return _keccak(RESULT_TYPE.encode())
 
 
 def _word(value: int, bits: int) -> bytes:
@@ -73,14 +71,12 @@ def result_digest(separator: bytes, record: dict) -> bytes:
     """InferenceSettlement.resultDigest, computed locally (EIP-712: 0x1901 || domain || struct).
     The struct's fields are all static, so its encoding is their words side by side: packed
     here directly, which is most of what makes the verifier judge thousands of records a second."""
-    if not _RESULT_TYPEHASH:
-        _RESULT_TYPEHASH.append(_keccak(RESULT_TYPE.encode()))
     struct = _keccak(b"".join((
-        _RESULT_TYPEHASH[0], _word(record["modelId"], 256), _bytes32(record["inputHash"]),
+        _result_typehash(), _word(record["modelId"], 256), _bytes32(record["inputHash"]),
         _bytes32(record["outputHash"]), _bytes32(record["requestId"]), _word(record["timestamp"], 64),
         _word(record["mode"], 8),
     )))
-    return _keccak(b"\x19\x01" + separator + struct)
+    return typed_data.typed_digest(separator, struct)
 
 
 def recover(digest: bytes, signature: bytes) -> str | None:

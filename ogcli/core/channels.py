@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The deposit's type is ERC-3009's; re-exported here with the scheme's own types.
-from ogcli.core.typed_data import RECEIVE_WITH_AUTHORIZATION_TYPES, transfer_authorization  # noqa: F401
+from ogcli.core.typed_data import (  # noqa: F401
+    RECEIVE_WITH_AUTHORIZATION_TYPES,
+    domain_separator,
+    transfer_authorization,
+    typed_digest,
+)
 
 DOMAIN_NAME = "x402 Batch Settlement"
 DOMAIN_VERSION = "1"
@@ -26,7 +31,6 @@ CHANNEL_CONFIG_FIELDS = (
     ("salt", "bytes32"),
 )
 CHANNEL_CONFIG_TYPE = "ChannelConfig(" + ",".join(f"{t} {n}" for n, t in CHANNEL_CONFIG_FIELDS) + ")"
-DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 
 VOUCHER_TYPES = {"Voucher": [{"name": "channelId", "type": "bytes32"}, {"name": "maxClaimableAmount", "type": "uint128"}]}
 REFUND_TYPES = {"Refund": [{"name": "channelId", "type": "bytes32"}, {"name": "nonce", "type": "uint256"},
@@ -36,6 +40,8 @@ CLAIM_BATCH_TYPES = {
     "ClaimEntry": [{"name": "channelId", "type": "bytes32"}, {"name": "maxClaimableAmount", "type": "uint128"},
                    {"name": "totalClaimed", "type": "uint128"}],
 }
+
+
 @dataclass(frozen=True)
 class ChannelConfig:
     """A channel's identity; every field is part of its id, so none can change for the channel."""
@@ -63,14 +69,9 @@ def channel_id(config: ChannelConfig, chain_id: int, settlement: str) -> bytes:
     from eth_abi import encode
     from eth_hash.auto import keccak
 
-    separator = keccak(encode(
-        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-        [keccak(DOMAIN_TYPE.encode()), keccak(DOMAIN_NAME.encode()), keccak(DOMAIN_VERSION.encode()), chain_id,
-         settlement],
-    ))
     struct = keccak(encode(["bytes32"] + [t for _n, t in CHANNEL_CONFIG_FIELDS],
                            [keccak(CHANNEL_CONFIG_TYPE.encode()), *config.as_tuple()]))
-    return keccak(b"\x19\x01" + separator + struct)
+    return typed_digest(domain_separator(DOMAIN_NAME, DOMAIN_VERSION, chain_id, settlement), struct)
 
 
 def voucher(channel: bytes, max_claimable_wei: int) -> dict:

@@ -32,6 +32,27 @@ INFERENCE_RESULT_TYPES = {
 }
 
 
+DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+
+
+def domain_separator(name: str, version: str, chain_id: int, verifying_contract: str) -> bytes:
+    """The EIP-712 domain separator of (name, version, chain id, contract), as the contracts build it."""
+    from eth_abi import encode
+    from eth_hash.auto import keccak
+
+    return keccak(encode(
+        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+        [keccak(DOMAIN_TYPE.encode()), keccak(name.encode()), keccak(version.encode()), chain_id, verifying_contract],
+    ))
+
+
+def typed_digest(separator: bytes, struct_hash: bytes) -> bytes:
+    """What an EIP-712 signature signs: keccak(0x1901 || domain separator || struct hash)."""
+    from eth_hash.auto import keccak
+
+    return keccak(b"\x19\x01" + separator + struct_hash)
+
+
 def token_domain(chain_id: int, token: str) -> dict:
     return {"name": TOKEN_NAME, "version": TOKEN_VERSION, "chainId": chain_id, "verifyingContract": token}
 

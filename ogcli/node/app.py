@@ -112,13 +112,11 @@ class Node:
         model ran. Refused here instead, it costs nobody anything, and the next offer is current."""
         now = time.monotonic()
         if fresh or self._params is None or now - self._params[0] > PARAMS_TTL_S:
-            # Encoded with chain.abi, not web3's contract layer: on every paid call, web3's ABI
-            # re-validation was half the cost of this read.
-            from ogcli.chain import abi
+            # Through chain.multicall's read_one, not web3's contract layer: on every paid call,
+            # web3's ABI re-validation was half the cost of this read.
+            from ogcli.chain.multicall import Read, read_one
 
-            settlement = self.protocol.settlement
-            raw = self.protocol.w3.eth.call({"to": settlement.address, "data": abi.encode_call(settlement, "params", ())})
-            params = abi.decode_output(settlement, "params", 0, bytes(raw))
+            params = read_one(self.protocol.rpc, Read(self.protocol.settlement, "params", ()))
             self._params = (now, (params[0], params[1]))
         return self._params[1]
 
