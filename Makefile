@@ -44,6 +44,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/gas.py
+	$(BIN)/python benchmarks/batch_gas.py
 	$(BIN)/python benchmarks/devnet_up.py
 	$(BIN)/python benchmarks/help_time.py
 	$(BIN)/python benchmarks/validators_table.py

@@ -3,9 +3,11 @@ pragma solidity ^0.8.26;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {BatchSettlement} from "./x402/BatchSettlement.sol";
+import {BatchRecords, IModelTerms} from "./BatchRecords.sol";
 
 /// @dev The part of OPGToken this contract uses: ERC-3009 pulls of x402 payments.
 interface IERC3009Pull {
@@ -49,6 +51,7 @@ interface INodeBonds {
 interface IModelHubSettlement {
     function callTerms(uint256 modelId, uint8 mode) external view returns (uint256 price, bool callable);
     function recordCall(uint256 modelId, uint256 amount) external;
+    function recordCalls(uint256 modelId, uint256 calls, uint256 amount) external;
 }
 
 /// @title InferenceSettlement
@@ -62,7 +65,7 @@ interface IModelHubSettlement {
 /// the `InferenceSettled` event and is passed back as calldata to the disputes, which check it
 /// against the hash. That keeps a settlement to a few storage slots, and binds the record to who
 /// paid for it and who settled it: nobody can redirect a refund or blame another node.
-contract InferenceSettlement is EIP712, ReentrancyGuard {
+contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     uint8 public constant MODE_VANILLA = 1;
@@ -79,6 +82,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     /// [settlement time - MAX_RECORD_AGE, settlement time]. A record dated after its own settlement
     /// could be judged against a registry history that does not exist yet.
     uint64 public constant MAX_RECORD_AGE = 1 hours;
+
+    /// @notice At most this many channels pay for one batch (a record names its channel in one byte).
+    uint256 private constant MAX_BATCH_CHANNELS = 256;
 
     /// @notice Dispute grounds; the contract checks each from the record alone.
     uint8 public constant GROUND_BAD_SIGNATURE = 1; // signature does not recover to the enclave signer
@@ -167,11 +173,54 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         bool claimed;
     }
 
+    /// @notice A committed batch: its Merkle root and bookkeeping in one slot, and which of its
+    /// records are TEE records (bit per record; the only ones a verdict is paid for).
+    struct Batch {
+        bytes32 root;
+        uint64 committedAt;
+        uint16 count;
+        uint8 rewardSlotsLeft;
+        uint128 rewardPerAttester;
+        uint256 teeMask;
+    }
+
+    /// @dev A validator's verdict on a batch, one slot; its bitmaps are stored only when nonzero.
+    struct BatchVerdict {
+        uint64 attestedAt;
+        uint64 disputableUntil;
+        bool rewarded;
+        bool claimed;
+        bool disputed;
+    }
+
+    struct BatchVerdictView {
+        uint64 attestedAt;
+        uint64 disputableUntil;
+        uint256 invalidBits;
+        uint256 uncheckableBits;
+        bool rewarded;
+        bool claimed;
+        bool disputed;
+    }
+
+    /// @notice One record of a batch and its Merkle proof (siblings from the leaf up).
+    struct BatchRecordProof {
+        uint256 index;
+        bytes record;
+        address payer;
+        address node;
+        bytes32[] proof;
+    }
+
     IERC20 public immutable token;
     IStakingSlasher public immutable staking;
     ITEERegistryView public immutable teeRegistry;
     IModelHubSettlement public immutable modelHub;
     INodeBonds public immutable bonds;
+    /// @notice The x402 batch-settlement channels this contract receives payments through.
+    BatchSettlement public immutable channels;
+    /// @notice The batch records' format and checks (stateless; see BatchRecords).
+    BatchRecords public immutable batchRecords;
     address public immutable timelock;
     address public treasury;
     Params private _params;
@@ -186,6 +235,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     RecordState[] private _records; // recordId = index + 1
     mapping(bytes32 requestId => uint256 recordId) public recordIdByRequest;
     mapping(uint256 recordId => mapping(address validator => StoredAttestation)) private _attestations;
+
+    Batch[] private _batches; // batchId = index + 1
+    mapping(uint256 batchId => mapping(address validator => BatchVerdict)) private _batchVerdicts;
+    mapping(uint256 batchId => mapping(address validator => uint256)) private _invalidBits;
+    mapping(uint256 batchId => mapping(address validator => uint256)) private _uncheckableBits;
+    mapping(uint256 batchId => uint256) private _producerDisputedBits;
 
     event InferenceSettled(
         uint256 indexed recordId,
@@ -218,6 +273,33 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         uint256 refund,
         uint256 challengerReward
     );
+    event BatchCommitted(
+        uint256 indexed batchId, address indexed node, bytes32 root, uint256 records, uint256 fees, uint256 teeMask
+    );
+    event BatchAttested(
+        uint256 indexed batchId, address indexed validator, uint256 invalidBits, uint256 uncheckableBits, uint256 reward
+    );
+    event BatchRewardForfeited(uint256 indexed batchId, address indexed validator, uint256 amount);
+    event BatchDisputeWon(
+        uint256 indexed batchId,
+        uint256 index,
+        address indexed validator,
+        address indexed challenger,
+        uint8 ground,
+        uint256 slashed,
+        uint256 challengerReward
+    );
+    event BatchProducerSlashed(
+        uint256 indexed batchId,
+        uint256 index,
+        address indexed node,
+        address indexed challenger,
+        uint8 ground,
+        uint256 slashed,
+        uint256 refund,
+        uint256 challengerReward
+    );
+    event BatchRewardsClaimed(address indexed validator, uint256 amount, uint256 batches);
     event ParamsChanged(Params params);
     event TreasuryChanged(address treasury);
 
@@ -245,6 +327,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     error RewardsStillOpen(uint256 recordId);
     error ProducerAlreadyDisputed(uint256 recordId);
     error RecordWindowClosed(uint256 recordId, uint64 disputableUntil);
+    error BadBatch();
+    error UnknownBatch(uint256 batchId);
+    error ForeignChannel(uint256 row);
+    error ChannelsNotSorted(uint256 row);
+    error ChannelPaymentMismatch(uint256 row, uint256 claimed, uint256 fees);
+    error BadVerdict();
+    error BadProof(uint256 batchId);
 
     constructor(
         IERC20 token_,
@@ -252,9 +341,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         ITEERegistryView teeRegistry_,
         IModelHubSettlement modelHub_,
         INodeBonds bonds_,
+        BatchSettlement channels_,
+        BatchRecords batchRecords_,
         address timelock_,
         Params memory params_
     ) EIP712("OGInference", "1") {
+        channels = channels_;
+        batchRecords = batchRecords_;
         token = token_;
         staking = staking_;
         teeRegistry = teeRegistry_;
@@ -316,11 +409,6 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
             teeFees += fee;
         }
         _reserve(teeFees); // one reservation for the batch: its records share a window
-    }
-
-    /// @notice The hash of a record alone.
-    function hashRecord(Record calldata record) public pure returns (bytes32) {
-        return keccak256(abi.encode(record));
     }
 
     /// @notice The hash this contract stores for a settled call (and checks disputes against).
@@ -394,11 +482,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
             if (forfeited > 0) token.safeTransfer(treasury, forfeited);
             emit RewardForfeited(recordId, validator, forfeited);
         }
-        uint256 selfSlashed;
-        (slashed, selfSlashed) = staking.slash(validator, a.attestedAt, _params.slashFractionBps, _groundName(ground));
-        uint256 challengerReward = selfSlashed * _params.challengerRewardBps / 10_000;
-        if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
-        if (slashed > challengerReward) token.safeTransfer(treasury, slashed - challengerReward);
+        uint256 challengerReward;
+        (slashed, challengerReward) = _slashValidator(validator, a.attestedAt, ground);
         emit DisputeWon(recordId, validator, msg.sender, ground, slashed, challengerReward);
     }
 
@@ -424,17 +509,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
 
         state.producerDisputed = true;
         uint256 refund;
-        (slashed, refund) = bonds.slash(call.node, call.fee, until);
-        uint256 challengerReward = (slashed - refund) * _params.challengerRewardBps / 10_000;
-        if (refund > 0) token.safeTransfer(call.payer, refund);
-        if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
-        uint256 rest = slashed - refund - challengerReward;
-        if (rest > 0) token.safeTransfer(treasury, rest);
-        // Only the node's own enclave: a record can name anyone's signer, and that must not let a
-        // node switch off a competitor.
-        if (teeRegistry.operatorOf(call.record.enclaveSigner) == call.node) {
-            teeRegistry.disableEnclave(call.record.enclaveSigner);
-        }
+        uint256 challengerReward;
+        (slashed, refund, challengerReward) = _slashNode(call.node, call.payer, call.fee, until, call.record.enclaveSigner);
         emit ProducerSlashed(recordId, call.node, msg.sender, ground, slashed, refund, challengerReward);
     }
 
@@ -480,6 +556,212 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         }
     }
 
+    // ---------------------------------------------------------------- batches (x402 batch-settlement)
+
+    /// @notice Commits a batch of records paid through batch-settlement channels, sent by the node
+    /// that served them. `claims` are the latest vouchers of the channels the batch is paid from
+    /// (receiver: this contract; receiver authorizer: the node; this contract's token), sorted by
+    /// channel id; this contract claims them itself and counts a channel's payment as the rise of
+    /// its claimed total across that claim, which must equal the fees of the batch's records on
+    /// that channel. `records` are packed as BatchRecords describes, at most
+    /// BatchRecords.MAX_RECORDS. The fees are split as `settle` splits them, with one transfer per
+    /// beneficiary for the whole batch; the contract stores the batch's Merkle root and one packed
+    /// slot (two with TEE records) and nothing per record: signatures and the registry are checked
+    /// only when a dispute names a record by its proof.
+    function commitBatch(BatchSettlement.VoucherClaim[] calldata claims, bytes calldata records)
+        external
+        nonReentrant
+        returns (uint256 batchId)
+    {
+        (address[] memory payers, uint256[] memory paid) = _claimChannels(claims);
+        (BatchRecords.Totals memory totals, uint256[] memory owed, BatchRecords.ModelRun[] memory runs) = batchRecords
+            .split(records, payers, msg.sender, _params.validatorFeeBps, _params.treasuryFeeBps, IModelTerms(address(modelHub)));
+        for (uint256 c = 0; c < paid.length; ++c) {
+            if (owed[c] != paid[c]) revert ChannelPaymentMismatch(c, paid[c], owed[c]);
+        }
+        uint256 toPublishers;
+        for (uint256 k = 0; k < runs.length; ++k) {
+            modelHub.recordCalls(runs[k].modelId, runs[k].calls, runs[k].amount);
+            toPublishers += runs[k].amount;
+        }
+        uint256 count = records.length / batchRecords.RECORD_BYTES();
+
+        batchId = _batches.length + 1;
+        uint8 slots = totals.teeMask != 0 ? _params.rewardedAttesters : 0;
+        uint128 rewardPerAttester = slots > 0 ? uint128(totals.validatorPool / slots) : 0;
+        _batches.push(
+            Batch({
+                root: totals.root,
+                committedAt: uint64(block.timestamp),
+                count: uint16(count),
+                rewardSlotsLeft: slots,
+                rewardPerAttester: rewardPerAttester,
+                teeMask: totals.teeMask
+            })
+        );
+        _reserve(totals.teeFees);
+        if (toPublishers > 0) token.safeTransfer(address(modelHub), toPublishers);
+        if (totals.toNode > 0) token.safeTransfer(msg.sender, totals.toNode);
+        uint256 toTreasury = totals.toTreasury + (totals.validatorPool - uint256(rewardPerAttester) * slots);
+        if (toTreasury > 0) token.safeTransfer(treasury, toTreasury);
+        emit BatchCommitted(batchId, msg.sender, totals.root, count, totals.fees, totals.teeMask);
+    }
+
+    /// @notice A validator's verdicts on every record of a batch: bit i of `invalidBits` says
+    /// record i is invalid because a dispute ground holds (checkable, so disputable like a valid
+    /// verdict), bit i of `uncheckableBits` that it is invalid for a reason this contract cannot
+    /// check (neither rewarded nor disputable); a record in neither is valid. The first
+    /// `rewardedAttesters` verdicts on a batch with TEE records, given within the challenge window
+    /// after its commit and calling none of its TEE records uncheckable, share its validator fees
+    /// once they stand (claimBatchRewards).
+    function attestBatch(uint256 batchId, uint256 invalidBits, uint256 uncheckableBits) external nonReentrant {
+        Batch storage batch = _batch(batchId);
+        if (!staking.isActive(msg.sender)) revert NotActiveValidator(msg.sender);
+        uint256 used = invalidBits | uncheckableBits;
+        if (invalidBits & uncheckableBits != 0 || (batch.count < 256 && used >> batch.count != 0)) revert BadVerdict();
+        BatchVerdict storage verdict = _batchVerdicts[batchId][msg.sender];
+        if (verdict.attestedAt != 0) revert AlreadyAttested(batchId, msg.sender);
+        verdict.attestedAt = uint64(block.timestamp);
+        verdict.disputableUntil = uint64(block.timestamp) + _params.challengeWindow;
+        if (invalidBits != 0) _invalidBits[batchId][msg.sender] = invalidBits;
+        if (uncheckableBits != 0) _uncheckableBits[batchId][msg.sender] = uncheckableBits;
+        uint256 reward;
+        if (
+            batch.rewardSlotsLeft > 0 && uncheckableBits & batch.teeMask == 0
+                && block.timestamp <= batch.committedAt + _params.challengeWindow
+        ) {
+            batch.rewardSlotsLeft -= 1;
+            verdict.rewarded = true;
+            reward = batch.rewardPerAttester;
+        }
+        emit BatchAttested(batchId, msg.sender, invalidBits, uncheckableBits, reward);
+    }
+
+    /// @notice Disputes `validator`'s verdict on the record `p` proves in batch `batchId`, on the
+    /// terms of `dispute`: against a valid verdict `ground` names a ground that holds for the
+    /// record (a TEE record); against a checkable invalid one `ground` is GROUND_NONE and no ground
+    /// may hold. Once per verdict on a batch; a won dispute forfeits the verdict's reward.
+    function disputeBatch(uint256 batchId, address validator, BatchRecordProof calldata p, uint8 ground)
+        external
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        _provenBatch(batchId, p);
+        BatchVerdict storage verdict = _batchVerdicts[batchId][validator];
+        if (verdict.attestedAt == 0) revert NotAttested(batchId, validator);
+        uint256 bit = 1 << p.index;
+        if (_uncheckableBits[batchId][validator] & bit != 0) revert NotDisputable(batchId, validator);
+        if (verdict.disputed) revert AlreadyDisputed(batchId, validator);
+        if (block.timestamp > verdict.disputableUntil) revert ChallengeWindowClosed(batchId, validator);
+        (address signer, bool recovered, uint8 mode, uint64 time,) = _inspect(p.record);
+        if (_invalidBits[batchId][validator] & bit == 0) {
+            if (ground == GROUND_NONE) revert DisputeRejected(batchId);
+            if (mode != MODE_TEE) revert UnsupportedMode(mode);
+            if (!_signerGround(signer, recovered, time, ground)) revert DisputeRejected(batchId);
+        } else {
+            if (ground != GROUND_NONE) revert NotAttestedValid(batchId, validator);
+            if (
+                mode == MODE_TEE
+                    && (!recovered || _signerGround(signer, true, time, GROUND_UNKNOWN_SIGNER)
+                        || _signerGround(signer, true, time, GROUND_NOT_APPROVED))
+            ) revert DisputeRejected(batchId);
+        }
+
+        verdict.disputed = true;
+        if (verdict.rewarded && !verdict.claimed) {
+            verdict.rewarded = false;
+            uint256 forfeited = _batches[batchId - 1].rewardPerAttester;
+            if (forfeited > 0) token.safeTransfer(treasury, forfeited);
+            emit BatchRewardForfeited(batchId, validator, forfeited);
+        }
+        uint256 challengerReward;
+        (slashed, challengerReward) = _slashValidator(validator, verdict.attestedAt, ground);
+        emit BatchDisputeWon(batchId, p.index, validator, msg.sender, ground, slashed, challengerReward);
+    }
+
+    /// @notice Disputes the TEE record `p` proves in batch `batchId` against the node that
+    /// committed it, on the terms of `disputeProducer` (the signer is who the record's signature
+    /// recovers to), until the challenge window the batch was committed under closes. Once per record.
+    function disputeBatchProducer(uint256 batchId, BatchRecordProof calldata p, uint8 ground)
+        external
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        Batch storage batch = _provenBatch(batchId, p);
+        uint256 bit = 1 << p.index;
+        if (_producerDisputedBits[batchId] & bit != 0) revert ProducerAlreadyDisputed(batchId);
+        uint64 until = batch.committedAt + windowAt(batch.committedAt);
+        if (block.timestamp > until) revert RecordWindowClosed(batchId, until);
+        (address signer, bool recovered, uint8 mode, uint64 time, uint256 fee) = _inspect(p.record);
+        if (mode != MODE_TEE) revert UnsupportedMode(mode);
+        if (ground == GROUND_NONE || !_signerGround(signer, recovered, time, ground)) revert DisputeRejected(batchId);
+
+        _producerDisputedBits[batchId] |= bit;
+        uint256 refund;
+        uint256 challengerReward;
+        (slashed, refund, challengerReward) = _slashNode(p.node, p.payer, fee, until, signer);
+        emit BatchProducerSlashed(batchId, p.index, p.node, msg.sender, ground, slashed, refund, challengerReward);
+    }
+
+    /// @notice Pays `validator` (into its Staking pool) for each of its rewarded verdicts on
+    /// `batchIds` that stood through the challenge window; others are skipped.
+    function claimBatchRewards(address validator, uint256[] calldata batchIds)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        uint256 count;
+        for (uint256 i = 0; i < batchIds.length; ++i) {
+            BatchVerdict storage verdict = _batchVerdicts[batchIds[i]][validator];
+            if (!verdict.rewarded || verdict.claimed || block.timestamp <= verdict.disputableUntil) continue;
+            verdict.claimed = true;
+            amount += _batch(batchIds[i]).rewardPerAttester;
+            ++count;
+        }
+        if (amount == 0) revert NothingToClaim();
+        token.forceApprove(address(staking), amount);
+        staking.distributeReward(validator, amount);
+        emit BatchRewardsClaimed(validator, amount, count);
+    }
+
+    /// @notice Sends the batch reward slots nobody took in time to the treasury.
+    function sweepUnusedBatchRewards(uint256[] calldata batchIds) external nonReentrant returns (uint256 amount) {
+        for (uint256 i = 0; i < batchIds.length; ++i) {
+            Batch storage batch = _batch(batchIds[i]);
+            if (block.timestamp <= batch.committedAt + _params.challengeWindow) revert RewardsStillOpen(batchIds[i]);
+            amount += uint256(batch.rewardSlotsLeft) * batch.rewardPerAttester;
+            batch.rewardSlotsLeft = 0;
+        }
+        if (amount > 0) token.safeTransfer(treasury, amount);
+    }
+
+    function batchCount() external view returns (uint256) {
+        return _batches.length;
+    }
+
+    function getBatch(uint256 batchId) external view returns (Batch memory) {
+        return _batch(batchId);
+    }
+
+    /// @notice `validator`'s verdict on batch `batchId` (attestedAt 0: none).
+    function batchVerdictOf(uint256 batchId, address validator) external view returns (BatchVerdictView memory) {
+        BatchVerdict storage v = _batchVerdicts[batchId][validator];
+        return BatchVerdictView(
+            v.attestedAt,
+            v.disputableUntil,
+            _invalidBits[batchId][validator],
+            _uncheckableBits[batchId][validator],
+            v.rewarded,
+            v.claimed,
+            v.disputed
+        );
+    }
+
+    /// @notice Which records of batch `batchId` were disputed against their node (bit per record).
+    function batchProducerDisputed(uint256 batchId) external view returns (uint256) {
+        return _producerDisputedBits[batchId];
+    }
+
     // ---------------------------------------------------------------- reads
 
     function recordCount() external view returns (uint256) {
@@ -520,8 +802,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         return ground == GROUND_NONE ? !_anyGroundHolds(record) : _groundHolds(record, ground);
     }
 
-    /// @notice Whether `mode` is exactly one of the known modes (a single bit, never a mask).
-    function isKnownMode(uint8 mode) public pure returns (bool) {
+    /// @dev Whether `mode` is exactly one of the known modes (a single bit, never a mask).
+    function _isKnownMode(uint8 mode) private pure returns (bool) {
         return mode == MODE_VANILLA || mode == MODE_TEE || mode == MODE_ZKML;
     }
 
@@ -536,7 +818,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     function _settle(Record calldata record, Payment calldata payment) private returns (uint256 recordId, uint256 teeFee) {
         uint256 existing = recordIdByRequest[record.requestId];
         if (existing != 0) revert RequestAlreadySettled(record.requestId, existing);
-        if (!isKnownMode(record.mode)) revert UnknownMode(record.mode);
+        if (!_isKnownMode(record.mode)) revert UnknownMode(record.mode);
         if (record.timestamp > block.timestamp || record.timestamp + MAX_RECORD_AGE < block.timestamp) {
             revert RecordTimeOutOfBounds(record.timestamp, uint64(block.timestamp));
         }
@@ -635,6 +917,38 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
         emit Attested(recordId, msg.sender, valid, reward);
     }
 
+    /// @dev Slashes `validator` for a verdict given at `attestedAt` that a won dispute proved
+    /// false; the challenger gets `challengerRewardBps` of the validator's own stake that was
+    /// slashed, never of its delegators', so that nobody profits from slashing itself.
+    function _slashValidator(address validator, uint64 attestedAt, uint8 ground)
+        private
+        returns (uint256 slashed, uint256 challengerReward)
+    {
+        uint256 selfSlashed;
+        (slashed, selfSlashed) = staking.slash(validator, attestedAt, _params.slashFractionBps, _groundName(ground));
+        challengerReward = selfSlashed * _params.challengerRewardBps / 10_000;
+        if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
+        if (slashed > challengerReward) token.safeTransfer(treasury, slashed - challengerReward);
+    }
+
+    /// @dev Slashes `node`'s bond for a false record it was paid `fee` for by `payer` (reserved
+    /// until `until`): the fee back to the payer, `challengerRewardBps` of the rest to the
+    /// challenger, the remainder to the treasury; `signer`'s enclave is disabled when it is the
+    /// node's own (a record can name anyone's signer, and that must not let a node switch off a
+    /// competitor).
+    function _slashNode(address node, address payer, uint256 fee, uint64 until, address signer)
+        private
+        returns (uint256 slashed, uint256 refund, uint256 challengerReward)
+    {
+        (slashed, refund) = bonds.slash(node, fee, until);
+        challengerReward = (slashed - refund) * _params.challengerRewardBps / 10_000;
+        if (refund > 0) token.safeTransfer(payer, refund);
+        if (challengerReward > 0) token.safeTransfer(msg.sender, challengerReward);
+        uint256 rest = slashed - refund - challengerReward;
+        if (rest > 0) token.safeTransfer(treasury, rest);
+        if (signer != address(0) && teeRegistry.operatorOf(signer) == node) teeRegistry.disableEnclave(signer);
+    }
+
     function _groundName(uint8 ground) private pure returns (string memory) {
         if (ground == GROUND_NONE) return "attested invalid a result the checkable facts show valid";
         if (ground == GROUND_BAD_SIGNATURE) return "attested a result whose signature is not the enclave's";
@@ -659,6 +973,92 @@ contract InferenceSettlement is EIP712, ReentrancyGuard {
     function _record(uint256 recordId) private view returns (RecordState storage) {
         if (recordId == 0 || recordId > _records.length) revert UnknownRecord(recordId);
         return _records[recordId - 1];
+    }
+
+    /// @dev Claims the batch's channels (this contract is their receiver) and returns each row's
+    /// payer and what the claim added to its channel's claimed total; then sweeps the claimed
+    /// funds here. Rows are sorted by channel id, so no channel is counted twice.
+    function _claimChannels(BatchSettlement.VoucherClaim[] calldata claims)
+        private
+        returns (address[] memory payers, uint256[] memory paid)
+    {
+        uint256 n = claims.length;
+        if (n == 0 || n > MAX_BATCH_CHANNELS) revert BadBatch();
+        payers = new address[](n);
+        paid = new uint256[](n);
+        bytes32[] memory ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            BatchSettlement.ChannelConfig calldata config = claims[i].voucher.channel;
+            if (config.receiver != address(this) || config.receiverAuthorizer != msg.sender || config.token != address(token))
+            {
+                revert ForeignChannel(i);
+            }
+            bytes32 id = channels.getChannelId(config);
+            if (i > 0 && uint256(id) <= uint256(ids[i - 1])) revert ChannelsNotSorted(i);
+            ids[i] = id;
+            payers[i] = config.payer;
+            (, uint128 before) = channels.channels(id);
+            paid[i] = before;
+        }
+        _forwardClaims(claims);
+        for (uint256 i = 0; i < n; ++i) {
+            (, uint128 afterClaim) = channels.channels(ids[i]);
+            paid[i] = afterClaim - paid[i];
+        }
+        channels.settle(address(this), address(token));
+    }
+
+    /// @dev `channels.claim(claims)`, sent with the claims' calldata as it came: the array's
+    /// encoding (from its length word on; the offsets inside it are relative to it) is copied, not
+    /// decoded and encoded again, which would take code this contract has no room for. Copying to
+    /// the end of the calldata keeps every tail the offsets can reach; the decoder ignores the rest.
+    function _forwardClaims(BatchSettlement.VoucherClaim[] calldata claims) private {
+        address target = address(channels);
+        bytes4 selector = BatchSettlement.claim.selector;
+        assembly ("memory-safe") {
+            let start := sub(claims.offset, 0x20)
+            let size := sub(calldatasize(), start)
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x20)
+            calldatacopy(add(ptr, 0x24), start, size)
+            if iszero(call(gas(), target, 0, ptr, add(0x24, size), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
+    }
+
+    /// @dev The batch `batchId`, after checking that `p` proves its record at `p.index` in it.
+    function _provenBatch(uint256 batchId, BatchRecordProof calldata p) private view returns (Batch storage batch) {
+        batch = _batch(batchId);
+        if (!batchRecords.proves(batch.root, batch.count, p.index, p.record, p.payer, p.node, p.proof)) {
+            revert BadProof(batchId);
+        }
+    }
+
+    /// @dev A batch record's signer (who its signature recovers to; zero when it does not), mode,
+    /// time and fee.
+    function _inspect(bytes calldata record)
+        private
+        view
+        returns (address signer, bool recovered, uint8 mode, uint64 time, uint256 fee)
+    {
+        return batchRecords.inspect(record, _domainSeparatorV4(), RESULT_TYPEHASH);
+    }
+
+    /// @dev The grounds as for a `Record`, with the signer the one the signature recovers to: a
+    /// signature that does not recover is a bad signature and names no registered signer.
+    function _signerGround(address signer, bool recovered, uint64 time, uint8 ground) private view returns (bool) {
+        if (ground == GROUND_BAD_SIGNATURE) return !recovered;
+        if (ground == GROUND_UNKNOWN_SIGNER) return !teeRegistry.isRegistered(signer);
+        if (ground == GROUND_NOT_APPROVED) return teeRegistry.isRegistered(signer) && !teeRegistry.isActive(signer, time);
+        return false;
+    }
+
+    function _batch(uint256 batchId) private view returns (Batch storage) {
+        if (batchId == 0 || batchId > _batches.length) revert UnknownBatch(batchId);
+        return _batches[batchId - 1];
     }
 
     function _setParams(Params memory p) private {

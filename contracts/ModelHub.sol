@@ -209,6 +209,17 @@ contract ModelHub is ReentrancyGuard {
         emit EarningsCredited(modelId, m.publisher, amount);
     }
 
+    /// @notice Credits `calls` settled calls of one model, `amount` in all, to its publisher (a
+    /// batch of records credits each run of one model's calls at once).
+    function recordCalls(uint256 modelId, uint256 calls, uint256 amount) external {
+        if (msg.sender != settlement) revert OnlySettlement();
+        Model storage m = _models[modelId - 1];
+        m.calls += uint64(calls);
+        m.earned += amount;
+        earningsOf[m.publisher] += amount;
+        emit EarningsCredited(modelId, m.publisher, amount);
+    }
+
     // ---------------------------------------------------------------- reads
 
     function modelCount() external view returns (uint256) {

@@ -38,6 +38,8 @@ abstract contract ProtocolDeployment {
     IModelHub internal hub;
     INodeBonds internal bonds;
     IInferenceSettlement internal settlement;
+    address internal channels;
+    address internal batchRecords;
 
     function _stakingParams() internal pure virtual returns (IStaking.Params memory) {
         return IStaking.Params({
@@ -101,9 +103,14 @@ abstract contract ProtocolDeployment {
         staking = IStaking(_deploy("Staking", abi.encode(token, timelock, _stakingParams())));
         hub = IModelHub(_deploy("ModelHub", abi.encode(token, timelock)));
         bonds = INodeBonds(_deploy("NodeBonds", abi.encode(token, timelock, _bondParams())));
+        // deploy.py passes the scheme's fixed address, where the devnet places BatchSettlement;
+        // its code works at any address, so here it is deployed like the rest.
+        channels = _deploy("BatchSettlement", "");
+        batchRecords = _deploy("BatchRecords", "");
         settlement = IInferenceSettlement(
             _deploy(
-                "InferenceSettlement", abi.encode(token, staking, registry, hub, bonds, timelock, _settlementParams())
+                "InferenceSettlement",
+                abi.encode(token, staking, registry, hub, bonds, channels, batchRecords, timelock, _settlementParams())
             )
         );
 

@@ -20,6 +20,7 @@ PROTOCOL_CONTRACTS = (
     "Staking",
     "ModelHub",
     "NodeBonds",
+    "BatchRecords",
     "InferenceSettlement",
 )
 

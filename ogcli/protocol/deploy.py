@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.errors import ChainMismatchError
 from ogcli.protocol import artifacts
 from ogcli.protocol.deployment import Deployment
@@ -26,7 +27,7 @@ def deploy_protocol(
     progress: Progress = lambda _step: None,
 ) -> Deployment:
     """Deploys timelock, vesting wallets, token, governor, attestation verifier, registry, staking,
-    hub, node bonds and settlement, wires them, renounces the deployer's admin role and returns the deployment record.
+    hub, node bonds, the batch-record checks and settlement, wires them, renounces the deployer's admin role and returns the deployment record.
 
     Refuses to start when the endpoint's chain id is not `expected_chain_id`: a deployment to the
     wrong chain spends real funds and leaves a protocol nobody will use.
@@ -98,8 +99,12 @@ def deploy_protocol(
     staking = deploy("Staking", token, timelock, genesis.staking.as_tuple())
     hub = deploy("ModelHub", token, timelock)
     bonds = deploy("NodeBonds", token, timelock, genesis.bonds.as_tuple())
+    batch_records = deploy("BatchRecords")
+    # The batch-settlement channels live at the scheme's own address on every chain (the devnet
+    # places them there), as the x402 SDK expects.
     settlement = deploy(
-        "InferenceSettlement", token, staking, registry, hub, bonds, timelock, genesis.settlement.as_tuple()
+        "InferenceSettlement", token, staking, registry, hub, bonds, BATCH_SETTLEMENT_ADDRESS, batch_records, timelock,
+        genesis.settlement.as_tuple(),
     )
 
     progress("wiring contracts")
@@ -125,6 +130,7 @@ def deploy_protocol(
         "Staking": staking,
         "ModelHub": hub,
         "NodeBonds": bonds,
+        "BatchRecords": batch_records,
         "InferenceSettlement": settlement,
     }
     return Deployment(

@@ -1,0 +1,214 @@
+"""InferenceSettlement's batches: a node commits records paid through x402 batch-settlement
+channels in one transaction (the contract claims the channels itself), validators attest a batch
+with a bitmap of the records they judge invalid, and a dispute names one record by its Merkle
+proof, against a validator's verdict or against the node that committed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from web3.logs import DISCARD
+
+from ogcli.core import batch_records
+from ogcli.errors import RevertedError
+from ogcli.devnet import accounts
+from ogcli.protocol.params import OPG
+from tests.chain.batch_market import FEE, BatchMarket, paid_batch
+from tests.chain.market import MODE_TEE, PRICE
+
+pytestmark = pytest.mark.chain
+
+MODE_VANILLA = 1
+GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER = 0, 1, 2
+
+
+@pytest.fixture
+def m(fresh):
+    return BatchMarket(fresh)
+
+
+def _refused(call) -> str:
+    """What the sender's simulation said when it refused to send `call` (nothing is sent)."""
+    with pytest.raises(RevertedError) as caught:
+        call()
+    return str(caught.value)
+
+
+def balance(m, address: str) -> int:
+    return m.p.token.functions.balanceOf(address).call()
+
+
+def test_a_batch_claims_its_channels_splits_the_fees_and_stores_only_its_root(m):
+    chans, records = paid_batch(m, payers=3, calls_each=4)
+    node = accounts.get("node-operator").address
+    treasury = m.p.settlement.functions.treasury().call()
+    publisher = accounts.get("publisher-1").address
+    params = m.p.settlement.functions.params().call()
+    validator_bps, treasury_bps, attesters = params[0], params[1], params[2]
+    before = {a: balance(m, a) for a in (node, treasury)}
+    earnings_before = m.p.hub.functions.earningsOf(publisher).call()
+    calls_before = m.p.hub.functions.getModel(m.model_id).call()[11]
+
+    committed = m.commit(chans, records)
+
+    fees = FEE * len(records)
+    validator_cut = FEE * validator_bps // 10_000
+    treasury_cut = FEE * treasury_bps // 10_000
+    pool = validator_cut * len(records)
+    per_attester = pool // attesters
+    batch = m.p.settlement.functions.getBatch(committed.batch_id).call()
+    assert batch[0] == batch_records.root(committed.leaves)  # the same tree, built off chain
+    assert batch[2] == len(records) and batch[3] == attesters and batch[4] == per_attester
+    assert batch[5] == 2 ** len(records) - 1  # every record a TEE record
+    for channel in chans:
+        assert m.channels.functions.channels(channel.id).call() == [100 * OPG, channel.signed_wei]
+    assert balance(m, node) - before[node] == (FEE - PRICE - validator_cut - treasury_cut) * len(records)
+    assert balance(m, treasury) - before[treasury] == treasury_cut * len(records) + (pool - per_attester * attesters)
+    assert m.p.hub.functions.earningsOf(publisher).call() - earnings_before == PRICE * len(records)
+    assert m.p.hub.functions.getModel(m.model_id).call()[11] - calls_before == len(records)
+    assert balance(m, m.p.settlement.address) >= per_attester * attesters
+    event = m.p.settlement.events.BatchCommitted().process_receipt(committed.receipt.raw, errors=DISCARD)[0]["args"]
+    assert (event["node"], event["records"], event["fees"]) == (node, len(records), fees)
+
+
+def test_the_python_proofs_are_the_contracts_for_every_size_and_position(m):
+    node = accounts.get("node-operator").address
+    for count in (1, 2, 3, 5, 8, 9):
+        packed = [m.batch_record(0).pack() for _ in range(count)]
+        payers = [accounts.get("user").address] * count
+        leaves = [batch_records.leaf(p, payers[0], node) for p in packed]
+        root = batch_records.root(leaves)
+        for index in range(count):
+            proof = batch_records.proof(leaves, index)
+            assert m.records_contract.functions.leaf(packed[index], payers[0], node).call() == leaves[index]
+            assert m.records_contract.functions.proves(root, count, index, packed[index], payers[0], node, proof).call()
+            # The same record is not at another position, and not for another node.
+            other = (index + 1) % count
+            if other != index:
+                assert not m.records_contract.functions.proves(root, count, other, packed[index], payers[0], node,
+                                                               proof).call()
+            assert not m.records_contract.functions.proves(root, count, index, packed[index], payers[0],
+                                                           payers[0], proof).call()
+        assert not m.records_contract.functions.proves(root, count, count, packed[0], payers[0], node,
+                                                       batch_records.proof(leaves, 0)).call()
+
+
+def test_claims_must_pay_exactly_their_records(m):
+    chans, records = paid_batch(m, payers=2, calls_each=2)
+    # One record more than the vouchers paid for.
+    extra = records + [m.batch_record(0)]
+    assert "ChannelPaymentMismatch" in _refused(lambda: m.commit(chans, extra))
+    # A voucher claimed beyond what the records' fees add up to (the node pockets the rest).
+    m.pay(chans[0], FEE)
+    assert "ChannelPaymentMismatch" in _refused(lambda: m.commit(chans, records))
+
+
+def test_a_channel_is_counted_once_and_only_the_nodes_own(m):
+    chans, records = paid_batch(m, payers=2, calls_each=1)
+    twice = m.claims([chans[0], chans[0]])
+    assert "ChannelsNotSorted" in _refused(
+        lambda: m.commit(chans, [records[0], replace(records[0], channel=1)], claims=twice))
+    reversed_claims = m.claims(list(reversed(chans)))
+    assert "ChannelsNotSorted" in _refused(lambda: m.commit(chans, records, claims=reversed_claims))
+    # Another node's channel cannot pay for this node's batch.
+    foreign = m.open_channel(10 * OPG, node="validator-1")
+    m.pay(foreign, FEE)
+    assert "ForeignChannel" in _refused(lambda: m.commit([foreign], [m.batch_record(0)]))
+
+
+def test_records_out_of_time_mode_or_price_are_refused(m):
+    (channel,), _ = paid_batch(m, payers=1, calls_each=0)
+    m.pay(channel, FEE)
+    stale = m.batch_record(0, timestamp=m.chain.now() - 3601)
+    assert "RecordTimeOutOfBounds" in _refused(lambda: m.commit([channel], [stale]))
+    assert "UnknownMode" in _refused(lambda: m.commit([channel], [m.batch_record(0, mode=3)]))
+    assert "UnknownChannel" in _refused(lambda: m.commit([channel], [m.batch_record(1)]))
+    m.pay(channel, PRICE - FEE)  # now the voucher covers one call at PRICE: below price plus cuts
+    assert "Underpaid" in _refused(lambda: m.commit([channel], [m.batch_record(0, fee_wei=PRICE)]))
+
+
+def test_a_valid_verdict_on_a_false_record_is_slashed_by_proof(m):
+    chans, records = paid_batch(m, payers=2, calls_each=2)
+    records[3] = m.batch_record(1, tamper=True)
+    committed = m.commit(chans, records)
+    m.attest_batch("validator-1", committed.batch_id)  # all valid: vouches for the tampered record too
+    tokens = m.validator_tokens("validator-1")
+    # Proving a true record, or the false one at another position, wins nothing.
+    assert "DisputeRejected" in _refused(lambda: m.dispute_batch("user", committed, 0, "validator-1",
+                                                                  GROUND_UNKNOWN_SIGNER))
+    moved = (2, records[3].pack(), committed.payers[3], committed.node, batch_records.proof(committed.leaves, 3))
+    assert "BadProof" in _refused(lambda: m.sender("user").transact(m.p.settlement.functions.disputeBatch(
+        committed.batch_id, accounts.get("validator-1").address, moved, GROUND_UNKNOWN_SIGNER)))
+    receipt = m.dispute_batch("user", committed, 3, "validator-1", GROUND_UNKNOWN_SIGNER)
+    won = m.p.settlement.events.BatchDisputeWon().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
+    assert won["index"] == 3 and won["slashed"] > 0
+    assert m.validator_tokens("validator-1") < tokens
+    assert m.p.settlement.functions.batchVerdictOf(committed.batch_id, accounts.get("validator-1").address).call()[6]
+    assert "AlreadyDisputed" in _refused(lambda: m.dispute_batch("user", committed, 3, "validator-1",
+                                                                  GROUND_UNKNOWN_SIGNER))
+
+
+def test_an_invalid_verdict_on_a_true_record_is_slashed_and_an_uncheckable_one_is_not(m):
+    chans, records = paid_batch(m, payers=1, calls_each=3)
+    committed = m.commit(chans, records)
+    m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b010)
+    m.attest_batch("validator-2", committed.batch_id, uncheckable_bits=0b100)
+    assert "NotAttestedValid" in _refused(lambda: m.dispute_batch("user", committed, 1, "validator-1",
+                                                                   GROUND_UNKNOWN_SIGNER))
+    receipt = m.dispute_batch("user", committed, 1, "validator-1", GROUND_NONE)
+    assert m.p.settlement.events.BatchDisputeWon().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["slashed"] > 0
+    assert "NotDisputable" in _refused(lambda: m.dispute_batch("user", committed, 2, "validator-2", GROUND_NONE))
+
+
+def test_verdict_bitmaps_name_only_records_of_the_batch(m):
+    chans, records = paid_batch(m, payers=1, calls_each=3)
+    committed = m.commit(chans, records)
+    assert "BadVerdict" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b1000))
+    assert "BadVerdict" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id, 0b1, 0b1))
+    assert "NotActiveValidator" in _refused(lambda: m.attest_batch("user", committed.batch_id))
+    m.attest_batch("validator-1", committed.batch_id)
+    assert "AlreadyAttested" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id))
+
+
+def test_rewards_go_to_verdicts_that_stand_and_not_to_uncheckable_ones(m):
+    chans, records = paid_batch(m, payers=1, calls_each=2)
+    committed = m.commit(chans, records)
+    per_attester = m.p.settlement.functions.getBatch(committed.batch_id).call()[4]
+    m.attest_batch("validator-2", committed.batch_id, uncheckable_bits=0b01)  # a TEE record: no reward
+    m.attest_batch("validator-1", committed.batch_id)
+    window = m.p.settlement.functions.params().call()[3]
+    v1, v2 = (accounts.get(n).address for n in ("validator-1", "validator-2"))
+    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+        m.p.settlement.functions.claimBatchRewards(v1, [committed.batch_id])))
+    m.chain.advance(window + 1)
+    staking_before = balance(m, m.p.staking.address)
+    m.sender("user").transact(m.p.settlement.functions.claimBatchRewards(v1, [committed.batch_id]))
+    assert balance(m, m.p.staking.address) - staking_before == per_attester
+    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+        m.p.settlement.functions.claimBatchRewards(v2, [committed.batch_id])))
+
+
+def test_a_false_record_slashes_its_node_and_refunds_its_payer_once(m):
+    chans, records = paid_batch(m, payers=2, calls_each=1)
+    records[1] = m.batch_record(1, tamper=True)
+    committed = m.commit(chans, records)
+    payer = committed.payers[1]
+    bond_before, payer_before = m.bonded("node-operator"), balance(m, payer)
+    assert "DisputeRejected" in _refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_UNKNOWN_SIGNER))
+    receipt = m.dispute_batch_producer("user", committed, 1, GROUND_UNKNOWN_SIGNER)
+    slashed = m.p.settlement.events.BatchProducerSlashed().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
+    assert slashed["refund"] == FEE and balance(m, payer) - payer_before == FEE
+    assert bond_before - m.bonded("node-operator") == slashed["slashed"]
+    assert m.p.settlement.functions.batchProducerDisputed(committed.batch_id).call() == 0b10
+    assert "ProducerAlreadyDisputed" in _refused(lambda: m.dispute_batch_producer("user", committed, 1,
+                                                                                  GROUND_UNKNOWN_SIGNER))
+
+
+def test_a_vanilla_record_is_not_disputable_against_its_node_and_earns_validators_nothing(m):
+    chans, records = paid_batch(m, payers=1, calls_each=2, mode=MODE_VANILLA)
+    committed = m.commit(chans, records)
+    batch = m.p.settlement.functions.getBatch(committed.batch_id).call()
+    assert batch[3] == 0 and batch[4] == 0 and batch[5] == 0
+    assert "UnsupportedMode" in _refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_BAD_SIGNATURE))
