@@ -110,6 +110,34 @@ def test_a_node_cannot_claim_another_nodes_channel_through_the_channels_contract
     assert m.channels.functions.channels(victim.id).call()[1] == 0
 
 
+def test_money_a_node_claims_outside_a_batch_is_paid_by_its_records_or_returned_to_its_payer(m):
+    """A node is its channels' receiver authorizer, so BatchSettlement lets it claim a voucher
+    directly, without committing records, and the next settle() (any node's next batch) sweeps that
+    money into the settlement. It must not stay there with no record to show for it: the node's
+    next batch on the channel counts it towards its records' fees, and a claim no records ever
+    back goes back to the payer, once, on anyone's call."""
+    (chan,), _ = paid_batch(m, payers=1, calls_each=0)
+    records = []
+    for _ in range(3):
+        m.pay(chan, FEE)
+        records.append(m.batch_record(0))
+    node = m.sender("node-operator")
+    node.transact(m.channels.functions.claim(m.claims([chan])))  # outside any batch
+    m.commit(*paid_batch(m, payers=1, calls_each=1, mode=1))  # another batch sweeps it in
+    committed = m.commit([chan], records)  # the records of those calls, on the voucher already claimed
+    event = m.p.settlement.events.BatchCommitted().process_receipt(committed.receipt.raw, errors=DISCARD)[0]["args"]
+    assert event["fees"] == 3 * FEE
+
+    m.pay(chan, 2 * FEE)
+    node.transact(m.channels.functions.claim(m.claims([chan])))  # a claim no records will back
+    payer = chan.payer.address
+    before = balance(m, payer)
+    m.sender("user").transact(m.p.settlement.functions.returnUnrecorded(chan.config))
+    assert balance(m, payer) - before == 2 * FEE
+    m.sender("user").transact(m.p.settlement.functions.returnUnrecorded(chan.config))
+    assert balance(m, payer) - before == 2 * FEE  # once
+
+
 # ------------------------------------------------------------------ signatures
 
 
