@@ -241,6 +241,11 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     mapping(uint256 batchId => mapping(address validator => uint256)) private _invalidBits;
     mapping(uint256 batchId => mapping(address validator => uint256)) private _uncheckableBits;
     mapping(uint256 batchId => uint256) private _producerDisputedBits;
+    // What each channel's claimed total stood at when a batch (or returnUnrecorded) last accounted
+    // for it. Its node can also claim the channel directly on BatchSettlement; such a claim reaches
+    // this contract with the next settle() but no record: the next batch of that channel counts it
+    // towards its records' fees, or returnUnrecorded gives it back to the payer.
+    mapping(bytes32 channelId => uint256) private _accountedClaims;
 
     event InferenceSettled(
         uint256 indexed recordId,
@@ -300,6 +305,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         uint256 challengerReward
     );
     event BatchRewardsClaimed(address indexed validator, uint256 amount, uint256 batches);
+    event UnrecordedClaimReturned(bytes32 indexed channelId, address indexed payer, uint256 amount);
     event ParamsChanged(Params params);
     event TreasuryChanged(address treasury);
 
@@ -411,20 +417,15 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         _reserve(teeFees); // one reservation for the batch: its records share a window
     }
 
-    /// @notice The hash this contract stores for a settled call (and checks disputes against).
-    function hashSettled(SettledCall calldata call) public pure returns (bytes32) {
-        return _hashSettled(call.record, call.payer, call.node, call.fee);
-    }
-
-    /// @notice The EIP-712 digest the enclave signs for a result.
-    function resultDigest(
+    /// @dev The EIP-712 digest the enclave signs for a result.
+    function _resultDigest(
         uint256 modelId,
         bytes32 inputHash,
         bytes32 outputHash,
         bytes32 requestId,
         uint64 timestamp,
         uint8 mode
-    ) public view returns (bytes32) {
+    ) private view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(abi.encode(RESULT_TYPEHASH, modelId, inputHash, outputHash, requestId, timestamp, mode))
         );
@@ -502,7 +503,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     {
         RecordState storage state = _settledRecord(recordId, call);
         if (state.producerDisputed) revert ProducerAlreadyDisputed(recordId);
-        uint64 until = state.settledAt + windowAt(state.settledAt);
+        uint64 until = state.settledAt + _windowAt(state.settledAt);
         if (block.timestamp > until) revert RecordWindowClosed(recordId, until);
         if (call.record.mode != MODE_TEE) revert UnsupportedMode(call.record.mode);
         if (ground == GROUND_NONE || !_groundHolds(call.record, ground)) revert DisputeRejected(recordId);
@@ -562,9 +563,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     /// that served them. `claims` are the latest vouchers of the channels the batch is paid from
     /// (receiver: this contract; receiver authorizer: the node; this contract's token), sorted by
     /// channel id; this contract claims them itself and counts a channel's payment as the rise of
-    /// its claimed total across that claim, which must equal the fees of the batch's records on
-    /// that channel. `records` are packed as BatchRecords describes, at most
-    /// BatchRecords.MAX_RECORDS. The fees are split as `settle` splits them, with one transfer per
+    /// its claimed total since it last accounted for the channel (this claim, and any the node
+    /// made directly), which must equal the fees of the batch's records on that channel.
+    /// `records` are packed as BatchRecords describes, at most BatchRecords.MAX_RECORDS. The fees are split as `settle` splits them, with one transfer per
     /// beneficiary for the whole batch; the contract stores the batch's Merkle root and one packed
     /// slot (two with TEE records) and nothing per record: signatures and the registry are checked
     /// only when a dispute names a record by its proof.
@@ -605,6 +606,19 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         uint256 toTreasury = totals.toTreasury + (totals.validatorPool - uint256(rewardPerAttester) * slots);
         if (toTreasury > 0) token.safeTransfer(treasury, toTreasury);
         emit BatchCommitted(batchId, msg.sender, totals.root, count, totals.fees, totals.teeMask);
+    }
+
+    /// @notice Returns to a channel's payer what its node claimed on BatchSettlement directly,
+    /// outside commitBatch, and no batch has accounted for since: money taken with no record to
+    /// show for it. Anyone may send it; nothing unaccounted is not an error.
+    function returnUnrecorded(BatchSettlement.ChannelConfig calldata config) external nonReentrant {
+        if (config.receiver != address(this) || config.token != address(token)) revert ForeignChannel(0);
+        bytes32 id = channels.getChannelId(config);
+        uint256 amount = _account(id);
+        if (amount == 0) return;
+        channels.settle(address(this), address(token));
+        token.safeTransfer(config.payer, amount);
+        emit UnrecordedClaimReturned(id, config.payer, amount);
     }
 
     /// @notice A validator's verdicts on every record of a batch: bit i of `invalidBits` says
@@ -690,7 +704,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         Batch storage batch = _provenBatch(batchId, p);
         uint256 bit = 1 << p.index;
         if (_producerDisputedBits[batchId] & bit != 0) revert ProducerAlreadyDisputed(batchId);
-        uint64 until = batch.committedAt + windowAt(batch.committedAt);
+        uint64 until = batch.committedAt + _windowAt(batch.committedAt);
         if (block.timestamp > until) revert RecordWindowClosed(batchId, until);
         (address signer, bool recovered, uint8 mode, uint64 time, uint256 fee) = _inspect(p.record);
         if (mode != MODE_TEE) revert UnsupportedMode(mode);
@@ -757,9 +771,15 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         );
     }
 
-    /// @notice Which records of batch `batchId` were disputed against their node (bit per record).
-    function batchProducerDisputed(uint256 batchId) external view returns (uint256) {
-        return _producerDisputedBits[batchId];
+    /// @notice Which records of batch `batchId` were disputed against their node (bit per record),
+    /// and the last second they can be (the challenge window in force at its commit).
+    function batchProducerDisputes(uint256 batchId)
+        external
+        view
+        returns (uint256 disputedBits, uint64 disputableUntil)
+    {
+        uint64 committedAt = _batch(batchId).committedAt;
+        return (_producerDisputedBits[batchId], committedAt + _windowAt(committedAt));
     }
 
     // ---------------------------------------------------------------- reads
@@ -777,8 +797,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         return Attestation(a.attestedAt, a.valid, a.disputed, a.checkable, a.rewarded, a.claimed);
     }
 
-    /// @notice The challenge window records settled at `time` were given.
-    function windowAt(uint64 time) public view returns (uint64) {
+    /// @dev The challenge window records settled at `time` were given.
+    function _windowAt(uint64 time) private view returns (uint64) {
         for (uint256 i = _windows.length; i > 1; --i) {
             if (_windows[i - 1].since <= time) return _windows[i - 1].window;
         }
@@ -788,7 +808,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     /// @notice The last second `recordId` can be disputed against its node.
     function recordDisputableUntil(uint256 recordId) external view returns (uint64) {
         uint64 settledAt = _record(recordId).settledAt;
-        return settledAt + windowAt(settledAt);
+        return settledAt + _windowAt(settledAt);
     }
 
     /// @notice The last second `validator`'s verdict on `recordId` can be disputed (0: no verdict).
@@ -811,7 +831,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
 
     /// @dev Reserves `teeFees` of the sender's bond until the window of records settled now closes.
     function _reserve(uint256 teeFees) private {
-        if (teeFees > 0) bonds.reserve(msg.sender, teeFees, uint64(block.timestamp) + windowAt(uint64(block.timestamp)));
+        if (teeFees > 0) bonds.reserve(msg.sender, teeFees, uint64(block.timestamp) + _windowAt(uint64(block.timestamp)));
     }
 
     /// @dev Returns the record id and the fee a TEE record puts on the sender's bond (0 otherwise).
@@ -878,7 +898,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
 
     function _groundHolds(Record calldata record, uint8 ground) private view returns (bool) {
         if (ground == GROUND_BAD_SIGNATURE) {
-            bytes32 digest = resultDigest(
+            bytes32 digest = _resultDigest(
                 record.modelId, record.inputHash, record.outputHash, record.requestId, record.timestamp, record.mode
             );
             (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, record.signature);
@@ -976,8 +996,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Claims the batch's channels (this contract is their receiver) and returns each row's
-    /// payer and what the claim added to its channel's claimed total; then sweeps the claimed
-    /// funds here. Rows are sorted by channel id, so no channel is counted twice.
+    /// payer and the rise of its channel's claimed total since last accounted; then sweeps the
+    /// claimed funds here. Rows are sorted by channel id, so no channel is counted twice.
     function _claimChannels(BatchSettlement.VoucherClaim[] calldata claims)
         private
         returns (address[] memory payers, uint256[] memory paid)
@@ -997,15 +1017,20 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
             if (i > 0 && uint256(id) <= uint256(ids[i - 1])) revert ChannelsNotSorted(i);
             ids[i] = id;
             payers[i] = config.payer;
-            (, uint128 before) = channels.channels(id);
-            paid[i] = before;
         }
         _forwardClaims(claims);
         for (uint256 i = 0; i < n; ++i) {
-            (, uint128 afterClaim) = channels.channels(ids[i]);
-            paid[i] = afterClaim - paid[i];
+            paid[i] = _account(ids[i]);
         }
         channels.settle(address(this), address(token));
+    }
+
+    /// @dev The rise of channel `id`'s claimed total since this contract last accounted for it,
+    /// now accounted for.
+    function _account(bytes32 id) private returns (uint256 rise) {
+        (, uint128 claimed) = channels.channels(id);
+        rise = claimed - _accountedClaims[id];
+        _accountedClaims[id] = claimed;
     }
 
     /// @dev `channels.claim(claims)`, sent with the claims' calldata as it came: the array's

@@ -30,7 +30,7 @@ contract ProducerBondInvariants is ProtocolSetup {
     /// enclave disabled from the next second exactly when the node registered it
     /// (SettlementHandler._producerOutcome). Plus the fuzzer's own producer disputes, the
     /// settlements (a TEE record settles exactly when its node is bonded), the window model against
-    /// recordDisputableUntil and the stored hash against hashSettled (`producerFailures`).
+    /// recordDisputableUntil and the stored hash against the record's own hash (`producerFailures`).
     function invariant_falseRecordsSlashTheirProducer() public {
         vm.assertEq(market.producerFailures(), 0, string.concat("producer slash rule broken: ", market.firstProducerFailure()));
         uint256[] memory open = market.openRecords(true);

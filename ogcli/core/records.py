@@ -47,8 +47,8 @@ def record_tuple(record: dict) -> tuple:
 
 
 def settled_hash(record: dict, payer: str, node: str, fee: int) -> bytes:
-    """What InferenceSettlement stores for a settled call (`hashSettled`): the record bound to
-    who paid for it, how much, and which node settled it."""
+    """What InferenceSettlement stores for a settled call: the record bound to who paid for it,
+    how much, and which node settled it."""
     from eth_abi import encode
 
     return keccak(encode([RECORD_ABI, "address", "address", "uint256"], [record_tuple(record), payer, node, fee]))

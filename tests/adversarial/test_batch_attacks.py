@@ -138,6 +138,27 @@ def test_money_a_node_claims_outside_a_batch_is_paid_by_its_records_or_returned_
     assert balance(m, payer) - before == 2 * FEE  # once
 
 
+def test_return_unrecorded_pays_nothing_for_batched_money_or_another_receivers_channel(m):
+    """returnUnrecorded pays out of the settlement's balance, so it must pay only what a channel of
+    the settlement's own claimed beyond every batch: nothing for money its records accounted for,
+    nothing (a refusal) for a channel whose claims went to another receiver."""
+    (chan,), records = paid_batch(m, payers=1, calls_each=2)
+    m.commit([chan], records)
+    settlement = m.p.settlement.address
+    before = balance(m, settlement)
+    receipt = m.sender("user").transact(m.p.settlement.functions.returnUnrecorded(chan.config))
+    assert balance(m, settlement) == before
+    assert not m.p.settlement.events.UnrecordedClaimReturned().process_receipt(receipt.raw, errors=DISCARD)
+    # A channel paying the node directly: the node claims it (as its receiver) on BatchSettlement.
+    own = m.open_channel(10 * OPG, receiver=addr("node-operator"))
+    m.pay(own, 3 * FEE)
+    m.sender("node-operator").transact(m.channels.functions.claim(m.claims([own])))
+    assert m.channels.functions.channels(own.id).call()[1] == 3 * FEE
+    assert "ForeignChannel" in _refused(lambda: m.sender("user").transact(
+        m.p.settlement.functions.returnUnrecorded(own.config)))
+    assert balance(m, settlement) == before
+
+
 # ------------------------------------------------------------------ signatures
 
 

@@ -201,9 +201,22 @@ def test_a_false_record_slashes_its_node_and_refunds_its_payer_once(m):
     slashed = m.p.settlement.events.BatchProducerSlashed().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
     assert slashed["refund"] == FEE and balance(m, payer) - payer_before == FEE
     assert bond_before - m.bonded("node-operator") == slashed["slashed"]
-    assert m.p.settlement.functions.batchProducerDisputed(committed.batch_id).call() == 0b10
+    bits, until = m.p.settlement.functions.batchProducerDisputes(committed.batch_id).call()
+    committed_at = m.p.settlement.functions.getBatch(committed.batch_id).call()[1]
+    assert bits == 0b10 and until == committed_at + m.p.settlement.functions.params().call()[3]
     assert "ProducerAlreadyDisputed" in _refused(lambda: m.dispute_batch_producer("user", committed, 1,
                                                                                   GROUND_UNKNOWN_SIGNER))
+
+
+def test_a_false_record_is_disputable_against_its_node_until_the_window_at_its_commit_closes(m):
+    chans, records = paid_batch(m, payers=1, calls_each=2)
+    records[1] = m.batch_record(0, tamper=True)
+    committed = m.commit(chans, records)
+    bits, until = m.p.settlement.functions.batchProducerDisputes(committed.batch_id).call()
+    assert bits == 0 and until > m.chain.now()
+    m.chain.advance(until - m.chain.now() + 1)
+    assert "RecordWindowClosed" in _refused(lambda: m.dispute_batch_producer("user", committed, 1,
+                                                                             GROUND_UNKNOWN_SIGNER))
 
 
 def test_a_vanilla_record_is_not_disputable_against_its_node_and_earns_validators_nothing(m):

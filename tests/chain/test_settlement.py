@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from ogcli.core import records as records_lib
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import OPG
@@ -108,7 +109,9 @@ def test_batch_settlement_stores_every_record_and_costs_less_per_call(market):
     node = accounts.get("node-operator").address
     for offset, (record, payment) in enumerate(zip(records, payments)):
         stored = settlement.recordState(first_id + offset).call()[0]
-        assert stored == settlement.hashSettled((record, user, node, payment[1])).call()
+        fields = dict(zip(("modelId", "inputHash", "outputHash", "requestId", "timestamp", "mode", "enclaveSigner",
+                           "signature"), record))
+        assert stored == records_lib.settled_hash(fields, user, node, payment[1])  # what the CLI checks receipts by
     assert receipt.gas_used / 5 < single.gas_used
     with pytest.raises(RevertedError, match="LengthMismatch"):
         market.sender("node-operator").transact(settlement.settleBatch(records[:2], payments[:1]))

@@ -980,6 +980,34 @@ contract SettlementHandler is CallRecorder {
         call = IInferenceSettlement.SettledCall(_recordData[index], g.payer, g.node, g.fee);
     }
 
+    /// @dev The EIP-712 digest an enclave signs for `r` (InferenceResult under the settlement's
+    /// "OGInference" v1 domain), written out here as the protocol states it.
+    function _resultDigest(IInferenceSettlement.Record memory r) internal view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("OGInference"),
+                keccak256("1"),
+                block.chainid,
+                address(settlement)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256(
+                    "InferenceResult(uint256 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 requestId,uint64 timestamp,uint8 mode)"
+                ),
+                r.modelId,
+                r.inputHash,
+                r.outputHash,
+                r.requestId,
+                r.timestamp,
+                r.mode
+            )
+        );
+        return keccak256(abi.encodePacked(hex"1901", domain, structHash));
+    }
+
     function recordAt(uint256 index) external view returns (RecordGhost memory) {
         return _records[index];
     }
@@ -1485,8 +1513,9 @@ contract SettlementHandler is CallRecorder {
         if (settlement.recordDisputableUntil(id) != g.windowEnd) {
             _producerFailure(i, string.concat("recordDisputableUntil ", VM.toString(uint256(settlement.recordDisputableUntil(id))), " != the window model's ", VM.toString(uint256(g.windowEnd))));
         }
-        if (settlement.hashSettled(settledCall(i)) != settlement.recordState(id).recordHash) {
-            _producerFailure(i, "stored hash is not hashSettled(record, payer, node, fee)");
+        IInferenceSettlement.SettledCall memory call = settledCall(i);
+        if (keccak256(abi.encode(call.record, call.payer, call.node, call.fee)) != settlement.recordState(id).recordHash) {
+            _producerFailure(i, "stored hash is not keccak256(abi.encode(record, payer, node, fee))");
         }
     }
 
@@ -1573,7 +1602,7 @@ contract SettlementHandler is CallRecorder {
             : _enclaveKey(seed, time);
         r.enclaveSigner = VM.addr(key);
         if (kind == 4) key = key % (SECP256K1_N - 1) + 1; // signed by another key (key + 1)
-        bytes32 digest = settlement.resultDigest(r.modelId, r.inputHash, r.outputHash, r.requestId, r.timestamp, r.mode);
+        bytes32 digest = _resultDigest(r);
         (uint8 v, bytes32 rr, bytes32 s) = VM.sign(key, digest);
         r.signature = abi.encodePacked(rr, s, v);
         if (kind == 5) r.outputHash = keccak256(abi.encode("tampered", _nonce)); // reports another output

@@ -133,7 +133,7 @@ interface IInferenceSettlement {
     }
 
     /// @notice A record as settled: who paid (`fee`, the whole payment) and which node settled it
-    /// (what the disputes pass back; the contract stores its hash, `hashSettled`).
+    /// (what the disputes pass back; the contract stores keccak256(abi.encode(record, payer, node, fee))).
     struct SettledCall {
         Record record;
         address payer;
@@ -179,14 +179,6 @@ interface IInferenceSettlement {
     function settleBatch(Record[] calldata records, Payment[] calldata payments)
         external
         returns (uint256 firstRecordId);
-    function resultDigest(
-        uint256 modelId,
-        bytes32 inputHash,
-        bytes32 outputHash,
-        bytes32 requestId,
-        uint64 timestamp,
-        uint8 mode
-    ) external view returns (bytes32);
 
     // verification
     function attest(uint256 recordId, bool valid) external;
@@ -207,9 +199,7 @@ interface IInferenceSettlement {
     function recordState(uint256 recordId) external view returns (RecordState memory);
     function attestationOf(uint256 recordId, address validator) external view returns (Attestation memory);
     function disputableUntil(uint256 recordId, address validator) external view returns (uint64);
-    function windowAt(uint64 time) external view returns (uint64);
     function recordDisputableUntil(uint256 recordId) external view returns (uint64);
-    function hashSettled(SettledCall calldata call) external pure returns (bytes32);
     function checkGround(Record calldata record, uint8 ground) external view returns (bool);
     function MAX_RECORD_AGE() external view returns (uint64);
 }
