@@ -225,3 +225,115 @@ def test_a_vanilla_record_is_not_disputable_against_its_node_and_earns_validator
     batch = m.p.settlement.functions.getBatch(committed.batch_id).call()
     assert batch[3] == 0 and batch[4] == 0 and batch[5] == 0
     assert "UnsupportedMode" in _refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_BAD_SIGNATURE))
+
+
+# ------------------------------------------------------------------ BatchRecords.split, reckoned independently
+
+VALIDATOR_BPS, TREASURY_BPS = 1_000, 500
+
+
+def _publish(m, name: str, price: int, modes: int) -> int:
+    import hashlib
+    import os
+
+    receipt = m.sender("publisher-1").transact(
+        m.p.hub.functions.publish("bafy-split", hashlib.sha256(os.urandom(8)).digest(), name, price, modes, ""))
+    return m.p.hub.events.ModelPublished().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["modelId"]
+
+
+def _split(m, records, payers):
+    node = accounts.get("node-operator").address
+    return m.records_contract.functions.split(batch_records.pack_all(records), payers, node, VALIDATOR_BPS,
+                                              TREASURY_BPS, m.p.hub.address).call()
+
+
+def _split_refusal(m, records, payers) -> str:
+    from ogcli.chain import revert
+
+    with pytest.raises(Exception) as caught:
+        _split(m, records, payers)
+    data = getattr(caught.value, "data", None)
+    return revert.describe(data if isinstance(data, str) else None)
+
+
+def _reckon(m, records, payers):
+    """What split must answer, computed here from the rules as `settle` states them."""
+    node = accounts.get("node-operator").address
+    totals = dict(fees=0, to_node=0, to_treasury=0, pool=0, tee_fees=0, tee_mask=0)
+    owed = [0] * len(payers)
+    runs: list[list[int]] = []
+    for i, r in enumerate(records):
+        price, callable_ = m.p.hub.functions.callTerms(r.model_id, r.mode).call()
+        assert callable_
+        v_cut, t_cut = r.fee_wei * VALIDATOR_BPS // 10_000, r.fee_wei * TREASURY_BPS // 10_000
+        owed[r.channel] += r.fee_wei
+        if not runs or runs[-1][0] != r.model_id:
+            runs.append([r.model_id, 0, 0])
+        runs[-1][1] += 1
+        runs[-1][2] += price
+        totals["fees"] += r.fee_wei
+        totals["to_node"] += r.fee_wei - price - v_cut - t_cut
+        totals["to_treasury"] += t_cut + (0 if r.mode == MODE_TEE else v_cut)
+        if r.mode == MODE_TEE:
+            totals["pool"] += v_cut
+            totals["tee_fees"] += r.fee_wei
+            totals["tee_mask"] |= 1 << i
+    leaves = [batch_records.leaf(r.pack(), payers[r.channel], node) for r in records]
+    expected_totals = (batch_records.root(leaves), totals["fees"], totals["to_node"], totals["to_treasury"],
+                       totals["pool"], totals["tee_fees"], totals["tee_mask"])
+    return expected_totals, owed, [tuple(run) for run in runs]
+
+
+def test_split_answers_what_the_rules_reckon_on_mixed_batches_and_names_the_first_bad_record(m):
+    """BatchRecords.split's loop is assembly (it runs once per call served): on batches mixing
+    models, modes, channels and fees in random runs, its totals, per-channel dues, model runs and
+    root must equal an independent reckoning, and a batch with one bad record must be refused
+    with that record's own error, wherever it sits."""
+    import random
+
+    rng = random.Random(16)
+    cheap, dear = _publish(m, "cheap", PRICE // 3, 3), _publish(m, "dear", PRICE * 5, 1)  # vanilla + TEE; vanilla only
+    models = {m.model_id: (1, 2), cheap: (1, 2), dear: (1,)}
+    payers = [accounts.get(name).address for name in ("user", "validator-1", "validator-2", "publisher-1")]
+    for size in (1, 2, 3, 37, 256):
+        records = []
+        while len(records) < size:
+            model = rng.choice(list(models))
+            for _ in range(rng.randint(1, 6)):
+                mode = rng.choice(models[model])
+                price = m.p.hub.functions.callTerms(model, mode).call()[0]
+                least = -(-price * 10_000 // (10_000 - VALIDATOR_BPS - TREASURY_BPS))  # price + cuts <= fee
+                fee = least + rng.choice((0, 0, 1, rng.randrange(10**15)))
+                records.append(m.batch_record(rng.randrange(len(payers)), model_id=model, mode=mode, fee_wei=fee))
+        records = records[:size]
+        totals, owed, runs = _split(m, records, payers)
+        assert (tuple(totals), list(owed), [tuple(r) for r in runs]) == _reckon(m, records, payers)
+
+    records = [m.batch_record(k % 4, fee_wei=FEE) for k in range(40)]
+    assert _reckon(m, records, payers)  # the batch itself is good
+    bad = 23
+    now = m.chain.now()
+    price = m.p.hub.functions.callTerms(m.model_id, MODE_TEE).call()[0]
+    required = price + FEE // 2 * VALIDATOR_BPS // 10_000 + FEE // 2 * TREASURY_BPS // 10_000
+    cases = {
+        f"UnknownChannel(record={bad})": replace(records[bad], channel=4),
+        "UnknownMode(mode=3)": replace(records[bad], mode=3),
+        "RecordTimeOutOfBounds": replace(records[bad], timestamp=now + 3600),
+        "RecordTimeOutOfBounds(": replace(records[bad], timestamp=now - 3601),
+        f"ModelNotCallable(modelId={dear}, mode=2)": replace(records[bad], model_id=dear),
+        f"Underpaid(paid={FEE // 2}, required={required})": replace(records[bad], fee_wei=FEE // 2),
+        "UnknownModel": replace(records[bad], model_id=999),
+    }
+    for error, broken in cases.items():
+        batch = records[:bad] + [broken] + records[bad + 1:]
+        assert error in _split_refusal(m, batch, payers)
+    def pays(fee: int) -> bool:
+        return fee >= price + fee * VALIDATOR_BPS // 10_000 + fee * TREASURY_BPS // 10_000
+
+    least = -(-price * 10_000 // (10_000 - VALIDATOR_BPS - TREASURY_BPS))
+    while pays(least - 1):  # the cuts round down: the exact least fee can be a little lower
+        least -= 1
+    edge = records[:bad] + [replace(records[bad], fee_wei=least)] + records[bad + 1:]
+    assert _split(m, edge, payers)[0][1] == sum(r.fee_wei for r in edge)  # exactly price + cuts passes
+    below = records[:bad] + [replace(records[bad], fee_wei=least - 1)] + records[bad + 1:]
+    assert "Underpaid" in _split_refusal(m, below, payers)
