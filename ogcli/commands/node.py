@@ -26,6 +26,14 @@ def run(
     batch_window: Annotated[
         float, typer.Option("--batch-window", min=0, help="Seconds to gather calls into one settlement transaction.")
     ] = 0.2,
+    channel_batch: Annotated[
+        int, typer.Option("--channel-batch", min=1, max=256,
+                          help="Channel-paid calls to gather into one commitBatch transaction (at most 256).")
+    ] = 100,
+    channel_wait: Annotated[
+        float, typer.Option("--channel-wait", min=0, max=3000,
+                            help="Seconds a channel-paid call waits at most for its batch to fill.")
+    ] = 30.0,
     upstream: Annotated[
         str, typer.Option("--upstream", help="OpenAI-compatible API for openai-upstream chat models (key: OGCLI_UPSTREAM_API_KEY).")
     ] = "",
@@ -44,7 +52,9 @@ def run(
     password_file: PasswordFile = None,
 ) -> None:
     """Serve OpenAI-compatible chat and ONNX inference for x402 payments; sign each result in the
-    (DEV) enclave, keep every paid call in a durable outbox, and settle them on chain. The
+    (DEV) enclave, keep every paid call in a durable outbox, and settle them on chain: calls paid
+    with `exact` in settleBatch transactions, calls paid from x402 batch-settlement channels in
+    commitBatch (--channel-batch of them, or after --channel-wait seconds). The
     operator account (--account, or the profile's) pays the settlement gas and earns the node fee.
     As a verifier (--role verifier or all) it judges every settled record and attests the verdict
     as its validator (the same account; with --dev-keys, the devnet's validator-1); with
@@ -82,7 +92,8 @@ def run(
         return
     if upstream and not upstream.startswith(("http://", "https://")):
         raise UsageError(f"--upstream takes an http(s):// URL, not {upstream!r}")
-    settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream)
+    settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream,
+                            batch_min_records=channel_batch, batch_max_wait_s=channel_wait)
     with diagnostics.spinner("starting the node"):
         shared = verifier.sender if verifier is not None and verifier.sender.address == operator.address else None
         node = build(network, operator, enclave, data_dir, settings, sender=shared)

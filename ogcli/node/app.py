@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import keccak
+
 from ogcli.core import records
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import quote
@@ -70,6 +72,8 @@ class Node:
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
+    channel_payments: Any = None  # ogcli.node.channel_payments.ChannelPayments: batch-settlement vouchers
+    committer: Any = None  # ogcli.node.batch_committer.BatchCommitter: commits them in batches
 
     # ------------------------------------------------------------------ models and prices
 
@@ -140,15 +144,18 @@ class Node:
                            "(registered this second, retired, or its measurement or vendor revoked)")
         if mode == "tee":
             self._check_bond(self.price(model))
+        description = f"{model.name} ({mode})"
         if not payment_header:
-            header, body = self.payments.payment_required(self.price(model), url, f"{model.name} ({mode})")
-            raise PaymentNeeded(header, body)
+            raise PaymentNeeded(*self._offer(self.price(model), url, description))
         amount = self.price(model, fresh=True)
+        if self.channel_payments is not None and self.channel_payments.is_channel_payment(payment_header):
+            return self._channel_call(model, mode, payment_header, amount, url, description, run, input_record, keep,
+                                      now)
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
         except PaymentRefused as refused:
-            header, body = self.payments.payment_required(amount, url, f"{model.name} ({mode})", error=refused.reason)
+            header, body = self._offer(amount, url, description, refused.reason)
             body["message"] = refused.message
             raise PaymentNeeded(header, body) from None
         try:
@@ -164,6 +171,45 @@ class Node:
         receipt = {**record, "payer": payment.payer, "value_wei": str(payment.value_wei),
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
+
+    def _offer(self, amount_wei: int, url: str, description: str, error: str = "Payment required") -> tuple[str, dict]:
+        """The 402 (header, body): `exact`, and batch-settlement where the node takes vouchers."""
+        also = (self.channel_payments.requirements(amount_wei),) if self.channel_payments is not None else ()
+        return self.payments.payment_required(amount_wei, url, description, error=error, also=also)
+
+    def _channel_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
+        """A call paid by a batch-settlement voucher (or a deposit and its first voucher). The
+        call is charged on the channel before the model runs: a call that then fails has no
+        outbox row, and the node claims only what its outbox holds, so its payer is never claimed
+        for it (the client's next voucher is put right by a corrective 402)."""
+        from ogcli.node.channel_payments import SCHEME, CorrectivePayment
+
+        channels = self.channel_payments
+        try:
+            payload, requirement = channels.verify(payment_header, amount)
+            payment = channels.payment_of(payload, requirement)
+            response_header = channels.settle(payload, requirement)
+        except CorrectivePayment as refused:
+            header, body = channels.payment_required(amount, url, description, refused.reason, refused.payload)
+            body["message"] = refused.message
+            raise PaymentNeeded(header, body) from None
+        except PaymentRefused as refused:
+            header, body = self._offer(amount, url, description, refused.reason)
+            body["message"] = refused.message
+            raise PaymentNeeded(header, body) from None
+        result = run()
+        voucher_id = keccak(bytes.fromhex(payment.channel_id[2:]) + payment.ceiling_wei.to_bytes(32, "big"))
+        request_id = records.request_id(payment.payer, voucher_id)
+        record = self._record(model, mode, input_record, result, request_id, now)
+        if keep is not None:
+            keep(record["requestId"], result)
+        self.outbox.add(record["requestId"], model.id, payment.payer, payment.fee_wei, record, payment.to_record(),
+                        scheme=SCHEME)
+        self.committer.poke()
+        receipt = {**record, "payer": payment.payer, "value_wei": str(payment.fee_wei),
+                   "settlement": {"state": "pending", "scheme": SCHEME, "channel": payment.channel_id,
+                                  "url": f"/v1/receipts/{record['requestId']}"}}
+        return result, receipt, response_header
 
     def enclave_active(self, now: int) -> bool:
         """The registry's own `isActive(signer, now)`, asked at most every CHAIN_TIME_TTL_S."""

@@ -2,7 +2,10 @@
 before its answer leaves the node, and stays until its settlement is mined.
 
 States: `pending` (answered, not yet sent), `sent` (a transaction carries it: `tx_hash`),
-`settled` (mined: `record_id`), `failed` (the contract refused it for good: `error`). A request id
+`settled` (mined: `record_id`, or for a channel call the batch id), `failed` (the contract
+refused it for good: `error`). `scheme` says how the call was paid: `exact` (an ERC-3009
+authorization, settled by ogcli/node/settler.py) or `batch-settlement` (a channel voucher,
+committed in batches by ogcli/node/batch_committer.py). A request id
 is the primary key, so the same payment can never be queued twice; after a crash, `sent` rows are
 checked against the chain before anything is resent, so nothing is settled twice.
 """
@@ -34,6 +37,8 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_state ON calls (state, created_at);
 """
+# Columns added after the first release, with what existing rows hold.
+LATER_COLUMNS = {"scheme": "TEXT NOT NULL DEFAULT 'exact'"}
 
 
 class DuplicateRequest(Exception):
@@ -54,6 +59,7 @@ class Call:
     error: str | None
     attempts: int
     created_at: float
+    scheme: str = "exact"
 
 
 class Outbox:
@@ -64,15 +70,21 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a row that was answered survives power loss
         self._db.executescript(SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(calls)")}
+        for name, declaration in LATER_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE calls ADD COLUMN {name} {declaration}")
 
-    def add(self, request_id: str, model_id: int, payer: str, value_wei: int, record: dict, payment: dict) -> None:
+    def add(self, request_id: str, model_id: int, payer: str, value_wei: int, record: dict, payment: dict,
+            scheme: str = "exact") -> None:
         now = time.time()
         with self._lock:
             try:
                 self._db.execute(
-                    "INSERT INTO calls (request_id, model_id, payer, value_wei, record, payment, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (request_id, model_id, payer, str(value_wei), json.dumps(record), json.dumps(payment), now, now),
+                    "INSERT INTO calls (request_id, model_id, payer, value_wei, record, payment, created_at, updated_at,"
+                    " scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (request_id, model_id, payer, str(value_wei), json.dumps(record), json.dumps(payment), now, now,
+                     scheme),
                 )
             except sqlite3.IntegrityError:
                 raise DuplicateRequest(request_id) from None
@@ -82,10 +94,10 @@ class Outbox:
             row = self._db.execute("SELECT * FROM calls WHERE request_id = ?", (request_id,)).fetchone()
         return _call(row) if row else None
 
-    def in_state(self, state: str, limit: int = 100) -> list[Call]:
+    def in_state(self, state: str, limit: int = 100, scheme: str = "exact") -> list[Call]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM calls WHERE state = ? ORDER BY created_at LIMIT ?", (state, limit)
+                "SELECT * FROM calls WHERE state = ? AND scheme = ? ORDER BY created_at LIMIT ?", (state, scheme, limit)
             ).fetchall()
         return [_call(r) for r in rows]
 
@@ -99,6 +111,10 @@ class Outbox:
     def mark_settled(self, request_id: str, record_id: int, tx_hash: str | None) -> None:
         self._update([request_id], "state = 'settled', record_id = ?, tx_hash = COALESCE(?, tx_hash), error = NULL",
                      (record_id, tx_hash))
+
+    def mark_committed(self, request_ids: list[str], batch_id: int, tx_hash: str) -> None:
+        """Channel calls in a mined batch: `record_id` holds the batch id."""
+        self._update(request_ids, "state = 'settled', record_id = ?, tx_hash = ?, error = NULL", (batch_id, tx_hash))
 
     def mark_pending(self, request_ids: list[str], error: str) -> None:
         self._update(request_ids, "state = 'pending', error = ?", (error,))
@@ -124,5 +140,5 @@ def _call(row) -> Call:
     return Call(
         request_id=row[0], model_id=row[1], payer=row[2], value_wei=int(row[3]), record=json.loads(row[4]),
         payment=json.loads(row[5]), state=row[6], tx_hash=row[7], record_id=row[8], error=row[9],
-        attempts=row[10], created_at=row[11],
+        attempts=row[10], created_at=row[11], scheme=row[13],
     )

@@ -119,13 +119,16 @@ class Payments:
             extra={"name": typed_data.TOKEN_NAME, "version": typed_data.TOKEN_VERSION},
         )
 
-    def payment_required(self, amount_wei: int, url: str, description: str, error: str = "Payment required"):
-        """(header value, JSON body) of a 402 answer offering this price."""
+    def payment_required(self, amount_wei: int, url: str, description: str, error: str = "Payment required",
+                         also: tuple = ()):
+        """(header value, JSON body) of a 402 answer offering this price (`exact`, then the
+        requirements in `also`: the node's batch-settlement offer)."""
         from x402.http import encode_payment_required_header
         from x402.schemas import PaymentRequired, ResourceInfo
 
         offer = PaymentRequired(
-            error=error, resource=ResourceInfo(url=url, description=description), accepts=[self.requirements(amount_wei)]
+            error=error, resource=ResourceInfo(url=url, description=description),
+            accepts=[self.requirements(amount_wei), *also],
         )
         return encode_payment_required_header(offer), offer.model_dump(by_alias=True, exclude_none=True)
 

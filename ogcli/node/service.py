@@ -24,6 +24,11 @@ class NodeSettings:
     batch_window_s: float = 0.2
     image: str = "v0.1"  # the DEV enclave image this node reports
     upstream_url: str = ""  # OpenAI-compatible API for `openai-upstream` chat models
+    # Channel (batch-settlement) calls are committed once this many wait, or the oldest has
+    # waited batch_max_wait_s; the committer looks every batch_interval_s.
+    batch_min_records: int = 100
+    batch_max_wait_s: float = 30.0
+    batch_interval_s: float = 2.0
 
 
 def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSettings, sender=None):
@@ -33,6 +38,9 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
     from ogcli.node.app import Node
+    from ogcli.node.batch_committer import BatchCommitter
+    from ogcli.node.channel_payments import ChannelPayments
+    from ogcli.node.channel_storage import SqliteChannelStorage
     from ogcli.node.enclave import Enclave
     from ogcli.node.outbox import Outbox
     from ogcli.node.payments import Payments
@@ -68,9 +76,15 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     settler = Settler(protocol, operator, outbox, batch_size=settings.batch_size, interval_s=settings.settle_interval_s,
                       batch_window_s=settings.batch_window_s)
     settler.start()
+    channel_payments = ChannelPayments(protocol, operator, network.rpc_url, network.chain_id,
+                                       SqliteChannelStorage(data_dir / "channels.db"))
+    committer = BatchCommitter(protocol, operator, outbox, interval_s=settings.batch_interval_s,
+                               max_wait_s=settings.batch_max_wait_s, min_records=settings.batch_min_records)
+    committer.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
-                upstream_url=settings.upstream_url, calls_dir=_pruned(data_dir / "calls"))
+                upstream_url=settings.upstream_url, calls_dir=_pruned(data_dir / "calls"),
+                channel_payments=channel_payments, committer=committer)
 
 
 KEEP_CALLS_S = 30 * 86_400  # far past the challenge window: verifiers have long judged them by then
@@ -124,5 +138,6 @@ def serve(node, settings: NodeSettings, limits=None) -> None:
         if not server.started:  # uvicorn has logged why (the port taken, most likely)
             raise ConfigError(f"the node could not serve on {settings.host}:{settings.port}")
     finally:
+        node.committer.stop()
         node.settler.stop()
         node.outbox.close()

@@ -12,47 +12,29 @@ pending for the next round.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
-from ogcli.errors import NetworkError, RevertedError
+from ogcli.errors import RevertedError
 from ogcli.node.outbox import Call, Outbox
+from ogcli.node.rounds import Rounds, in_mempool, send_recorded
 
 log = logging.getLogger("ogcli.node.settler")
 PERMANENT = ("Underpaid", "ModelNotCallable", "AuthorizationUsedOrCanceled", "AuthorizationExpired",
              "AuthorizationNotYetValid", "InvalidSignature", "ERC20InsufficientBalance", "ERC3009")
 
 
-class Settler:
+class Settler(Rounds):
+    name = "settler"
+
     def __init__(self, protocol: Protocol, sender: Sender, outbox: Outbox, *, batch_size: int = 16,
                  interval_s: float = 0.5, batch_window_s: float = 0.2) -> None:
+        super().__init__(sender, interval_s, log)
         self.protocol = protocol
-        self.sender = sender
         self.outbox = outbox
         self.batch_size = batch_size
-        self.interval_s = interval_s
         self.batch_window_s = batch_window_s  # after a new call, wait this long for others to batch with it
         self.gas_used: list[tuple[int, int]] = []  # (calls in the transaction, gas used)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.reconcile()
-        self._thread = threading.Thread(target=self._loop, name="settler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def poke(self) -> None:
-        """A call was added: settle soon rather than at the next interval."""
-        self._wake.set()
 
     def reconcile(self) -> None:
         """Rows left `sent` (by a previous run, or by a receipt wait that gave up): settled on
@@ -63,18 +45,11 @@ class Settler:
             record_id = settlement.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
             if record_id:
                 self.outbox.mark_settled(call.request_id, record_id, None)
-            elif call.tx_hash and self._in_mempool(call.tx_hash):
+            elif call.tx_hash and in_mempool(self.protocol.w3, call.tx_hash):
                 continue
             else:
                 self.outbox.mark_pending([call.request_id], "resent: its transaction never landed")
 
-    def _in_mempool(self, tx_hash: str) -> bool:
-        from web3.exceptions import TransactionNotFound
-
-        try:
-            return self.protocol.w3.eth.get_transaction(tx_hash)["blockNumber"] is None
-        except TransactionNotFound:
-            return False  # dropped: send again
 
     def settle_pending(self) -> int:
         """One round: returns how many calls were settled."""
@@ -116,15 +91,11 @@ class Settler:
             fn = settlement.functions.settle(records[0], payments[0])
         else:
             fn = settlement.functions.settleBatch(records, payments)
-        gas = self.sender.estimate(fn, label="settle")
         ids = [c.request_id for c in calls]
-        tx_hash, tx = self.sender.submit(fn, gas=gas, label="settle")
-        self.outbox.mark_sent(ids, tx_hash)
-        try:
-            receipt = self.sender.confirm(tx_hash, tx, label="settle")
-        except NetworkError:
-            self.sender.resync()
+        receipt = send_recorded(self.sender, self.outbox, fn, ids, "settle")
+        if receipt is None:
             return 0  # left `sent`: the next reconcile decides
+        tx_hash = receipt.tx_hash
         from web3.logs import DISCARD
 
         events = settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)
@@ -134,21 +105,14 @@ class Settler:
         self.gas_used.append((len(calls), receipt.gas_used))
         return len(calls)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.batch_window_s and self.outbox.in_state("pending", limit=1):
-                if self._stop.wait(self.batch_window_s):
-                    return
-            try:
-                if self.outbox.in_state("sent", limit=1):
-                    self.reconcile()  # a receipt wait gave up last round: see where it stands
-                while self.settle_pending():
-                    pass
-            except Exception as exc:  # an outage must not kill the thread: retry next round
-                log.warning("settlement round failed: %s", str(exc)[:300])
-                self.sender.resync()
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
+    def round(self) -> None:
+        if self.batch_window_s and self.outbox.in_state("pending", limit=1):
+            if self._stop.wait(self.batch_window_s):
+                return
+        if self.outbox.in_state("sent", limit=1):
+            self.reconcile()  # a receipt wait gave up last round: see where it stands
+        while self.settle_pending():
+            pass
 
 
 def _record(r: dict) -> tuple:

@@ -15,8 +15,7 @@ from ogcli.core import batch_records
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import OPG
-from tests.chain.batch_market import FEE, BatchMarket, paid_batch
-from tests.chain.market import MODE_TEE
+from tests.chain.batch_market import FEE, BatchMarket, balance, paid_batch, refused
 
 pytestmark = pytest.mark.chain
 
@@ -28,16 +27,6 @@ ROW_TYPE = "(((address,address,address,address,address,uint40,bytes32),uint128),
 @pytest.fixture
 def m(fresh):
     return BatchMarket(fresh)
-
-
-def _refused(call) -> str:
-    with pytest.raises(RevertedError) as caught:
-        call()
-    return str(caught.value)
-
-
-def balance(m, address: str) -> int:
-    return m.p.token.functions.balanceOf(address).call()
 
 
 def window(m) -> int:
@@ -104,8 +93,8 @@ def test_a_node_cannot_claim_another_nodes_channel_through_the_channels_contract
     victim = m.open_channel(10 * OPG, node="validator-1")
     m.pay(victim, FEE)
     rows = m.claims([victim])
-    assert "NotAuthorizedToClaim" in _refused(lambda: m.sender("node-operator").transact(m.channels.functions.claim(rows)))
-    assert "ForeignChannel" in _refused(lambda: m.sender("node-operator").transact(
+    assert "NotAuthorizedToClaim" in refused(lambda: m.sender("node-operator").transact(m.channels.functions.claim(rows)))
+    assert "ForeignChannel" in refused(lambda: m.sender("node-operator").transact(
         m.commit_call(rows, [m.batch_record(0)])))
     assert m.channels.functions.channels(victim.id).call()[1] == 0
 
@@ -154,7 +143,7 @@ def test_return_unrecorded_pays_nothing_for_batched_money_or_another_receivers_c
     m.pay(own, 3 * FEE)
     m.sender("node-operator").transact(m.channels.functions.claim(m.claims([own])))
     assert m.channels.functions.channels(own.id).call()[1] == 3 * FEE
-    assert "ForeignChannel" in _refused(lambda: m.sender("user").transact(
+    assert "ForeignChannel" in refused(lambda: m.sender("user").transact(
         m.p.settlement.functions.returnUnrecorded(own.config)))
     assert balance(m, settlement) == before
 
@@ -185,11 +174,11 @@ def test_a_malleated_or_raw_v_signature_is_false_for_everyone_and_never_traps_an
     m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b110)  # honest
     m.attest_batch("validator-2", committed.batch_id)  # vouches for all three
     for index in (1, 2):
-        assert "DisputeRejected" in _refused(lambda: m.dispute_batch("user", committed, index, "validator-1",
+        assert "DisputeRejected" in refused(lambda: m.dispute_batch("user", committed, index, "validator-1",
                                                                       GROUND_NONE))
     # Its valid verdict on the true record 0 cannot be disputed on any ground.
     for ground in (GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER, GROUND_NOT_APPROVED):
-        assert "DisputeRejected" in _refused(lambda: m.dispute_batch("user", committed, 0, "validator-1", ground))
+        assert "DisputeRejected" in refused(lambda: m.dispute_batch("user", committed, 0, "validator-1", ground))
     tokens = m.validator_tokens("validator-2")
     m.dispute_batch("user", committed, 1, "validator-2", GROUND_BAD_SIGNATURE)
     assert m.validator_tokens("validator-2") < tokens
@@ -218,7 +207,7 @@ def test_a_record_cannot_be_proven_where_it_is_not_nor_for_another_node_or_payer
         "long proof": (i, packed, committed.payers[i], committed.node, proof + [bytes(32)]),
     }
     for name, p in attempts.items():
-        assert "BadProof" in _refused(lambda: m.sender("user").transact(
+        assert "BadProof" in refused(lambda: m.sender("user").transact(
             settlement.disputeBatchProducer(committed.batch_id, p, GROUND_UNKNOWN_SIGNER))), name
     # An inner node as a "leaf": the level-1 pair (record 2, record 3) proven with one sibling.
     level1 = batch_records._keccak(committed.leaves[2] + committed.leaves[3])
@@ -245,7 +234,7 @@ def test_a_record_committed_twice_refunds_each_payment_once_and_not_more(m):
     m.dispute_batch_producer("user", committed, 0, GROUND_UNKNOWN_SIGNER)
     m.dispute_batch_producer("user", committed, 1, GROUND_UNKNOWN_SIGNER)
     for index in (0, 1):
-        assert "ProducerAlreadyDisputed" in _refused(lambda: m.dispute_batch_producer("user", committed, index,
+        assert "ProducerAlreadyDisputed" in refused(lambda: m.dispute_batch_producer("user", committed, index,
                                                                                       GROUND_UNKNOWN_SIGNER))
     assert balance(m, payer) - before == 2 * FEE  # exactly what it paid
 
@@ -271,7 +260,7 @@ def test_rewards_cannot_be_taken_twice_swept_away_or_kept_after_a_won_dispute_an
     # The forfeited reward went to the treasury (together with the treasury's slash share).
     assert balance(m, treasury) - treasury_before >= per_attester
     # Sweep cannot run early, nor take slots already taken.
-    assert "RewardsStillOpen" in _refused(lambda: m.sender("user").transact(
+    assert "RewardsStillOpen" in refused(lambda: m.sender("user").transact(
         settlement.functions.sweepUnusedBatchRewards([bid])))
     # Nobody can dispute the honest verdict on any record.
     for index in range(4):
@@ -285,9 +274,9 @@ def test_rewards_cannot_be_taken_twice_swept_away_or_kept_after_a_won_dispute_an
     staking_before = balance(m, m.p.staking.address)
     m.sender("user").transact(settlement.functions.claimBatchRewards(v1, [bid, bid]))  # the id twice
     assert balance(m, m.p.staking.address) - staking_before == per_attester
-    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+    assert "NothingToClaim" in refused(lambda: m.sender("user").transact(
         settlement.functions.claimBatchRewards(v1, [bid])))
-    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+    assert "NothingToClaim" in refused(lambda: m.sender("user").transact(
         settlement.functions.claimBatchRewards(v2, [bid])))
     # After all of it, the settlement holds exactly what it held before the batch.
     assert balance(m, settlement.address) == base
@@ -315,7 +304,7 @@ def test_uncheckable_bits_cannot_earn_a_reward_while_dodging_a_false_tee_record(
     bid = committed.batch_id
     m.attest_batch("validator-1", bid, uncheckable_bits=0b01)
     m.attest_batch("validator-2", bid, uncheckable_bits=0b10)
-    assert "NotDisputable" in _refused(lambda: m.dispute_batch("user", committed, 0, "validator-1",
+    assert "NotDisputable" in refused(lambda: m.dispute_batch("user", committed, 0, "validator-1",
                                                                 GROUND_UNKNOWN_SIGNER))
     view1 = m.p.settlement.functions.batchVerdictOf(bid, addr("validator-1")).call()
     assert view1[4] is False  # not rewarded
@@ -324,7 +313,7 @@ def test_uncheckable_bits_cannot_earn_a_reward_while_dodging_a_false_tee_record(
     assert m.validator_tokens("validator-2") < tokens
     m.chain.advance(window(m) + 1)
     for v in ("validator-1", "validator-2"):
-        assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+        assert "NothingToClaim" in refused(lambda: m.sender("user").transact(
             m.p.settlement.functions.claimBatchRewards(addr(v), [bid])))
 
 
@@ -341,4 +330,4 @@ def test_an_invalid_verdict_on_a_record_whose_enclave_registers_later_stays_safe
     m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b1)
     register_dev_enclave(m.chain, key, sender=m.sender("node-operator"))
     m.chain.advance(1)
-    assert "DisputeRejected" in _refused(lambda: m.dispute_batch("user", committed, 0, "validator-1", GROUND_NONE))
+    assert "DisputeRejected" in refused(lambda: m.dispute_batch("user", committed, 0, "validator-1", GROUND_NONE))

@@ -13,6 +13,7 @@ from web3.logs import DISCARD
 
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS
 from ogcli.core import batch_records, channels
+from ogcli.errors import RevertedError
 from ogcli.core.batch_records import BatchRecord
 from ogcli.core.typed_data import token_domain
 from ogcli.devnet import accounts
@@ -139,6 +140,19 @@ class BatchMarket(Market):
     def dispute_batch_producer(self, challenger: str, committed: Committed, index: int, ground: int):
         return self.sender(challenger).transact(self.p.settlement.functions.disputeBatchProducer(
             committed.batch_id, committed.proof(index), ground))
+
+
+def refused(call) -> str:
+    """What the sender's simulation said when it refused to send `call` (nothing is sent)."""
+    import pytest
+
+    with pytest.raises(RevertedError) as caught:
+        call()
+    return str(caught.value)
+
+
+def balance(market: Market, address: str) -> int:
+    return market.p.token.functions.balanceOf(address).call()
 
 
 def paid_batch(market: BatchMarket, payers: int, calls_each: int, **record_options) -> tuple[list[Channel], list[BatchRecord]]:

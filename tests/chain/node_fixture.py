@@ -65,5 +65,6 @@ def running_node(data_dir: Path, **settings):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        node.committer.stop()
         node.settler.stop()
         node.outbox.close()

@@ -12,10 +12,9 @@ import pytest
 from web3.logs import DISCARD
 
 from ogcli.core import batch_records
-from ogcli.errors import RevertedError
 from ogcli.devnet import accounts
 from ogcli.protocol.params import OPG
-from tests.chain.batch_market import FEE, BatchMarket, paid_batch
+from tests.chain.batch_market import FEE, BatchMarket, balance, paid_batch, refused
 from tests.chain.market import MODE_TEE, PRICE
 
 pytestmark = pytest.mark.chain
@@ -27,17 +26,6 @@ GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER = 0, 1, 2
 @pytest.fixture
 def m(fresh):
     return BatchMarket(fresh)
-
-
-def _refused(call) -> str:
-    """What the sender's simulation said when it refused to send `call` (nothing is sent)."""
-    with pytest.raises(RevertedError) as caught:
-        call()
-    return str(caught.value)
-
-
-def balance(m, address: str) -> int:
-    return m.p.token.functions.balanceOf(address).call()
 
 
 def test_a_batch_claims_its_channels_splits_the_fees_and_stores_only_its_root(m):
@@ -99,34 +87,34 @@ def test_claims_must_pay_exactly_their_records(m):
     chans, records = paid_batch(m, payers=2, calls_each=2)
     # One record more than the vouchers paid for.
     extra = records + [m.batch_record(0)]
-    assert "ChannelPaymentMismatch" in _refused(lambda: m.commit(chans, extra))
+    assert "ChannelPaymentMismatch" in refused(lambda: m.commit(chans, extra))
     # A voucher claimed beyond what the records' fees add up to (the node pockets the rest).
     m.pay(chans[0], FEE)
-    assert "ChannelPaymentMismatch" in _refused(lambda: m.commit(chans, records))
+    assert "ChannelPaymentMismatch" in refused(lambda: m.commit(chans, records))
 
 
 def test_a_channel_is_counted_once_and_only_the_nodes_own(m):
     chans, records = paid_batch(m, payers=2, calls_each=1)
     twice = m.claims([chans[0], chans[0]])
-    assert "ChannelsNotSorted" in _refused(
+    assert "ChannelsNotSorted" in refused(
         lambda: m.commit(chans, [records[0], replace(records[0], channel=1)], claims=twice))
     reversed_claims = m.claims(list(reversed(chans)))
-    assert "ChannelsNotSorted" in _refused(lambda: m.commit(chans, records, claims=reversed_claims))
+    assert "ChannelsNotSorted" in refused(lambda: m.commit(chans, records, claims=reversed_claims))
     # Another node's channel cannot pay for this node's batch.
     foreign = m.open_channel(10 * OPG, node="validator-1")
     m.pay(foreign, FEE)
-    assert "ForeignChannel" in _refused(lambda: m.commit([foreign], [m.batch_record(0)]))
+    assert "ForeignChannel" in refused(lambda: m.commit([foreign], [m.batch_record(0)]))
 
 
 def test_records_out_of_time_mode_or_price_are_refused(m):
     (channel,), _ = paid_batch(m, payers=1, calls_each=0)
     m.pay(channel, FEE)
     stale = m.batch_record(0, timestamp=m.chain.now() - 3601)
-    assert "RecordTimeOutOfBounds" in _refused(lambda: m.commit([channel], [stale]))
-    assert "UnknownMode" in _refused(lambda: m.commit([channel], [m.batch_record(0, mode=3)]))
-    assert "UnknownChannel" in _refused(lambda: m.commit([channel], [m.batch_record(1)]))
+    assert "RecordTimeOutOfBounds" in refused(lambda: m.commit([channel], [stale]))
+    assert "UnknownMode" in refused(lambda: m.commit([channel], [m.batch_record(0, mode=3)]))
+    assert "UnknownChannel" in refused(lambda: m.commit([channel], [m.batch_record(1)]))
     m.pay(channel, PRICE - FEE)  # now the voucher covers one call at PRICE: below price plus cuts
-    assert "Underpaid" in _refused(lambda: m.commit([channel], [m.batch_record(0, fee_wei=PRICE)]))
+    assert "Underpaid" in refused(lambda: m.commit([channel], [m.batch_record(0, fee_wei=PRICE)]))
 
 
 def test_a_valid_verdict_on_a_false_record_is_slashed_by_proof(m):
@@ -136,17 +124,17 @@ def test_a_valid_verdict_on_a_false_record_is_slashed_by_proof(m):
     m.attest_batch("validator-1", committed.batch_id)  # all valid: vouches for the tampered record too
     tokens = m.validator_tokens("validator-1")
     # Proving a true record, or the false one at another position, wins nothing.
-    assert "DisputeRejected" in _refused(lambda: m.dispute_batch("user", committed, 0, "validator-1",
+    assert "DisputeRejected" in refused(lambda: m.dispute_batch("user", committed, 0, "validator-1",
                                                                   GROUND_UNKNOWN_SIGNER))
     moved = (2, records[3].pack(), committed.payers[3], committed.node, batch_records.proof(committed.leaves, 3))
-    assert "BadProof" in _refused(lambda: m.sender("user").transact(m.p.settlement.functions.disputeBatch(
+    assert "BadProof" in refused(lambda: m.sender("user").transact(m.p.settlement.functions.disputeBatch(
         committed.batch_id, accounts.get("validator-1").address, moved, GROUND_UNKNOWN_SIGNER)))
     receipt = m.dispute_batch("user", committed, 3, "validator-1", GROUND_UNKNOWN_SIGNER)
     won = m.p.settlement.events.BatchDisputeWon().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
     assert won["index"] == 3 and won["slashed"] > 0
     assert m.validator_tokens("validator-1") < tokens
     assert m.p.settlement.functions.batchVerdictOf(committed.batch_id, accounts.get("validator-1").address).call()[6]
-    assert "AlreadyDisputed" in _refused(lambda: m.dispute_batch("user", committed, 3, "validator-1",
+    assert "AlreadyDisputed" in refused(lambda: m.dispute_batch("user", committed, 3, "validator-1",
                                                                   GROUND_UNKNOWN_SIGNER))
 
 
@@ -155,21 +143,21 @@ def test_an_invalid_verdict_on_a_true_record_is_slashed_and_an_uncheckable_one_i
     committed = m.commit(chans, records)
     m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b010)
     m.attest_batch("validator-2", committed.batch_id, uncheckable_bits=0b100)
-    assert "NotAttestedValid" in _refused(lambda: m.dispute_batch("user", committed, 1, "validator-1",
+    assert "NotAttestedValid" in refused(lambda: m.dispute_batch("user", committed, 1, "validator-1",
                                                                    GROUND_UNKNOWN_SIGNER))
     receipt = m.dispute_batch("user", committed, 1, "validator-1", GROUND_NONE)
     assert m.p.settlement.events.BatchDisputeWon().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]["slashed"] > 0
-    assert "NotDisputable" in _refused(lambda: m.dispute_batch("user", committed, 2, "validator-2", GROUND_NONE))
+    assert "NotDisputable" in refused(lambda: m.dispute_batch("user", committed, 2, "validator-2", GROUND_NONE))
 
 
 def test_verdict_bitmaps_name_only_records_of_the_batch(m):
     chans, records = paid_batch(m, payers=1, calls_each=3)
     committed = m.commit(chans, records)
-    assert "BadVerdict" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b1000))
-    assert "BadVerdict" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id, 0b1, 0b1))
-    assert "NotActiveValidator" in _refused(lambda: m.attest_batch("user", committed.batch_id))
+    assert "BadVerdict" in refused(lambda: m.attest_batch("validator-1", committed.batch_id, invalid_bits=0b1000))
+    assert "BadVerdict" in refused(lambda: m.attest_batch("validator-1", committed.batch_id, 0b1, 0b1))
+    assert "NotActiveValidator" in refused(lambda: m.attest_batch("user", committed.batch_id))
     m.attest_batch("validator-1", committed.batch_id)
-    assert "AlreadyAttested" in _refused(lambda: m.attest_batch("validator-1", committed.batch_id))
+    assert "AlreadyAttested" in refused(lambda: m.attest_batch("validator-1", committed.batch_id))
 
 
 def test_rewards_go_to_verdicts_that_stand_and_not_to_uncheckable_ones(m):
@@ -180,13 +168,13 @@ def test_rewards_go_to_verdicts_that_stand_and_not_to_uncheckable_ones(m):
     m.attest_batch("validator-1", committed.batch_id)
     window = m.p.settlement.functions.params().call()[3]
     v1, v2 = (accounts.get(n).address for n in ("validator-1", "validator-2"))
-    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+    assert "NothingToClaim" in refused(lambda: m.sender("user").transact(
         m.p.settlement.functions.claimBatchRewards(v1, [committed.batch_id])))
     m.chain.advance(window + 1)
     staking_before = balance(m, m.p.staking.address)
     m.sender("user").transact(m.p.settlement.functions.claimBatchRewards(v1, [committed.batch_id]))
     assert balance(m, m.p.staking.address) - staking_before == per_attester
-    assert "NothingToClaim" in _refused(lambda: m.sender("user").transact(
+    assert "NothingToClaim" in refused(lambda: m.sender("user").transact(
         m.p.settlement.functions.claimBatchRewards(v2, [committed.batch_id])))
 
 
@@ -196,7 +184,7 @@ def test_a_false_record_slashes_its_node_and_refunds_its_payer_once(m):
     committed = m.commit(chans, records)
     payer = committed.payers[1]
     bond_before, payer_before = m.bonded("node-operator"), balance(m, payer)
-    assert "DisputeRejected" in _refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_UNKNOWN_SIGNER))
+    assert "DisputeRejected" in refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_UNKNOWN_SIGNER))
     receipt = m.dispute_batch_producer("user", committed, 1, GROUND_UNKNOWN_SIGNER)
     slashed = m.p.settlement.events.BatchProducerSlashed().process_receipt(receipt.raw, errors=DISCARD)[0]["args"]
     assert slashed["refund"] == FEE and balance(m, payer) - payer_before == FEE
@@ -204,7 +192,7 @@ def test_a_false_record_slashes_its_node_and_refunds_its_payer_once(m):
     bits, until = m.p.settlement.functions.batchProducerDisputes(committed.batch_id).call()
     committed_at = m.p.settlement.functions.getBatch(committed.batch_id).call()[1]
     assert bits == 0b10 and until == committed_at + m.p.settlement.functions.params().call()[3]
-    assert "ProducerAlreadyDisputed" in _refused(lambda: m.dispute_batch_producer("user", committed, 1,
+    assert "ProducerAlreadyDisputed" in refused(lambda: m.dispute_batch_producer("user", committed, 1,
                                                                                   GROUND_UNKNOWN_SIGNER))
 
 
@@ -215,7 +203,7 @@ def test_a_false_record_is_disputable_against_its_node_until_the_window_at_its_c
     bits, until = m.p.settlement.functions.batchProducerDisputes(committed.batch_id).call()
     assert bits == 0 and until > m.chain.now()
     m.chain.advance(until - m.chain.now() + 1)
-    assert "RecordWindowClosed" in _refused(lambda: m.dispute_batch_producer("user", committed, 1,
+    assert "RecordWindowClosed" in refused(lambda: m.dispute_batch_producer("user", committed, 1,
                                                                              GROUND_UNKNOWN_SIGNER))
 
 
@@ -224,7 +212,7 @@ def test_a_vanilla_record_is_not_disputable_against_its_node_and_earns_validator
     committed = m.commit(chans, records)
     batch = m.p.settlement.functions.getBatch(committed.batch_id).call()
     assert batch[3] == 0 and batch[4] == 0 and batch[5] == 0
-    assert "UnsupportedMode" in _refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_BAD_SIGNATURE))
+    assert "UnsupportedMode" in refused(lambda: m.dispute_batch_producer("user", committed, 0, GROUND_BAD_SIGNATURE))
 
 
 # ------------------------------------------------------------------ BatchRecords.split, reckoned independently

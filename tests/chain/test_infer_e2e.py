@@ -168,7 +168,8 @@ def test_wrong_payments_are_refused_with_the_protocol_codes(node):
     body = {"model": 2, "inputs": FEATURES}
     raw = httpx.Client(base_url=url)
     offer = decode_payment_required_header(raw.post("/v1/infer", json=body).headers[PAYMENT_REQUIRED_HEADER])
-    [requirement] = offer.accepts
+    assert [r.scheme for r in offer.accepts] == ["exact", "batch-settlement"]
+    requirement = offer.accepts[0]
 
     def pay(req) -> str:
         client = x402ClientSync()

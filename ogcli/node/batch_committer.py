@@ -1,0 +1,174 @@
+"""Commits the node's channel-paid calls on chain: the outbox's `batch-settlement` rows, up to
+BatchRecords.MAX_RECORDS at a time, in one `InferenceSettlement.commitBatch` with the latest
+voucher of every channel they were paid from.
+
+A channel's claim is what the chain has already claimed on it plus the fees of the rows in the
+batch (never the voucher's ceiling: a call charged but never answered, or lost in a crash before
+its row was written, has no row, so its payer is never claimed for it). The batch's hash is in the
+outbox before the wait; after a restart, `sent` rows are settled from their transaction's receipt,
+left while it is still in the mempool, and otherwise sent again. A batch the contract refuses is
+split by channel so that one bad channel does not hold the others back; that channel's rows are
+marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+from ogcli.chain.multicall import Read, ReadFailed, read_many
+from ogcli.core import batch_records
+from ogcli.core.batch_records import BatchRecord
+from ogcli.errors import NetworkError, RevertedError
+from ogcli.node.channel_payments import SCHEME
+from ogcli.node.outbox import Call, Outbox
+from ogcli.node.rounds import Rounds, in_mempool, send_recorded
+
+log = logging.getLogger("ogcli.node.batches")
+MAX_RECORDS = 256  # BatchRecords.MAX_RECORDS
+NO_SIGNATURE = bytes(65)  # a vanilla record is unsigned; the packed format keeps the room
+
+
+class BatchCommitter(Rounds):
+    name = "batch-committer"
+
+    def __init__(self, protocol, sender, outbox: Outbox, *, interval_s: float = 2.0, max_wait_s: float = 30.0,
+                 min_records: int = 100) -> None:
+        super().__init__(sender, interval_s, log)
+        self.protocol = protocol
+        self.outbox = outbox
+        self.max_wait_s = max_wait_s  # a call waits at most this long for others to share its batch
+        self.min_records = min_records  # ... or until this many are waiting
+        self.gas_used: list[tuple[int, int]] = []  # (records in the batch, gas used)
+        self._channels = protocol.contract("BatchSettlement", BATCH_SETTLEMENT_ADDRESS)
+
+    # ------------------------------------------------------------------ rounds
+
+    def due(self, now: float | None = None) -> bool:
+        """Whether the waiting calls should be committed now: enough of them, or the oldest has
+        waited max_wait_s (a record must reach the chain within the hour after its time)."""
+        waiting = self.outbox.in_state("pending", limit=self.min_records, scheme=SCHEME)
+        if not waiting:
+            return False
+        return len(waiting) >= self.min_records or (now or time.time()) - waiting[0].created_at >= self.max_wait_s
+
+    def commit_pending(self) -> int:
+        """One batch of the oldest waiting calls; returns how many were committed."""
+        calls = self.outbox.in_state("pending", limit=MAX_RECORDS, scheme=SCHEME)
+        if not calls:
+            return 0
+        try:
+            return self._commit(calls)
+        except RevertedError as exc:
+            groups = _by_channel(calls)
+            if len(groups) == 1:
+                self._refused(calls, exc)
+                return 0
+            return sum(self._commit_alone(group) for group in groups.values())
+
+    def reconcile(self) -> None:
+        """Rows left `sent` by a previous run or a receipt wait that gave up."""
+        from web3.exceptions import TransactionNotFound
+
+        sent = self.outbox.in_state("sent", limit=10_000, scheme=SCHEME)
+        for tx_hash in sorted({c.tx_hash for c in sent if c.tx_hash}):
+            ids = [c.request_id for c in sent if c.tx_hash == tx_hash]
+            try:
+                receipt = self.protocol.w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                receipt = None
+            if receipt is None:
+                if in_mempool(self.protocol.w3, tx_hash):
+                    continue
+                self.outbox.mark_pending(ids, "resent: its batch never landed")
+            elif receipt["status"] == 1:
+                self.outbox.mark_committed(ids, self._batch_id(receipt), tx_hash)
+            else:
+                self.outbox.mark_pending(ids, f"its batch {tx_hash} reverted; committing again")
+
+    # ------------------------------------------------------------------ internals
+
+    def _commit_alone(self, calls: list[Call]) -> int:
+        try:
+            return self._commit(calls)
+        except RevertedError as exc:
+            self._refused(calls, exc)
+            return 0
+
+    def _refused(self, calls: list[Call], exc: RevertedError) -> None:
+        message = str(exc)[:500]
+        for call in calls:
+            self.outbox.mark_failed(call.request_id, message)
+        log.warning("%d channel call(s) refused for good: %s", len(calls), message)
+
+    def _commit(self, calls: list[Call]) -> int:
+        claims, records = self._batch(calls)
+        fn = self.protocol.settlement.functions.commitBatch(claims, batch_records.pack_all(records))
+        ids = [c.request_id for c in calls]
+        receipt = send_recorded(self.sender, self.outbox, fn, ids, "commitBatch")
+        if receipt is None:
+            return 0  # left `sent`: the next reconcile decides
+        tx_hash = receipt.tx_hash
+        self.outbox.mark_committed(ids, self._batch_id(receipt.raw), tx_hash)
+        self.gas_used.append((len(calls), receipt.gas_used))
+        log.info("committed %d call(s) from %d channel(s) in batch tx %s (%d gas)", len(calls), len(claims), tx_hash,
+                 receipt.gas_used)
+        return len(calls)
+
+    def _batch(self, calls: list[Call]) -> tuple[list[tuple], list[BatchRecord]]:
+        """commitBatch's claims (sorted by channel id) and records (in model order, for fewer runs)."""
+        groups = _by_channel(calls)
+        order = sorted(groups, key=lambda channel_id: int(channel_id, 16))
+        claimed = read_many(self.protocol.rpc, [Read(self._channels, "channels", (bytes.fromhex(c[2:]),))
+                                                for c in order])
+        claims, index = [], {}
+        for position, (channel_id, state) in enumerate(zip(order, claimed)):
+            if isinstance(state, ReadFailed):
+                raise NetworkError(f"could not read channel {channel_id}")
+            rows = groups[channel_id]
+            latest = max(rows, key=lambda c: int(c.payment["maxClaimableAmount"]))
+            ceiling = int(latest.payment["maxClaimableAmount"])
+            total = int(state[1]) + sum(int(c.payment["fee"]) for c in rows)
+            if total > ceiling:
+                raise RevertedError(f"commitBatch would revert: channel {channel_id} is claimed up to {state[1]} "
+                                    f"already; its calls' fees would take it past the voucher's {ceiling}")
+            claims.append(((_config(latest.payment["channelConfig"]), ceiling),
+                           bytes.fromhex(latest.payment["signature"][2:]), total))
+            index[channel_id] = position
+        ordered = sorted(calls, key=lambda c: (c.model_id, c.created_at))
+        return claims, [_record(c, index[c.payment["channelId"]]) for c in ordered]
+
+    def _batch_id(self, receipt) -> int:
+        from web3.logs import DISCARD
+
+        events = self.protocol.settlement.events.BatchCommitted().process_receipt(receipt, errors=DISCARD)
+        return events[0]["args"]["batchId"] if events else 0
+
+
+    def round(self) -> None:
+        if self.outbox.in_state("sent", limit=1, scheme=SCHEME):
+            self.reconcile()
+        while self.due() and self.commit_pending():
+            pass
+
+
+def _by_channel(calls: list[Call]) -> dict[str, list[Call]]:
+    groups: dict[str, list[Call]] = {}
+    for call in calls:
+        groups.setdefault(call.payment["channelId"], []).append(call)
+    return groups
+
+
+def _config(config: dict) -> tuple:
+    return (config["payer"], config["payerAuthorizer"], config["receiver"], config["receiverAuthorizer"],
+            config["token"], int(config["withdrawDelay"]), bytes.fromhex(config["salt"].removeprefix("0x")))
+
+
+def _record(call: Call, channel: int) -> BatchRecord:
+    r = call.record
+    signature = bytes.fromhex(r["signature"].removeprefix("0x")) or NO_SIGNATURE
+    return BatchRecord(model_id=r["modelId"], input_hash=bytes.fromhex(r["inputHash"][2:]),
+                       output_hash=bytes.fromhex(r["outputHash"][2:]), request_id=bytes.fromhex(r["requestId"][2:]),
+                       timestamp=r["timestamp"], mode=r["mode"], channel=channel, fee_wei=int(call.payment["fee"]),
+                       signature=signature)

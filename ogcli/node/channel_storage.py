@@ -1,0 +1,85 @@
+"""The node's record of its x402 batch-settlement channels, kept where its outbox is (SQLite,
+WAL, synchronous commit), in the shape the official SDK's server scheme reads and writes
+(`x402.mechanisms.evm.batch_settlement.server.storage.ChannelStorage`).
+
+The SDK's own default lives in memory: a node restarted with it would forget what each channel
+has been charged, rebuild it from the next voucher a client presents, and serve a replayed older
+voucher as if it were new. Here every change is on disk before the SDK goes on, and each channel's
+changes are serialised (the spec's one request in flight per channel) by a lock per channel.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS channels (
+    channel_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
+"""
+
+
+class SqliteChannelStorage:
+    """ChannelStorage over one SQLite table: a channel's SDK record as JSON, by channel id."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._db_lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def get(self, channel_id: str):
+        from x402.mechanisms.evm.batch_settlement.utils import normalize_channel_id
+
+        return self._read(normalize_channel_id(channel_id))
+
+    def list(self) -> list:
+        from x402.mechanisms.evm.batch_settlement.server.storage import Channel
+
+        with self._db_lock:
+            rows = self._db.execute("SELECT state FROM channels ORDER BY channel_id").fetchall()
+        return [Channel.from_dict(json.loads(state)) for (state,) in rows]
+
+    def update_channel(self, channel_id: str, update):
+        """Applies `update(current) -> next` under the channel's lock: the same object back is
+        "unchanged", None deletes the record, anything else replaces it (on disk before return)."""
+        from x402.mechanisms.evm.batch_settlement.server.storage import ChannelUpdateResult
+        from x402.mechanisms.evm.batch_settlement.utils import normalize_channel_id
+
+        key = normalize_channel_id(channel_id)
+        with self._lock_of(key):
+            current = self._read(key)
+            following = update(current)
+            if following is current:
+                return ChannelUpdateResult(channel=current, status="unchanged")
+            with self._db_lock:
+                if following is None:
+                    deleted = self._db.execute("DELETE FROM channels WHERE channel_id = ?", (key,)).rowcount
+                    return ChannelUpdateResult(channel=None, status="deleted" if deleted else "unchanged")
+                self._db.execute("INSERT INTO channels (channel_id, state) VALUES (?, ?) "
+                                 "ON CONFLICT (channel_id) DO UPDATE SET state = excluded.state",
+                                 (key, json.dumps(following.to_dict())))
+            return ChannelUpdateResult(channel=following.copy(), status="updated")
+
+    def close(self) -> None:
+        with self._db_lock:
+            self._db.close()
+
+    def _read(self, key: str):
+        from x402.mechanisms.evm.batch_settlement.server.storage import Channel
+
+        with self._db_lock:
+            row = self._db.execute("SELECT state FROM channels WHERE channel_id = ?", (key,)).fetchone()
+        return Channel.from_dict(json.loads(row[0])) if row else None
+
+    def _lock_of(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())

@@ -1,0 +1,124 @@
+"""The official x402 SDK's batch-settlement client, unchanged, pays a real node by channel: its
+first call deposits (an ERC-3009 authorization the node sends), the next are paid by vouchers
+alone, and the node commits them all in one InferenceSettlement.commitBatch, claiming the
+channel itself there and nowhere else."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from eth_account import Account
+from web3.logs import DISCARD
+
+from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+from ogcli.devnet import accounts
+from ogcli.protocol import artifacts
+from ogcli.protocol.params import OPG
+from tests.chain.fixtures import send_as
+from tests.chain.node_fixture import running_node, use_local_storage
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
+
+NETWORK = "eip155:31337"
+CALLS = 4
+
+
+def _sdk_session(chain, payer):
+    """A requests session that pays x402 offers with the SDK's own batch-settlement client."""
+    from x402 import x402ClientSync
+    from x402.http.clients import x402_requests
+    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
+    from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
+
+    client = x402ClientSync().register(NETWORK, BatchSettlementEvmScheme(EthAccountSignerWithRPC(payer, chain.url)))
+    # The SDK knows no default asset on 31337: its spend controls must allow OPG there.
+    client.set_spend_controls({"allowed_assets": [{"network": NETWORK, "asset": chain.protocol.token.address}]})
+    return x402_requests(client)
+
+
+def _payer_and_channels(chain, tmp_path):
+    """A new payer holding 10 OPG (no gas: the node sends its deposit), the devnet's models in a
+    local store, and the channels contract."""
+    use_local_storage(tmp_path / "blobs")
+    payer = Account.create()
+    send_as(chain, accounts.get("deployer").address, chain.protocol.token.functions.transfer(payer.address, 10 * OPG))
+    return payer, chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
+
+
+def _wait_until(condition, timeout_s: float = 30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_the_official_sdk_client_pays_the_node_by_channel_and_its_calls_commit_in_one_batch(seeded_profile, tmp_path):
+    chain = seeded_profile
+    with chain.snapshot():
+        payer, channels = _payer_and_channels(chain, tmp_path)
+        settlement = chain.protocol.settlement
+        first_block = chain.w3.eth.block_number + 1
+        with running_node(tmp_path / "node", batch_min_records=CALLS, batch_max_wait_s=3600,
+                          batch_interval_s=0.1) as (url, node):
+            session = _sdk_session(chain, payer)
+            answers = [session.post(f"{url}/v1/infer", json={"model": 1, "inputs": {"features": [[k / 10] * 8]}})
+                       for k in range(CALLS)]
+            assert [a.status_code for a in answers] == [200] * CALLS, answers[0].text[:300]
+            receipts = [a.json()["receipt"] for a in answers]
+            assert {r["settlement"]["scheme"] for r in receipts} == {"batch-settlement"}
+            channel_id = receipts[0]["settlement"]["channel"]
+            fee = int(receipts[0]["value_wei"])
+            assert all(int(r["value_wei"]) == fee for r in receipts)
+            _wait_until(lambda: node.outbox.counts().get("settled", 0) >= CALLS)
+            committed = [node.outbox.get(r["requestId"]) for r in receipts]
+        assert {c.state for c in committed} == {"settled"} and len({c.record_id for c in committed}) == 1
+        batch_id = committed[0].record_id
+        [event] = settlement.events.BatchCommitted().get_logs(from_block=first_block)
+        assert event["args"]["batchId"] == batch_id and event["args"]["records"] == CALLS
+        assert event["args"]["fees"] == CALLS * fee
+        # The channel was claimed for exactly the calls served, by the settlement in the batch only.
+        assert channels.functions.channels(bytes.fromhex(channel_id[2:])).call()[1] == CALLS * fee
+        claims = channels.events.Claimed().get_logs(from_block=first_block)
+        assert [c["args"]["sender"] for c in claims] == [settlement.address]
+        deposits = channels.events.Deposited().get_logs(from_block=first_block)
+        assert len(deposits) == 1  # the first call's; the others were vouchers alone
+        # The batch's records are the node's receipts, provable against its root.
+        receipt = chain.w3.eth.get_transaction_receipt(committed[0].tx_hash)
+        assert settlement.events.BatchCommitted().process_receipt(receipt, errors=DISCARD)[0]["args"]["batchId"] == batch_id
+
+
+def test_a_restarted_node_refuses_a_replayed_voucher_and_a_client_that_lost_its_state_recovers(seeded_profile,
+                                                                                               tmp_path):
+    """The node's channel state is on disk: after a restart an older voucher presented again is
+    refused with the channel's state (the spec's corrective 402) and charges nothing, the calls
+    answered before the restart are still committed, and a client that lost its own state is put
+    right by that 402 and pays on."""
+    import httpx
+
+    chain = seeded_profile
+    with chain.snapshot():
+        payer, channels = _payer_and_channels(chain, tmp_path)
+        data_dir = tmp_path / "node"
+        body = {"model": 1, "inputs": {"features": [[0.5] * 8]}}
+        with running_node(data_dir, batch_min_records=100, batch_max_wait_s=3600) as (url, node):
+            session = _sdk_session(chain, payer)
+            before = [session.post(f"{url}/v1/infer", json=body) for _ in range(2)]
+            assert [a.status_code for a in before] == [200, 200]
+            replay = before[1].request.headers["PAYMENT-SIGNATURE"]
+            assert node.outbox.counts() == {"pending": 2}
+        with running_node(data_dir, batch_min_records=3, batch_max_wait_s=3600, batch_interval_s=0.1) as (url, node):
+            refused = httpx.post(f"{url}/v1/infer", json=body, headers={"PAYMENT-SIGNATURE": replay}, timeout=30)
+            assert refused.status_code == 402
+            assert refused.json()["error"] == "invalid_batch_settlement_evm_cumulative_amount_mismatch"
+            [offer] = [a for a in refused.json()["accepts"] if a["scheme"] == "batch-settlement"]
+            assert int(offer["extra"]["channelState"]["chargedCumulativeAmount"]) == 2 * int(offer["amount"])
+            assert node.outbox.counts() == {"pending": 2}  # nothing charged for the replay
+            after = _sdk_session(chain, payer).post(f"{url}/v1/infer", json=body)  # a client with no state
+            assert after.status_code == 200, after.text[:300]
+            _wait_until(lambda: node.outbox.counts().get("settled", 0) == 3)
+        fee = int(after.json()["receipt"]["value_wei"])
+        channel_id = after.json()["receipt"]["settlement"]["channel"]
+        assert channels.functions.channels(bytes.fromhex(channel_id[2:])).call()[1] == 3 * fee
