@@ -46,12 +46,16 @@ class BatchCommitter(Rounds):
     # ------------------------------------------------------------------ rounds
 
     def due(self, now: float | None = None) -> bool:
-        """Whether the waiting calls should be committed now: enough of them, or the oldest has
-        waited max_wait_s (a record must reach the chain within the hour after its time)."""
-        waiting = self.outbox.in_state("pending", limit=self.min_records, scheme=SCHEME)
+        """Whether the waiting calls should be committed now: enough of them, the oldest has
+        waited max_wait_s (a record must reach the chain within the hour after its time), or a
+        payer of one of them has started a withdrawal (which takes back, once its delay has
+        passed, whatever is still unclaimed)."""
+        waiting = self.outbox.in_state("pending", limit=MAX_RECORDS, scheme=SCHEME)
         if not waiting:
             return False
-        return len(waiting) >= self.min_records or (now or time.time()) - waiting[0].created_at >= self.max_wait_s
+        if len(waiting) >= self.min_records or (now or time.time()) - waiting[0].created_at >= self.max_wait_s:
+            return True
+        return self._withdrawal_started({c.payment["channelId"] for c in waiting})
 
     def commit_pending(self) -> int:
         """One batch of the oldest waiting calls; returns how many were committed."""
@@ -138,6 +142,17 @@ class BatchCommitter(Rounds):
             index[channel_id] = position
         ordered = sorted(calls, key=lambda c: (c.model_id, c.created_at))
         return claims, [_record(c, index[c.payment["channelId"]]) for c in ordered]
+
+    def _withdrawal_started(self, channel_ids: set[str]) -> bool:
+        ids = sorted(channel_ids)
+        reads = [Read(self._channels, "pendingWithdrawals", (bytes.fromhex(c[2:]),)) for c in ids]
+        for channel_id, pending in zip(ids, read_many(self.protocol.rpc, reads)):
+            if isinstance(pending, ReadFailed):
+                raise NetworkError(f"could not read channel {channel_id}'s withdrawal")
+            if pending[1]:  # initiatedAt
+                log.info("the payer of channel %s started a withdrawal: committing its calls now", channel_id)
+                return True
+        return False
 
     def _batch_id(self, receipt) -> int:
         from web3.logs import DISCARD

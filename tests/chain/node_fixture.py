@@ -68,3 +68,75 @@ def running_node(data_dir: Path, **settings):
         node.committer.stop()
         node.settler.stop()
         node.outbox.close()
+
+
+def start_node_process(port: int, *options: str):
+    """`ogcli node run --dev-keys --port PORT OPTIONS...` as a child process, once /health answers."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "ogcli", "node", "run", "--dev-keys", "--port", str(port), *options],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"node exited: {process.stderr.read().decode()[-800:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("node did not start")
+
+
+def stop_node_process(process, sig=None) -> None:
+    """Stops the node by its pid (SIGTERM unless `sig`), and waits for it."""
+    import os
+    import signal
+
+    os.kill(process.pid, sig or signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def gives_up_waiting():
+    """A Sender class that sends for real, then gives up on the receipt (a crash, or a timeout):
+    a test double."""
+    from ogcli.chain.sender import Sender
+    from ogcli.errors import NetworkError
+
+    class GivesUpWaiting(Sender):
+        def confirm(self, tx_hash, tx, label=""):
+            raise NetworkError("gave up waiting for the receipt")
+
+    return GivesUpWaiting
+
+
+def sdk_channel_session(chain, payer):
+    """A requests session that pays x402 offers with the official SDK's batch-settlement client,
+    as an outside agent would (nothing of ours on the client side)."""
+    from x402 import x402ClientSync
+    from x402.http.clients import x402_requests
+    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
+    from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
+
+    network = f"eip155:{chain.w3.eth.chain_id}"
+    client = x402ClientSync().register(network, BatchSettlementEvmScheme(EthAccountSignerWithRPC(payer, chain.url)))
+    # The SDK knows no default asset on the devnet: its spend controls must allow OPG there.
+    client.set_spend_controls({"allowed_assets": [{"network": network, "asset": chain.protocol.token.address}]})
+    return x402_requests(client)
+
+
+def channel_payer(chain, tmp_path):
+    """A new payer holding 10 OPG and no gas (the node sends its deposit), with the devnet's
+    models in a local store for the node."""
+    from eth_account import Account
+
+    from ogcli.devnet import accounts
+    from ogcli.protocol.params import OPG
+    from tests.chain.fixtures import send_as
+
+    use_local_storage(tmp_path / "blobs")
+    payer = Account.create()
+    send_as(chain, accounts.get("deployer").address, chain.protocol.token.functions.transfer(payer.address, 10 * OPG))
+    return payer

@@ -8,42 +8,20 @@ from __future__ import annotations
 import time
 
 import pytest
-from eth_account import Account
 from web3.logs import DISCARD
 
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-from ogcli.devnet import accounts
 from ogcli.protocol import artifacts
-from ogcli.protocol.params import OPG
-from tests.chain.fixtures import send_as
-from tests.chain.node_fixture import running_node, use_local_storage
+from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
 
-NETWORK = "eip155:31337"
 CALLS = 4
 
 
-def _sdk_session(chain, payer):
-    """A requests session that pays x402 offers with the SDK's own batch-settlement client."""
-    from x402 import x402ClientSync
-    from x402.http.clients import x402_requests
-    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
-    from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
-
-    client = x402ClientSync().register(NETWORK, BatchSettlementEvmScheme(EthAccountSignerWithRPC(payer, chain.url)))
-    # The SDK knows no default asset on 31337: its spend controls must allow OPG there.
-    client.set_spend_controls({"allowed_assets": [{"network": NETWORK, "asset": chain.protocol.token.address}]})
-    return x402_requests(client)
-
-
 def _payer_and_channels(chain, tmp_path):
-    """A new payer holding 10 OPG (no gas: the node sends its deposit), the devnet's models in a
-    local store, and the channels contract."""
-    use_local_storage(tmp_path / "blobs")
-    payer = Account.create()
-    send_as(chain, accounts.get("deployer").address, chain.protocol.token.functions.transfer(payer.address, 10 * OPG))
-    return payer, chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
+    return channel_payer(chain, tmp_path), chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS,
+                                                                 abi=artifacts.abi("BatchSettlement"))
 
 
 def _wait_until(condition, timeout_s: float = 30.0):
@@ -63,7 +41,7 @@ def test_the_official_sdk_client_pays_the_node_by_channel_and_its_calls_commit_i
         first_block = chain.w3.eth.block_number + 1
         with running_node(tmp_path / "node", batch_min_records=CALLS, batch_max_wait_s=3600,
                           batch_interval_s=0.1) as (url, node):
-            session = _sdk_session(chain, payer)
+            session = sdk_channel_session(chain, payer)
             answers = [session.post(f"{url}/v1/infer", json={"model": 1, "inputs": {"features": [[k / 10] * 8]}})
                        for k in range(CALLS)]
             assert [a.status_code for a in answers] == [200] * CALLS, answers[0].text[:300]
@@ -104,7 +82,7 @@ def test_a_restarted_node_refuses_a_replayed_voucher_and_a_client_that_lost_its_
         data_dir = tmp_path / "node"
         body = {"model": 1, "inputs": {"features": [[0.5] * 8]}}
         with running_node(data_dir, batch_min_records=100, batch_max_wait_s=3600) as (url, node):
-            session = _sdk_session(chain, payer)
+            session = sdk_channel_session(chain, payer)
             before = [session.post(f"{url}/v1/infer", json=body) for _ in range(2)]
             assert [a.status_code for a in before] == [200, 200]
             replay = before[1].request.headers["PAYMENT-SIGNATURE"]
@@ -116,9 +94,53 @@ def test_a_restarted_node_refuses_a_replayed_voucher_and_a_client_that_lost_its_
             [offer] = [a for a in refused.json()["accepts"] if a["scheme"] == "batch-settlement"]
             assert int(offer["extra"]["channelState"]["chargedCumulativeAmount"]) == 2 * int(offer["amount"])
             assert node.outbox.counts() == {"pending": 2}  # nothing charged for the replay
-            after = _sdk_session(chain, payer).post(f"{url}/v1/infer", json=body)  # a client with no state
+            after = sdk_channel_session(chain, payer).post(f"{url}/v1/infer", json=body)  # a client with no state
             assert after.status_code == 200, after.text[:300]
             _wait_until(lambda: node.outbox.counts().get("settled", 0) == 3)
         fee = int(after.json()["receipt"]["value_wei"])
         channel_id = after.json()["receipt"]["settlement"]["channel"]
         assert channels.functions.channels(bytes.fromhex(channel_id[2:])).call()[1] == 3 * fee
+
+
+def test_a_payer_starting_a_withdrawal_gets_its_calls_committed_at_once_and_keeps_only_the_rest(seeded_profile,
+                                                                                                tmp_path):
+    """A withdrawal takes back what is unclaimed once its delay has passed: the node commits a
+    channel's answered calls as soon as its payer starts one, not when its batch would be due,
+    so the payer gets back its deposit less exactly the calls it was served."""
+    chain = seeded_profile
+    with chain.snapshot():
+        payer, channels = _payer_and_channels(chain, tmp_path)
+        token = chain.protocol.token.functions
+        with running_node(tmp_path / "node", batch_min_records=100, batch_max_wait_s=3600,
+                          batch_interval_s=0.1) as (url, node):
+            answers = [sdk_channel_session(chain, payer).post(f"{url}/v1/infer", json={"model": 1, "inputs": {
+                "features": [[0.3] * 8]}}) for _ in range(2)]
+            assert [a.status_code for a in answers] == [200, 200]
+            receipt = answers[0].json()["receipt"]
+            channel_id, fee = bytes.fromhex(receipt["settlement"]["channel"][2:]), int(receipt["value_wei"])
+            time.sleep(1)
+            assert node.outbox.counts() == {"pending": 2}  # not due: 2 of 100, an hour to wait
+            config = _channel_config(node, receipt)
+            balance, _claimed = channels.functions.channels(channel_id).call()
+            chain.rpc("anvil_setBalance", [payer.address, hex(10**18)])
+            chain.w3.eth.wait_for_transaction_receipt(chain.w3.eth.send_raw_transaction(payer.sign_transaction(
+                channels.functions.initiateWithdraw(config, balance).build_transaction({
+                    "from": payer.address, "nonce": chain.w3.eth.get_transaction_count(payer.address),
+                    "gas": 200_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1})).raw_transaction))
+            _wait_until(lambda: node.outbox.counts() == {"settled": 2})
+        assert channels.functions.channels(channel_id).call()[1] == 2 * fee
+        chain.advance(901)
+        before = token.balanceOf(payer.address).call()
+        chain.w3.eth.wait_for_transaction_receipt(chain.w3.eth.send_raw_transaction(payer.sign_transaction(
+            channels.functions.finalizeWithdraw(config).build_transaction({
+                "from": payer.address, "nonce": chain.w3.eth.get_transaction_count(payer.address),
+                "gas": 200_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1})).raw_transaction))
+        assert token.balanceOf(payer.address).call() - before == balance - 2 * fee
+
+
+def _channel_config(node, receipt) -> tuple:
+    """The channel's config as the node keeps it (the SDK's record), as the contract takes it."""
+    record = node.channel_payments.storage.get(receipt["settlement"]["channel"])
+    c = record.channel_config
+    return (c.payer, c.payer_authorizer, c.receiver, c.receiver_authorizer, c.token, int(c.withdraw_delay),
+            bytes.fromhex(c.salt[2:]))

@@ -3,42 +3,25 @@ nothing is settled twice."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from ogcli.devnet import accounts
-from tests.chain.node_fixture import free_port, use_local_storage
+from tests.chain.node_fixture import (free_port, gives_up_waiting, start_node_process, stop_node_process,
+                                      use_local_storage)
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
 
 
-def _start(port: int, batch_window: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ogcli", "node", "run", "--dev-keys", "--port", str(port), "--batch-window", batch_window],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"node exited: {process.stderr.read().decode()[-800:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("node did not start")
+def _start(port: int, batch_window: str):
+    return start_node_process(port, "--batch-window", batch_window)
 
 
-def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    os.kill(process.pid, sig)
-    process.wait(timeout=30)
+def _stop(process, sig=signal.SIGTERM) -> None:
+    stop_node_process(process, sig)
 
 
 def _settled_events(chain, request_id: bytes) -> int:
@@ -106,16 +89,7 @@ def _paid_call_left_in_the_outbox(chain, tmp_path, payer: str, value: float):
 
 
 def _gives_up_waiting():
-    from ogcli.chain.sender import Sender
-    from ogcli.errors import NetworkError
-
-    class GivesUpWaiting(Sender):
-        """Test double: sends for real, then gives up on the receipt (a crash, or a timeout)."""
-
-        def confirm(self, tx_hash, tx, label=""):
-            raise NetworkError("gave up waiting for the receipt")
-
-    return GivesUpWaiting
+    return gives_up_waiting()
 
 
 def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_profile, tmp_path):

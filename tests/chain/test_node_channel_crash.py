@@ -1,0 +1,126 @@
+"""The channel flow under crashes: calls paid by batch-settlement vouchers and answered, then the
+node killed (SIGKILL) before their batch, or dying between sending the batch and reading its
+receipt, or restarting while the batch still waits in the mempool. Each time every call is
+committed exactly once and its channel claimed exactly for what was answered."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import httpx
+import pytest
+
+from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+from ogcli.devnet import accounts
+from ogcli.protocol import artifacts
+from tests.chain.node_fixture import (channel_payer, free_port, gives_up_waiting, running_node,
+                                      sdk_channel_session, start_node_process, stop_node_process)
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
+
+BODY = {"model": 1, "inputs": {"features": [[0.25] * 8]}}
+
+
+def _claimed(chain, channel_id: str) -> int:
+    channels = chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
+    return channels.functions.channels(bytes.fromhex(channel_id[2:])).call()[1]
+
+
+def _batches_since(chain, block: int) -> list:
+    return chain.protocol.settlement.events.BatchCommitted().get_logs(from_block=block)
+
+
+def test_sigkill_between_channel_answers_and_their_batch(seeded_profile, tmp_path):
+    chain = seeded_profile
+    with chain.snapshot():
+        payer = channel_payer(chain, tmp_path)
+        first_block = chain.w3.eth.block_number + 1
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        node = start_node_process(port, "--channel-wait", "3000")  # holds its batch back
+        session = sdk_channel_session(chain, payer)
+        answers = [session.post(f"{url}/v1/infer", json=BODY) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200] * 3
+        stop_node_process(node, signal.SIGKILL)  # answered, in the outbox, no batch
+        channel_id = answers[0].json()["receipt"]["settlement"]["channel"]
+        fee = int(answers[0].json()["receipt"]["value_wei"])
+        assert _claimed(chain, channel_id) == 0 and not _batches_since(chain, first_block)
+
+        node = start_node_process(port, "--channel-wait", "0")
+        try:
+            deadline = time.monotonic() + 30
+            while _claimed(chain, channel_id) == 0 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # a second batch, were one to be sent, would have landed by now
+            assert _claimed(chain, channel_id) == 3 * fee
+        finally:
+            stop_node_process(node)
+        node = start_node_process(port, "--channel-wait", "0")  # a third run finds nothing left to do
+        try:
+            time.sleep(1.5)
+            assert httpx.get(f"{url}/health").json()["outbox"] == {"settled": 3}
+        finally:
+            stop_node_process(node)
+        [batch] = _batches_since(chain, first_block)
+        assert batch["args"]["records"] == 3 and batch["args"]["fees"] == 3 * fee
+
+
+def _answered_and_left(chain, tmp_path, calls: int):
+    """`calls` answered channel calls of a node that stopped before committing them: (channel id,
+    fee, the node's outbox, the operator's key)."""
+    from ogcli.node.outbox import Outbox
+
+    payer = channel_payer(chain, tmp_path)
+    with running_node(tmp_path / "node", batch_min_records=100, batch_max_wait_s=3600) as (url, _node):
+        session = sdk_channel_session(chain, payer)
+        answers = [session.post(f"{url}/v1/infer", json=BODY) for _ in range(calls)]
+    assert [a.status_code for a in answers] == [200] * calls
+    receipt = answers[0].json()["receipt"]
+    return (receipt["settlement"]["channel"], int(receipt["value_wei"]), Outbox(tmp_path / "node" / "outbox.db"),
+            accounts.get("node-operator").local_account)
+
+
+def test_a_batch_sent_before_a_crash_is_reconciled_from_its_receipt_not_resent(seeded_profile, tmp_path):
+    from ogcli.chain.sender import Sender
+    from ogcli.node.batch_committer import BatchCommitter
+
+    chain = seeded_profile
+    with chain.snapshot():
+        channel_id, fee, outbox, operator = _answered_and_left(chain, tmp_path, 2)
+        first_block = chain.w3.eth.block_number + 1
+        assert BatchCommitter(chain.protocol, gives_up_waiting()(chain.w3, operator), outbox).commit_pending() == 0
+        assert outbox.counts() == {"sent": 2}
+        nonce = chain.w3.eth.get_transaction_count(operator.address, "pending")
+        BatchCommitter(chain.protocol, Sender(chain.w3, operator), outbox).reconcile()
+        assert outbox.counts() == {"settled": 2}
+        assert chain.w3.eth.get_transaction_count(operator.address, "pending") == nonce  # nothing resent
+        [batch] = _batches_since(chain, first_block)
+        assert {outbox.get(c.request_id).record_id for c in outbox.in_state("settled", scheme="batch-settlement")} \
+            == {batch["args"]["batchId"]}
+        assert _claimed(chain, channel_id) == 2 * fee
+        outbox.close()
+
+
+def test_a_batch_still_in_the_mempool_is_waited_for_not_sent_again(seeded_profile, tmp_path):
+    from ogcli.chain.sender import Sender
+    from ogcli.node.batch_committer import BatchCommitter
+
+    chain = seeded_profile
+    with chain.snapshot():
+        channel_id, fee, outbox, operator = _answered_and_left(chain, tmp_path, 2)
+        chain.rpc("evm_setAutomine", [False])
+        try:
+            assert BatchCommitter(chain.protocol, gives_up_waiting()(chain.w3, operator), outbox).commit_pending() == 0
+            committer = BatchCommitter(chain.protocol, Sender(chain.w3, operator), outbox)
+            committer.reconcile()
+            assert outbox.counts() == {"sent": 2}  # still in the mempool: left to land
+            assert committer.commit_pending() == 0  # nothing pending, nothing sent
+            assert int(chain.rpc("txpool_status")["pending"], 16) == 1
+            chain.rpc("evm_mine")
+            committer.reconcile()
+        finally:
+            chain.rpc("evm_setAutomine", [True])
+        assert outbox.counts() == {"settled": 2}
+        assert _claimed(chain, channel_id) == 2 * fee
+        outbox.close()
