@@ -101,6 +101,18 @@ class Outbox:
             ).fetchall()
         return [_call(r) for r in rows]
 
+    def latest_vouchers(self, scheme: str) -> dict[str, dict]:
+        """Channel id -> the payment record of its latest answered call (highest voucher ceiling)."""
+        with self._lock:
+            rows = self._db.execute("SELECT payment FROM calls WHERE scheme = ?", (scheme,)).fetchall()
+        latest: dict[str, dict] = {}
+        for (text,) in rows:
+            payment = json.loads(text)
+            known = latest.get(payment["channelId"])
+            if known is None or int(payment["maxClaimableAmount"]) > int(known["maxClaimableAmount"]):
+                latest[payment["channelId"]] = payment
+        return latest
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._db.execute("SELECT state, COUNT(*) FROM calls GROUP BY state").fetchall())

@@ -39,6 +39,7 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     from ogcli.chain.sender import Sender
     from ogcli.node.app import Node
     from ogcli.node.batch_committer import BatchCommitter
+    from ogcli.node.channel_payments import SCHEME as CHANNEL_SCHEME
     from ogcli.node.channel_payments import ChannelPayments
     from ogcli.node.channel_storage import SqliteChannelStorage
     from ogcli.node.enclave import Enclave
@@ -76,8 +77,9 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     settler = Settler(protocol, operator, outbox, batch_size=settings.batch_size, interval_s=settings.settle_interval_s,
                       batch_window_s=settings.batch_window_s)
     settler.start()
-    channel_payments = ChannelPayments(protocol, operator, network.rpc_url, network.chain_id,
-                                       SqliteChannelStorage(data_dir / "channels.db"))
+    channel_storage = SqliteChannelStorage(data_dir / "channels.db")
+    channel_storage.catch_up(outbox.latest_vouchers(CHANNEL_SCHEME))
+    channel_payments = ChannelPayments(protocol, operator, network.rpc_url, network.chain_id, channel_storage)
     committer = BatchCommitter(protocol, operator, outbox, interval_s=settings.batch_interval_s,
                                max_wait_s=settings.batch_max_wait_s, min_records=settings.batch_min_records)
     committer.start()

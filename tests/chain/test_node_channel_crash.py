@@ -91,6 +91,9 @@ def test_a_batch_sent_before_a_crash_is_reconciled_from_its_receipt_not_resent(s
         first_block = chain.w3.eth.block_number + 1
         assert BatchCommitter(chain.protocol, gives_up_waiting()(chain.w3, operator), outbox).commit_pending() == 0
         assert outbox.counts() == {"sent": 2}
+        # The batch landed while the node was down (automine mines just after the send returns).
+        chain.w3.eth.wait_for_transaction_receipt(outbox.in_state("sent", scheme="batch-settlement")[0].tx_hash,
+                                                  timeout=30)
         nonce = chain.w3.eth.get_transaction_count(operator.address, "pending")
         BatchCommitter(chain.protocol, Sender(chain.w3, operator), outbox).reconcile()
         assert outbox.counts() == {"settled": 2}

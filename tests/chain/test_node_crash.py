@@ -104,8 +104,9 @@ def test_a_crash_after_sending_is_reconciled_from_the_chain_not_resent(seeded_pr
         crashing = Settler(chain.protocol, _gives_up_waiting()(chain.w3, operator), outbox)
         assert crashing.settle_pending() == 0
         assert outbox.get(request_id).state == "sent"
-        # "pending" counts the crashed send even before Anvil has mined it (automine mines after
-        # eth_sendRawTransaction returns, so "latest" can lag by that one transaction).
+        # The transaction landed while the node was down (automine mines just after
+        # eth_sendRawTransaction returns: wait for it, or the restart finds it still in the mempool).
+        chain.w3.eth.wait_for_transaction_receipt(outbox.get(request_id).tx_hash, timeout=30)
         nonce = chain.w3.eth.get_transaction_count(operator.address, "pending")
         Settler(chain.protocol, Sender(chain.w3, operator), outbox).reconcile()
         call = outbox.get(request_id)

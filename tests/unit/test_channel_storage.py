@@ -47,3 +47,18 @@ def test_a_channels_updates_are_serialised(tmp_path):
     for thread in threads:
         thread.join()
     assert storage.get(CHANNEL_ID).charged_cumulative_amount == "200"  # no lost update
+
+
+def test_catch_up_raises_a_channel_behind_the_outbox_and_leaves_the_rest(tmp_path):
+    """After a power loss the channel records may lag the outbox (fsynced), which holds every call
+    answered: the latest voucher there is what the channel has been charged at least."""
+    storage = SqliteChannelStorage(tmp_path / "channels.db")
+    storage.update_channel(CHANNEL_ID, _charged(5))
+    ahead = {"maxClaimableAmount": "9", "signature": "0x" + "cd" * 65}
+    assert storage.catch_up({CHANNEL_ID: ahead}) == 1
+    channel = storage.get(CHANNEL_ID)
+    assert (channel.charged_cumulative_amount, channel.signed_max_claimable, channel.signature) == ("9", "9", ahead["signature"])
+    assert storage.catch_up({CHANNEL_ID: {"maxClaimableAmount": "7", "signature": "0x"}}) == 0  # not behind
+    assert storage.get(CHANNEL_ID).charged_cumulative_amount == "9"
+    assert storage.catch_up({"0x" + "ef" * 32: ahead}) == 0  # unknown here: left to the next voucher
+    assert storage.get("0x" + "ef" * 32) is None
