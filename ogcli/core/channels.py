@@ -78,6 +78,19 @@ def voucher(channel: bytes, max_claimable_wei: int) -> dict:
     return {"channelId": channel, "maxClaimableAmount": max_claimable_wei}
 
 
+VOUCHER_TYPE = "Voucher(bytes32 channelId,uint128 maxClaimableAmount)"
+
+
+def voucher_digest(channel: bytes, max_claimable_wei: int, chain_id: int, settlement: str) -> bytes:
+    """What a payer signs for a voucher (EIP-712 under the channels contract's domain)."""
+    from eth_hash.auto import keccak
+
+    if len(channel) != 32 or not 0 <= max_claimable_wei < 2**128:
+        raise ValueError("a voucher is a 32-byte channel id and a uint128 amount")
+    struct = keccak(keccak(VOUCHER_TYPE.encode()) + channel + max_claimable_wei.to_bytes(32, "big"))
+    return typed_digest(domain_separator(DOMAIN_NAME, DOMAIN_VERSION, chain_id, settlement), struct)
+
+
 def claim_batch(entries: list[tuple[bytes, int, int]]) -> dict:
     """The ClaimBatch message over (channel id, voucher ceiling, total claimed) rows."""
     return {"claims": [{"channelId": c, "maxClaimableAmount": ceiling, "totalClaimed": total}

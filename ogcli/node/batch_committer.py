@@ -14,8 +14,10 @@ marked failed with the reason.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
+from ogcli.chain.abi import checksum
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.chain.multicall import Read, ReadFailed, read_many
 from ogcli.core import batch_records
@@ -34,8 +36,9 @@ class BatchCommitter(Rounds):
     name = "batch-committer"
 
     def __init__(self, protocol, sender, outbox: Outbox, *, interval_s: float = 2.0, max_wait_s: float = 30.0,
-                 min_records: int = 100) -> None:
+                 min_records: int = 100, on_withdrawal=None) -> None:
         super().__init__(sender, interval_s, log)
+        self.on_withdrawal = on_withdrawal  # channel id -> None: told when a payer starts a withdrawal
         self.protocol = protocol
         self.outbox = outbox
         self.max_wait_s = max_wait_s  # a call waits at most this long for others to share its batch
@@ -107,6 +110,9 @@ class BatchCommitter(Rounds):
         log.warning("%d channel call(s) refused for good: %s", len(calls), message)
 
     def _commit(self, calls: list[Call]) -> int:
+        calls = self._readable(calls)
+        if not calls:
+            return 0
         claims, records = self._batch(calls)
         fn = self.protocol.settlement.functions.commitBatch(claims, batch_records.pack_all(records))
         ids = [c.request_id for c in calls]
@@ -119,6 +125,26 @@ class BatchCommitter(Rounds):
         log.info("committed %d call(s) from %d channel(s) in batch tx %s (%d gas)", len(calls), len(claims), tx_hash,
                  receipt.gas_used)
         return len(calls)
+
+    def _readable(self, calls: list[Call]) -> list[Call]:
+        """The calls whose channel's rows all make a claim and records; the rows of any other
+        channel are marked failed (a row the node wrote itself should always be readable: this
+        keeps one bad row from holding back every other payer's batch)."""
+        good = []
+        for channel_id, rows in _by_channel(calls).items():
+            try:
+                for row in rows:
+                    _config(row.payment["channelConfig"])
+                    _record(row, 0)
+                    if not re.fullmatch(r"0x[0-9a-f]{130}", row.payment["signature"]):
+                        raise ValueError(f"signature {row.payment['signature'][:12]}... is not 0x and 65 bytes")
+            except (KeyError, TypeError, ValueError) as exc:
+                for row in rows:
+                    self.outbox.mark_failed(row.request_id, f"unreadable payment record: {exc}"[:500])
+                log.warning("channel %s: %d call(s) with an unreadable payment record: %s", channel_id, len(rows), exc)
+                continue
+            good += rows
+        return good
 
     def _batch(self, calls: list[Call]) -> tuple[list[tuple], list[BatchRecord]]:
         """commitBatch's claims (sorted by channel id) and records (in model order, for fewer runs)."""
@@ -146,13 +172,16 @@ class BatchCommitter(Rounds):
     def _withdrawal_started(self, channel_ids: set[str]) -> bool:
         ids = sorted(channel_ids)
         reads = [Read(self._channels, "pendingWithdrawals", (bytes.fromhex(c[2:]),)) for c in ids]
-        for channel_id, pending in zip(ids, read_many(self.protocol.rpc, reads)):
+        answers = read_many(self.protocol.rpc, reads)
+        for channel_id, pending in zip(ids, answers):
             if isinstance(pending, ReadFailed):
                 raise NetworkError(f"could not read channel {channel_id}'s withdrawal")
-            if pending[1]:  # initiatedAt
-                log.info("the payer of channel %s started a withdrawal: committing its calls now", channel_id)
-                return True
-        return False
+        started = [c for c, pending in zip(ids, answers) if pending[1]]  # initiatedAt
+        for channel_id in started:
+            log.info("the payer of channel %s started a withdrawal: committing its calls now", channel_id)
+            if self.on_withdrawal is not None:
+                self.on_withdrawal(channel_id)
+        return bool(started)
 
     def _batch_id(self, receipt) -> int:
         from web3.logs import DISCARD
@@ -176,8 +205,19 @@ def _by_channel(calls: list[Call]) -> dict[str, list[Call]]:
 
 
 def _config(config: dict) -> tuple:
-    return (config["payer"], config["payerAuthorizer"], config["receiver"], config["receiverAuthorizer"],
-            config["token"], int(config["withdrawDelay"]), bytes.fromhex(config["salt"].removeprefix("0x")))
+    """The channel's ChannelConfig as the contract takes it; ValueError when a field is not in the
+    form the node wrote it (checksummable addresses, a 32-byte salt)."""
+    salt = bytes.fromhex(str(config["salt"]).removeprefix("0x"))
+    if len(salt) != 32:
+        raise ValueError("a channel's salt is 32 bytes")
+    return (*(_address(config[name]) for name in ("payer", "payerAuthorizer", "receiver", "receiverAuthorizer",
+                                                  "token")), int(config["withdrawDelay"]), salt)
+
+
+def _address(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+        raise ValueError(f"not an address: {str(value)[:50]}")
+    return checksum(value)
 
 
 def _record(call: Call, channel: int) -> BatchRecord:

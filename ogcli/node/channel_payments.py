@@ -10,16 +10,23 @@ next batch and anyone may hand it back to the payer (SECURITY.md). Claims, settl
 a refund would batch in are taken out here; the node claims only in `commitBatch`
 (ogcli/node/batch_committer.py), with the records the vouchers paid for.
 
-The node also refuses a voucher signature BatchSettlement would refuse (the one signature rule,
-ogcli/core/signature_rule.py), which the SDK accepts: one such voucher in a batch would revert it.
+The node takes a voucher only as BatchSettlement will honour it later, whatever the SDK
+accepts: the payer's key's (or its payer authorizer's) ECDSA signature in the one form the chain
+accepts (ogcli/core/signature_rule.py), never an ERC-1271 approval the payer can revoke, and in
+one spelling, which is what the outbox keeps. It serves no call on a channel whose payer has
+started a withdrawal (the SDK records the withdrawal, and the committer makes the node re-read
+the channel as soon as it sees one).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ogcli.chain.abi import checksum
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-from ogcli.core import signature_rule, typed_data
+from ogcli.chain.disputes import recover
+from ogcli.core import channels, signature_rule, typed_data
 from ogcli.node.payments import MAX_TIMEOUT_S, PaymentRefused
 
 SCHEME = "batch-settlement"
@@ -29,6 +36,10 @@ WITHDRAW_DELAY_S = 900  # the scheme's minimum: a payer's withdrawal waits this 
 MIN_DEPOSIT_CALLS = 50
 SIGNATURE_REFUSED = "invalid_batch_settlement_evm_voucher_signature"
 REFUNDS_NOT_YET = "refund_not_supported"
+WITHDRAWAL_PENDING = "channel_withdrawal_pending"
+ZERO_ADDRESS = "0x" + "00" * 20
+_CANONICAL_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
+_CONFIG_ADDRESSES = ("payer", "payerAuthorizer", "receiver", "receiverAuthorizer", "token")
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ class ChannelPayments:
         )
 
         self.network = f"eip155:{chain_id}"
+        self.chain_id = chain_id
         self.token = protocol.token.address
         self.settlement = protocol.settlement.address
         self.operator = sender.address
@@ -172,13 +184,7 @@ class ChannelPayments:
         if is_refund_payload(payload.payload):
             raise PaymentRefused(REFUNDS_NOT_YET, "this node does not sign cooperative refunds yet: "
                                  "withdraw after the channel's delay instead")
-        signature = (payload.payload.get("voucher") or {}).get("signature", "")
-        try:
-            refused = signature_rule.rejection(bytes.fromhex(str(signature).removeprefix("0x")))
-        except ValueError:
-            refused = "not hex"
-        if refused:
-            raise PaymentRefused(SIGNATURE_REFUSED, f"the voucher's signature would be refused on chain: {refused}")
+        self._check_voucher_signature(payload.payload)
         try:
             verified = self._server.verify_payment(payload, requirement)
         except PaymentAbortedError as aborted:
@@ -186,7 +192,50 @@ class ChannelPayments:
         if not verified.verify.is_valid:
             reason = verified.verify.invalid_reason or "invalid_payment"
             raise CorrectivePayment(reason, verified.verify.invalid_message or reason, payload)
+        channel = self.storage.get(payload.payload["voucher"]["channelId"])
+        if channel is not None and channel.withdraw_requested_at:
+            self.cancel(payload, requirement)
+            raise PaymentRefused(WITHDRAWAL_PENDING, "this channel's payer has started a withdrawal: no call is "
+                                 "served on it until the withdrawal is finalized; open a new channel")
         return payload, requirement
+
+    def _check_voucher_signature(self, raw: dict) -> None:
+        """The voucher's signature must be the payer's key's (or its payer authorizer's) ECDSA
+        signature in the one form the chain accepts, written as 0x and 130 hex digits. The SDK
+        also takes an ERC-1271 approval from a payer with code, which the payer can revoke
+        (EIP-7702) once served: BatchSettlement checks the key first, and so does the node, only.
+        It also takes other spellings (no 0x, spaces), which the outbox would keep as sent."""
+        voucher, config = raw.get("voucher") or {}, raw.get("channelConfig") or {}
+        text = str(voucher.get("signature", ""))
+        if not _CANONICAL_SIGNATURE.fullmatch(text):
+            raise PaymentRefused(SIGNATURE_REFUSED, "a voucher's signature is 0x and 130 hex digits (65 bytes)")
+        signature = bytes.fromhex(text[2:])
+        refused = signature_rule.rejection(signature)
+        if refused:
+            raise PaymentRefused(SIGNATURE_REFUSED, f"the voucher's signature would be refused on chain: {refused}")
+        try:
+            digest = channels.voucher_digest(bytes.fromhex(str(voucher["channelId"]).removeprefix("0x")),
+                                             int(voucher["maxClaimableAmount"]), self.chain_id, BATCH_SETTLEMENT_ADDRESS)
+            authorizer = str(config.get("payerAuthorizer") or ZERO_ADDRESS)
+            signer = str(config["payer"]) if int(authorizer, 16) == 0 else authorizer
+        except (KeyError, ValueError, TypeError):
+            raise PaymentRefused("invalid_payload", "the payment's voucher or channel config is malformed") from None
+        if (recover(digest, signature) or "").lower() != signer.lower():
+            raise PaymentRefused(SIGNATURE_REFUSED, f"the voucher is not signed by {signer}'s key (the channel's "
+                                 "payer authorizer, or its payer when it has none)")
+
+    def forget_chain_state(self, channel_id: str) -> None:
+        """Makes the next call on the channel read its state from the chain again (its payer has
+        started a withdrawal: the balance the node holds may be taken back)."""
+
+        def stale(current):
+            if current is None or current.onchain_synced_at is None:
+                return current
+            following = current.copy()
+            following.onchain_synced_at = None
+            return following
+
+        self.storage.update_channel(channel_id, stale)
 
     def cancel(self, payload, requirement) -> None:
         """Releases the channel's reservation of a call that did not happen (nothing is charged)."""
@@ -196,12 +245,18 @@ class ChannelPayments:
             VerifiedPaymentCancelOptions(reason="handler_threw"))
 
     def payment_of(self, payload, requirement) -> ChannelPayment:
-        """What the call is paid with, to be written to the outbox before `settle` charges it."""
+        """What the call is paid with, to be written to the outbox before `settle` charges it: in
+        one spelling (checksummed addresses, 0x hex), whatever the client's was, so that what the
+        committer claims is what was checked."""
         raw = payload.payload
-        voucher = raw["voucher"]
-        return ChannelPayment(payer=raw["channelConfig"]["payer"], channel_id=voucher["channelId"].lower(),
-                              config=dict(raw["channelConfig"]), ceiling_wei=int(voucher["maxClaimableAmount"]),
-                              signature=voucher["signature"], fee_wei=int(requirement.amount))
+        voucher, config = raw["voucher"], raw["channelConfig"]
+        canonical = {name: checksum(config[name]) for name in _CONFIG_ADDRESSES}
+        canonical["withdrawDelay"] = int(config["withdrawDelay"])
+        canonical["salt"] = "0x" + bytes.fromhex(str(config["salt"]).removeprefix("0x")).hex()
+        return ChannelPayment(payer=canonical["payer"], channel_id="0x" + bytes.fromhex(
+                                  str(voucher["channelId"]).removeprefix("0x")).hex(),
+                              config=canonical, ceiling_wei=int(voucher["maxClaimableAmount"]),
+                              signature=str(voucher["signature"]).lower(), fee_wei=int(requirement.amount))
 
     def settle(self, payload, requirement) -> str:
         """Charges the call on the channel (a deposit is sent and mined first) and returns the

@@ -81,7 +81,8 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     channel_storage.catch_up(outbox.latest_vouchers(CHANNEL_SCHEME))
     channel_payments = ChannelPayments(protocol, operator, network.rpc_url, network.chain_id, channel_storage)
     committer = BatchCommitter(protocol, operator, outbox, interval_s=settings.batch_interval_s,
-                               max_wait_s=settings.batch_max_wait_s, min_records=settings.batch_min_records)
+                               max_wait_s=settings.batch_max_wait_s, min_records=settings.batch_min_records,
+                               on_withdrawal=channel_payments.forget_chain_state)
     committer.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,

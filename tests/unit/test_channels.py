@@ -51,3 +51,20 @@ def test_a_voucher_signature_recovers_to_its_signer():
     signed = payer.sign_typed_data(domain, channels.VOUCHER_TYPES, message)
     assert Account.recover_message(encode_typed_data(domain, channels.VOUCHER_TYPES, message),
                                    signature=signed.signature) == payer.address
+
+
+def test_the_voucher_digest_is_what_the_sdk_client_signs():
+    from eth_account import Account
+    from x402.mechanisms.evm.batch_settlement.client.voucher import sign_voucher
+    from x402.mechanisms.evm.signers import EthAccountSigner
+
+    from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    from ogcli.chain.disputes import recover
+    from ogcli.core import channels
+
+    payer = Account.create()
+    channel = bytes(range(32))
+    signed = sign_voucher(EthAccountSigner(payer), "0x" + channel.hex(), 12345, "eip155:31337")
+    signature = bytes.fromhex(signed.signature[2:])
+    assert recover(channels.voucher_digest(channel, 12345, 31337, BATCH_SETTLEMENT_ADDRESS), signature) == payer.address
+    assert recover(channels.voucher_digest(channel, 12346, 31337, BATCH_SETTLEMENT_ADDRESS), signature) != payer.address
