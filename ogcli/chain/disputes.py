@@ -69,8 +69,9 @@ def _bytes32(value) -> bytes:
 
 def result_digest(separator: bytes, record: dict) -> bytes:
     """The EIP-712 digest InferenceSettlement checks result signatures over (0x1901 || domain ||
-    struct), computed locally. The struct's fields are all static, so its encoding is their words side by side: packed
-    here directly, which is most of what makes the verifier judge thousands of records a second."""
+    struct), computed locally. The struct's fields are all static, so its encoding is their words
+    side by side: packed here directly, which is most of what makes the verifier judge thousands
+    of records a second."""
     struct = _keccak(b"".join((
         _result_typehash(), _word(record["modelId"], 256), _bytes32(record["inputHash"]),
         _bytes32(record["outputHash"]), _bytes32(record["requestId"]), _word(record["timestamp"], 64),

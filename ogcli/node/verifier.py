@@ -1,6 +1,6 @@
-"""The node's verifier role: follows InferenceSettled events from a checkpoint, judges each record
-once its block is deep enough, and attests the verdict on chain as its validator, exactly once per
-record.
+"""The node's verifier role: follows InferenceSettled (and BatchCommitted) events from a
+checkpoint, judges each record once its block is deep enough, and attests the verdict on chain as
+its validator, exactly once per record.
 
 A record is valid when its mode is exactly one the protocol knows (vanilla, tee, zkml: any other
 value is invalid, never taken for vanilla); (TEE mode) its EIP-712 result signature recovers to
@@ -26,6 +26,11 @@ and recording never produces a second attestation. The hash of each sent attesta
 killed while it waited in the mempool, the verifier waits for it after a restart rather than
 sending a second one (which the chain would revert, at the validator's cost).
 
+Batches (BatchCommitted) are judged in the same rounds and checkpoint: their records read back
+from the commitBatch calldata and checked against the batch's root, each judged by the same
+rules, the verdict attested as the contract's two bitmaps (ogcli/node/batch_judge.py), once
+(the chain is asked first). Re-running sampled calls is not done for batch records yet.
+
 A verdict is paid only once it has stood through the challenge window, and only when claimed: every
 `claim_every_polls` rounds the verifier claims what its verdicts earned (`claim_rewards`), and
 records the verdicts that will never pay again (claimed, disputed, no reward slot) so that it
@@ -49,6 +54,7 @@ from ogcli.chain.history import HistoryMissing, Point, SettlementParams
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
 from ogcli.errors import NetworkError, RevertedError
+from ogcli.node.batch_judge import BatchJudge
 from ogcli.node.judges import DEV_CHAIN_IDS, ReExecutor, UnsafeEndpoint, ZkJudge
 
 log = logging.getLogger("ogcli.node.verifier")
@@ -56,7 +62,7 @@ BLOCK_SPAN = 2_000  # blocks per log query
 MODE_ZKML = MODES["zkml"]
 MODE_TEE = MODES["tee"]
 KNOWN_MODES = frozenset(MODES.values())
-SETTLEMENT_EVENTS = ("InferenceSettled", "ParamsChanged")
+SETTLEMENT_EVENTS = ("InferenceSettled", "ParamsChanged", "BatchCommitted")
 # Off a devnet, a block this deep is taken as final (about 2.4 min on Ethereum, 24 s on Base). A
 # devnet is one Anvil: nothing reorganises it, and with automine no block follows the last
 # transaction, so any depth there would leave the newest records unjudged on a quiet chain.
@@ -130,10 +136,16 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS attempts (record_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL,"
             " last_error TEXT NOT NULL, retry_at REAL NOT NULL);"
             # Verdicts whose reward is settled for good: claimed, forfeited, or never held a slot.
-            "CREATE TABLE IF NOT EXISTS rewards_done (record_id INTEGER PRIMARY KEY, state TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS rewards_done (record_id INTEGER PRIMARY KEY, state TEXT NOT NULL);"
+            # The same for batches (ogcli/node/batch_judge.py): batch ids are not record ids.
+            "CREATE TABLE IF NOT EXISTS batch_verdicts (batch_id INTEGER PRIMARY KEY, invalid_bits TEXT NOT NULL,"
+            " uncheckable_bits TEXT NOT NULL, reasons TEXT NOT NULL, tx_hash TEXT);"
+            "CREATE TABLE IF NOT EXISTS batch_sent (batch_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS batch_abstentions (batch_id INTEGER PRIMARY KEY, reasons TEXT NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
         self._documents = DocumentChecks(protocol)
+        self._batches = BatchJudge(protocol, self._documents, zk)
         self._params = history.params_timeline()
         self._params_scanned_to = protocol.deployment.block - 1  # ParamsChanged events read up to here
         self._stop = threading.Event()
@@ -177,6 +189,14 @@ class Verifier:
         """Records this verifier gave no verdict on, for good, with why."""
         return dict(self._db.execute("SELECT record_id, reasons FROM abstentions"))
 
+    def batch_verdicts(self) -> dict[int, tuple[int, int]]:
+        """Batch id -> (invalid bits, uncheckable bits) this verifier attested."""
+        return {b: (int(i), int(u)) for b, i, u in
+                self._db.execute("SELECT batch_id, invalid_bits, uncheckable_bits FROM batch_verdicts")}
+
+    def batch_abstentions(self) -> dict[int, str]:
+        return dict(self._db.execute("SELECT batch_id, reasons FROM batch_abstentions"))
+
     def step(self) -> int:
         """Judges and attests every record settled since the checkpoint in a block at least
         `confirmations` deep; returns how many it attested. The checkpoint stays before a span
@@ -187,7 +207,7 @@ class Verifier:
         done, held = 0, False
         while start <= safe_head:
             end = min(safe_head, start + BLOCK_SPAN - 1)
-            settled = self._settled_in(start, end)
+            settled, batches = self._settled_in(start, end)
             waiting = self._waiting()
             held = held or any(e.args["recordId"] in waiting for e in settled)
             batch = [e for e in settled if e.args["recordId"] not in waiting]
@@ -197,6 +217,8 @@ class Verifier:
                     held = self._failed_attempt(event.args["recordId"], outcome) or held
                 else:
                     done += self._attest(outcome)
+            for event in batches:
+                done += self._attest_batch(event)
             if not held:
                 self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
                                  (end, end))
@@ -294,16 +316,18 @@ class Verifier:
 
     # ------------------------------------------------------------------ internals
 
-    def _settled_in(self, start: int, end: int) -> list[event_logs.Event]:
-        """The span's InferenceSettled events not judged yet; its ParamsChanged events go to the
-        parameter history on the way (the same query: no round trip of their own)."""
+    def _settled_in(self, start: int, end: int) -> tuple[list[event_logs.Event], list[event_logs.Event]]:
+        """The span's InferenceSettled and BatchCommitted events not judged yet; its ParamsChanged
+        events go to the parameter history on the way (the same query: no round trip of their own)."""
         settlement = self.protocol.settlement
         query = event_logs.log_filter(settlement, SETTLEMENT_EVENTS, start, end)
         events = event_logs.decode(settlement, SETTLEMENT_EVENTS, self.protocol.rpc.batch([("eth_getLogs", [query])])[0])
         history.add_params_events(self._params, events)
         self._params_scanned_to = max(self._params_scanned_to, end)
         judged = self._judged()  # a retried round (after a crash or a pending send) skips them
-        return [e for e in events if e.name == "InferenceSettled" and e.args["recordId"] not in judged]
+        batches_judged = self.batch_verdicts().keys() | self.batch_abstentions().keys()
+        return ([e for e in events if e.name == "InferenceSettled" and e.args["recordId"] not in judged],
+                [e for e in events if e.name == "BatchCommitted" and e.args["batchId"] not in batches_judged])
 
     def _read_params_up_to(self, block: int) -> None:
         if block > self._params_scanned_to:
@@ -366,6 +390,45 @@ class Verifier:
             log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
         return 1
 
+    def _attest_batch(self, event) -> int:
+        """Judges batch `event` and attests its verdict, once (the chain is asked first)."""
+        batch_id = event.args["batchId"]
+        verdict, views = self._batches.verdict(batch_id, event.tx_hash)
+        if not verdict.abstains:
+            verdict = self._batch_chain_check(verdict, views)
+        if verdict.abstains:
+            log.info("batch %s: abstaining (%s)", batch_id, "; ".join(verdict.reasons))
+            self._db.execute("INSERT OR REPLACE INTO batch_abstentions (batch_id, reasons) VALUES (?, ?)",
+                             (batch_id, "; ".join(verdict.reasons)))
+            return 0
+        settlement = self.protocol.settlement.functions
+        self._wait_for_earlier_send(batch_id, "batch_sent", "batch_id")
+        tx_hash = None
+        if not settlement.batchVerdictOf(batch_id, self.sender.address).call()[0]:  # attestedAt
+            call = settlement.attestBatch(batch_id, verdict.invalid_bits, verdict.uncheckable_bits)
+            try:
+                tx_hash, tx = self.sender.submit(call, gas=self.sender.estimate(call, label="attestBatch"),
+                                                 label="attestBatch")
+                self._db.execute("INSERT OR REPLACE INTO batch_sent (batch_id, tx_hash) VALUES (?, ?)", (batch_id, tx_hash))
+                self.sender.confirm(tx_hash, tx, label="attestBatch")
+            except RevertedError as exc:
+                log.warning("batch %s: attestation refused: %s", batch_id, exc)
+                return 0
+        self._db.execute("INSERT INTO batch_verdicts (batch_id, invalid_bits, uncheckable_bits, reasons, tx_hash)"
+                         " VALUES (?, ?, ?, ?, ?)", (batch_id, str(verdict.invalid_bits), str(verdict.uncheckable_bits),
+                                                     "; ".join(verdict.reasons), tx_hash))
+        if verdict.invalid_bits or verdict.uncheckable_bits:
+            log.warning("batch %s attested with INVALID records: %s", batch_id, "; ".join(verdict.reasons))
+        return 1
+
+    def _batch_chain_check(self, verdict, views):
+        from ogcli.node.batch_judge import BatchVerdict
+
+        disagreement = self._batches.chain_disagrees(verdict, views)
+        if disagreement is None:
+            return verdict
+        return BatchVerdict(verdict.batch_id, None, 0, (disagreement,))
+
     def _chain_disagrees(self, verdict: Verdict) -> str | None:
         """Why the contract would judge a disputable verdict otherwise right now, or None. A valid
         TEE verdict is disputable when any ground holds, a checkable invalid one when its ground
@@ -382,14 +445,14 @@ class Verifier:
             return "judged valid here, but a dispute ground holds on chain"
         return f"judged invalid ({GROUND_NAMES[verdict.ground]}), but that ground does not hold on chain"
 
-    def _wait_for_earlier_send(self, record_id: int) -> None:
+    def _wait_for_earlier_send(self, record_id: int, table: str = "sent", key: str = "record_id") -> None:
         """An attestation sent before a crash (or a receipt timeout) may still be in the mempool,
         where `attestationOf` cannot see it: sending again would put a second one behind it, which
         reverts on chain (AlreadyAttested) at the validator's cost and leaves no verdict recorded.
         So the round stops until it is mined (the loop retries); a dropped one is sent again."""
         from web3.exceptions import TransactionNotFound
 
-        row = self._db.execute("SELECT tx_hash FROM sent WHERE record_id = ?", (record_id,)).fetchone()
+        row = self._db.execute(f"SELECT tx_hash FROM {table} WHERE {key} = ?", (record_id,)).fetchone()
         if row is None:
             return
         try:
@@ -397,4 +460,5 @@ class Verifier:
         except TransactionNotFound:
             return
         if pending:
-            raise NetworkError(f"record {record_id}: its attestation (tx {row[0]}) is still pending; waiting for it")
+            what = "batch" if table == "batch_sent" else "record"
+            raise NetworkError(f"{what} {record_id}: its attestation (tx {row[0]}) is still pending; waiting for it")

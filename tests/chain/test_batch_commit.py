@@ -325,3 +325,60 @@ def test_split_answers_what_the_rules_reckon_on_mixed_batches_and_names_the_firs
     assert _split(m, edge, payers)[0][1] == sum(r.fee_wei for r in edge)  # exactly price + cuts passes
     below = records[:bad] + [replace(records[bad], fee_wei=least - 1)] + records[bad + 1:]
     assert "Underpaid" in _split_refusal(m, below, payers)
+
+
+# ------------------------------------------------------------------ the verifier role on batches
+
+
+def test_the_verifier_attests_a_batch_from_its_calldata_once_and_its_verdict_stands(m, tmp_path):
+    """The verifier reads a committed batch's records back from the commitBatch calldata, checks
+    them against the root on chain, and attests the contract's bitmaps: the false record (its
+    output is not what the enclave signed) invalid, the rest valid. The verdict cannot be
+    disputed on any record; the vouching validator's can, by proof. A second round, or a restart
+    with its state, attests nothing again."""
+    from ogcli.chain.sender import Sender
+    from ogcli.node.verifier import Verifier
+
+    chans, records = paid_batch(m, payers=2, calls_each=3)
+    records[4] = m.batch_record(1, tamper=True)
+    vanilla = m.batch_record(0, mode=MODE_VANILLA, fee_wei=FEE)
+    m.pay(chans[0], FEE)
+    committed = m.commit(chans, [*records, vanilla])
+    validator = accounts.get("validator-1").local_account
+    state = tmp_path / "verifier.db"
+    verifier = Verifier(m.p, Sender(m.chain.w3, validator), state, confirmations=0)
+    assert verifier.step() == 1
+    assert verifier.batch_verdicts() == {committed.batch_id: (1 << 4, 0)}
+    on_chain = m.p.settlement.functions.batchVerdictOf(committed.batch_id, validator.address).call()
+    assert on_chain[0] and on_chain[2] == 1 << 4 and on_chain[3] == 0
+    for index in range(len(committed.records)):
+        for ground in (GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER):
+            refused(lambda: m.dispute_batch("user", committed, index, "validator-1", ground))
+    nonce = m.chain.w3.eth.get_transaction_count(validator.address)
+    assert verifier.step() == 0
+    verifier.stop()
+    restarted = Verifier(m.p, Sender(m.chain.w3, validator), state, confirmations=0)
+    assert restarted.step() == 0 and m.chain.w3.eth.get_transaction_count(validator.address) == nonce
+    restarted.stop()
+    amnesiac = Verifier(m.p, Sender(m.chain.w3, validator), tmp_path / "lost.db", confirmations=0)
+    amnesiac.step()  # the chain says it attested already: recorded, nothing sent
+    assert m.chain.w3.eth.get_transaction_count(validator.address) == nonce
+    assert list(amnesiac.batch_verdicts()) == [committed.batch_id]
+    amnesiac.stop()
+    m.attest_batch("validator-2", committed.batch_id)  # vouches for the false record too
+    tokens = m.validator_tokens("validator-2")
+    m.dispute_batch("user", committed, 4, "validator-2", GROUND_UNKNOWN_SIGNER)
+    assert m.validator_tokens("validator-2") < tokens
+
+
+def test_the_verifier_abstains_from_a_batch_whose_calldata_does_not_make_its_root(m, tmp_path):
+    """Records the verifier cannot read back as committed (here: a batch committed through a
+    contract, so the transaction's calldata is not the commitBatch call) get no verdict."""
+    from ogcli.node.batch_judge import BatchJudge
+
+    chans, records = paid_batch(m, payers=1, calls_each=2)
+    committed = m.commit(chans, records)
+    judge = BatchJudge(m.p, documents=None)
+    some_other_tx = m.sender("user").transact(m.p.token.functions.transfer(accounts.get("user").address, 1))
+    verdict, _views = judge.verdict(committed.batch_id, some_other_tx.tx_hash)
+    assert verdict.abstains and "another contract" in verdict.reasons[0]

@@ -1,0 +1,121 @@
+"""The verifier's judgement of a committed batch: its records read back from the commitBatch
+transaction's calldata (nothing is asked of the node), checked against the batch's root on
+chain, and judged one by one by the per-record rules; the verdict is the contract's two bitmaps.
+
+A record's signer is whoever its signature recovers to under the one signature rule (a batch
+record does not name it); a TEE record on which a dispute ground holds (bad signature, unknown
+signer, not approved at its time) is `invalid` (checkable, so disputable like a valid verdict);
+a ZKML record whose proof fails is `uncheckable` (invalid for a reason the contract cannot check);
+every other record is valid. The verifier abstains from the whole batch (a bitmap has no
+"abstain") when its records cannot be read back, do not make the root on chain, hold ZKML records
+it cannot check, or name an enclave whose registered document does not verify here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder, recover, result_digest
+from ogcli.core import batch_records
+from ogcli.core.batch_records import BatchRecord
+from ogcli.core.model_metadata import MODES
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+@dataclass(frozen=True)
+class BatchVerdict:
+    batch_id: int
+    invalid_bits: int | None  # None: abstain
+    uncheckable_bits: int
+    reasons: tuple[str, ...]  # why records are invalid, or why the verifier abstains
+
+    @property
+    def abstains(self) -> bool:
+        return self.invalid_bits is None
+
+
+def committed(protocol, tx_hash: str) -> tuple[list[BatchRecord], list[str], str]:
+    """(records, each record's payer, the committing node) of the commitBatch sent in `tx_hash`.
+    ValueError when that transaction is not a direct commitBatch call on the settlement."""
+    tx = protocol.w3.eth.get_transaction(tx_hash)
+    if (tx["to"] or "").lower() != protocol.settlement.address.lower():
+        raise ValueError("the batch was committed through another contract: its records are not in the calldata")
+    function, args = protocol.settlement.decode_function_input(tx["input"])
+    if function.fn_name != "commitBatch":
+        raise ValueError(f"the transaction calls {function.fn_name}, not commitBatch")
+    records = batch_records.unpack_all(bytes(args["records"]))
+    payers = [claim["voucher"]["channel"]["payer"] for claim in args["claims"]]
+    if any(r.channel >= len(payers) for r in records):
+        raise ValueError("a record names a channel the batch does not claim")
+    return records, [payers[r.channel] for r in records], tx["from"]
+
+
+def as_record(record: BatchRecord, separator: bytes) -> dict:
+    """The record as the per-record rules read it, its signer the address its signature recovers
+    to (the zero address when it recovers to nobody: a bad signature)."""
+    view = {"modelId": record.model_id, "inputHash": record.input_hash, "outputHash": record.output_hash,
+            "requestId": record.request_id, "timestamp": record.timestamp, "mode": record.mode,
+            "signature": record.signature}
+    view["enclaveSigner"] = recover(result_digest(separator, view), record.signature) or ZERO_ADDRESS
+    return view
+
+
+class BatchJudge:
+    def __init__(self, protocol, documents, zk=None) -> None:
+        self.protocol = protocol
+        self.documents = documents  # ogcli.chain.enclave_documents.DocumentChecks
+        self.zk = zk
+        self.grounds = GroundFinder(protocol)
+
+    def verdict(self, batch_id: int, tx_hash: str) -> tuple[BatchVerdict, list[dict]]:
+        """The verdict on batch `batch_id` (committed in `tx_hash`), and its records as judged."""
+        try:
+            records, payers, node = committed(self.protocol, tx_hash)
+        except ValueError as exc:
+            return BatchVerdict(batch_id, None, 0, (str(exc),)), []
+        root = self.protocol.settlement.functions.getBatch(batch_id).call()[0]
+        leaves = [batch_records.leaf(r.pack(), p, node) for r, p in zip(records, payers)]
+        if batch_records.root(leaves) != bytes(root):
+            return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",)), []
+        views = [as_record(r, self.grounds.separator) for r in records]
+        found = self.grounds.grounds(views)
+        invalid, uncheckable, reasons = 0, 0, []
+        for index, (view, ground) in enumerate(zip(views, found)):
+            if view["mode"] == MODES["tee"]:
+                if ground is not None:
+                    invalid |= 1 << index
+                    reasons.append(f"record {index}: {GROUND_NAMES[ground]}")
+                    continue
+                problem = self.documents.problem(view["enclaveSigner"])
+                if problem is not None:
+                    return BatchVerdict(batch_id, None, 0, (f"enclave {view['enclaveSigner']}: {problem}",)), views
+            elif view["mode"] == MODES["zkml"]:
+                proof_reasons = self.zk.reasons(view) if self.zk is not None else None
+                if proof_reasons is None:
+                    return BatchVerdict(batch_id, None, 0, ("cannot check zkML proofs here",)), views
+                if proof_reasons:
+                    uncheckable |= 1 << index
+                    reasons.append(f"record {index}: {'; '.join(proof_reasons)}")
+        return BatchVerdict(batch_id, invalid, uncheckable, tuple(reasons)), views
+
+    def chain_disagrees(self, verdict: BatchVerdict, views: list[dict]) -> str | None:
+        """Why the contract would judge one of the verdict's TEE records otherwise right now (its
+        own checkGround, every TEE record in one Multicall3 batch), or None: a stale local fact
+        must never be attested and slashed."""
+        from ogcli.chain.multicall import Read, read_many
+
+        checks = []
+        for index, view in enumerate(views):
+            if view["mode"] != MODES["tee"]:
+                continue
+            record = (view["modelId"], view["inputHash"], view["outputHash"], view["requestId"], view["timestamp"],
+                      view["mode"], view["enclaveSigner"], view["signature"])
+            invalid = bool(verdict.invalid_bits >> index & 1)
+            ground = self.grounds.ground(view) if invalid else GROUND_NONE
+            checks.append((index, invalid, Read(self.protocol.settlement, "checkGround", (record, ground))))
+        answers = read_many(self.protocol.rpc, [read for _i, _v, read in checks])
+        for (index, invalid, _read), holds in zip(checks, answers):
+            if holds is not True:
+                return f"record {index}: judged {'invalid' if invalid else 'valid'} here, the chain disagrees"
+        return None
