@@ -68,3 +68,24 @@ def seeded_devnet():
         config.put_profile("bench", config.Profile(rpc_url=url, chain_id=anvil.DEV_CHAIN_ID, deployment=str(path)),
                            activate=True)
         yield SeededDevnet(url, Path(home), Protocol(connect(url, anvil.DEV_CHAIN_ID), deployment))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@contextlib.contextmanager
+def seeded_node(**settings):
+    """A reference node (tests/chain/node_fixture.running_node) on a seeded devnet, the devnet's
+    models in a local store: yields (devnet, node)."""
+    from ogcli import config
+    from tests.chain.node_fixture import running_node, store_devnet_models
+
+    with seeded_devnet() as devnet:
+        store_devnet_models(devnet.home / "blobs")
+        profile = config.load().profiles["bench"]
+        config.put_profile("bench", config.Profile(**{**profile.__dict__, "storage": (devnet.home / "blobs").as_uri()}),
+                           activate=True)
+        with running_node(devnet.home / "node", **settings) as (_url, node):
+            yield devnet, node

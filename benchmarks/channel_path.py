@@ -19,15 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._anvil import seeded_devnet  # noqa: E402
+from benchmarks._anvil import percentile, seeded_node  # noqa: E402
 
 CALLS = 200
 FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -37,52 +32,45 @@ def main() -> None:
     from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
     from x402.schemas import PaymentRequired, ResourceInfo
 
-    from ogcli import config
     from ogcli.devnet import accounts
-    from tests.chain.node_fixture import running_node, store_devnet_models
 
-    with seeded_devnet() as devnet:
-        home = devnet.home
-        store_devnet_models(home / "blobs")
-        profile = config.load().profiles["bench"]
-        config.put_profile("bench", config.Profile(**{**profile.__dict__, "storage": (home / "blobs").as_uri()}), activate=True)
-        with running_node(home / "node", batch_min_records=256, batch_max_wait_s=3600) as (_url, node):
-            model = node.resolve(2)
-            amount = node.price(model)
-            offer = PaymentRequired(accepts=[node.channel_payments.requirements(amount)],
-                                    resource=ResourceInfo(url="bench"))
-            payer = accounts.get("delegator-1").local_account
-            client = x402ClientSync().register(offer.accepts[0].network,
-                                               BatchSettlementEvmScheme(EthAccountSignerWithRPC(payer, devnet.url)))
-            client.set_spend_controls({"allowed_assets": [{"network": offer.accepts[0].network,
-                                                           "asset": offer.accepts[0].asset}]})
-            http = x402HTTPClientSync(client)
-            loaded = node.runtime.load(model.cid)
+    with seeded_node(batch_min_records=256, batch_max_wait_s=3600) as (devnet, node):
+        model = node.resolve(2)
+        amount = node.price(model)
+        offer = PaymentRequired(accepts=[node.channel_payments.requirements(amount)],
+                                resource=ResourceInfo(url="bench"))
+        payer = accounts.get("delegator-1").local_account
+        client = x402ClientSync().register(offer.accepts[0].network,
+                                           BatchSettlementEvmScheme(EthAccountSignerWithRPC(payer, devnet.url)))
+        client.set_spend_controls({"allowed_assets": [{"network": offer.accepts[0].network,
+                                                       "asset": offer.accepts[0].asset}]})
+        http = x402HTTPClientSync(client)
+        loaded = node.runtime.load(model.cid)
 
-            def run():
-                return node.runtime.run(loaded, FEATURES)
+        def run():
+            return node.runtime.run(loaded, FEATURES)
 
-            def paid() -> float:
-                payload = client.create_payment_payload(offer)
-                header = http.encode_payment_signature_header(payload)["PAYMENT-SIGNATURE"]
-                started = time.perf_counter()
-                _result, _receipt, response = node.paid_call(model=model, mode="tee", payment_header=header, url="bench",
-                                                             run=run, input_record={"model": model.id, "inputs": FEATURES})
-                elapsed = time.perf_counter() - started
-                http.process_payment_result(payload, {"PAYMENT-RESPONSE": response}.get, 200)
-                return elapsed
+        def paid() -> float:
+            payload = client.create_payment_payload(offer)
+            header = http.encode_payment_signature_header(payload)["PAYMENT-SIGNATURE"]
+            started = time.perf_counter()
+            _result, _receipt, response = node.paid_call(model=model, mode="tee", payment_header=header, url="bench",
+                                                         run=run, input_record={"model": model.id, "inputs": FEATURES})
+            elapsed = time.perf_counter() - started
+            http.process_payment_result(payload, {"PAYMENT-RESPONSE": response}.get, 200)
+            return elapsed
 
-            for _ in range(6):  # the deposit, then warm: caches, the channel's on-chain state
-                paid()
-                run()
-            model_only, full = [], []
-            for _ in range(CALLS):
-                started = time.perf_counter()
-                run()
-                model_only.append(time.perf_counter() - started)
-                full.append(paid())
-            committed = node.committer.commit_pending()
-            [(records, gas)] = node.committer.gas_used
+        for _ in range(6):  # the deposit, then warm: caches, the channel's on-chain state
+            paid()
+            run()
+        model_only, full = [], []
+        for _ in range(CALLS):
+            started = time.perf_counter()
+            run()
+            model_only.append(time.perf_counter() - started)
+            full.append(paid())
+        committed = node.committer.commit_pending()
+        [(records, gas)] = node.committer.gas_used
 
     added = [f - m for f, m in zip(full, model_only)]
     ms = 1000

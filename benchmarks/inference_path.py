@@ -18,16 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._anvil import seeded_devnet  # noqa: E402
+from benchmarks._anvil import percentile, seeded_node  # noqa: E402
 
 CALLS = 200
 BATCH = 16
 FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -36,54 +31,47 @@ def main() -> None:
     from x402.mechanisms.evm.exact import ExactEvmScheme
     from x402.schemas import PaymentRequired
 
-    from ogcli import config
     from ogcli.devnet import accounts
-    from tests.chain.node_fixture import running_node, store_devnet_models
 
-    with seeded_devnet() as devnet:
-        home = devnet.home
-        store_devnet_models(home / "blobs")
-        profile = config.load().profiles["bench"]
-        config.put_profile("bench", config.Profile(**{**profile.__dict__, "storage": (home / "blobs").as_uri()}), activate=True)
-        with running_node(home / "node", batch_window_s=3600, batch_size=BATCH) as (_node_url, node):
-            model = node.resolve(2)
-            amount = node.price(model)
-            requirement = node.payments.requirements(amount)
-            payer = accounts.get("delegator-1").local_account
-            client = x402ClientSync()
-            client.register(requirement.network, ExactEvmScheme(payer))
-            client.set_spend_controls(False)
-            headers = [encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
-                       for _ in range(CALLS + 5)]
-            loaded = node.runtime.load(model.cid)
+    with seeded_node(batch_window_s=3600, batch_size=BATCH) as (_devnet, node):
+        model = node.resolve(2)
+        amount = node.price(model)
+        requirement = node.payments.requirements(amount)
+        payer = accounts.get("delegator-1").local_account
+        client = x402ClientSync()
+        client.register(requirement.network, ExactEvmScheme(payer))
+        client.set_spend_controls(False)
+        headers = [encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
+                   for _ in range(CALLS + 5)]
+        loaded = node.runtime.load(model.cid)
 
-            def run():
-                return node.runtime.run(loaded, FEATURES)
+        def run():
+            return node.runtime.run(loaded, FEATURES)
 
-            def paid(header):
-                return node.paid_call(model=model, mode="tee", payment_header=header, url="bench", run=run,
-                                      input_record={"model": model.id, "inputs": FEATURES})
+        def paid(header):
+            return node.paid_call(model=model, mode="tee", payment_header=header, url="bench", run=run,
+                                  input_record={"model": model.id, "inputs": FEATURES})
 
-            for header in headers[:5]:  # warm: caches, sessions, first RPCs
-                paid(header)
-                run()
-            model_only, full = [], []
-            for header in headers[5:]:
-                started = time.perf_counter()
-                run()
-                model_only.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                paid(header)
-                full.append(time.perf_counter() - started)
+        for header in headers[:5]:  # warm: caches, sessions, first RPCs
+            paid(header)
+            run()
+        model_only, full = [], []
+        for header in headers[5:]:
+            started = time.perf_counter()
+            run()
+            model_only.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            paid(header)
+            full.append(time.perf_counter() - started)
 
-            settler = node.settler
-            settler.batch_size = 1
-            for _ in range(3):
-                settler.settle_pending()
-            settler.batch_size = BATCH
+        settler = node.settler
+        settler.batch_size = 1
+        for _ in range(3):
             settler.settle_pending()
-            single = [gas for n, gas in settler.gas_used if n == 1]
-            batched = [gas / n for n, gas in settler.gas_used if n == BATCH]
+        settler.batch_size = BATCH
+        settler.settle_pending()
+        single = [gas for n, gas in settler.gas_used if n == 1]
+        batched = [gas / n for n, gas in settler.gas_used if n == BATCH]
 
     added = [f - m for f, m in zip(full, model_only)]
     ms = 1000
