@@ -68,16 +68,17 @@ class BatchJudge:
         self.zk = zk
         self.grounds = GroundFinder(protocol)
 
-    def verdict(self, batch_id: int, tx_hash: str) -> tuple[BatchVerdict, list[dict]]:
-        """The verdict on batch `batch_id` (committed in `tx_hash`), and its records as judged."""
+    def verdict(self, batch_id: int, tx_hash: str) -> BatchVerdict:
+        """The verdict on batch `batch_id` (committed in `tx_hash`): an abstention too when the
+        contract's own checkGround disagrees on one of its TEE records."""
         try:
             records, payers, node = committed(self.protocol, tx_hash)
         except ValueError as exc:
-            return BatchVerdict(batch_id, None, 0, (str(exc),)), []
+            return BatchVerdict(batch_id, None, 0, (str(exc),))
         root = self.protocol.settlement.functions.getBatch(batch_id).call()[0]
         leaves = [batch_records.leaf(r.pack(), p, node) for r, p in zip(records, payers)]
         if batch_records.root(leaves) != bytes(root):
-            return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",)), []
+            return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",))
         views = [as_record(r, self.grounds.separator) for r in records]
         found = self.grounds.grounds(views)
         invalid, uncheckable, reasons = 0, 0, []
@@ -89,33 +90,35 @@ class BatchJudge:
                     continue
                 problem = self.documents.problem(view["enclaveSigner"])
                 if problem is not None:
-                    return BatchVerdict(batch_id, None, 0, (f"enclave {view['enclaveSigner']}: {problem}",)), views
+                    return BatchVerdict(batch_id, None, 0, (f"enclave {view['enclaveSigner']}: {problem}",))
             elif view["mode"] == MODES["zkml"]:
                 proof_reasons = self.zk.reasons(view) if self.zk is not None else None
                 if proof_reasons is None:
-                    return BatchVerdict(batch_id, None, 0, ("cannot check zkML proofs here",)), views
+                    return BatchVerdict(batch_id, None, 0, ("cannot check zkML proofs here",))
                 if proof_reasons:
                     uncheckable |= 1 << index
                     reasons.append(f"record {index}: {'; '.join(proof_reasons)}")
-        return BatchVerdict(batch_id, invalid, uncheckable, tuple(reasons)), views
+        disagreement = self._chain_disagrees(views, found)
+        if disagreement is not None:
+            return BatchVerdict(batch_id, None, 0, (disagreement,))
+        return BatchVerdict(batch_id, invalid, uncheckable, tuple(reasons))
 
-    def chain_disagrees(self, verdict: BatchVerdict, views: list[dict]) -> str | None:
-        """Why the contract would judge one of the verdict's TEE records otherwise right now (its
-        own checkGround, every TEE record in one Multicall3 batch), or None: a stale local fact
-        must never be attested and slashed."""
+    def _chain_disagrees(self, views: list[dict], found: list[int | None]) -> str | None:
+        """Why the contract would judge one of the TEE records otherwise right now (its own
+        checkGround on the ground found here, every TEE record in one Multicall3 batch), or None:
+        a stale local fact must never be attested and slashed."""
         from ogcli.chain.multicall import Read, read_many
 
         checks = []
-        for index, view in enumerate(views):
+        for index, (view, ground) in enumerate(zip(views, found)):
             if view["mode"] != MODES["tee"]:
                 continue
             record = (view["modelId"], view["inputHash"], view["outputHash"], view["requestId"], view["timestamp"],
                       view["mode"], view["enclaveSigner"], view["signature"])
-            invalid = bool(verdict.invalid_bits >> index & 1)
-            ground = self.grounds.ground(view) if invalid else GROUND_NONE
-            checks.append((index, invalid, Read(self.protocol.settlement, "checkGround", (record, ground))))
-        answers = read_many(self.protocol.rpc, [read for _i, _v, read in checks])
-        for (index, invalid, _read), holds in zip(checks, answers):
+            checks.append((index, ground, Read(self.protocol.settlement, "checkGround",
+                                               (record, GROUND_NONE if ground is None else ground))))
+        answers = read_many(self.protocol.rpc, [read for _i, _g, read in checks])
+        for (index, ground, _read), holds in zip(checks, answers):
             if holds is not True:
-                return f"record {index}: judged {'invalid' if invalid else 'valid'} here, the chain disagrees"
+                return f"record {index}: judged {'valid' if ground is None else 'invalid'} here, the chain disagrees"
         return None

@@ -52,7 +52,6 @@ class ChannelPayment:
     ceiling_wei: int  # the voucher's maxClaimableAmount: everything charged on the channel so far
     signature: str
     fee_wei: int
-    deposit_tx: str = ""
 
     def to_record(self) -> dict:
         return {"scheme": SCHEME, "channelId": self.channel_id, "channelConfig": self.config,
@@ -141,10 +140,10 @@ class ChannelPayments:
             withdraw_delay=WITHDRAW_DELAY_S))
         self._server = x402ResourceServerSync(_NoDirectClaims(facilitator)).register(self.network, self._scheme)
         self._server.initialize()
-        self.channels_contract = BATCH_SETTLEMENT_ADDRESS
 
     def requirements(self, amount_wei: int):
-        """The batch-settlement offer for one call at `amount_wei`."""
+        """The batch-settlement offer for one call at `amount_wei` (built anew each time: the SDK's
+        corrective 402 writes the channel's state into the requirement it is given)."""
         from x402.schemas import ResourceConfig
 
         price = {"amount": str(amount_wei), "asset": self.token,

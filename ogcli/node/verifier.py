@@ -393,9 +393,7 @@ class Verifier:
     def _attest_batch(self, event) -> int:
         """Judges batch `event` and attests its verdict, once (the chain is asked first)."""
         batch_id = event.args["batchId"]
-        verdict, views = self._batches.verdict(batch_id, event.tx_hash)
-        if not verdict.abstains:
-            verdict = self._batch_chain_check(verdict, views)
+        verdict = self._batches.verdict(batch_id, event.tx_hash)
         if verdict.abstains:
             log.info("batch %s: abstaining (%s)", batch_id, "; ".join(verdict.reasons))
             self._db.execute("INSERT OR REPLACE INTO batch_abstentions (batch_id, reasons) VALUES (?, ?)",
@@ -420,14 +418,6 @@ class Verifier:
         if verdict.invalid_bits or verdict.uncheckable_bits:
             log.warning("batch %s attested with INVALID records: %s", batch_id, "; ".join(verdict.reasons))
         return 1
-
-    def _batch_chain_check(self, verdict, views):
-        from ogcli.node.batch_judge import BatchVerdict
-
-        disagreement = self._batches.chain_disagrees(verdict, views)
-        if disagreement is None:
-            return verdict
-        return BatchVerdict(verdict.batch_id, None, 0, (disagreement,))
 
     def _chain_disagrees(self, verdict: Verdict) -> str | None:
         """Why the contract would judge a disputable verdict otherwise right now, or None. A valid

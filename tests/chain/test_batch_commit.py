@@ -380,5 +380,5 @@ def test_the_verifier_abstains_from_a_batch_whose_calldata_does_not_make_its_roo
     committed = m.commit(chans, records)
     judge = BatchJudge(m.p, documents=None)
     some_other_tx = m.sender("user").transact(m.p.token.functions.transfer(accounts.get("user").address, 1))
-    verdict, _views = judge.verdict(committed.batch_id, some_other_tx.tx_hash)
+    verdict = judge.verdict(committed.batch_id, some_other_tx.tx_hash)
     assert verdict.abstains and "another contract" in verdict.reasons[0]
