@@ -12,6 +12,17 @@ def address(text: str) -> str:
         raise UsageError(str(exc)) from None
 
 
+def bytes32(text: str, what: str) -> bytes:
+    """32 bytes written as 0x and 64 hex digits (a request id, a transaction hash)."""
+    raw = text.strip().lower()
+    if raw.startswith("0x") and len(raw) == 66:
+        try:
+            return bytes.fromhex(raw[2:])
+        except ValueError:
+            pass
+    raise UsageError(f"{what}: expected 0x and 64 hex digits, not {text!r}")
+
+
 def amount(text: str, *, symbol: str = "OPG", allow_zero: bool = False) -> int:
     from ogcli.core.amounts import AmountError, parse_amount
 

@@ -53,7 +53,6 @@ def verdict_dispute(session, record_id: int, target: str):
 def producer_dispute(session, record_id: int):
     """`ogcli node dispute --record ID`: the TEE record is false on a ground the contract checks,
     so the node that settled it pays from its bond."""
-    from ogcli.chain.bonds import read_bonds, read_terms
     from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
     from ogcli.chain.receipts import by_record_id
     from ogcli.chain.tx import Plan
@@ -76,21 +75,128 @@ def producer_dispute(session, record_id: int):
     if ground is None or not settlement.checkGround(record_tuple(call.record), ground).call():
         raise UsageError(f"record {record_id} holds up (its signature, enclave and approval check out): "
                          "a rejected dispute slashes nobody")
-    bond = read_bonds(protocol, [call.node])[call.node]
-    terms = read_terms(protocol)
-    # As NodeBonds.slash: the fee comes from the record's own reservation; the penalty from the rest.
-    refund = min(call.fee_wei, bond.reserved_wei)
-    left_active, left_reserved = bond.active_wei - refund, bond.reserved_wei - refund
-    penalty = min((left_active + bond.unbonding_wei) * terms.slash_fraction_bps // 10_000,
-                  left_active - left_reserved + bond.unbonding_wei)
-    slash = refund + penalty
-    reward = penalty * settlement.params().call()[5] // 10_000
-    warnings = ()
     return Plan(
         action=f"dispute record {record_id} against node {call.node}",
         call=settlement.disputeProducer(record_id, call.as_argument(), ground),
         rows=(("record", str(record_id)), ("node", call.node), ("ground", GROUND_NAMES[ground]),
-              ("slash", f"{_fmt(slash)} OPG of its {_fmt(bond.total_wei)} OPG bond"),
-              ("payer refund", f"{_fmt(refund)} OPG to {call.payer}"), ("your reward", f"{_fmt(reward)} OPG")),
-        warnings=warnings,
+              *_node_slash_rows(protocol, call.node, call.payer, call.fee_wei)),
+    )
+
+
+def _node_slash_rows(protocol, node: str, payer: str, fee_wei: int) -> tuple:
+    """The preview of a won dispute against `node` over a record of `fee_wei`, as NodeBonds.slash
+    takes it: the fee from the record's reservation (the payer's refund), the penalty from the rest."""
+    from ogcli.chain.bonds import read_bonds, read_terms
+
+    bond = read_bonds(protocol, [node])[node]
+    terms = read_terms(protocol)
+    refund = min(fee_wei, bond.reserved_wei)
+    left_active, left_reserved = bond.active_wei - refund, bond.reserved_wei - refund
+    penalty = min((left_active + bond.unbonding_wei) * terms.slash_fraction_bps // 10_000,
+                  left_active - left_reserved + bond.unbonding_wei)
+    reward = penalty * protocol.settlement.functions.params().call()[5] // 10_000
+    return (("slash", f"{_fmt(refund + penalty)} OPG of its {_fmt(bond.total_wei)} OPG bond"),
+            ("payer refund", f"{_fmt(refund)} OPG to {payer}"), ("your reward", f"{_fmt(reward)} OPG"))
+
+
+def _batch_call(protocol, request_id: str):
+    """The batch call `request_id` names, with its record as the rules read it (UsageError if none)."""
+    from ogcli import parsing
+    from ogcli.chain import batches
+    from ogcli.chain.disputes import GroundFinder
+
+    raw = parsing.bytes32(request_id, "--request")
+    call = batches.find(protocol, raw)
+    if call is None or call.record.request_id != raw:
+        raise UsageError(f"no batch committed a call with request id {request_id}")
+    finder = GroundFinder(protocol)
+    return call, finder, batches.record_view(call.record, finder.separator)
+
+
+def _checked_ground(protocol, view: dict, ground) -> bool:
+    from ogcli.chain.batches import record_tuple
+
+    return ground is not None and protocol.settlement.functions.checkGround(record_tuple(view), ground).call()
+
+
+def _proof(call) -> tuple:
+    """The BatchRecordProof of `call`: its index, packed record, payer, node and siblings."""
+    from ogcli.core import batch_records
+
+    return (call.index, call.record.pack(), call.payer, call.batch.node,
+            batch_records.proof(call.batch.leaves(), call.index))
+
+
+def batch_producer_dispute(session, request_id: str):
+    """`ogcli node dispute --request ID`: a false TEE record of a batch, proved by its Merkle
+    proof, so the node that committed it pays from its bond."""
+    from ogcli.chain.disputes import GROUND_NAMES
+    from ogcli.chain.multicall import Read, read_one
+    from ogcli.chain.tx import Plan
+    from ogcli.core.model_metadata import MODES
+    from ogcli.core.units import format_duration
+
+    protocol = session.protocol
+    call, finder, view = _batch_call(protocol, request_id)
+    where = f"record {call.index} of batch {call.batch.batch_id}"
+    if call.record.mode != MODES["tee"]:
+        raise UsageError(f"{where} is not a TEE record: only TEE records can be disputed against their node")
+    disputed_bits, until = read_one(protocol.rpc, Read(protocol.settlement, "batchProducerDisputes",
+                                                       (call.batch.batch_id,)))
+    if disputed_bits >> call.index & 1:
+        raise UsageError(f"{where} was disputed against its node already")
+    now = protocol.w3.eth.get_block("latest")["timestamp"]
+    if now > until:
+        raise UsageError(f"{where} stopped being disputable {format_duration(now - until)} ago")
+    ground = finder.ground(view)
+    if not _checked_ground(protocol, view, ground):
+        raise UsageError(f"{where} holds up (its signature, enclave and approval check out): "
+                         "a rejected dispute slashes nobody")
+    return Plan(
+        action=f"dispute {where} against node {call.batch.node}",
+        call=protocol.settlement.functions.disputeBatchProducer(call.batch.batch_id, _proof(call), ground),
+        rows=(("batch", str(call.batch.batch_id)), ("record", f"{call.index} (request {request_id})"),
+              ("node", call.batch.node), ("ground", GROUND_NAMES[ground]),
+              *_node_slash_rows(protocol, call.batch.node, call.payer, call.record.fee_wei)),
+    )
+
+
+def batch_verdict_dispute(session, request_id: str, target: str):
+    """`ogcli node dispute --request ID --validator ADDR`: the validator's verdict on that batch
+    record contradicts what the contract checks."""
+    from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE
+    from ogcli.chain.tx import Plan
+    from ogcli.core.units import format_duration
+
+    protocol = session.protocol
+    settlement = protocol.settlement.functions
+    call, finder, view = _batch_call(protocol, request_id)
+    batch_id, bit = call.batch.batch_id, 1 << call.index
+    where = f"record {call.index} of batch {batch_id}"
+    attested_at, until, invalid_bits, uncheckable_bits, _rewarded, _claimed, disputed = \
+        settlement.batchVerdictOf(batch_id, target).call()
+    if not attested_at or uncheckable_bits & bit:
+        raise UsageError(f"{target} gave no checkable verdict on {where}: there is nothing to dispute")
+    if disputed:
+        raise UsageError(f"{target}'s verdict on batch {batch_id} was disputed already")
+    now = protocol.w3.eth.get_block("latest")["timestamp"]
+    if now > until:
+        raise UsageError(f"the challenge window for this verdict closed {format_duration(now - until)} ago")
+    valid = not invalid_bits & bit
+    found = finder.ground(view)
+    ground = found if valid else (GROUND_NONE if found is None else None)
+    if not _checked_ground(protocol, view, ground):
+        verdict = "valid" if valid else "invalid"
+        raise UsageError(f"{target}'s {verdict} verdict on {where} holds up, and a rejected dispute slashes nobody")
+    params = settlement.params().call()
+    stake = protocol.staking.functions.getValidator(target).call()[1]
+    self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]
+    return Plan(
+        action=f"dispute {target}'s verdict on {where}",
+        call=settlement.disputeBatch(batch_id, target, _proof(call), ground),
+        rows=(("batch", str(batch_id)), ("record", f"{call.index} (request {request_id})"), ("validator", target),
+              ("ground", GROUND_NAMES[ground]),
+              ("slash", f"about {_fmt(stake * params[4] // 10_000)} OPG ({params[4] / 100:g}% of its stake)"),
+              ("your reward", f"about {_fmt(self_stake * params[4] // 10_000 * params[5] // 10_000)}"
+                              " OPG (a share of the validator's own slashed stake)")),
     )

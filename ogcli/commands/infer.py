@@ -146,25 +146,30 @@ def verify(
     Example: ogcli infer verify 0x5c1d...e8 --response answer.json
     """
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.receipts import find
     from ogcli.core.receipt_checks import FAILED, UNVERIFIED, VERIFIED, checks, verdict
     from ogcli.errors import ExitCode
+    from ogcli.verify import calls
 
     saved = _saved_response(response) if response else None
     protocol = open_protocol(context.resolve_network())
-    call = find(protocol, ref)
-    results = checks(_facts(protocol, call, saved, node))
+    call = _find_call(protocol, ref)
+    if hasattr(call, "batch"):  # committed in a batch (paid by channel)
+        results = checks(calls.batch_facts(protocol, call, saved, node))
+        where = {"batch_id": call.batch.batch_id, "batch_index": call.index, "record_id": None,
+                 "transaction_hash": call.batch.tx_hash, "model_id": call.record.model_id, "payer": call.payer,
+                 "request_id": "0x" + call.record.request_id.hex(), "scheme": "batch-settlement",
+                 "attestations": calls.batch_verdicts(protocol, call), "bond": calls.batch_bond(protocol, call)}
+    else:
+        results = checks(calls.record_facts(protocol, call, saved, node))
+        where = {"record_id": call.record_id, "transaction_hash": call.tx_hash, "model_id": call.record["modelId"],
+                 "payer": call.payer, "request_id": "0x" + bytes(call.record["requestId"]).hex(), "scheme": "exact",
+                 "bond": calls.record_bond(protocol, call)}
     state = verdict(results)
     data = {
         "verified": state == VERIFIED,
         "state": state,
-        "request_id": "0x" + bytes(call.record["requestId"]).hex(),
-        "record_id": call.record_id,
-        "transaction_hash": call.tx_hash,
-        "model_id": call.record["modelId"],
-        "payer": call.payer,
+        **where,
         "checks": [{"name": c.name, "ok": c.ok, "status": c.status, "ran": c.ran, "detail": c.detail} for c in results],
-        "bond": _bond_behind(protocol, call),
     }
     output.emit(data, lambda: _print_checks(data))
     if state == FAILED:
@@ -308,6 +313,24 @@ def _node_bond(protocol, operator) -> int | None:
     return read_bonds(protocol, [address])[address].free_wei if address else None
 
 
+def _find_call(protocol, ref: str):
+    """The call `ref` names: a record settled alone (chain.receipts.SettledCall) or a call of a
+    committed batch (chain.batches.BatchCall), by request id or transaction hash."""
+    from ogcli.chain import batches, receipts
+
+    try:
+        return receipts.find(protocol, ref)
+    except UsageError as not_a_record:
+        text = ref.strip().lower()
+        if not (text.startswith("0x") and len(text) == 66):
+            raise
+        found = batches.find(protocol, bytes.fromhex(text[2:]))
+        if found is None:
+            raise UsageError(f"{ref} names no settled call: neither a record, a call committed in a batch, nor a "
+                             "settlement transaction on this network") from not_a_record
+        return found
+
+
 def _saved_response(path_text: str) -> dict:
     path = Path(path_text)
     try:
@@ -318,134 +341,6 @@ def _saved_response(path_text: str) -> dict:
     if not isinstance(data, dict) or "input" not in data or "output" not in data:
         raise UsageError(f"--response {path}: expected the --json output of `ogcli infer run` or `infer chat`")
     return data
-
-
-def _facts(protocol, call, saved, node_url: str = ""):
-    from ogcli.chain.disputes import recover_result_signer
-    from ogcli.core import records
-    from ogcli.core.model_metadata import MODES
-    from ogcli.core.receipt_checks import Facts
-
-    settlement, registry = protocol.settlement.functions, protocol.registry.functions
-    r = call.record
-    computed = records.settled_hash(r, call.payer, call.node, call.fee_wei)
-    stored = bytes(settlement.recordState(call.record_id).call()[0])
-    tee = r["mode"] == MODES["tee"]
-    recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None
-    terms, terms_missing = _terms(protocol, call)
-    return Facts(
-        record_hash_on_chain=stored, record_hash_computed=computed, mode=r["mode"], signer=r["enclaveSigner"],
-        recovered_signer=recovered,
-        registered=registry.isRegistered(r["enclaveSigner"]).call() if tee else False,
-        approved_at_time=registry.isActive(r["enclaveSigner"], r["timestamp"]).call() if tee else False,
-        fee_wei=call.fee_wei, publisher_wei=call.publisher_wei, node_wei=call.node_wei, validators_wei=call.validators_wei,
-        treasury_wei=call.treasury_wei, terms=terms, terms_missing=terms_missing, payer=call.payer,
-        settlement=protocol.settlement.address, pulled=_pulled(protocol, call),
-        input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
-        response_input_hash=records.content_hash(saved["input"]) if saved else None,
-        response_output_hash=records.content_hash(saved["output"]) if saved else None,
-        attestation=_attestation(protocol, r["enclaveSigner"]) if tee else None,
-        zk_proof=_zk_proof(protocol, call, saved, node_url) if r["mode"] == MODES["zkml"] else None,
-    )
-
-
-def _terms(protocol, call) -> tuple:
-    """(the settlement parameters and model price in force where the call settled, or None; why
-    not). Read from the events that set them: a restarted devnet or a pruned node keeps no state
-    as of old blocks, and a read "as of the block" would also see changes later in that block."""
-    from ogcli.chain.history import HistoryMissing, Point, terms_at
-    from ogcli.core.receipt_checks import Terms
-    from ogcli.errors import NetworkError
-
-    try:
-        params, price = terms_at(protocol, call.record["modelId"], Point(call.block, call.log_index))
-    except (HistoryMissing, NetworkError) as exc:
-        return None, str(exc)
-    return Terms(validator_bps=params.validator_fee_bps, treasury_bps=params.treasury_fee_bps, model_price_wei=price), ""
-
-
-def _zk_proof(protocol, call, saved, node_url: str) -> tuple:
-    """A ZKML call's proof, from the saved answer or else from the node that made it, checked as
-    the verifier role checks it (`node.judges.ZkJudge`): against the circuit the model's
-    publisher committed to and against the record's hashes. (status, detail)."""
-    from ogcli import context, locations
-    from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
-    from ogcli.errors import NetworkError
-    from ogcli.node import zkml
-    from ogcli.node.judges import KeptCalls, ZkJudge
-    from ogcli.storage.blobs import open_store
-
-    if not zkml.available():
-        return UNVERIFIED, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
-    calls = KeptCalls(protocol, open_store(context.resolve_network().storage), locations.cache_dir(), node_url=node_url)
-    if saved and "proof" in saved:
-        kept = {"input": saved["input"], "outputs": saved["output"], "proof": saved["proof"]}
-    else:
-        try:
-            kept = calls.call(call.record)
-        except NetworkError as exc:  # unreachable now, or an endpoint not to be asked
-            return UNVERIFIED, f"could not fetch the proof: {exc}"
-        if kept is None or "proof" not in kept:
-            return FAIL, "the node does not publish the proof of this call"
-    reasons = ZkJudge(calls).check(kept, call.record)
-    if reasons is None:
-        return UNVERIFIED, "the model's circuit cannot be fetched from storage here"
-    if reasons:
-        return FAIL, "; ".join(reasons)
-    return PASS, "verifies under the publisher's verifying key and proves exactly the recorded input and output"
-
-
-def _attestation(protocol, signer: str) -> tuple:
-    """The document the enclave was registered with, read from the registration's log and verified
-    here: its hash is the registered one, its chain leads to the root it was registered under and
-    was valid then, and it binds this signer to the registered measurement. (status, detail): a
-    log this endpoint cannot give leaves the check unverified, never passed."""
-    from ogcli.chain.enclave_documents import problem_with, registered_document
-    from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
-
-    registered = registered_document(protocol, signer)
-    if registered is None:
-        return UNVERIFIED, ("the JSON-RPC endpoint returned no EnclaveAttestation log for the enclave's registration "
-                            "(an endpoint that prunes old logs cannot show the document)")
-    problem = problem_with(registered)
-    if problem is not None:
-        return FAIL, problem
-    return PASS, ("COSE_Sign1 ES384 chain to the vendor's pinned root, valid at registration (verified on chain "
-                  f"and again here); PCRs give the measurement; binds {signer}")
-
-
-def _bond_behind(protocol, call) -> dict | None:
-    """The bond of the node that settled a TEE record, and until when the record can be held
-    against it (None for other modes: no ground is checkable against them)."""
-    from ogcli.chain.bonds import read_bonds, read_terms
-    from ogcli.chain.multicall import Read, read_many
-    from ogcli.core.model_metadata import MODES
-
-    if call.record["mode"] != MODES["tee"]:
-        return None
-    settlement = protocol.settlement
-    until, state = read_many(protocol.rpc, [Read(settlement, "recordDisputableUntil", (call.record_id,)),
-                                            Read(settlement, "recordState", (call.record_id,))])
-    from ogcli.chain.disputes import GroundFinder
-
-    bond = read_bonds(protocol, [call.node])[call.node]
-    return {"node": call.node, "bond_wei": str(bond.total_wei), "bonded": bond.covers_settlement(read_terms(protocol)),
-            "disputable_until": until, "disputed": bool(state[5]),
-            "ground": GroundFinder(protocol).ground(call.record)}
-
-
-def _pulled(protocol, call):
-    """The ERC-3009 transfer that paid for this call in its settling transaction (a batch may
-    hold several of one payer: each is told apart by its nonce), or None when none is found."""
-    from ogcli.chain.receipts import paying_transfer
-    from ogcli.core.receipt_checks import Pulled
-
-    receipt = protocol.rpc.batch([("eth_getTransactionReceipt", [call.tx_hash])])[0]
-    transfer = paying_transfer(protocol.token, receipt["logs"] if receipt else [], call.payer,
-                               bytes(call.record["requestId"]))
-    if transfer is None:
-        return None
-    return Pulled(sender=transfer.sender, to=transfer.to, value_wei=transfer.value_wei)
 
 
 def _print_checks(data: dict) -> None:
@@ -459,8 +354,24 @@ def _print_checks(data: dict) -> None:
         "failed": f"[bold red]NOT verified[/] ({failed} check{'s' if failed != 1 else ''} failed)",
         "unverified": f"[yellow]unverified[/] ({not_run} check{'s' if not_run != 1 else ''} could not be run here)",
     }
+    _print_attestations(data)
     _print_bond(data)
-    output.console().print(f"record {data['record_id']} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
+    where = (f"record {data['record_id']}" if data["record_id"] is not None
+             else f"batch {data['batch_id']} record {data['batch_index']}")
+    output.console().print(f"{where} (request {data['request_id'][:18]}…): {verdicts[data['state']]}")
+
+
+def _print_attestations(data: dict) -> None:
+    """A batch call's verdicts so far (a record settled alone shows its own in `node disputes`)."""
+    if "attestations" not in data:
+        return
+    given = data["attestations"]
+    if not given:
+        output.console().print("validators: no verdict on its batch yet")
+        return
+    colours = {"valid": "green", "invalid": "bold red", "uncheckable": "yellow"}
+    verdicts = ", ".join(f"{a['validator']} [{colours[a['verdict']]}]{a['verdict']}[/]" for a in given)
+    output.console().print(f"validators: {verdicts}")
 
 
 def _print_bond(data: dict) -> None:
@@ -477,8 +388,9 @@ def _print_bond(data: dict) -> None:
     if bond["disputed"]:
         console.print(f"the node {bond['node']} was slashed for this record; its payer was refunded from the bond")
     elif bond["ground"] is not None:  # the record itself is false: its node can be made to pay
+        target = f"--record {data['record_id']}" if data["record_id"] is not None else f"--request {data['request_id']}"
         console.print(f"the node {bond['node']} has {amount} bonded: dispute it until {until} with "
-                      f"`ogcli node dispute --record {data['record_id']}` (the payer is refunded from the bond)")
+                      f"`ogcli node dispute {target}` (the payer is refunded from the bond)")
     else:
         console.print(f"bond behind it: {amount} of node {bond['node']}, slashable for this record until {until}")
 

@@ -270,17 +270,35 @@ def dispute(
     validator: Annotated[str, typer.Argument(help="The validator that vouched for it.", show_default=False)] = "",
     record: Annotated[int | None, typer.Option("--record", help="Dispute this record against the node that settled it.",
                                                show_default=False)] = None,
+    request: Annotated[str, typer.Option("--request", help="A call committed in a batch (paid by channel), by its "
+                                                           "request id: against its node, or with --validator against "
+                                                           "a verdict.", show_default=False)] = "",
+    against: Annotated[str, typer.Option("--validator", help="With --request: the validator whose verdict on it to dispute.",
+                                         show_default=False)] = "",
     password_file: PasswordFile = None,
 ) -> None:
     """File on-chain evidence; the contract checks the ground itself. Against a validator (RECORD
     VALIDATOR): it vouched for a bad record, and a won dispute slashes it (and so its delegators)
     and pays you part. Against a node (--record ID): the record it settled is false, and a won
-    dispute slashes its bond, refunds the payer, pays you part and disables the enclave.
+    dispute slashes its bond, refunds the payer, pays you part and disables the enclave. A call
+    committed in a batch is named by its request id (--request ID, with --validator ADDR for a
+    verdict) and proved by its Merkle proof, built here from the batch's calldata.
 
-    Example: ogcli node dispute --record 15 --yes   (or: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes)
+    Example: ogcli node dispute --record 15 --yes   (or: ogcli node dispute 15 0x57FB313CD4817866253921692D20D76B222ffDfA --yes;
+    ogcli node dispute --request 0x9f2c...41 --yes)
     """
     from ogcli.commands._session import WriteSession
 
+    if request:
+        if record is not None or record_id is not None or validator:
+            raise UsageError("give --request ID (with --validator ADDR for a verdict) alone, without a record id")
+        target = parsing.address(against) if against else ""
+        session = WriteSession.open(password_file)
+        session.run(plans.batch_verdict_dispute(session, request, target) if target
+                    else plans.batch_producer_dispute(session, request))
+        return
+    if against:
+        raise UsageError("--validator goes with --request; for a record settled alone give RECORD VALIDATOR")
     if record is not None:
         if record_id is not None or validator:
             raise UsageError("give RECORD VALIDATOR to dispute a verdict, or --record ID to dispute a node (not both)")
@@ -288,7 +306,8 @@ def dispute(
         session.run(plans.producer_dispute(session, record))
         return
     if record_id is None or not validator:
-        raise UsageError("give RECORD VALIDATOR (a verdict) or --record ID (the node that settled it)")
+        raise UsageError("give RECORD VALIDATOR (a verdict), --record ID (the node that settled it) or --request ID "
+                         "(a call committed in a batch)")
     target = parsing.address(validator)
     session = WriteSession.open(password_file)
     session.run(plans.verdict_dispute(session, record_id, target))

@@ -54,6 +54,22 @@ class Pulled:
 
 
 @dataclass(frozen=True)
+class BatchPlace:
+    """Where a channel-paid call was committed (a batch's calldata and root), and the channel
+    claim that paid it, read from the commitBatch transaction."""
+
+    batch_id: int
+    index: int  # of the record in its batch
+    count: int
+    channel_payer: str
+    channel_receiver: str
+    channel_token: str
+    token: str  # this network's OPG
+    channel_fees_wei: int  # the batch's fees on the record's channel, claimed together
+    claimed_wei: int  # what the commitBatch transaction claimed on that channel (its Claimed log; 0: none)
+
+
+@dataclass(frozen=True)
 class Facts:
     record_hash_on_chain: bytes
     record_hash_computed: bytes
@@ -78,6 +94,7 @@ class Facts:
     terms_missing: str = ""
     attestation: Outcome | None = None  # the enclave's attestation document, checked (TEE calls)
     zk_proof: Outcome | None = None  # a ZKML call's proof against the published circuit
+    batch: BatchPlace | None = None  # a channel-paid call: record_hash_* are its batch's roots
 
 
 def holds(name: str, condition: bool, detail: str) -> Check:
@@ -85,11 +102,17 @@ def holds(name: str, condition: bool, detail: str) -> Check:
 
 
 def checks(f: Facts) -> list[Check]:
-    out = [holds("record stored", f.record_hash_on_chain == f.record_hash_computed,
-                 "the record in the settlement event hashes to what the contract stored")]
+    if f.batch is None:
+        out = [holds("record stored", f.record_hash_on_chain == f.record_hash_computed,
+                     "the record in the settlement event hashes to what the contract stored")]
+    else:
+        b = f.batch
+        out = [holds("record committed", f.record_hash_on_chain == f.record_hash_computed,
+                     f"batch {b.batch_id}'s records in its commitBatch calldata, each bound to its payer and node, "
+                     f"make the root the contract stored (this is record {b.index + 1} of {b.count})")]
     out += _mode_checks(f)
-    out.append(_split_check(f))
-    out.append(_pulled_check(f))
+    out.append(_split_check(f) if f.batch is None else _batch_fee_check(f))
+    out.append(_pulled_check(f) if f.batch is None else _channel_check(f))
     if f.response_output_hash is not None:
         out.append(holds("response output", f.response_output_hash == f.output_hash,
                          "the saved response's output hashes to the record's outputHash"))
@@ -110,9 +133,10 @@ def verdict(results: list[Check]) -> str:
 def _mode_checks(f: Facts) -> list[Check]:
     if f.mode == MODES["tee"]:
         signed = f.recovered_signer is not None and f.recovered_signer.lower() == f.signer.lower()
+        named = "the record names" if f.batch is None else "a batch record names no signer: its signer is"
         out = [
             holds("enclave signature", signed,
-                  f"the result's EIP-712 signature recovers to {f.recovered_signer}, the record names {f.signer}"),
+                  f"the result's EIP-712 signature recovers to {f.recovered_signer}, {named} {f.signer}"),
             holds("enclave registered", f.registered, f"{f.signer} is in TEERegistry"),
             holds("measurement approved then", f.approved_at_time,
                   "the enclave's vendor and measurement were on the whitelist when the result was produced"),
@@ -155,3 +179,34 @@ def _pulled_check(f: Facts) -> Check:
              and p.value_wei == f.fee_wei)
     return holds("payment pulled", moved,
                  f"the payer's authorization moved {p.value_wei} wei from {p.sender} to {p.to} (the fee is {f.fee_wei})")
+
+
+def _batch_fee_check(f: Facts) -> Check:
+    """A batch record's fee must cover the model's price and the validators' and treasury's cuts
+    (BatchRecords' rule); the node keeps the rest."""
+    if f.terms is None:
+        return Check("fee covers price", UNVERIFIED, f"fee {f.fee_wei}; the terms it is checked against cannot be read: "
+                                                     f"{f.terms_missing}")
+    t = f.terms
+    validators, treasury = f.fee_wei * t.validator_bps // BPS, f.fee_wei * t.treasury_bps // BPS
+    required = t.model_price_wei + validators + treasury
+    return holds("fee covers price", f.fee_wei >= required,
+                 f"fee {f.fee_wei} = publisher {t.model_price_wei} + validators {validators} + treasury {treasury} "
+                 f"+ node {f.fee_wei - required} at {t.validator_bps / 100:g}% / {t.treasury_bps / 100:g}%, "
+                 "as in force when the batch was committed")
+
+
+def _channel_check(f: Facts) -> Check:
+    """The batch's claim on the record's channel: the payer's channel, paying this settlement in
+    OPG, claimed for exactly the batch's calls on it (the contract's own rule). Less claimed in the
+    transaction means the node claimed part directly before, which the batch accounted for: the
+    payment is then not told apart here."""
+    b = f.batch
+    assert b is not None
+    ours = (b.channel_payer.lower() == f.payer.lower() and b.channel_receiver.lower() == f.settlement.lower()
+            and b.channel_token.lower() == b.token.lower())
+    detail = (f"the batch claimed {b.claimed_wei} wei on the payer's channel (receiver {b.channel_receiver}, "
+              f"token {b.channel_token}) for its calls on it ({b.channel_fees_wei} wei, this call's fee {f.fee_wei})")
+    if ours and b.claimed_wei < b.channel_fees_wei:
+        return Check("paid by channel", UNVERIFIED, detail + "; the rest was claimed outside the batch, before it")
+    return holds("paid by channel", ours and b.claimed_wei == b.channel_fees_wei, detail)

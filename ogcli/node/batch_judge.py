@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder, recover, result_digest
+from ogcli.chain.batches import decode_commit, record_view
+from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
 from ogcli.core import batch_records
 from ogcli.core.batch_records import BatchRecord
 from ogcli.core.model_metadata import MODES
-
-ZERO_ADDRESS = "0x" + "00" * 20
-
 
 @dataclass(frozen=True)
 class BatchVerdict:
@@ -39,26 +37,8 @@ def committed(protocol, tx_hash: str) -> tuple[list[BatchRecord], list[str], str
     """(records, each record's payer, the committing node) of the commitBatch sent in `tx_hash`.
     ValueError when that transaction is not a direct commitBatch call on the settlement."""
     tx = protocol.w3.eth.get_transaction(tx_hash)
-    if (tx["to"] or "").lower() != protocol.settlement.address.lower():
-        raise ValueError("the batch was committed through another contract: its records are not in the calldata")
-    function, args = protocol.settlement.decode_function_input(tx["input"])
-    if function.fn_name != "commitBatch":
-        raise ValueError(f"the transaction calls {function.fn_name}, not commitBatch")
-    records = batch_records.unpack_all(bytes(args["records"]))
-    payers = [claim["voucher"]["channel"]["payer"] for claim in args["claims"]]
-    if any(r.channel >= len(payers) for r in records):
-        raise ValueError("a record names a channel the batch does not claim")
-    return records, [payers[r.channel] for r in records], tx["from"]
-
-
-def as_record(record: BatchRecord, separator: bytes) -> dict:
-    """The record as the per-record rules read it, its signer the address its signature recovers
-    to (the zero address when it recovers to nobody: a bad signature)."""
-    view = {"modelId": record.model_id, "inputHash": record.input_hash, "outputHash": record.output_hash,
-            "requestId": record.request_id, "timestamp": record.timestamp, "mode": record.mode,
-            "signature": record.signature}
-    view["enclaveSigner"] = recover(result_digest(separator, view), record.signature) or ZERO_ADDRESS
-    return view
+    records, payers, _channels = decode_commit(protocol, tx)
+    return records, payers, tx["from"]
 
 
 class BatchJudge:
@@ -79,7 +59,7 @@ class BatchJudge:
         leaves = [batch_records.leaf(r.pack(), p, node) for r, p in zip(records, payers)]
         if batch_records.root(leaves) != bytes(root):
             return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",))
-        views = [as_record(r, self.grounds.separator) for r in records]
+        views = [record_view(r, self.grounds.separator) for r in records]
         found = self.grounds.grounds(views)
         invalid, uncheckable, reasons = 0, 0, []
         for index, (view, ground) in enumerate(zip(views, found)):

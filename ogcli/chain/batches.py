@@ -1,0 +1,158 @@
+"""Batches of channel-paid calls read back from chain: a committed batch's records from its
+commitBatch calldata (nothing is asked of the node that made it), and the call a request id or a
+commitBatch transaction names.
+
+A batch stores only its Merkle root on chain; its records travel in the calldata of the
+transaction that committed it, so that transaction is the record's home, and a record is found by
+reading the batches' calldata (newest first). A batch committed through another contract (a
+multisig, say) has no readable calldata and is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ogcli.chain import abi
+from ogcli.chain import events as event_logs
+from ogcli.chain.contracts import Protocol
+from ogcli.core import batch_records
+from ogcli.core.batch_records import BatchRecord
+from ogcli.errors import UsageError
+
+COMMITTED = ("BatchCommitted",)
+ZERO_ADDRESS = "0x" + "00" * 20
+TX_PER_ROUND = 50  # transactions fetched per JSON-RPC batch while searching
+
+
+class Unreadable(ValueError):
+    """A transaction that is not a direct, decodable commitBatch call on the settlement."""
+
+
+@dataclass(frozen=True)
+class CommittedBatch:
+    """A batch as its commitBatch transaction sent it."""
+
+    batch_id: int
+    node: str  # who sent it: the node whose records these are
+    tx_hash: str
+    block: int
+    log_index: int  # of its BatchCommitted log: where in the block the terms are read
+    committed_at: int
+    records: list[BatchRecord]
+    payers: list[str]  # each record's payer (its channel's)
+    channels: list[dict]  # the claims' channel configs, in claim order (a record's `channel` indexes them)
+
+    def leaves(self) -> list[bytes]:
+        return [batch_records.leaf(r.pack(), p, self.node) for r, p in zip(self.records, self.payers)]
+
+    def fees_on_channel(self, channel: int) -> int:
+        return sum(r.fee_wei for r in self.records if r.channel == channel)
+
+
+@dataclass(frozen=True)
+class BatchCall:
+    """One call of a committed batch."""
+
+    batch: CommittedBatch
+    index: int
+
+    @property
+    def record(self) -> BatchRecord:
+        return self.batch.records[self.index]
+
+    @property
+    def payer(self) -> str:
+        return self.batch.payers[self.index]
+
+    @property
+    def channel(self) -> dict:
+        return self.batch.channels[self.record.channel]
+
+
+def record_view(record: BatchRecord, separator: bytes) -> dict:
+    """The record as the per-record rules read it (the keys of a settled record), its signer the
+    address its signature recovers to under the one signature rule (the zero address when it
+    recovers to nobody: a bad signature). A batch record does not name its signer."""
+    from ogcli.chain.disputes import recover, result_digest
+
+    view = {"modelId": record.model_id, "inputHash": record.input_hash, "outputHash": record.output_hash,
+            "requestId": record.request_id, "timestamp": record.timestamp, "mode": record.mode,
+            "signature": record.signature}
+    view["enclaveSigner"] = recover(result_digest(separator, view), record.signature) or ZERO_ADDRESS
+    return view
+
+
+def record_tuple(view: dict) -> tuple:
+    """A record view as the contract's InferenceRecord tuple (checkGround takes one)."""
+    return (view["modelId"], view["inputHash"], view["outputHash"], view["requestId"], view["timestamp"],
+            view["mode"], view["enclaveSigner"], view["signature"])
+
+
+def decode_commit(protocol: Protocol, tx: dict) -> tuple[list[BatchRecord], list[str], list[dict]]:
+    """(records, each record's payer, the claimed channels' configs) of a commitBatch transaction
+    (as eth_getTransactionByHash gives it). Unreadable when it is anything else."""
+    if (tx.get("to") or "").lower() != protocol.settlement.address.lower():
+        raise Unreadable("the batch was committed through another contract: its records are not in the calldata")
+    data = tx.get("input") or tx.get("data") or "0x"
+    raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+    try:
+        name, args = abi.decode_call(protocol.settlement, raw)
+    except Exception as exc:  # CodecError and the codec's own decoding errors alike
+        raise Unreadable(f"the transaction's calldata does not decode: {exc}") from None
+    if name != "commitBatch":
+        raise Unreadable(f"the transaction calls {name}, not commitBatch")
+    try:
+        records = batch_records.unpack_all(bytes(args["records"]))
+    except ValueError as exc:
+        raise Unreadable(str(exc)) from None
+    channels = [claim["voucher"]["channel"] for claim in args["claims"]]
+    if any(r.channel >= len(channels) for r in records):
+        raise Unreadable("a record names a channel the batch does not claim")
+    return records, [channels[r.channel]["payer"] for r in records], channels
+
+
+def committed_events(protocol: Protocol) -> list[event_logs.Event]:
+    """Every BatchCommitted event since the deployment, in chain order, with timestamps."""
+    query = event_logs.log_filter(protocol.settlement, COMMITTED, protocol.deployment.block)
+    raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
+    return event_logs.fill_timestamps(protocol.rpc, event_logs.decode(protocol.settlement, COMMITTED, raw))
+
+
+def _batch(protocol: Protocol, event: event_logs.Event, tx: dict) -> CommittedBatch:
+    records, payers, channels = decode_commit(protocol, tx)
+    return CommittedBatch(batch_id=event.args["batchId"], node=event.args["node"], tx_hash=event.tx_hash,
+                          block=event.block, log_index=event.log_index, committed_at=event.timestamp,
+                          records=records, payers=payers, channels=channels)
+
+
+def find(protocol: Protocol, ref: bytes, *, events: list[event_logs.Event] | None = None) -> BatchCall | None:
+    """The batch call whose request id is `ref`, or the only call of the batch committed in the
+    transaction `ref` (UsageError when that batch holds several); None when no readable batch
+    holds either."""
+    events = committed_events(protocol) if events is None else events
+    tx_hash = "0x" + ref.hex()
+    in_tx = [e for e in events if e.tx_hash.lower() == tx_hash]
+    if in_tx:
+        [tx] = protocol.rpc.batch([("eth_getTransactionByHash", [tx_hash])])
+        batch = _batch(protocol, in_tx[0], tx)
+        if len(batch.records) > 1:
+            ids = ", ".join("0x" + r.request_id.hex() for r in batch.records[:5])
+            more = f" and {len(batch.records) - 5} more" if len(batch.records) > 5 else ""
+            raise UsageError(f"transaction {tx_hash} committed batch {batch.batch_id} of {len(batch.records)} calls; "
+                             f"verify one by its request id ({ids}{more})")
+        return BatchCall(batch, 0)
+    newest_first = events[::-1]
+    for start in range(0, len(newest_first), TX_PER_ROUND):
+        chunk = newest_first[start:start + TX_PER_ROUND]
+        txs = protocol.rpc.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in chunk])
+        for event, tx in zip(chunk, txs):
+            if tx is None:
+                continue
+            try:
+                batch = _batch(protocol, event, tx)
+            except Unreadable:
+                continue
+            for index, record in enumerate(batch.records):
+                if record.request_id == ref:
+                    return BatchCall(batch, index)
+    return None
