@@ -82,12 +82,6 @@ def record_view(record: BatchRecord, separator: bytes) -> dict:
     return view
 
 
-def record_tuple(view: dict) -> tuple:
-    """A record view as the contract's InferenceRecord tuple (checkGround takes one)."""
-    return (view["modelId"], view["inputHash"], view["outputHash"], view["requestId"], view["timestamp"],
-            view["mode"], view["enclaveSigner"], view["signature"])
-
-
 def decode_commit(protocol: Protocol, tx: dict) -> tuple[list[BatchRecord], list[str], list[dict]]:
     """(records, each record's payer, the claimed channels' configs) of a commitBatch transaction
     (as eth_getTransactionByHash gives it). Unreadable when it is anything else."""

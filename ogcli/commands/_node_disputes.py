@@ -114,7 +114,7 @@ def _batch_call(protocol, request_id: str):
 
 
 def _checked_ground(protocol, view: dict, ground) -> bool:
-    from ogcli.chain.batches import record_tuple
+    from ogcli.core.records import record_tuple
 
     return ground is not None and protocol.settlement.functions.checkGround(record_tuple(view), ground).call()
 

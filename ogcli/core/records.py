@@ -40,10 +40,16 @@ def request_id(payer: str, nonce: bytes) -> bytes:
 RECORD_ABI = "(uint256,bytes32,bytes32,bytes32,uint64,uint8,address,bytes)"
 
 
+def _raw(value) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
 def record_tuple(record: dict) -> tuple:
-    """A record decoded from an `InferenceSettled` event, as the contract's Record argument."""
-    return (record["modelId"], bytes(record["inputHash"]), bytes(record["outputHash"]), bytes(record["requestId"]),
-            record["timestamp"], record["mode"], record["enclaveSigner"], bytes(record["signature"]))
+    """A record as the contract's Record argument: the one encoder of a record's fields, whether
+    decoded from an `InferenceSettled` event, a batch record's view, or the node's outbox (where
+    the bytes are 0x-hex strings)."""
+    return (record["modelId"], _raw(record["inputHash"]), _raw(record["outputHash"]), _raw(record["requestId"]),
+            record["timestamp"], record["mode"], record["enclaveSigner"], _raw(record["signature"]))
 
 
 def settled_hash(record: dict, payer: str, node: str, fee: int) -> bytes:

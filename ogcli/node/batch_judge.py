@@ -19,6 +19,7 @@ from ogcli.chain.batches import decode_commit, record_view
 from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
 from ogcli.core import batch_records
 from ogcli.core.batch_records import BatchRecord
+from ogcli.core.records import record_tuple
 from ogcli.core.model_metadata import MODES
 
 @dataclass(frozen=True)
@@ -93,10 +94,8 @@ class BatchJudge:
         for index, (view, ground) in enumerate(zip(views, found)):
             if view["mode"] != MODES["tee"]:
                 continue
-            record = (view["modelId"], view["inputHash"], view["outputHash"], view["requestId"], view["timestamp"],
-                      view["mode"], view["enclaveSigner"], view["signature"])
             checks.append((index, ground, Read(self.protocol.settlement, "checkGround",
-                                               (record, GROUND_NONE if ground is None else ground))))
+                                               (record_tuple(view), GROUND_NONE if ground is None else ground))))
         answers = read_many(self.protocol.rpc, [read for _i, _g, read in checks])
         for (index, ground, _read), holds in zip(checks, answers):
             if holds is not True:

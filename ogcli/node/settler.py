@@ -15,6 +15,7 @@ import logging
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
+from ogcli.core.records import record_tuple
 from ogcli.errors import RevertedError
 from ogcli.node.outbox import Call, Outbox
 from ogcli.node.rounds import Rounds, in_mempool, send_recorded
@@ -85,7 +86,7 @@ class Settler(Rounds):
 
     def _settle(self, calls: list[Call]) -> int:
         settlement = self.protocol.settlement
-        records = [_record(c.record) for c in calls]
+        records = [record_tuple(c.record) for c in calls]
         payments = [_payment(c.payment) for c in calls]
         if len(calls) == 1:
             fn = settlement.functions.settle(records[0], payments[0])
@@ -113,14 +114,6 @@ class Settler(Rounds):
             self.reconcile()  # a receipt wait gave up last round: see where it stands
         while self.settle_pending():
             pass
-
-
-def _record(r: dict) -> tuple:
-    return (
-        r["modelId"], bytes.fromhex(r["inputHash"][2:]), bytes.fromhex(r["outputHash"][2:]),
-        bytes.fromhex(r["requestId"][2:]), r["timestamp"], r["mode"], r["enclaveSigner"],
-        bytes.fromhex(r["signature"][2:]),
-    )
 
 
 def _payment(p: dict) -> tuple:
