@@ -135,18 +135,23 @@ def find(protocol: Protocol, ref: bytes, *, events: list[event_logs.Event] | Non
             raise UsageError(f"transaction {tx_hash} committed batch {batch.batch_id} of {len(batch.records)} calls; "
                              f"verify one by its request id ({ids}{more})")
         return BatchCall(batch, 0)
-    newest_first = events[::-1]
-    for start in range(0, len(newest_first), TX_PER_ROUND):
-        chunk = newest_first[start:start + TX_PER_ROUND]
+    for batch in read_batches(protocol, events[::-1]):
+        for index, record in enumerate(batch.records):
+            if record.request_id == ref:
+                return BatchCall(batch, index)
+    return None
+
+
+def read_batches(protocol: Protocol, events: list[event_logs.Event]):
+    """The readable batches of `events` (BatchCommitted, in the order given), their transactions
+    fetched TX_PER_ROUND per JSON-RPC batch as the caller goes on; unreadable ones are skipped."""
+    for start in range(0, len(events), TX_PER_ROUND):
+        chunk = events[start:start + TX_PER_ROUND]
         txs = protocol.rpc.batch([("eth_getTransactionByHash", [e.tx_hash]) for e in chunk])
         for event, tx in zip(chunk, txs):
             if tx is None:
                 continue
             try:
-                batch = _batch(protocol, event, tx)
+                yield _batch(protocol, event, tx)
             except Unreadable:
                 continue
-            for index, record in enumerate(batch.records):
-                if record.request_id == ref:
-                    return BatchCall(batch, index)
-    return None

@@ -187,17 +187,41 @@ class ProducerDisputable:
 
 
 @dataclass(frozen=True)
+class BatchDisputable:
+    """A verdict on a batch open to dispute on one of its records (`call`, a batches.BatchCall):
+    the verdict is disputed once, on any record it judged against the facts."""
+
+    call: object
+    validator: str
+    ground: int
+    attested_at: int
+    window_closes: int
+
+
+@dataclass(frozen=True)
+class BatchProducerDisputable:
+    """A false TEE record of a batch (`call`), still open to dispute against the node that committed it."""
+
+    call: object
+    ground: int
+    window_closes: int
+    bond_wei: int
+
+
+@dataclass(frozen=True)
 class OpenDisputes:
     now: int
     verdicts: list[Disputable]
     records: list[ProducerDisputable]
+    batch_verdicts: list[BatchDisputable] = ()
+    batch_records: list[BatchProducerDisputable] = ()
 
 
 def find_disputable(protocol: Protocol) -> OpenDisputes:
     """Everything a challenger can file now, oldest first: verdicts that vouched against the
     checkable facts, and false TEE records whose node can still be held to them."""
     settlement = protocol.settlement
-    names = ("InferenceSettled", "Attested", "DisputeWon", "ProducerSlashed")
+    names = ("InferenceSettled", "Attested", "DisputeWon", "ProducerSlashed", *BATCH_EVENTS)
     head, raw = protocol.rpc.batch([
         ("eth_getBlockByNumber", ["latest", False]),
         ("eth_getLogs", [event_logs.log_filter(settlement, names, protocol.deployment.block)]),
@@ -230,7 +254,59 @@ def find_disputable(protocol: Protocol) -> OpenDisputes:
     records = [ProducerDisputable(calls[i], grounds[i], closes, bond)
                for i, (closes, bond) in zip(false_records, _record_windows(protocol, [calls[i] for i in false_records]))
                if closes >= now]
-    return OpenDisputes(now, verdicts, records)
+    batch_verdicts, batch_records = _batch_disputable(protocol, logs, now, longest, finder)
+    return OpenDisputes(now, verdicts, records, batch_verdicts, batch_records)
+
+
+BATCH_EVENTS = ("BatchCommitted", "BatchAttested", "BatchDisputeWon", "BatchProducerSlashed")
+
+
+def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, finder: GroundFinder) -> tuple[list, list]:
+    """The batch side of find_disputable: the records of batches still within reach (read back
+    from their commitBatch calldata) judged by the same grounds; verdicts that vouched against
+    them (one entry per verdict: it is disputed once), and false TEE records open against their
+    node."""
+    from ogcli.chain.batches import BatchCall, read_batches, record_view
+    from ogcli.chain.multicall import Read, read_many
+
+    committed = [e for e in logs if e.name == "BatchCommitted" and e.timestamp + longest >= now]
+    if not committed:
+        return [], []
+    verdict_disputed = {(e.args["batchId"], e.args["validator"]) for e in logs if e.name == "BatchDisputeWon"}
+    producer_disputed = {(e.args["batchId"], e.args["index"]) for e in logs if e.name == "BatchProducerSlashed"}
+    attested = [e for e in logs if e.name == "BatchAttested"
+                and (e.args["batchId"], e.args["validator"]) not in verdict_disputed]
+    batch_verdicts, batch_records = [], []
+    for batch in read_batches(protocol, committed):
+        grounds = finder.grounds([record_view(r, finder.separator) for r in batch.records])
+        verdicts = [e for e in attested if e.args["batchId"] == batch.batch_id]
+        reads = [Read(protocol.settlement, "batchProducerDisputes", (batch.batch_id,)),
+                 Read(protocol.bonds, "bondOf", (batch.node,)),
+                 *(Read(protocol.settlement, "batchVerdictOf", (batch.batch_id, e.args["validator"])) for e in verdicts)]
+        (_bits, until), bond, *views = read_many(protocol.rpc, reads)
+        for index, (record, ground) in enumerate(zip(batch.records, grounds)):
+            if (record.mode == MODES["tee"] and ground is not None and (batch.batch_id, index) not in producer_disputed
+                    and until >= now):
+                batch_records.append(BatchProducerDisputable(BatchCall(batch, index), ground, until, bond[0] + bond[1]))
+        for e, view in zip(verdicts, views):
+            closes = view[1]
+            if closes < now:
+                continue
+            invalid, uncheckable = e.args["invalidBits"], e.args["uncheckableBits"]
+            for index, (record, ground) in enumerate(zip(batch.records, grounds)):
+                bit = 1 << index
+                if uncheckable & bit:
+                    continue
+                if not invalid & bit and ground is not None:  # vouched for a false record
+                    found = ground
+                elif invalid & bit and ground is None:  # called a sound (or not checkable) record invalid
+                    found = GROUND_NONE
+                else:
+                    continue
+                batch_verdicts.append(BatchDisputable(BatchCall(batch, index), e.args["validator"], found, e.timestamp,
+                                                      closes))
+                break
+    return batch_verdicts, batch_records
 
 
 def _record_windows(protocol: Protocol, calls: list[SettledCall]) -> list[tuple[int, int]]:

@@ -239,7 +239,8 @@ def disputes() -> None:
     """What a challenger can file now, with the time left for each: attestations that vouch
     against the facts the contract checks (a signature that is not the enclave's, an
     unregistered enclave, an enclave not approved at the time), and false TEE records still
-    disputable against the node that settled them (its bond pays).
+    disputable against the node that settled them (its bond pays), records committed in batches
+    included (filed with `node dispute --request ID`).
 
     Example: ogcli node disputes
     """
@@ -259,6 +260,18 @@ def disputes() -> None:
          "fee_wei": str(d.call.fee_wei), "bond_wei": str(d.bond_wei), "window_closes": d.window_closes,
          "seconds_left": d.window_closes - now}
         for d in found.records
+    ]
+    verdicts += [
+        {"record_id": None, **_batch_place(d.call), "validator": d.validator, "ground": d.ground,
+         "reason": GROUND_NAMES[d.ground], "attested_at": d.attested_at, "window_closes": d.window_closes,
+         "seconds_left": d.window_closes - now}
+        for d in found.batch_verdicts
+    ]
+    records += [
+        {"record_id": None, **_batch_place(d.call), "node": d.call.batch.node, "ground": d.ground,
+         "reason": GROUND_NAMES[d.ground], "fee_wei": str(d.call.record.fee_wei), "bond_wei": str(d.bond_wei),
+         "window_closes": d.window_closes, "seconds_left": d.window_closes - now}
+        for d in found.batch_records
     ]
     output.emit({"time": now, "disputable": verdicts, "records": records},
                 lambda: _print_disputable(verdicts, records))
@@ -313,6 +326,25 @@ def dispute(
     session.run(plans.verdict_dispute(session, record_id, target))
 
 
+def _batch_place(call) -> dict:
+    return {"batch_id": call.batch.batch_id, "batch_index": call.index, "request_id": "0x" + call.record.request_id.hex()}
+
+
+def _which(row: dict) -> str:
+    """The record column: a record id, or where in a batch."""
+    if row["record_id"] is not None:
+        return str(row["record_id"])
+    return f"batch {row['batch_id']} #{row['batch_index']}"
+
+
+def _print_batch_commands(rows: list[dict], against_validator: bool) -> None:
+    """The commands that file the batch rows (a request id is too long to copy from a table cell)."""
+    for r in rows:
+        if r["record_id"] is None:
+            validator = f" --validator {r['validator']}" if against_validator else ""
+            print(f"  batch {r['batch_id']} #{r['batch_index']}: ogcli node dispute --request {r['request_id']}{validator}")
+
+
 def _print_disputable(verdicts: list[dict], records: list[dict]) -> None:
     from rich.table import Table
 
@@ -323,19 +355,21 @@ def _print_disputable(verdicts: list[dict], records: list[dict]) -> None:
     for column in ("record", "validator", "why", "window"):
         table.add_column(column)
     for r in verdicts:
-        table.add_row(str(r["record_id"]), r["validator"], r["reason"], f"closes in {format_duration(r['seconds_left'])}")
+        table.add_row(_which(r), r["validator"], r["reason"], f"closes in {format_duration(r['seconds_left'])}")
     if not verdicts:
         table.caption = "none: every open attestation vouches for a record that holds up"
     output.console().print(table)
+    _print_batch_commands(verdicts, against_validator=True)
     nodes = Table(title="false records open to dispute against their node", title_justify="left")
     for column in ("record", "node", "why", "fee", "bond", "window"):
         nodes.add_column(column)
     for r in records:
-        nodes.add_row(str(r["record_id"]), r["node"], r["reason"], f"{format_amount(int(r['fee_wei']), group=True)} OPG",
+        nodes.add_row(_which(r), r["node"], r["reason"], f"{format_amount(int(r['fee_wei']), group=True)} OPG",
                       f"{format_amount(int(r['bond_wei']), group=True)} OPG", f"closes in {format_duration(r['seconds_left'])}")
     if not records:
         nodes.caption = "none: every open TEE record holds up"
     output.console().print(nodes)
+    _print_batch_commands(records, against_validator=False)
 
 
 app.command("bond")(node_bonds.bond)

@@ -157,3 +157,30 @@ def test_node_dispute_by_request_id_proves_a_batch_record_against_its_node_and_i
     assert market.p.staking.functions.getValidator(accounts.get("validator-1").address).call()[1] < stake_before
     after = cli("--json", "infer", "verify", forged)
     assert json.loads(after.stdout)["data"]["bond"]["disputed"] is True
+
+
+def test_node_disputes_lists_what_can_be_filed_on_batches(market, cli):
+    """The dispute finder reads batches too: a verdict that vouched for a forged record and one
+    that called a sound record invalid are each listed once, with the forged record against its
+    node; nothing is listed for a batch that holds up."""
+    chans, records = paid_batch(market, payers=1, calls_each=3)
+    records[2] = market.batch_record(0, tamper=True)
+    committed = market.commit(chans, records)
+    sound_chans, sound_records = paid_batch(market, payers=1, calls_each=2)
+    sound = market.commit(sound_chans, sound_records)
+    market.attest_batch("validator-1", committed.batch_id)  # vouches for the forged record
+    market.attest_batch("validator-2", committed.batch_id, invalid_bits=0b101)  # and calls record 0 invalid
+    market.attest_batch("validator-1", sound.batch_id)  # right
+
+    found = data(cli("--json", "node", "disputes"))
+    verdicts = {(d["batch_id"], d["batch_index"], d["validator"], d["ground"]) for d in found["disputable"]}
+    assert verdicts == {(committed.batch_id, 2, accounts.get("validator-1").address, GROUND_UNKNOWN_SIGNER),
+                        (committed.batch_id, 0, accounts.get("validator-2").address, 0)}
+    against_node = [(d["batch_id"], d["batch_index"], d["request_id"]) for d in found["records"]]
+    assert against_node == [(committed.batch_id, 2, "0x" + records[2].request_id.hex())]
+
+    table = cli("node", "disputes")
+    assert table.exit_code == 0 and f"batch {committed.batch_id} #2" in table.stdout
+    command = f"ogcli node dispute --request 0x{records[2].request_id.hex()}"
+    assert f"{command} --validator {accounts.get('validator-1').address}" in table.stdout  # against the verdict
+    assert f"{command}\n" in table.stdout  # against the node
