@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python benchmarks/inference_path.py
 	$(BIN)/python benchmarks/channel_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
+	$(BIN)/python benchmarks/batch_verifier_throughput.py
 	$(BIN)/python benchmarks/indexer_ingest.py
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/zkml.py
@@ -59,6 +60,7 @@ bench: setup
 # Issue 8's figures in one command: records judged per second, and zkML prove/verify against the plain call.
 bench-verification: setup
 	$(BIN)/python benchmarks/verifier_throughput.py
+	$(BIN)/python benchmarks/batch_verifier_throughput.py
 	$(BIN)/python benchmarks/zkml.py
 
 # Invariant tests (invariants/, forge with the solcjs shim; see invariants/README.md). `make test`

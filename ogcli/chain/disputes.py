@@ -121,7 +121,9 @@ class GroundFinder:
     def ground(self, record: dict) -> int | None:
         return self.grounds([record])[0]
 
-    def grounds(self, records: list[dict]) -> list[int | None]:
+    def grounds(self, records: list[dict], *, recovered: bool = False) -> list[int | None]:
+        """`recovered`: each record's signer is already whoever its signature recovers to (the zero
+        address for none), as chain.batches.record_view gives it, so it is not recovered again."""
         from ogcli.chain.multicall import Read, read_many
 
         out: list[int | None] = []
@@ -131,7 +133,11 @@ class GroundFinder:
                 out.append(None)
                 continue
             signer = record["enclaveSigner"]
-            if recover(result_digest(self.separator, record), bytes(record["signature"])) != signer:
+            if recovered:
+                signed = int(signer, 16) != 0
+            else:
+                signed = recover(result_digest(self.separator, record), bytes(record["signature"])) == signer
+            if not signed:
                 out.append(GROUND_BAD_SIGNATURE)
                 continue
             out.append(None)
@@ -278,7 +284,7 @@ def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, fi
                 and (e.args["batchId"], e.args["validator"]) not in verdict_disputed]
     batch_verdicts, batch_records = [], []
     for batch in read_batches(protocol, committed):
-        grounds = finder.grounds([record_view(r, finder.separator) for r in batch.records])
+        grounds = finder.grounds([record_view(r, finder.separator) for r in batch.records], recovered=True)
         verdicts = [e for e in attested if e.args["batchId"] == batch.batch_id]
         reads = [Read(protocol.settlement, "batchProducerDisputes", (batch.batch_id,)),
                  Read(protocol.bonds, "bondOf", (batch.node,)),

@@ -61,7 +61,7 @@ class BatchJudge:
         if batch_records.root(leaves) != bytes(root):
             return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",))
         views = [record_view(r, self.grounds.separator) for r in records]
-        found = self.grounds.grounds(views)
+        found = self.grounds.grounds(views, recovered=True)
         invalid, uncheckable, reasons = 0, 0, []
         for index, (view, ground) in enumerate(zip(views, found)):
             if view["mode"] == MODES["tee"]:
