@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "model": ("ogcli.commands.model", "Model Hub: push models with a price, list, pull (verified), earnings."),
     "node": ("ogcli.commands.node", "Run the reference node (paid, signed inference settled on chain; verification) and file disputes."),
     "network": ("ogcli.commands.network", "The network the active profile points at, and its usage."),
+    "pay": ("ogcli.commands.pay", "Pay nodes by channel (x402 batch-settlement): deposit once, then each call is a voucher."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
     "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status, attestation rewards."),

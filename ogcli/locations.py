@@ -40,3 +40,8 @@ def devnet_dir() -> Path:
 def node_dir(profile: str) -> Path:
     """The reference node's state for one profile: outbox, enclave key, model cache."""
     return data_dir() / "node" / profile
+
+
+def channels_dir() -> Path:
+    """The payer's side of payment channels: one index of channels per chain (ogcli/channel_index.py)."""
+    return data_dir() / "channels"

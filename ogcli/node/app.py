@@ -172,6 +172,15 @@ class Node:
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
 
+    def channel_terms(self) -> dict | None:
+        """What /health says of this node's channels (None when it takes none): the terms of its
+        batch-settlement offer, with the minDeposit hint of its cheapest call (a model priced 0:
+        the node's fee grossed up for the protocol's cuts; a dearer model's 402 asks more)."""
+        if self.channel_payments is None:
+            return None
+        validator_bps, treasury_bps = self._fee_split()
+        return self.channel_payments.terms(max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps)))
+
     def _offer(self, amount_wei: int, url: str, description: str, error: str = "Payment required") -> tuple[str, dict]:
         """The 402 (header, body): `exact`, and batch-settlement where the node takes vouchers."""
         also = (self.channel_payments.requirements(amount_wei),) if self.channel_payments is not None else ()
@@ -479,14 +488,18 @@ def create_app(node: Node):
 
     @app.get("/health")
     def health():
-        """200 when the node can take calls; 503, saying what is down, when it cannot (its chain)."""
+        """200 when the node can take calls, with its channel terms where it takes channel payments
+        (`ogcli pay channel open` reads them); 503, saying what is down, when it cannot (its chain)."""
         chain = chain_probe.status()
         report = {"ok": chain["ok"], "chain": chain, "chain_id": node.chain_id, "modes": node.modes,
                   "operator": node.settler.sender.address, "enclave_signer": node.enclave.signer,
                   "outbox": node.outbox.counts(), "uptime_s": round(time.time() - node.started_at, 1)}
-        if chain["ok"]:
-            return report
-        return JSONResponse(report, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+        if not chain["ok"]:
+            return JSONResponse(report, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+        channels = node.channel_terms()  # the fee split is read at most every PARAMS_TTL_S
+        if channels is not None:
+            report["channels"] = channels
+        return report
 
     @app.get("/attestation")
     def attestation():

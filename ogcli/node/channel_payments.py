@@ -154,6 +154,15 @@ class ChannelPayments:
             max_timeout_seconds=MAX_TIMEOUT_S))
         return requirement
 
+    def terms(self, amount_wei: int) -> dict:
+        """The channel terms of the offer for a call at `amount_wei`, for /health: what a payer
+        needs to open a channel with this node before any call (`ogcli pay channel open`)."""
+        requirement = self.requirements(amount_wei)
+        extra = requirement.extra or {}
+        return {"scheme": requirement.scheme, "network": requirement.network, "payTo": requirement.pay_to,
+                "asset": requirement.asset, "receiverAuthorizer": extra.get("receiverAuthorizer"),
+                "withdrawDelay": extra.get("withdrawDelay"), "minDeposit": extra.get("minDeposit")}
+
     @staticmethod
     def is_channel_payment(header: str) -> bool:
         """Whether the PAYMENT-SIGNATURE header pays with this scheme (else: `exact`)."""
