@@ -23,6 +23,9 @@ LatencyMs = Annotated[Optional[int], typer.Option("--latency-ms", min=1, help="L
 NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the first active enclave's endpoint on chain).")]
 MaxPrice = Annotated[str, typer.Option("--max-price", help="Refuse to pay more than this many OPG per call.")]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the settlement transaction.")]
+Pay = Annotated[str, typer.Option("--pay", help="auto (your channel with the node if you have one open, else exact), "
+                                               "exact (an authorization per call) or channel (a voucher on your "
+                                               "channel, opening it with a deposit if need be).")]
 
 
 @app.command()
@@ -34,6 +37,7 @@ def run(
     latency_ms: LatencyMs = None,
     node: NodeUrl = "",
     max_price: MaxPrice = "",
+    pay: Pay = "auto",
     no_wait: NoWait = False,
     password_file: PasswordFile = None,
 ) -> None:
@@ -45,7 +49,7 @@ def run(
     inputs = _inputs(input_)
     if isinstance(inputs, list):  # a bare tensor: the model's one input
         inputs = {_single_input_name(model): inputs}
-    call = _Call.open(node, max_price, password_file)
+    call = _Call.open(node, max_price, password_file, pay)
     body = {"model": _model_ref(model), "inputs": inputs, "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
     answer = call.pay("/v1/infer", body, f"run model {model}")
     if answer is None:
@@ -70,6 +74,7 @@ def chat(
     latency_ms: LatencyMs = None,
     node: NodeUrl = "",
     max_price: MaxPrice = "",
+    pay: Pay = "auto",
     no_wait: NoWait = False,
     password_file: PasswordFile = None,
 ) -> None:
@@ -81,7 +86,7 @@ def chat(
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     model = model or _only_chat_model()
-    call = _Call.open(node, max_price, password_file)
+    call = _Call.open(node, max_price, password_file, pay)
     body = {"model": _model_ref(model), "messages": [{"role": "user", "content": prompt}],
             "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
     answer = call.pay("/v1/chat/completions", body, f"chat with {model}")
@@ -211,22 +216,26 @@ class _Call:
 
     def __init__(self, network, protocol, account, client) -> None:
         self.network, self.protocol, self.account, self.client = network, protocol, account, client
-        self.price_wei = 0
+        self.price_wei, self.offer = 0, None
 
     @classmethod
-    def open(cls, node: str, max_price: str, password_file) -> "_Call":
+    def open(cls, node: str, max_price: str, password_file, pay: str = "auto") -> "_Call":
+        from ogcli import channel_index
         from ogcli.chain.network import open_protocol
         from ogcli.sdk.discovery import find_node
-        from ogcli.sdk.paid_http import PaidClient
+        from ogcli.sdk.paid_http import PAYMENTS, PaidClient
         from ogcli.signing import unlock_signer
 
+        if pay not in PAYMENTS:
+            raise UsageError(f"--pay takes {', '.join(PAYMENTS)}, not {pay!r}")
         limit = parsing.amount(max_price, allow_zero=True) if max_price else None
         network = context.resolve_network()
         protocol = open_protocol(network)
         url = node or find_node(protocol)
         account = unlock_signer(network, password_file)
         client = PaidClient(url, account, chain_id=network.chain_id, token=protocol.token.address,
-                            settlement=protocol.settlement.address, max_price_wei=limit)
+                            settlement=protocol.settlement.address, max_price_wei=limit, payment=pay,
+                            rpc_url=protocol.rpc.url, channel_state_dir=channel_index.client_state_dir(network.chain_id))
         return cls(network, protocol, account, client)
 
     def mode(self, mode: str, *, body_model, value: str, latency_ms) -> str:
@@ -248,13 +257,19 @@ class _Call:
             pass
 
         def approve(offer) -> None:
-            self.price_wei = offer.amount_wei
+            self.price_wei, self.offer = offer.amount_wei, offer
             price = f"{format_amount(offer.amount_wei, group=True)} OPG"
+            how = ""
+            if offer.scheme != "exact":
+                how = (f", paid from your channel {offer.channel_id[:10]}… after depositing "
+                       f"{format_amount(offer.deposit_wei, group=True)} OPG into it" if offer.deposit_wei
+                       else f", paid by a voucher on your channel {offer.channel_id[:10]}…")
             if context.OPTIONS.dry_run:
-                output.emit({"sent": False, "price_wei": str(offer.amount_wei), "node": self.client.base_url},
-                            lambda: print(f"dry run: {action} would cost {price}; nothing was paid"))
+                output.emit({"sent": False, "price_wei": str(offer.amount_wei), "node": self.client.base_url,
+                             "scheme": offer.scheme, "deposit_wei": str(offer.deposit_wei)},
+                            lambda: print(f"dry run: {action} would cost {price}{how}; nothing was paid"))
                 raise DryRun
-            confirm(f"{action} on {self.client.base_url} for {price} (signed by {self.account.address})?",
+            confirm(f"{action} on {self.client.base_url} for {price}{how} (signed by {self.account.address})?",
                     yes=context.OPTIONS.yes)
 
         try:
@@ -266,9 +281,14 @@ class _Call:
         from ogcli import diagnostics
 
         request_id = receipt["requestId"]
+        scheme = receipt.get("settlement", {}).get("scheme", "exact")
         result = {"request_id": request_id, "price_wei": str(self.price_wei), "payer": self.account.address,
                   "node": self.client.base_url, "receipt": receipt, "transaction_hash": None, "record_id": None,
-                  "settlement": "pending"}
+                  "settlement": "pending", "scheme": scheme}
+        if scheme != "exact":  # committed with the node's next batch, up to its --channel-wait later
+            result.update(channel=receipt["settlement"].get("channel"),
+                          deposit_wei=str(self.offer.deposit_wei if self.offer else 0))
+            return result
         if not no_wait:
             with diagnostics.spinner("waiting for the settlement transaction"):
                 settled = self.client.wait_settled(request_id)
@@ -483,6 +503,9 @@ def _single_input_name(ref: str) -> str:
 def _settlement_line(result: dict) -> str:
     if result["transaction_hash"]:
         return f"settled in {result['transaction_hash']} (record {result['record_id']})"
+    if result.get("scheme", "exact") != "exact":
+        return (f"paid by voucher on channel {result['channel']}; the node commits it with its next batch "
+                f"(`ogcli infer verify {result['request_id']}` then)")
     return f"settlement pending; request {result['request_id']}"
 
 

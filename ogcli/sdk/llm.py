@@ -8,6 +8,12 @@
 
 Results keep the OpenAI client's attribute names (`choices`, `message`, `usage`, `id`, `model`),
 so code written against it moves over by changing the client line.
+
+Payment (`payment=`): `auto` (the default) pays by voucher on the payer's channel with the node
+when one is open on chain (`ogcli pay channel open`), else by `exact`; `channel` always pays by
+channel, depositing into it (through the node) when it must; `exact` always signs one
+authorization per call. A call paid by channel is committed with the node's next batch, seconds
+later: its `transaction_hash` is None unless `wait_for_settlement=True` (then the batch's).
 """
 
 from __future__ import annotations
@@ -57,8 +63,10 @@ class InferenceResult:
 class LLM:
     def __init__(self, *, profile: str | None = None, account: str | None = None, password: str | None = None,
                  private_key: str | None = None, node: str | None = None, max_price_wei: int | None = None,
-                 wait_for_settlement: bool = True) -> None:
-        from ogcli import context
+                 wait_for_settlement: bool | None = None, payment: str = "auto") -> None:
+        """`wait_for_settlement`: None waits for a call paid by `exact` and not for one paid by
+        channel (its batch comes later); True waits for both, False for neither."""
+        from ogcli import channel_index, context
         from ogcli.chain.network import open_protocol
         from ogcli.sdk.discovery import find_node
         from ogcli.sdk.paid_http import PaidClient
@@ -84,7 +92,8 @@ class LLM:
         self.wait_for_settlement = wait_for_settlement
         self._client = PaidClient(node or find_node(protocol), signer, chain_id=network.chain_id,
                                   token=protocol.token.address, settlement=protocol.settlement.address,
-                                  max_price_wei=max_price_wei)
+                                  max_price_wei=max_price_wei, payment=payment, rpc_url=protocol.rpc.url,
+                                  channel_state_dir=channel_index.client_state_dir(network.chain_id))
 
     def chat(self, *, model: str | int, messages: list[dict], mode: str = "tee", **_openai_kwargs) -> ChatCompletion:
         """A paid chat completion. OpenAI's sampling arguments are accepted and ignored: the
@@ -120,6 +129,8 @@ class LLM:
         self._client.close()
 
     def _settle(self, receipt: dict) -> str | None:
-        if not self.wait_for_settlement:
+        by_channel = receipt.get("settlement", {}).get("scheme", "exact") != "exact"
+        wait = self.wait_for_settlement if self.wait_for_settlement is not None else not by_channel
+        if not wait:
             return None
         return self._client.wait_settled(receipt["requestId"])["tx_hash"]

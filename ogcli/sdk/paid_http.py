@@ -1,9 +1,15 @@
-"""Calls a node and pays for them with x402 (the official SDK signs the EIP-3009 authorization).
+"""Calls a node and pays for them with x402: by `exact` (the official SDK signs an EIP-3009
+authorization per call) or by channel (`batch-settlement`: the official SDK's client signs a
+cumulative voucher on the payer's channel with the node, depositing into it when it must).
 
 One round: POST; on 402, read the offer from the PAYMENT-REQUIRED header, check it is for this
-network's OPG and settlement contract and within the caller's limit, let the caller approve it,
-sign, and POST again with PAYMENT-SIGNATURE. The second answer carries the result and the
-receipt; `wait_settled` follows the receipt until its settlement is mined.
+network's OPG and settlement contract and within the caller's limit, pick the scheme (`payment`:
+`exact`, `channel`, or `auto`: the channel when the payer has one with this node on chain, else
+`exact`), let the caller approve it (seeing any deposit), sign, and POST again with
+PAYMENT-SIGNATURE. The second answer carries the result and the receipt; a channel payment's
+PAYMENT-RESPONSE is checked and recorded by the SDK's client rules (what the node charged, at most
+the price; a corrective 402 resynchronises the channel once and pays again). `wait_settled`
+follows the receipt until its settlement is mined (a channel call's: its batch).
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ class PaymentRejected(RevertedError):
     """The node did not accept the payment; the authorization was not used."""
 
 
+PAYMENTS = ("auto", "exact", "channel")
+CHANNEL_SCHEME = "batch-settlement"
+
+
 @dataclass(frozen=True)
 class Offer:
     amount_wei: int
@@ -36,18 +46,31 @@ class Offer:
     asset: str
     pay_to: str
     description: str
+    scheme: str = "exact"
+    deposit_wei: int = 0  # a channel payment that first deposits this much into the channel
+    channel_id: str = ""
 
 
 class PaidClient:
     def __init__(self, base_url: str, account, *, chain_id: int, token: str, settlement: str,
-                 max_price_wei: int | None = None, timeout_s: float = 60.0) -> None:
+                 max_price_wei: int | None = None, timeout_s: float = 60.0, payment: str = "exact",
+                 rpc_url: str | None = None, channel_state_dir=None) -> None:
+        """`payment` other than `exact` needs `rpc_url` (the channel's state is read from chain)
+        and `channel_state_dir`, where the SDK's client keeps what each channel has been charged."""
         import httpx
 
+        if payment not in PAYMENTS:
+            raise UsageError(f"payment must be one of {', '.join(PAYMENTS)}, not {payment!r}")
+        if payment != "exact" and (rpc_url is None or channel_state_dir is None):
+            raise ValueError("paying by channel needs rpc_url and channel_state_dir")
         self.base_url = base_url.rstrip("/")
         self.account = account
         self.chain_id, self.token, self.settlement = chain_id, token, settlement
         self.max_price_wei = max_price_wei
+        self.payment, self.rpc_url, self.channel_state_dir = payment, rpc_url, channel_state_dir
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        self._channels = None  # the SDK's x402HTTPClientSync, made on the first channel payment
+        self._open_channels: set[bytes] = set()  # channels seen open on chain (payment="auto")
 
     def close(self) -> None:
         self._http.close()
@@ -63,13 +86,15 @@ class PaidClient:
             offer = decode_payment_required_header(first.headers[PAYMENT_REQUIRED_HEADER])
         except Exception:
             raise NodeError(402, "bad_offer", "the node asked for payment without a readable x402 offer") from None
+        channel = self._channel_offer(offer)
+        if channel is not None:
+            return self._pay_by_channel(path, body, offer, channel, approve)
         requirement, summary = self._acceptable(offer)
         if approve is not None:
             approve(summary)
         paid = self._send(path, body, {PAYMENT_SIGNATURE_HEADER: self._sign(offer, requirement)})
         if paid.status_code == 402:
-            detail = _json(paid)
-            raise PaymentRejected(f"the node refused the payment: {detail.get('error')}: {detail.get('message', '')}".rstrip(": "))
+            raise _refused(paid)
         return self._checked(paid)
 
     def receipt(self, request_id: str) -> dict:
@@ -89,7 +114,117 @@ class PaidClient:
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
+    # ------------------------------------------------------------------ by channel
+
+    def _channel_offer(self, offer):
+        """The offer's batch-settlement requirement when this call is to be paid by channel, else
+        None (pay by `exact`). PaymentRejected when `channel` was asked and the node offers no
+        channel this payer may use."""
+        if self.payment == "exact":
+            return None
+        network = f"eip155:{self.chain_id}"
+        ours = [r for r in offer.accepts if r.scheme == CHANNEL_SCHEME and r.network == network
+                and r.asset.lower() == self.token.lower() and r.pay_to.lower() == self.settlement.lower()
+                and (r.extra or {}).get("receiverAuthorizer")]
+        if not ours:
+            if self.payment == "channel":
+                raise PaymentRejected(f"the node at {self.base_url} takes no channel payments in OPG on {network} "
+                                      "paid to the settlement contract; nothing was paid (pay by exact instead)")
+            return None
+        requirement = ours[0]
+        self._within_limit(int(requirement.amount))
+        if self.payment == "channel" or not any(r.scheme == "exact" for r in offer.accepts):
+            return requirement
+        return requirement if self._has_channel(requirement) else None
+
+    def _has_channel(self, requirement) -> bool:
+        """Whether the payer's channel with this node (the one the SDK's client builds) holds
+        more than has been claimed from it, on chain (asked once per client while it does)."""
+        from ogcli.chain.channels import read_channels
+        from ogcli.chain.rpc import Endpoint
+
+        channel = self._channel_id(requirement)
+        if channel in self._open_channels:
+            return True
+        _now, [state] = read_channels(Endpoint(self.rpc_url), [channel])
+        if state.available_wei > 0 and not state.withdrawal_pending:
+            self._open_channels.add(channel)
+            return True
+        return False
+
+    def _channel_id(self, requirement) -> bytes:
+        from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+        from ogcli.core.channel_terms import ChannelTerms, channel_config
+        from ogcli.core.channels import channel_id
+
+        extra = requirement.extra or {}
+        terms = ChannelTerms(self.base_url, requirement.pay_to, requirement.asset, extra["receiverAuthorizer"],
+                             int(extra.get("withdrawDelay") or 900), None)
+        return channel_id(channel_config(self.account.address, terms), self.chain_id, BATCH_SETTLEMENT_ADDRESS)
+
+    def _channel_client(self):
+        """The official SDK's batch-settlement client for this payer, its channel state on disk
+        (`channel_state_dir`), so the next process pays on from where this one stopped."""
+        if self._channels is None:
+            from x402 import x402ClientSync
+            from x402.http.x402_http_client import x402HTTPClientSync
+            from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
+            from x402.mechanisms.evm.batch_settlement.client.config import BatchSettlementEvmSchemeOptions
+            from x402.mechanisms.evm.batch_settlement.client.file_storage import (
+                FileChannelStorageOptions,
+                FileClientChannelStorage,
+            )
+            from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
+
+            storage = FileClientChannelStorage(FileChannelStorageOptions(directory=self.channel_state_dir))
+            scheme = BatchSettlementEvmScheme(EthAccountSignerWithRPC(self.account, self.rpc_url),
+                                              BatchSettlementEvmSchemeOptions(storage=storage))
+            client = x402ClientSync().register(f"eip155:{self.chain_id}", scheme)
+            client.set_spend_controls(False)  # the limit is ours (max_price_wei), checked on the offer
+            self._channels = x402HTTPClientSync(client)
+        return self._channels
+
+    def _pay_by_channel(self, path: str, body: dict, offer, requirement, approve):
+        from x402.schemas import PaymentRequired
+
+        http = self._channel_client()
+        required = PaymentRequired(accepts=[requirement], resource=offer.resource)
+        paid, payload = self._voucher_round(path, body, http, required, requirement, offer, approve)
+        try:
+            recovered = http.process_payment_result(payload, paid.headers.get, paid.status_code).recovered
+        except ValueError as exc:  # the SDK's client rules: e.g. charged more than the price
+            raise PaymentRejected(f"the node's payment response breaks the channel rules: {exc}") from None
+        if recovered:  # a corrective 402: the node's view of the channel was put into ours; pay once more
+            paid, payload = self._voucher_round(path, body, http, required, requirement, offer, None)
+            try:
+                http.process_payment_result(payload, paid.headers.get, paid.status_code)
+            except ValueError as exc:
+                raise PaymentRejected(f"the node's payment response breaks the channel rules: {exc}") from None
+        if paid.status_code == 402:
+            raise _refused(paid)
+        return self._checked(paid)
+
+    def _voucher_round(self, path, body, http, required, requirement, offer, approve):
+        """Signs the channel payment (a voucher, or a deposit and its first voucher), lets the
+        caller approve it, and sends it: (response, payload). Nothing leaves this process unapproved."""
+        from x402.http import PAYMENT_SIGNATURE_HEADER
+
+        payload = http.create_payment_payload(required)
+        deposit = (payload.payload.get("deposit") or {}) if isinstance(payload.payload, dict) else {}
+        deposit_wei = int(deposit.get("amount") or 0)
+        if approve is not None:
+            description = offer.resource.description if offer.resource else ""
+            approve(Offer(int(requirement.amount), requirement.network, requirement.asset, requirement.pay_to,
+                          description or "", scheme=CHANNEL_SCHEME, deposit_wei=deposit_wei,
+                          channel_id="0x" + self._channel_id(requirement).hex()))
+        header = http.encode_payment_signature_header(payload)[PAYMENT_SIGNATURE_HEADER]
+        return self._send(path, body, {PAYMENT_SIGNATURE_HEADER: header}), payload
+
     # ------------------------------------------------------------------ internals
+
+    def _within_limit(self, amount: int) -> None:
+        if self.max_price_wei is not None and amount > self.max_price_wei:
+            raise UsageError(f"the node asks {amount} wei, above your limit of {self.max_price_wei} (--max-price)")
 
     def _acceptable(self, offer):
         network = f"eip155:{self.chain_id}"
@@ -98,8 +233,7 @@ class PaidClient:
                     and requirement.asset.lower() == self.token.lower()
                     and requirement.pay_to.lower() == self.settlement.lower()):
                 amount = int(requirement.amount)
-                if self.max_price_wei is not None and amount > self.max_price_wei:
-                    raise UsageError(f"the node asks {amount} wei, above your limit of {self.max_price_wei} (--max-price)")
+                self._within_limit(amount)
                 description = offer.resource.description if offer.resource else ""
                 return requirement, Offer(amount, requirement.network, requirement.asset, requirement.pay_to, description or "")
         asked = ", ".join(f"{r.amount} of {r.asset} on {r.network} to {r.pay_to}" for r in offer.accepts) or "nothing"
@@ -136,6 +270,11 @@ class PaidClient:
                 detail = {"code": str(detail), "message": ""}
             raise NodeError(response.status_code, detail.get("code", "error"), detail.get("message", response.text[:200]))
         return response
+
+
+def _refused(response) -> PaymentRejected:
+    detail = _json(response)
+    return PaymentRejected(f"the node refused the payment: {detail.get('error')}: {detail.get('message', '')}".rstrip(": "))
 
 
 def _json(response) -> dict:
