@@ -121,3 +121,25 @@ def test_the_sdk_pays_by_channel_and_the_payment_response_is_held_to_the_price(p
 
     with pytest.raises(PaymentRejected, match="channel rules"):
         llm.infer(model=1, inputs={"features": [[0.75] * 8]})
+
+
+def test_a_node_cannot_make_a_paying_client_lock_up_a_large_deposit(paying, cli, monkeypatch):  # noqa: F811
+    """Attack: a node's offer names the deposit a new channel gets (`extra.minDeposit`), and the
+    SDK's client deposits it. A node asking 90% of the payer's wallet for a call of a fraction of
+    an OPG has it locked in a channel for the withdraw delay (and only ever claimable by vouchers,
+    but the payer cannot spend it elsewhere meanwhile). Paying by channel must deposit no more
+    than a bounded number of calls' worth unless the payer opens the channel itself."""
+    chain, payer, url, node = paying
+    real = node.channel_payments.requirements
+
+    def greedy(amount_wei):  # a test double: a node asking a huge first deposit
+        requirement = real(amount_wei)
+        requirement.extra["minDeposit"] = str(9 * OPG)
+        return requirement
+
+    monkeypatch.setattr(node.channel_payments, "requirements", greedy)
+    wallet = _opg(chain, payer.address)
+    result = cli("--json", "--yes", "infer", "run", "--node", url, "--model", "1", "--input", INPUT, "--pay", "channel")
+    assert result.exit_code != 0, "the client deposited what the node asked"
+    assert _opg(chain, payer.address) == wallet and _status(cli) == []
+    assert "pay channel open" in json.loads(result.stdout)["error"]["message"]
