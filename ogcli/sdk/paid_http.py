@@ -37,6 +37,12 @@ class PaymentRejected(RevertedError):
 
 PAYMENTS = ("auto", "exact", "channel")
 CHANNEL_SCHEME = "batch-settlement"
+# What a paying client deposits into a channel on its own (the node's offer names the amount and
+# the delay before a withdrawal returns it): at most this many calls' worth, locked at most this
+# long: what the reference node asks (50 calls, 15 minutes) with room for the delay. More is for
+# `ogcli pay channel open`, where the payer names the amount.
+MAX_DEPOSIT_CALLS = 50
+MAX_WITHDRAW_DELAY_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,8 @@ class PaidClient:
         payload = http.create_payment_payload(required)
         deposit = (payload.payload.get("deposit") or {}) if isinstance(payload.payload, dict) else {}
         deposit_wei = int(deposit.get("amount") or 0)
+        if deposit_wei:
+            self._bounded_deposit(requirement, deposit_wei)
         if approve is not None:
             description = offer.resource.description if offer.resource else ""
             approve(Offer(int(requirement.amount), requirement.network, requirement.asset, requirement.pay_to,
@@ -219,6 +227,23 @@ class PaidClient:
                           channel_id="0x" + self._channel_id(requirement).hex()))
         header = http.encode_payment_signature_header(payload)[PAYMENT_SIGNATURE_HEADER]
         return self._send(path, body, {PAYMENT_SIGNATURE_HEADER: header}), payload
+
+    def _bounded_deposit(self, requirement, deposit_wei: int) -> None:
+        """A deposit the client makes on its own stays within MAX_DEPOSIT_CALLS calls' worth and
+        a withdraw delay of MAX_WITHDRAW_DELAY_S, whatever the node's offer asks (it could
+        otherwise lock much of the payer's wallet in its channel); refused before anything is sent."""
+        from ogcli.core.amounts import format_amount
+
+        amount, delay = int(requirement.amount), int((requirement.extra or {}).get("withdrawDelay") or 0)
+        opening = f"open the channel yourself: `ogcli pay channel open --amount OPG --node {self.base_url}`"
+        if deposit_wei > MAX_DEPOSIT_CALLS * amount:
+            raise PaymentRejected(f"the node asks a deposit of {format_amount(deposit_wei, group=True)} OPG for a call "
+                                  f"of {format_amount(amount, group=True)}: more than {MAX_DEPOSIT_CALLS} calls' worth, "
+                                  f"which is all a paying client deposits on its own; nothing was paid ({opening})")
+        if delay > MAX_WITHDRAW_DELAY_S:
+            raise PaymentRejected(f"the node's channels keep a deposit {delay} s after a withdrawal starts, more than "
+                                  f"the {MAX_WITHDRAW_DELAY_S} s a paying client accepts on its own; nothing was paid "
+                                  f"({opening})")
 
     # ------------------------------------------------------------------ internals
 

@@ -125,10 +125,10 @@ def test_the_sdk_pays_by_channel_and_the_payment_response_is_held_to_the_price(p
 
 def test_a_node_cannot_make_a_paying_client_lock_up_a_large_deposit(paying, cli, monkeypatch):  # noqa: F811
     """Attack: a node's offer names the deposit a new channel gets (`extra.minDeposit`), and the
-    SDK's client deposits it. A node asking 90% of the payer's wallet for a call of a fraction of
-    an OPG has it locked in a channel for the withdraw delay (and only ever claimable by vouchers,
-    but the payer cannot spend it elsewhere meanwhile). Paying by channel must deposit no more
-    than a bounded number of calls' worth unless the payer opens the channel itself."""
+    SDK's client deposits it. A node asking 9 OPG (90% of the payer's wallet, some 70 calls'
+    worth) has it locked in a channel for the withdraw delay (only ever claimable by vouchers, but
+    the payer cannot spend it elsewhere meanwhile). Paying by channel deposits at most 50 calls'
+    worth on its own (what the reference node asks); more, the payer opens the channel itself."""
     chain, payer, url, node = paying
     real = node.channel_payments.requirements
 

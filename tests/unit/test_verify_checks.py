@@ -91,3 +91,43 @@ def test_the_payment_must_be_the_payers_fee_into_the_settlement_contract():
 def test_check_status_maps_to_ok_and_ran():
     assert [(Check("x", s, "").ok, Check("x", s, "").ran) for s in (PASS, FAIL, NOT_APPLICABLE, UNVERIFIED)] == [
         (True, True), (False, True), (None, False), (None, False)]
+
+
+# ---------------------------------------------------------------------- calls committed in batches
+
+OPG_TOKEN = "0x" + "55" * 20
+
+
+def _batch_facts(fee: int = FEE, **place_changes) -> Facts:
+    from ogcli.core.receipt_checks import BatchPlace
+
+    place = BatchPlace(batch_id=7, index=2, count=10, channel_payer=PAYER, channel_receiver=SETTLEMENT,
+                       channel_token=OPG_TOKEN, token=OPG_TOKEN, channel_fees_wei=3 * fee, claimed_wei=3 * fee)
+    return _facts(fee_wei=fee, pulled=None, batch=replace(place, **place_changes))
+
+
+def test_a_batch_call_is_judged_on_its_root_its_fee_and_its_channel_claim():
+    statuses = _statuses(_batch_facts())
+    assert statuses["record committed"] == statuses["fee covers price"] == statuses["paid by channel"] == PASS
+    assert "record stored" not in statuses and "payment split" not in statuses and "payment pulled" not in statuses
+    assert verdict(checks(_batch_facts())) == VERIFIED
+    assert _statuses(replace(_batch_facts(), record_hash_computed=b"x" * 32))["record committed"] == FAIL
+
+
+def test_a_batch_fee_below_the_price_and_cuts_fails():
+    # The cuts are the fee's (rounded down): a fee covers the price and its cuts from about PRICE / 0.85.
+    assert _statuses(_batch_facts(fee=PRICE))["fee covers price"] == FAIL
+    assert _statuses(_batch_facts(fee=117_645))["fee covers price"] == FAIL
+    assert _statuses(_batch_facts(fee=117_646))["fee covers price"] == PASS  # exactly covered, rounding down as the contract does
+    assert _statuses(replace(_batch_facts(), terms=None))["fee covers price"] == UNVERIFIED
+
+
+@pytest.mark.parametrize("change, status", [
+    ({"claimed_wei": 3 * FEE + 1}, FAIL),  # claimed more than its calls: not the contract's rule
+    ({"claimed_wei": FEE}, UNVERIFIED),  # part claimed directly before the batch: not told apart
+    ({"channel_receiver": "0x" + "66" * 20}, FAIL),  # a channel that does not pay the settlement
+    ({"channel_token": "0x" + "77" * 20}, FAIL),  # nor in OPG
+    ({"channel_payer": "0x" + "88" * 20}, FAIL),  # nor the record's payer's
+])
+def test_the_channel_claim_must_be_the_payers_for_exactly_its_calls(change, status):
+    assert _statuses(_batch_facts(**change))["paid by channel"] == status
