@@ -15,7 +15,7 @@ app = new_app(
     "Example: ogcli pay channel open --amount 5 --yes"
 )
 channel_app = new_app(
-    "Payment channels with nodes: open, top up, status and withdraw.\n\nExample: ogcli pay channel status"
+    "Payment channels with nodes: open, top up, status, refund and withdraw.\n\nExample: ogcli pay channel status"
 )
 app.add_typer(channel_app, name="channel")
 
@@ -87,6 +87,21 @@ def withdraw(
         pending.finalize(wei, password_file)
     else:
         pending.initiate(wei, password_file)
+
+
+@channel_app.command()
+def refund(
+    amount: Annotated[str, typer.Option("--amount", help="OPG to take back (default: everything not charged).")] = "",
+    node: Annotated[str, typer.Option("--node", help="Node URL (default: your only channel, else the chain's first node).")] = "",
+    password_file: PasswordFile = None,
+) -> None:
+    """Take back at once, with the node's cooperation, what your channel holds beyond what the
+    node has charged on it (a cooperative refund: the node sends the refund, you pay no gas). The
+    channel stays open for what is left. Without the node, use `withdraw` (it waits out the delay).
+
+    Example: ogcli pay channel refund --node http://127.0.0.1:8700 --yes
+    """
+    _refund(parsing.amount(amount) if amount else None, node, password_file)
 
 
 # ---------------------------------------------------------------------- deposits
@@ -255,6 +270,69 @@ def _only_channel(network, protocol, me: str):
         urls = ", ".join(sorted({c.node_url for c in channels}))
         raise UsageError(f"you have {len(channels)} channels ({urls}): say which with --node URL")
     return _known(network, protocol, me, "")
+
+
+# ---------------------------------------------------------------------- refunds
+
+
+def _refund(wei: int | None, node: str, password_file) -> None:
+    """A cooperative refund through the node's REFUND_PATH, signed by the SDK's client (a
+    zero-charge voucher at what the channel has been charged): previewed and confirmed first; the
+    chain says what came back."""
+    from ogcli import diagnostics
+    from ogcli.chain.channels import read_channels
+    from ogcli.chain.network import open_protocol
+    from ogcli.confirm import confirm
+    from ogcli.errors import OgcliError
+    from ogcli.core.channel_terms import REFUND_PATH
+    from ogcli.sdk.paid_http import channel_scheme
+    from ogcli.signing import signer_address, unlock_signer
+
+    network = context.resolve_network()
+    protocol = open_protocol(network)
+    me = signer_address(network)
+    channel = _known(network, protocol, me, node) if node else _only_channel(network, protocol, me)
+    channel_id = _id_bytes(channel.channel_id)
+    _now, [state] = read_channels(protocol.rpc, [channel_id])
+    charged = _index().charged_wei(network.chain_id, channel.channel_id)
+    kept = max(charged or 0, state.claimed_wei)  # the node keeps at least this: charged, or claimed already
+    refundable = state.balance_wei - kept
+    if not state.exists or refundable <= 0:
+        raise UsageError(f"your channel with {channel.node_url} holds nothing beyond what the node charged: "
+                         "nothing to refund")
+    if wei is not None and wei > refundable:
+        raise UsageError(f"{_fmt(wei)} OPG is more than the {_fmt(refundable)} OPG refundable from the channel "
+                         f"(balance {_fmt(state.balance_wei)}, charged {_fmt(kept)})")
+    asked = refundable if wei is None else wei
+    rows = [("node", channel.node_url), ("channel", channel.channel_id), ("balance", f"{_fmt(state.balance_wei)} OPG"),
+            ("charged", f"{_fmt(kept)} OPG" + ("" if charged is not None else " (claimed on chain; the node may have "
+                                                                            "charged more)")),
+            ("refund", f"{'up to ' if wei is None else ''}{_fmt(asked)} OPG, sent by the node")]
+    if context.OPTIONS.dry_run:
+        output.emit({"sent": False, "channel": channel.channel_id, "refund_wei": str(asked)},
+                    lambda: (output.kv_table(rows, title="cooperative refund"), print("dry run: nothing was sent")))
+        return
+    if not context.OPTIONS.json:
+        output.kv_table(rows, title="cooperative refund")
+    confirm(f"ask {channel.node_url} to refund {'up to ' if wei is None else ''}{_fmt(asked)} OPG from your channel?",
+            yes=context.OPTIONS.yes)
+    from ogcli import channel_index
+    from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
+
+    account = unlock_signer(network, password_file)
+    scheme = channel_scheme(account, protocol.rpc.url, channel_index.client_state_dir(network.chain_id))
+    try:
+        with diagnostics.spinner("waiting for the node's refund"):
+            settled = scheme.refund(channel.node_url + REFUND_PATH, RefundOptions(amount=None if wei is None else str(wei)))
+    except (RuntimeError, ValueError) as exc:
+        raise OgcliError(f"the node did not refund: {exc}; nothing was sent by you (`ogcli pay channel withdraw` "
+                         "works without the node)") from None
+    _after, [now_state] = read_channels(protocol.rpc, [channel_id])
+    returned = state.balance_wei - now_state.balance_wei
+    result = {"sent": True, "transaction_hash": settled.transaction, "channel": channel.channel_id,
+              "refunded_wei": str(returned), "balance_wei": str(now_state.balance_wei)}
+    output.emit(result, lambda: print(f"{_fmt(returned)} OPG came back to {me} in {settled.transaction}; "
+                                      f"the channel holds {_fmt(now_state.balance_wei)} OPG"))
 
 
 # ---------------------------------------------------------------------- shared

@@ -12,6 +12,7 @@ from ogcli.core.addresses import AddressError, parse_address
 from ogcli.core.channels import ZERO_ADDRESS, ChannelConfig
 
 SCHEME = "batch-settlement"
+REFUND_PATH = "/v1/channels/refund"  # where a node takes cooperative refund requests (the SDK client's refund URL)
 # BatchSettlement's own bounds (MIN_WITHDRAW_DELAY, MAX_WITHDRAW_DELAY): a deposit outside them reverts.
 MIN_WITHDRAW_DELAY_S = 15 * 60
 MAX_WITHDRAW_DELAY_S = 30 * 86_400

@@ -172,6 +172,30 @@ class Node:
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
 
+    def refund_channel(self, payment_header: str | None, url: str) -> str:
+        """A payer's cooperative refund (the SDK client's `refund`): without a payment header, the
+        402 the client reads the channel terms from; with one, the refund, and its PAYMENT-RESPONSE."""
+        from ogcli.node.channel_payments import CorrectivePayment
+
+        if self.channel_payments is None:
+            raise ApiError(404, "no_channels", "this node takes no channel payments")
+        validator_bps, treasury_bps = self._fee_split()
+        amount = max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps))  # as /health's terms
+        description = "cooperative refund of a payment channel"
+        if not payment_header:
+            raise PaymentNeeded(*self.channel_payments.payment_required(amount, url, description, "Payment required"))
+        try:
+            return self.channel_payments.refund(payment_header, amount)
+        except CorrectivePayment as refused:
+            header, body = self.channel_payments.payment_required(amount, url, description, refused.reason,
+                                                                  refused.payload)
+            body["message"] = refused.message
+            raise PaymentNeeded(header, body) from None
+        except PaymentRefused as refused:
+            header, body = self.channel_payments.payment_required(amount, url, description, refused.reason)
+            body["message"] = refused.message
+            raise PaymentNeeded(header, body) from None
+
     def channel_terms(self) -> dict | None:
         """What /health says of this node's channels (None when it takes none): the terms of its
         batch-settlement offer, with the minDeposit hint of its cheapest call (a model priced 0:
@@ -545,6 +569,12 @@ def create_app(node: Node):
             yield from chunks
 
         return StreamingResponse(stream(), media_type="application/octet-stream")
+
+    @app.get("/v1/channels/refund")
+    async def channel_refund(request: Request):
+        settled = await run_in_threadpool(node.refund_channel, request.headers.get(PAYMENT_SIGNATURE_HEADER),
+                                          str(request.url))
+        return JSONResponse({"refunded": True}, headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
 
     @app.get("/v1/receipts/{request_id}")
     def receipt(request_id: str):

@@ -27,6 +27,7 @@ from ogcli.chain.abi import checksum
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.chain.disputes import recover
 from ogcli.core import channels, signature_rule, typed_data
+from ogcli.core.channel_terms import REFUND_PATH
 from ogcli.node.payments import MAX_TIMEOUT_S, PaymentRefused
 
 SCHEME = "batch-settlement"
@@ -35,7 +36,7 @@ WITHDRAW_DELAY_S = 900  # the scheme's minimum: a payer's withdrawal waits this 
 # 5 calls' worth, a deposit transaction (about 120k gas, paid by the node) every 5 calls.
 MIN_DEPOSIT_CALLS = 50
 SIGNATURE_REFUSED = "invalid_batch_settlement_evm_voucher_signature"
-REFUNDS_NOT_YET = "refund_not_supported"
+REFUND_NOT_A_PAYMENT = "refund_not_a_payment"  # a refund request sent to a paid resource
 WITHDRAWAL_PENDING = "channel_withdrawal_pending"
 ZERO_ADDRESS = "0x" + "00" * 20
 _CANONICAL_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
@@ -133,6 +134,8 @@ class ChannelPayments:
         self.settlement = protocol.settlement.address
         self.operator = sender.address
         self.storage = storage
+        self._sender = sender
+        self._protocol = protocol
         facilitator = x402FacilitatorSync().register(
             [self.network], BatchSettlementEvmFacilitator(_OperatorSigner(sender, rpc_url)))
         self._scheme = BatchSettlementEvmScheme(self.settlement, BatchSettlementEvmSchemeServerConfig(
@@ -190,8 +193,7 @@ class ChannelPayments:
             raise PaymentRefused("invalid_payment_requirements",
                                  f"this call costs {amount_wei} wei of OPG on {self.network}, paid to {self.settlement}")
         if is_refund_payload(payload.payload):
-            raise PaymentRefused(REFUNDS_NOT_YET, "this node does not sign cooperative refunds yet: "
-                                 "withdraw after the channel's delay instead")
+            raise PaymentRefused(REFUND_NOT_A_PAYMENT, f"a cooperative refund pays for no call: send it to {REFUND_PATH}")
         self._check_voucher_signature(payload.payload)
         try:
             verified = self._server.verify_payment(payload, requirement)
@@ -206,6 +208,87 @@ class ChannelPayments:
             raise PaymentRefused(WITHDRAWAL_PENDING, "this channel's payer has started a withdrawal: no call is "
                                  "served on it until the withdrawal is finalized; open a new channel")
         return payload, requirement
+
+    def refund(self, header: str, amount_wei: int) -> str:
+        """A cooperative refund (the spec's zero-charge voucher at the channel's charged total, with
+        an optional amount): returns to the payer what the channel holds beyond everything charged
+        on it, or the amount asked if less, in BatchSettlement.refund sent by the operator (the
+        receiver authorizer); the PAYMENT-RESPONSE header. The channel is reserved meanwhile (no
+        call is charged on it), and what was charged stays in it for the node's next batch to
+        claim: nothing is claimed here (the node claims only in commitBatch). `amount_wei` is the
+        price the refund's 402 quoted (a refund matches that offer and pays nothing)."""
+        from x402.http import decode_payment_signature_header, encode_payment_response_header
+        from x402.mechanisms.evm.batch_settlement.errors import ERR_REFUND_AMOUNT_INVALID, ERR_REFUND_NO_BALANCE
+        from x402.mechanisms.evm.batch_settlement.types import is_refund_payload
+        from x402.schemas import PaymentAbortedError, SettleResponse
+
+        try:
+            payload = decode_payment_signature_header(header)
+        except Exception:
+            raise PaymentRefused("invalid_payload", "the PAYMENT-SIGNATURE header is not an x402 payment") from None
+        if not is_refund_payload(payload.payload):
+            raise PaymentRefused("invalid_payload", "this endpoint takes cooperative refund requests only")
+        requirement = self._server.find_matching_requirements([self.requirements(amount_wei)], payload)
+        if requirement is None:
+            raise PaymentRefused("invalid_payment_requirements", f"a refund names this node's offer on {self.network}")
+        requested = payload.payload.get("amount")
+        if requested is not None and not (isinstance(requested, str) and requested.isdigit() and int(requested) > 0):
+            raise PaymentRefused(ERR_REFUND_AMOUNT_INVALID, "a refund's amount is a positive whole number of wei")
+        self._check_voucher_signature(payload.payload)
+        try:
+            verified = self._server.verify_payment(payload, requirement)  # reserves the channel
+        except PaymentAbortedError as aborted:
+            raise CorrectivePayment(aborted.reason, str(aborted), payload) from None
+        if not verified.verify.is_valid:
+            reason = verified.verify.invalid_reason or "invalid_payment"
+            raise CorrectivePayment(reason, verified.verify.invalid_message or reason, payload)
+        channel_id = "0x" + bytes.fromhex(str(payload.payload["voucher"]["channelId"]).removeprefix("0x")).hex()
+        try:
+            channel = self.storage.get(channel_id)
+            refundable = int(channel.balance) - int(channel.charged_cumulative_amount)
+            amount = refundable if requested is None else int(requested)
+            if refundable <= 0 or amount > refundable:
+                raise PaymentRefused(ERR_REFUND_NO_BALANCE, f"the channel holds {max(refundable, 0)} wei beyond what "
+                                     f"was charged on it; {amount} cannot be refunded")
+            refunded, tx_hash = self._send_refund(channel.channel_config, amount)
+        except BaseException:
+            self.cancel(payload, requirement)
+            raise
+        self._after_refund(channel_id, refunded)
+        return encode_payment_response_header(SettleResponse(
+            success=True, transaction=tx_hash, network=self.network, payer=channel.channel_config.payer,
+            amount=str(refunded), extra={"chargedAmount": "0", "channelState": {
+                "channelId": channel_id, "balance": str(int(channel.balance) - refunded),
+                "chargedCumulativeAmount": channel.charged_cumulative_amount,
+                "refundNonce": str(channel.refund_nonce + 1)}}))
+
+    def _send_refund(self, config, amount_wei: int) -> tuple[int, str]:
+        """BatchSettlement.refund(config, amount) from the operator: (what it returned, tx hash)."""
+        from web3.logs import DISCARD
+
+        contract = self._protocol.contract("BatchSettlement", BATCH_SETTLEMENT_ADDRESS)
+        as_tuple = (config.payer, config.payer_authorizer, config.receiver, config.receiver_authorizer, config.token,
+                    int(config.withdraw_delay), bytes.fromhex(str(config.salt).removeprefix("0x")))
+        receipt = self._sender.transact(contract.functions.refund(as_tuple, amount_wei), label="refund")
+        events = contract.events.Refunded().process_receipt(receipt.raw, errors=DISCARD)
+        return sum(e["args"]["amount"] for e in events), receipt.tx_hash
+
+    def _after_refund(self, channel_id: str, refunded_wei: int) -> None:
+        """The channel after its refund: the balance less what went back, the next refund nonce,
+        and its reservation released."""
+        import time as _time
+
+        def refunded(current):
+            if current is None:
+                return current
+            following = current.copy()
+            following.balance = str(int(current.balance) - refunded_wei)
+            following.refund_nonce = current.refund_nonce + 1
+            following.pending_request = None
+            following.onchain_synced_at = int(_time.time() * 1000)
+            return following
+
+        self.storage.update_channel(channel_id, refunded)
 
     def _check_voucher_signature(self, raw: dict) -> None:
         """The voucher's signature must be the payer's key's (or its payer authorizer's) ECDSA

@@ -57,6 +57,21 @@ class Offer:
     channel_id: str = ""
 
 
+def channel_scheme(account, rpc_url: str, state_dir):
+    """The official SDK's batch-settlement client scheme for `account`, its channel state in
+    `state_dir` (the SDK's file layout), reading channels on chain through `rpc_url`."""
+    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
+    from x402.mechanisms.evm.batch_settlement.client.config import BatchSettlementEvmSchemeOptions
+    from x402.mechanisms.evm.batch_settlement.client.file_storage import (
+        FileChannelStorageOptions,
+        FileClientChannelStorage,
+    )
+    from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
+
+    storage = FileClientChannelStorage(FileChannelStorageOptions(directory=state_dir))
+    return BatchSettlementEvmScheme(EthAccountSignerWithRPC(account, rpc_url), BatchSettlementEvmSchemeOptions(storage=storage))
+
+
 class PaidClient:
     def __init__(self, base_url: str, account, *, chain_id: int, token: str, settlement: str,
                  max_price_wei: int | None = None, timeout_s: float = 60.0, payment: str = "exact",
@@ -174,17 +189,8 @@ class PaidClient:
         if self._channels is None:
             from x402 import x402ClientSync
             from x402.http.x402_http_client import x402HTTPClientSync
-            from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
-            from x402.mechanisms.evm.batch_settlement.client.config import BatchSettlementEvmSchemeOptions
-            from x402.mechanisms.evm.batch_settlement.client.file_storage import (
-                FileChannelStorageOptions,
-                FileClientChannelStorage,
-            )
-            from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
 
-            storage = FileClientChannelStorage(FileChannelStorageOptions(directory=self.channel_state_dir))
-            scheme = BatchSettlementEvmScheme(EthAccountSignerWithRPC(self.account, self.rpc_url),
-                                              BatchSettlementEvmSchemeOptions(storage=storage))
+            scheme = channel_scheme(self.account, self.rpc_url, self.channel_state_dir)
             client = x402ClientSync().register(f"eip155:{self.chain_id}", scheme)
             client.set_spend_controls(False)  # the limit is ours (max_price_wei), checked on the offer
             self._channels = x402HTTPClientSync(client)

@@ -32,7 +32,7 @@ from ogcli.core import channels
 from ogcli.core.signature_rule import SECP256K1_N
 from ogcli.core.typed_data import token_domain
 from ogcli.devnet import accounts
-from ogcli.node.channel_payments import REFUNDS_NOT_YET, SIGNATURE_REFUSED
+from ogcli.node.channel_payments import REFUND_NOT_A_PAYMENT, SIGNATURE_REFUSED
 from ogcli.protocol import artifacts
 from ogcli.protocol.params import OPG
 from tests.chain.fixtures import send_as
@@ -515,7 +515,7 @@ def test_refund_claim_and_settle_payloads_are_refused_and_move_no_money(seeded_p
             state = _bs(chain).functions.channels(bytes.fromhex(channel_id[2:])).call()
             nonce = chain.w3.eth.get_transaction_count(node.channel_payments.operator)
             refund = _post(url, _voucher(chain, template, payer, price, kind="refund"))
-            assert refund.status_code == 402 and refund.json()["error"] == REFUNDS_NOT_YET
+            assert refund.status_code == 402 and refund.json()["error"] == REFUND_NOT_A_PAYMENT
             for kind in ("claim", "settle"):
                 assert _post(url, _voucher(chain, template, payer, 2 * price, kind=kind)).status_code == 402
             assert chain.w3.eth.get_transaction_count(node.channel_payments.operator) == nonce

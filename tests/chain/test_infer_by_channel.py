@@ -143,3 +143,25 @@ def test_a_node_cannot_make_a_paying_client_lock_up_a_large_deposit(paying, cli,
     assert result.exit_code != 0, "the client deposited what the node asked"
     assert _opg(chain, payer.address) == wallet and _status(cli) == []
     assert "pay channel open" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_pay_channel_refund_takes_back_at_once_what_was_not_charged(paying, cli):  # noqa: F811
+    chain, payer, url, node = paying
+    channel = data(cli("--json", "--yes", "pay", "channel", "open", "--amount", "2", "--node", url))["channel"]["id"]
+    fee = int(data(_run(cli, url))["price_wei"])
+    data(_run(cli, url))
+    wallet = _opg(chain, payer.address)
+
+    dry = data(cli("--json", "--dry-run", "pay", "channel", "refund"))
+    assert dry["sent"] is False and dry["refund_wei"] == str(2 * OPG - 2 * fee) and _opg(chain, payer.address) == wallet
+    too_much = cli("--yes", "pay", "channel", "refund", "--amount", "2")
+    assert too_much.exit_code == 2 and "more than" in too_much.stderr and _opg(chain, payer.address) == wallet
+
+    refunded = data(cli("--json", "--yes", "pay", "channel", "refund"))  # as typed: no --node, the one channel
+    assert refunded["refunded_wei"] == str(2 * OPG - 2 * fee) and refunded["balance_wei"] == str(2 * fee)
+    assert _opg(chain, payer.address) == wallet + 2 * OPG - 2 * fee  # the node paid the gas
+    assert _state(chain, channel) == (2 * fee, 0)
+    node.committer.commit_pending()
+    assert _state(chain, channel) == (2 * fee, 2 * fee)  # both calls still paid for
+    nothing = cli("--yes", "pay", "channel", "refund")
+    assert nothing.exit_code == 2 and "nothing to refund" in nothing.stderr
