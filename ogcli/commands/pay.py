@@ -285,7 +285,7 @@ def _refund(wei: int | None, node: str, password_file) -> None:
     from ogcli.confirm import confirm
     from ogcli.errors import OgcliError
     from ogcli.core.channel_terms import REFUND_PATH
-    from ogcli.sdk.paid_http import channel_scheme
+    from ogcli.sdk.paid_http import channel_scheme, channel_storage
     from ogcli.signing import signer_address, unlock_signer
 
     network = context.resolve_network()
@@ -320,7 +320,7 @@ def _refund(wei: int | None, node: str, password_file) -> None:
     from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
 
     account = unlock_signer(network, password_file)
-    scheme = channel_scheme(account, protocol.rpc.url, channel_index.client_state_dir(network.chain_id))
+    scheme = channel_scheme(account, protocol.rpc.url, channel_storage(channel_index.client_state_dir(network.chain_id)))
     try:
         with diagnostics.spinner("waiting for the node's refund"):
             settled = scheme.refund(channel.node_url + REFUND_PATH, RefundOptions(amount=None if wei is None else str(wei)))

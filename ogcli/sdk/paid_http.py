@@ -57,18 +57,23 @@ class Offer:
     channel_id: str = ""
 
 
-def channel_scheme(account, rpc_url: str, state_dir):
-    """The official SDK's batch-settlement client scheme for `account`, its channel state in
-    `state_dir` (the SDK's file layout), reading channels on chain through `rpc_url`."""
-    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
-    from x402.mechanisms.evm.batch_settlement.client.config import BatchSettlementEvmSchemeOptions
+def channel_storage(state_dir):
+    """The SDK client's channel state on disk (its file layout), in `state_dir`."""
     from x402.mechanisms.evm.batch_settlement.client.file_storage import (
         FileChannelStorageOptions,
         FileClientChannelStorage,
     )
+
+    return FileClientChannelStorage(FileChannelStorageOptions(directory=state_dir))
+
+
+def channel_scheme(account, rpc_url: str, storage):
+    """The official SDK's batch-settlement client scheme for `account`, its channel state in
+    `storage` (channel_storage), reading channels on chain through `rpc_url`."""
+    from x402.mechanisms.evm.batch_settlement.client import BatchSettlementEvmScheme
+    from x402.mechanisms.evm.batch_settlement.client.config import BatchSettlementEvmSchemeOptions
     from x402.mechanisms.evm.signers import EthAccountSignerWithRPC
 
-    storage = FileClientChannelStorage(FileChannelStorageOptions(directory=state_dir))
     return BatchSettlementEvmScheme(EthAccountSignerWithRPC(account, rpc_url), BatchSettlementEvmSchemeOptions(storage=storage))
 
 
@@ -154,9 +159,13 @@ class PaidClient:
             return None
         requirement = ours[0]
         self._within_limit(int(requirement.amount))
-        if self.payment == "channel" or not any(r.scheme == "exact" for r in offer.accepts):
+        if self.payment == "channel" or self._has_channel(requirement):
             return requirement
-        return requirement if self._has_channel(requirement) else None
+        if not any(r.scheme == "exact" for r in offer.accepts):  # `auto` never opens a channel itself
+            raise PaymentRejected(f"the node at {self.base_url} takes only channel payments and you have no channel "
+                                  "open with it: open one (`ogcli pay channel open --amount OPG --node URL`) or "
+                                  "pay by channel (--pay channel, payment='channel'); nothing was paid")
+        return None
 
     def _has_channel(self, requirement) -> bool:
         """Whether the payer's channel with this node (the one the SDK's client builds) holds
@@ -190,31 +199,61 @@ class PaidClient:
             from x402 import x402ClientSync
             from x402.http.x402_http_client import x402HTTPClientSync
 
-            scheme = channel_scheme(self.account, self.rpc_url, self.channel_state_dir)
+            self._channel_storage = channel_storage(self.channel_state_dir)
+            scheme = channel_scheme(self.account, self.rpc_url, self._channel_storage)
             client = x402ClientSync().register(f"eip155:{self.chain_id}", scheme)
             client.set_spend_controls(False)  # the limit is ours (max_price_wei), checked on the offer
             self._channels = x402HTTPClientSync(client)
         return self._channels
 
     def _pay_by_channel(self, path: str, body: dict, offer, requirement, approve):
+        """One call paid by channel. A corrective 402 (the node's view of what the channel has
+        been charged, with a payer-signed voucher as its evidence) resynchronises the SDK client's
+        state once and pays again, except when the charge it cites is the voucher just sent: a
+        voucher is payment, and a node refusing it while counting it as charged would have the
+        payer sign again for the same call. Then, and on any final refusal, the client's channel
+        state is put back as it was before the call, so a refusing node moves it nowhere."""
         from x402.schemas import PaymentRequired
 
         http = self._channel_client()
+        key = "0x" + self._channel_id(requirement).hex()
+        before = self._channel_storage.get(key)
         required = PaymentRequired(accepts=[requirement], resource=offer.resource)
-        paid, payload = self._voucher_round(path, body, http, required, requirement, offer, approve)
         try:
-            recovered = http.process_payment_result(payload, paid.headers.get, paid.status_code).recovered
-        except ValueError as exc:  # the SDK's client rules: e.g. charged more than the price
+            paid, payload = self._voucher_round(path, body, http, required, requirement, offer, approve)
+            if self._resynchronised(http, paid, payload):
+                cited = self._charged(key)
+                if cited == int(payload.payload["voucher"]["maxClaimableAmount"]):
+                    raise PaymentRejected(
+                        "the node refused the voucher just sent while counting it as charged (its corrective "
+                        f"402 cites {cited} wei, the amount of that voucher): nothing more was signed; the node "
+                        "can claim at most that one voucher")
+                paid, payload = self._voucher_round(path, body, http, required, requirement, offer, approve)
+                self._resynchronised(http, paid, payload)
+            if paid.status_code == 402:
+                raise _refused(paid)
+            return self._checked(paid)
+        except BaseException:
+            self._restore(key, before)
+            raise
+
+    def _resynchronised(self, http, paid, payload) -> bool:
+        """Runs the SDK's client rules on a channel payment's answer (its PAYMENT-RESPONSE, or a
+        corrective 402's channel state); True when they resynchronised the channel's state."""
+        try:
+            return http.process_payment_result(payload, paid.headers.get, paid.status_code).recovered
+        except ValueError as exc:  # e.g. a response saying the node charged more than the price
             raise PaymentRejected(f"the node's payment response breaks the channel rules: {exc}") from None
-        if recovered:  # a corrective 402: the node's view of the channel was put into ours; pay once more
-            paid, payload = self._voucher_round(path, body, http, required, requirement, offer, None)
-            try:
-                http.process_payment_result(payload, paid.headers.get, paid.status_code)
-            except ValueError as exc:
-                raise PaymentRejected(f"the node's payment response breaks the channel rules: {exc}") from None
-        if paid.status_code == 402:
-            raise _refused(paid)
-        return self._checked(paid)
+
+    def _charged(self, key: str) -> int | None:
+        context = self._channel_storage.get(key)
+        return int(context.charged_cumulative_amount) if context and context.charged_cumulative_amount else None
+
+    def _restore(self, key: str, before) -> None:
+        if before is None:
+            self._channel_storage.delete(key)
+        else:
+            self._channel_storage.set(key, before)
 
     def _voucher_round(self, path, body, http, required, requirement, offer, approve):
         """Signs the channel payment (a voucher, or a deposit and its first voucher), lets the

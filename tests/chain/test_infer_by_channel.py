@@ -165,3 +165,25 @@ def test_pay_channel_refund_takes_back_at_once_what_was_not_charged(paying, cli)
     assert _state(chain, channel) == (2 * fee, 2 * fee)  # both calls still paid for
     nothing = cli("--yes", "pay", "channel", "refund")
     assert nothing.exit_code == 2 and "nothing to refund" in nothing.stderr
+
+
+def test_a_client_that_lost_its_channel_state_is_put_right_by_the_nodes_corrective_402(paying, cli):  # noqa: F811
+    """The spec's corrective 402 as meant: the client's state is gone (another machine, a wiped
+    data directory), so it starts from the chain's claimed total and signs too little; the node
+    answers with what it has charged (a voucher the payer signed earlier as its evidence), and the
+    client pays on from there, once, for this call's price."""
+    import shutil
+
+    from ogcli import channel_index
+
+    chain, payer, url, node = paying
+    data(cli("--json", "--yes", "pay", "channel", "open", "--amount", "2", "--node", url))
+    fee = int(data(_run(cli, url))["price_wei"])
+    data(_run(cli, url))
+    shutil.rmtree(channel_index.client_state_dir(31337))  # the client forgets: the chain has claimed nothing
+    third = data(_run(cli, url))
+    assert third["scheme"] == "batch-settlement" and third["price_wei"] == str(fee)
+    [row] = _status(cli)
+    assert row["charged_wei"] == str(3 * fee)
+    node.committer.commit_pending()
+    assert node.outbox.counts() == {"settled": 3}

@@ -53,5 +53,10 @@ def test_the_scheme_follows_payment_and_the_offer():
     foreign = SimpleNamespace(accepts=[_requirement(pay_to="0x" + "99" * 20)])  # not our settlement
     with pytest.raises(PaymentRejected):
         _client("channel")._channel_offer(foreign)
-    only_channels = SimpleNamespace(accepts=[_requirement()])  # auto with no exact: by channel, no chain read
-    assert _client("auto")._channel_offer(only_channels).scheme == "batch-settlement"
+    only_channels = SimpleNamespace(accepts=[_requirement()])
+    without, with_one = _client("auto"), _client("auto")
+    without._has_channel = lambda _r: False  # no channel open on chain: auto never opens one
+    with pytest.raises(PaymentRejected, match="no channel open"):
+        without._channel_offer(only_channels)
+    with_one._has_channel = lambda _r: True
+    assert with_one._channel_offer(only_channels).scheme == "batch-settlement"
