@@ -95,7 +95,7 @@ def decode_call(contract: Contract, calldata: bytes) -> tuple[str, dict[str, Any
     item = _by_selector[key].get(calldata[:4])
     if item is None:
         raise codec.CodecError(f"no function of the ABI has selector 0x{calldata[:4].hex()}")
-    values = codec.decode([abi_type(p) for p in item["inputs"]], calldata[4:])
+    values = codec.decode([abi_type(p) for p in item["inputs"]], calldata[4:], calldata=True)
     return item["name"], {p["name"]: _normalize(p, v, as_dict=True) for p, v in zip(item["inputs"], values)}
 
 

@@ -119,27 +119,33 @@ def _batch(protocol: Protocol, event: event_logs.Event, tx: dict) -> CommittedBa
                           records=records, payers=payers, channels=channels)
 
 
-def find(protocol: Protocol, ref: bytes, *, events: list[event_logs.Event] | None = None) -> BatchCall | None:
-    """The batch call whose request id is `ref`, or the only call of the batch committed in the
-    transaction `ref` (UsageError when that batch holds several); None when no readable batch
-    holds either."""
+def find(protocol: Protocol, ref: bytes, *, events: list[event_logs.Event] | None = None) -> list[BatchCall]:
+    """Every call of a readable committed batch whose request id is `ref`, oldest first (a node
+    records a call once: more than one is itself a sign of a node recording it again); else, when
+    no record has that request id, the only call of the batch committed in the transaction `ref`
+    (UsageError when that batch holds several, or cannot be read); [] when neither. Request ids
+    come first: they are the node's to write, so one may equal a transaction hash."""
     events = committed_events(protocol) if events is None else events
+    found = [BatchCall(batch, index) for batch in read_batches(protocol, events)
+             for index, record in enumerate(batch.records) if record.request_id == ref]
+    if found:
+        return found
     tx_hash = "0x" + ref.hex()
     in_tx = [e for e in events if e.tx_hash.lower() == tx_hash]
-    if in_tx:
-        [tx] = protocol.rpc.batch([("eth_getTransactionByHash", [tx_hash])])
+    if not in_tx:
+        return []
+    [tx] = protocol.rpc.batch([("eth_getTransactionByHash", [tx_hash])])
+    try:
         batch = _batch(protocol, in_tx[0], tx)
-        if len(batch.records) > 1:
-            ids = ", ".join("0x" + r.request_id.hex() for r in batch.records[:5])
-            more = f" and {len(batch.records) - 5} more" if len(batch.records) > 5 else ""
-            raise UsageError(f"transaction {tx_hash} committed batch {batch.batch_id} of {len(batch.records)} calls; "
-                             f"verify one by its request id ({ids}{more})")
-        return BatchCall(batch, 0)
-    for batch in read_batches(protocol, events[::-1]):
-        for index, record in enumerate(batch.records):
-            if record.request_id == ref:
-                return BatchCall(batch, index)
-    return None
+    except Unreadable as exc:
+        raise UsageError(f"transaction {tx_hash} committed batch {in_tx[0].args['batchId']}, but {exc}; "
+                         "its records cannot be checked here") from None
+    if len(batch.records) > 1:
+        ids = ", ".join("0x" + r.request_id.hex() for r in batch.records[:5])
+        more = f" and {len(batch.records) - 5} more" if len(batch.records) > 5 else ""
+        raise UsageError(f"transaction {tx_hash} committed batch {batch.batch_id} of {len(batch.records)} calls; "
+                         f"verify one by its request id ({ids}{more})")
+    return [BatchCall(batch, 0)]
 
 
 def read_batches(protocol: Protocol, events: list[event_logs.Event]):

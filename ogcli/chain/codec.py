@@ -9,15 +9,20 @@ eth_abi gives (ints, lowercase 0x address strings, bytes, str, tuples for arrays
 tests/unit/test_codec.py checks both directions against eth_abi on generated types and values.
 
 Decoding is strict the way eth_abi's is: padding must be zero, booleans 0 or 1, and offsets and
-lengths inside the data; anything else raises `CodecError`.
+lengths inside the data; anything else raises `CodecError`. Calldata (`decode(..., calldata=True)`,
+what `chain.abi.decode_call` reads) is read as a contract reads it instead: a bytes value's
+padding is neither checked nor required, so no call the contract took is unreadable here.
 """
 
 from __future__ import annotations
 
+import contextvars
 from functools import lru_cache
 from typing import Any
 
 WORD = 32
+# Whether `decode` is reading a transaction's calldata (contract semantics) or return data.
+_AS_CALLDATA: contextvars.ContextVar[bool] = contextvars.ContextVar("_AS_CALLDATA", default=False)
 
 
 class CodecError(ValueError):
@@ -137,10 +142,17 @@ class _Bytes(_Type):
         length = _length(data, at)
         end = at + WORD + length
         padded_end = at + WORD + -(-length // WORD) * WORD
-        if padded_end > len(data):
-            raise CodecError(f"bytes at byte {at} run past the end of the data")
-        if any(data[end:padded_end]):
-            raise CodecError(f"bytes at byte {at} have non-zero padding")
+        if _AS_CALLDATA.get():
+            # Solidity reads calldata bytes up to their length and never looks at the padding
+            # (nor requires it there): a decoder stricter than the contract can be made blind to
+            # a call the contract took.
+            if end > len(data):
+                raise CodecError(f"bytes at byte {at} run past the end of the data")
+        else:
+            if padded_end > len(data):
+                raise CodecError(f"bytes at byte {at} run past the end of the data")
+            if any(data[end:padded_end]):
+                raise CodecError(f"bytes at byte {at} have non-zero padding")
         raw = data[at + WORD : end]
         if not self.text:
             return raw
@@ -292,9 +304,15 @@ def encode(types: list[str] | tuple[str, ...], values) -> bytes:
     return parse(f"({','.join(types)})").encode(tuple(values))
 
 
-def decode(types: list[str] | tuple[str, ...], data: bytes) -> tuple:
-    """The values of `types` encoded in `data` (a view's return data, a log's data)."""
-    return parse(f"({','.join(types)})").decode(bytes(data), 0)
+def decode(types: list[str] | tuple[str, ...], data: bytes, *, calldata: bool = False) -> tuple:
+    """The values of `types` encoded in `data` (a view's return data, a log's data). `calldata`:
+    read as a contract reads its calldata, so that whatever the contract accepted decodes (bytes'
+    padding is not checked)."""
+    token = _AS_CALLDATA.set(calldata)
+    try:
+        return parse(f"({','.join(types)})").decode(bytes(data), 0)
+    finally:
+        _AS_CALLDATA.reset(token)
 
 
 @lru_cache(maxsize=4096)

@@ -99,18 +99,27 @@ def _node_slash_rows(protocol, node: str, payer: str, fee_wei: int) -> tuple:
             ("payer refund", f"{_fmt(refund)} OPG to {payer}"), ("your reward", f"{_fmt(reward)} OPG"))
 
 
-def _batch_call(protocol, request_id: str):
-    """The batch call `request_id` names, with its record as the rules read it (UsageError if none)."""
+def _first_disputable(protocol, request_id: str, judge):
+    """(call, what `judge(call, finder, view)` found) for the first record committed with
+    `request_id` (oldest first) that `judge` finds disputable; when none is, the refusal it gave
+    the first. A request id committed more than once is judged in every record that carries it,
+    so a later copy cannot shield a false one."""
     from ogcli import parsing
     from ogcli.chain import batches
     from ogcli.chain.disputes import GroundFinder
 
     raw = parsing.bytes32(request_id, "--request")
-    call = batches.find(protocol, raw)
-    if call is None or call.record.request_id != raw:
+    calls = [c for c in batches.find(protocol, raw) if c.record.request_id == raw]
+    if not calls:
         raise UsageError(f"no batch committed a call with request id {request_id}")
     finder = GroundFinder(protocol)
-    return call, finder, batches.record_view(call.record, finder.separator)
+    refusals = []
+    for call in calls:
+        try:
+            return call, judge(call, finder, batches.record_view(call.record, finder.separator))
+        except UsageError as refused:
+            refusals.append(refused)
+    raise refusals[0]
 
 
 def _checked_ground(protocol, view: dict, ground) -> bool:
@@ -137,21 +146,26 @@ def batch_producer_dispute(session, request_id: str):
     from ogcli.core.units import format_duration
 
     protocol = session.protocol
-    call, finder, view = _batch_call(protocol, request_id)
-    where = f"record {call.index} of batch {call.batch.batch_id}"
-    if call.record.mode != MODES["tee"]:
-        raise UsageError(f"{where} is not a TEE record: only TEE records can be disputed against their node")
-    disputed_bits, until = read_one(protocol.rpc, Read(protocol.settlement, "batchProducerDisputes",
-                                                       (call.batch.batch_id,)))
-    if disputed_bits >> call.index & 1:
-        raise UsageError(f"{where} was disputed against its node already")
     now = protocol.w3.eth.get_block("latest")["timestamp"]
-    if now > until:
-        raise UsageError(f"{where} stopped being disputable {format_duration(now - until)} ago")
-    ground = finder.ground(view)
-    if not _checked_ground(protocol, view, ground):
-        raise UsageError(f"{where} holds up (its signature, enclave and approval check out): "
-                         "a rejected dispute slashes nobody")
+
+    def judge(call, finder, view):
+        where = f"record {call.index} of batch {call.batch.batch_id}"
+        if call.record.mode != MODES["tee"]:
+            raise UsageError(f"{where} is not a TEE record: only TEE records can be disputed against their node")
+        disputed_bits, until = read_one(protocol.rpc, Read(protocol.settlement, "batchProducerDisputes",
+                                                           (call.batch.batch_id,)))
+        if disputed_bits >> call.index & 1:
+            raise UsageError(f"{where} was disputed against its node already")
+        if now > until:
+            raise UsageError(f"{where} stopped being disputable {format_duration(now - until)} ago")
+        ground = finder.ground(view)
+        if not _checked_ground(protocol, view, ground):
+            raise UsageError(f"{where} holds up (its signature, enclave and approval check out): "
+                             "a rejected dispute slashes nobody")
+        return ground
+
+    call, ground = _first_disputable(protocol, request_id, judge)
+    where = f"record {call.index} of batch {call.batch.batch_id}"
     return Plan(
         action=f"dispute {where} against node {call.batch.node}",
         call=protocol.settlement.functions.disputeBatchProducer(call.batch.batch_id, _proof(call), ground),
@@ -170,24 +184,30 @@ def batch_verdict_dispute(session, request_id: str, target: str):
 
     protocol = session.protocol
     settlement = protocol.settlement.functions
-    call, finder, view = _batch_call(protocol, request_id)
-    batch_id, bit = call.batch.batch_id, 1 << call.index
-    where = f"record {call.index} of batch {batch_id}"
-    attested_at, until, invalid_bits, uncheckable_bits, _rewarded, _claimed, disputed = \
-        settlement.batchVerdictOf(batch_id, target).call()
-    if not attested_at or uncheckable_bits & bit:
-        raise UsageError(f"{target} gave no checkable verdict on {where}: there is nothing to dispute")
-    if disputed:
-        raise UsageError(f"{target}'s verdict on batch {batch_id} was disputed already")
     now = protocol.w3.eth.get_block("latest")["timestamp"]
-    if now > until:
-        raise UsageError(f"the challenge window for this verdict closed {format_duration(now - until)} ago")
-    valid = not invalid_bits & bit
-    found = finder.ground(view)
-    ground = found if valid else (GROUND_NONE if found is None else None)
-    if not _checked_ground(protocol, view, ground):
-        verdict = "valid" if valid else "invalid"
-        raise UsageError(f"{target}'s {verdict} verdict on {where} holds up, and a rejected dispute slashes nobody")
+
+    def judge(call, finder, view):
+        batch_id, bit = call.batch.batch_id, 1 << call.index
+        where = f"record {call.index} of batch {batch_id}"
+        attested_at, until, invalid_bits, uncheckable_bits, _rewarded, _claimed, disputed = \
+            settlement.batchVerdictOf(batch_id, target).call()
+        if not attested_at or uncheckable_bits & bit:
+            raise UsageError(f"{target} gave no checkable verdict on {where}: there is nothing to dispute")
+        if disputed:
+            raise UsageError(f"{target}'s verdict on batch {batch_id} was disputed already")
+        if now > until:
+            raise UsageError(f"the challenge window for this verdict closed {format_duration(now - until)} ago")
+        valid = not invalid_bits & bit
+        found = finder.ground(view)
+        ground = found if valid else (GROUND_NONE if found is None else None)
+        if not _checked_ground(protocol, view, ground):
+            verdict = "valid" if valid else "invalid"
+            raise UsageError(f"{target}'s {verdict} verdict on {where} holds up, and a rejected dispute slashes nobody")
+        return ground
+
+    call, ground = _first_disputable(protocol, request_id, judge)
+    batch_id = call.batch.batch_id
+    where = f"record {call.index} of batch {batch_id}"
     params = settlement.params().call()
     stake = protocol.staking.functions.getValidator(target).call()[1]
     self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]

@@ -158,8 +158,9 @@ def verify(
     saved = _saved_response(response) if response else None
     protocol = open_protocol(context.resolve_network())
     call = _find_call(protocol, ref)
-    if hasattr(call, "batch"):  # committed in a batch (paid by channel)
-        results = checks(calls.batch_facts(protocol, call, saved, node))
+    if isinstance(call, list):  # committed in a batch (paid by channel): the first record of it judged
+        call, again = call[0], call[1:]
+        results = checks(calls.batch_facts(protocol, call, saved, node, again))
         where = {"batch_id": call.batch.batch_id, "batch_index": call.index, "record_id": None,
                  "transaction_hash": call.batch.tx_hash, "model_id": call.record.model_id, "payer": call.payer,
                  "request_id": "0x" + call.record.request_id.hex(), "scheme": "batch-settlement",
@@ -334,8 +335,9 @@ def _node_bond(protocol, operator) -> int | None:
 
 
 def _find_call(protocol, ref: str):
-    """The call `ref` names: a record settled alone (chain.receipts.SettledCall) or a call of a
-    committed batch (chain.batches.BatchCall), by request id or transaction hash."""
+    """The call `ref` names: a record settled alone (chain.receipts.SettledCall), or the calls of
+    committed batches with that request id (a list of chain.batches.BatchCall, oldest first), by
+    request id or transaction hash."""
     from ogcli.chain import batches, receipts
 
     try:
@@ -345,7 +347,7 @@ def _find_call(protocol, ref: str):
         if not (text.startswith("0x") and len(text) == 66):
             raise
         found = batches.find(protocol, bytes.fromhex(text[2:]))
-        if found is None:
+        if not found:
             raise UsageError(f"{ref} names no settled call: neither a record, a call committed in a batch, nor a "
                              "settlement transaction on this network") from not_a_record
         return found

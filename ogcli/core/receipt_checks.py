@@ -67,6 +67,7 @@ class BatchPlace:
     token: str  # this network's OPG
     channel_fees_wei: int  # the batch's fees on the record's channel, claimed together
     claimed_wei: int  # what the commitBatch transaction claimed on that channel (its Claimed log; 0: none)
+    also_in: tuple[str, ...] = ()  # later records with the same request id ("batch 9 #3"): none, honestly
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,11 @@ def checks(f: Facts) -> list[Check]:
         b = f.batch
         out = [holds("record committed", f.record_hash_on_chain == f.record_hash_computed,
                      f"batch {b.batch_id}'s records in its commitBatch calldata, each bound to its payer and node, "
-                     f"make the root the contract stored (this is record {b.index + 1} of {b.count})")]
+                     f"make the root the contract stored (this is record {b.index + 1} of {b.count})"),
+               holds("recorded once", not b.also_in,
+                     "no other committed record has this request id" if not b.also_in else
+                     f"the request id is committed again in {', '.join(b.also_in)}: a node records a call once, and "
+                     "the first record of it is the one judged here")]
     out += _mode_checks(f)
     out.append(_split_check(f) if f.batch is None else _batch_fee_check(f))
     out.append(_pulled_check(f) if f.batch is None else _channel_check(f))

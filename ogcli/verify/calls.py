@@ -142,9 +142,10 @@ def _pulled(protocol, call):
 # ---------------------------------------------------------------------- calls committed in batches
 
 
-def batch_facts(protocol, call, saved, node_url: str = ""):
-    """The facts of a channel-paid call committed in a batch: `call` a chain.batches.BatchCall.
-    The record is read from its batch's commitBatch calldata and held to the root the contract
+def batch_facts(protocol, call, saved, node_url: str = "", again: list | None = None):
+    """The facts of a channel-paid call committed in a batch: `call` a chain.batches.BatchCall,
+    `again` the later records committed with the same request id (none, for an honest node). The
+    record is read from its batch's commitBatch calldata and held to the root the contract
     stored; its signer is whoever its signature recovers to."""
     from ogcli.chain.batches import ZERO_ADDRESS, record_view
     from ogcli.chain.disputes import domain_separator
@@ -169,6 +170,7 @@ def batch_facts(protocol, call, saved, node_url: str = ""):
         batch_id=batch.batch_id, index=call.index, count=len(batch.records), channel_payer=channel["payer"],
         channel_receiver=channel["receiver"], channel_token=channel["token"], token=protocol.token.address,
         channel_fees_wei=batch.fees_on_channel(record.channel), claimed_wei=_claimed(protocol, batch, channel),
+        also_in=tuple(f"batch {c.batch.batch_id} #{c.index}" for c in again or ()),
     )
     return Facts(
         record_hash_on_chain=bytes(answers[0][0]), record_hash_computed=batch_records.root(batch.leaves()),

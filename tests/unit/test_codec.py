@@ -130,3 +130,21 @@ def test_values_that_do_not_fit_are_refused():
 def test_unsupported_types_are_named():
     with pytest.raises(codec.CodecError, match="fixed128x18"):
         codec.parse("fixed128x18")
+
+
+# ---------------------------------------------------------------------- calldata, read as a contract reads it
+
+
+def test_calldata_is_read_as_solidity_reads_it_and_return_data_strictly():
+    """A contract never looks at the padding of a bytes value in its calldata, nor requires it:
+    calldata with dirty or missing padding decodes (the call was taken), return data does not."""
+    clean = codec.encode(["uint256", "bytes"], [7, b"\x01\x02\x03"])
+    dirty = clean[:-29] + b"\xff" * 29
+    short = clean[:-29]
+    for data in (dirty, short):
+        assert codec.decode(["uint256", "bytes"], data, calldata=True) == (7, b"\x01\x02\x03")
+        with pytest.raises(codec.CodecError):
+            codec.decode(["uint256", "bytes"], data)
+    with pytest.raises(codec.CodecError):  # a length past the end is refused either way
+        codec.decode(["uint256", "bytes"], clean[:-30], calldata=True)
+    assert codec.decode(["uint256", "bytes"], clean) == (7, b"\x01\x02\x03")  # the strict default is back

@@ -131,3 +131,9 @@ def test_a_batch_fee_below_the_price_and_cuts_fails():
 ])
 def test_the_channel_claim_must_be_the_payers_for_exactly_its_calls(change, status):
     assert _statuses(_batch_facts(**change))["paid by channel"] == status
+
+
+def test_a_request_id_committed_again_fails_the_call():
+    statuses = _statuses(_batch_facts(also_in=("batch 9 #0",)))
+    assert statuses["recorded once"] == FAIL and _statuses(_batch_facts())["recorded once"] == PASS
+    assert verdict(checks(_batch_facts(also_in=("batch 9 #0",)))) == FAILED
