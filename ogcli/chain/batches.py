@@ -161,3 +161,23 @@ def read_batches(protocol: Protocol, events: list[event_logs.Event]):
                 yield _batch(protocol, event, tx)
             except Unreadable:
                 continue
+
+
+def calls_of_payer(protocol: Protocol, payer: str, channel_ids: list[bytes]) -> list[BatchCall]:
+    """The payer's calls committed in batches, newest batch first: the batches whose transactions
+    claimed one of `channel_ids` (BatchSettlement's Claimed logs, one query for all of them), read
+    back from their calldata, and in each the records paid from a channel of this payer."""
+    from ogcli.chain.abi import ContractRef
+    from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    from ogcli.protocol import artifacts
+
+    if not channel_ids:
+        return []
+    channels = ContractRef(BATCH_SETTLEMENT_ADDRESS, artifacts.abi("BatchSettlement"))
+    query = event_logs.log_filter(channels, ("Claimed",), protocol.deployment.block)
+    query["topics"].append(["0x" + c.hex() for c in channel_ids])
+    claim_txs = {log["transactionHash"].lower() for log in protocol.rpc.batch([("eth_getLogs", [query])])[0]}
+    events = [e for e in committed_events(protocol) if e.tx_hash.lower() in claim_txs]
+    mine = payer.lower()
+    return [BatchCall(batch, index) for batch in read_batches(protocol, events[::-1])
+            for index, p in enumerate(batch.payers) if p.lower() == mine]

@@ -189,24 +189,52 @@ def receipts(
     payer: Annotated[str, typer.Option("--payer", help="Whose calls (default: the active account).")] = "",
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest first, at most this many.")] = 20,
 ) -> None:
-    """Your settled calls, newest first: model, fee, time and the settlement transaction.
+    """Your settled calls, newest first: model, fee, time and the settlement transaction; calls
+    paid by channel are listed from the batches that committed them (your channels with the
+    network's nodes, and those in your channel index).
 
     Example: ogcli infer receipts --limit 5
     """
+    from ogcli.chain.batches import calls_of_payer
     from ogcli.chain.network import open_reader
     from ogcli.chain.receipts import by_payer
     from ogcli.signing import signer_address
 
     network = context.resolve_network()
+    protocol = open_reader(network)
     who = parsing.address(payer) if payer else signer_address(network)
-    calls = by_payer(open_reader(network), who, limit)
     rows = [
-        {"record_id": c.record_id, "request_id": "0x" + bytes(c.record["requestId"]).hex(), "model_id": c.record["modelId"],
-         "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node, "settled_at": c.settled_at,
-         "transaction_hash": c.tx_hash}
-        for c in calls
+        {"record_id": c.record_id, "batch_id": None, "request_id": "0x" + bytes(c.record["requestId"]).hex(),
+         "model_id": c.record["modelId"], "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node,
+         "settled_at": c.settled_at, "transaction_hash": c.tx_hash, "scheme": "exact"}
+        for c in by_payer(protocol, who, limit)
     ]
+    rows += [
+        {"record_id": None, "batch_id": c.batch.batch_id, "request_id": "0x" + c.record.request_id.hex(),
+         "model_id": c.record.model_id, "mode": c.record.mode, "fee_wei": str(c.record.fee_wei), "node": c.batch.node,
+         "settled_at": c.batch.committed_at, "transaction_hash": c.batch.tx_hash, "scheme": "batch-settlement"}
+        for c in calls_of_payer(protocol, who, _channel_ids(protocol, network, who))
+    ]
+    rows = sorted(rows, key=lambda r: r["settled_at"], reverse=True)[:limit]
     output.emit({"payer": who, "receipts": rows}, lambda: _print_receipts(rows))
+
+
+def _channel_ids(protocol, network, payer: str) -> list[bytes]:
+    """The payer's channels to look for: those in its channel index, and the one the official
+    client builds with each of the network's nodes (its operator the receiver authorizer, the
+    reference node's withdraw delay)."""
+    from ogcli import channel_index
+    from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    from ogcli.core.channel_terms import MIN_WITHDRAW_DELAY_S, ChannelTerms, channel_config
+    from ogcli.core.channels import channel_id
+    from ogcli.sdk.discovery import node_offers
+
+    ids = {bytes.fromhex(c.channel_id[2:]) for c in channel_index.channels_of(network.chain_id, payer)}
+    for offer in node_offers(protocol):
+        terms = ChannelTerms(offer.url, protocol.settlement.address, protocol.token.address, offer.operator,
+                             MIN_WITHDRAW_DELAY_S, None)
+        ids.add(channel_id(channel_config(payer, terms), network.chain_id, BATCH_SETTLEMENT_ADDRESS))
+    return sorted(ids)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -427,7 +455,8 @@ def _print_receipts(rows: list[dict]) -> None:
     for column in ("record", "model", "fee OPG", "settled", "request id", "transaction"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r["record_id"]), str(r["model_id"]), format_amount(int(r["fee_wei"]), group=True),
+        where = str(r["record_id"]) if r["record_id"] is not None else f"batch {r['batch_id']}"
+        table.add_row(where, str(r["model_id"]), format_amount(int(r["fee_wei"]), group=True),
                       format_utc(r["settled_at"]), r["request_id"][:18] + "…", r["transaction_hash"][:18] + "…")
     if not rows:
         table.caption = "no settled calls"

@@ -97,6 +97,7 @@ class PaidClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
         self._channels = None  # the SDK's x402HTTPClientSync, made on the first channel payment
         self._open_channels: set[bytes] = set()  # channels seen open on chain (payment="auto")
+        self._indexed: set[bytes] = set()  # channels this client has put into the payer's channel index
 
     def close(self) -> None:
         self._http.close()
@@ -182,15 +183,34 @@ class PaidClient:
             return True
         return False
 
-    def _channel_id(self, requirement) -> bytes:
-        from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    def _channel_config(self, requirement):
+        """The channel the SDK's client builds for this payer under the offer's terms."""
         from ogcli.core.channel_terms import ChannelTerms, channel_config
-        from ogcli.core.channels import channel_id
 
         extra = requirement.extra or {}
         terms = ChannelTerms(self.base_url, requirement.pay_to, requirement.asset, extra["receiverAuthorizer"],
                              int(extra.get("withdrawDelay") or 900), None)
-        return channel_id(channel_config(self.account.address, terms), self.chain_id, BATCH_SETTLEMENT_ADDRESS)
+        return channel_config(self.account.address, terms)
+
+    def _channel_id(self, requirement) -> bytes:
+        from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+        from ogcli.core.channels import channel_id
+
+        return channel_id(self._channel_config(requirement), self.chain_id, BATCH_SETTLEMENT_ADDRESS)
+
+    def _remember(self, requirement) -> None:
+        """Puts the channel a call was paid on into the payer's channel index (once per client),
+        so `ogcli pay channel status|refund|withdraw` and `infer receipts` know it."""
+        from ogcli import channel_index
+
+        key = self._channel_id(requirement)
+        if key in self._indexed:
+            return
+        config = self._channel_config(requirement)
+        if channel_index.channel_with(self.chain_id, config.payer, self.base_url) is None:
+            channel_index.add(self.chain_id, channel_index.IndexedChannel("0x" + key.hex(), self.base_url, config,
+                                                                          int(time.time())))
+        self._indexed.add(key)
 
     def _channel_client(self):
         """The official SDK's batch-settlement client for this payer, its channel state on disk
@@ -232,10 +252,12 @@ class PaidClient:
                 self._resynchronised(http, paid, payload)
             if paid.status_code == 402:
                 raise _refused(paid)
-            return self._checked(paid)
+            answer = self._checked(paid)
         except BaseException:
             self._restore(key, before)
             raise
+        self._remember(requirement)
+        return answer
 
     def _resynchronised(self, http, paid, payload) -> bool:
         """Runs the SDK's client rules on a channel payment's answer (its PAYMENT-RESPONSE, or a

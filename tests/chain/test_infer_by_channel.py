@@ -187,3 +187,27 @@ def test_a_client_that_lost_its_channel_state_is_put_right_by_the_nodes_correcti
     assert row["charged_wei"] == str(3 * fee)
     node.committer.commit_pending()
     assert node.outbox.counts() == {"settled": 3}
+
+
+def test_infer_receipts_lists_calls_paid_by_channel_from_their_batches(paying, cli):  # noqa: F811
+    """A channel the first call opened (--pay channel) is remembered (so `pay channel status`
+    knows it without `pay channel open`), and `infer receipts` lists its calls once committed,
+    next to those paid by exact, newest first."""
+    chain, payer, url, node = paying
+    exact = data(_run(cli, url, "--pay", "exact"))
+    first = data(_run(cli, url, "--pay", "channel"))
+    second = data(_run(cli, url))  # auto: the channel is open now
+    [row] = _status(cli)
+    assert row["channel_id"] == first["channel"] and row["charged_wei"] == str(2 * int(first["price_wei"]))
+    pending = data(cli("--json", "infer", "receipts"))["receipts"]
+    assert [r["request_id"] for r in pending] == [exact["request_id"]]  # the channel calls are not committed yet
+    node.committer.commit_pending()
+    listed = data(cli("--json", "infer", "receipts"))["receipts"]
+    assert {r["request_id"] for r in listed} == {exact["request_id"], first["request_id"], second["request_id"]}
+    batch = [r for r in listed if r["scheme"] == "batch-settlement"]
+    assert len(batch) == 2 and batch[0]["record_id"] is None and batch[0]["batch_id"] == batch[1]["batch_id"]
+    assert listed[0]["settled_at"] >= listed[-1]["settled_at"]
+    assert data(cli("--json", "infer", "receipts", "--limit", "1"))["receipts"][0]["request_id"] in \
+        {first["request_id"], second["request_id"]}  # the batch is the newest
+    table = cli("infer", "receipts")
+    assert table.exit_code == 0 and f"batch {batch[0]['batch_id']}" in table.stdout
