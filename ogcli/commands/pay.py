@@ -21,6 +21,7 @@ app.add_typer(channel_app, name="channel")
 
 NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the first active enclave's endpoint on chain).")]
 Amount = Annotated[str, typer.Option("--amount", help="OPG, in whole tokens (e.g. 5 or 0.5).", show_default=False)]
+ChannelNode = Annotated[str, typer.Option("--node", help="Node URL (default: your only channel, else the chain's first node).")]
 
 
 @channel_app.command("open")
@@ -72,7 +73,7 @@ def status(node: NodeUrl = "") -> None:
 @channel_app.command()
 def withdraw(
     amount: Annotated[str, typer.Option("--amount", help="OPG to take back (default: everything available).")] = "",
-    node: Annotated[str, typer.Option("--node", help="Node URL (default: your only channel, else the chain's first node).")] = "",
+    node: ChannelNode = "",
     password_file: PasswordFile = None,
 ) -> None:
     """Take back what the node has not claimed, in two steps: the first call starts a withdrawal
@@ -92,7 +93,7 @@ def withdraw(
 @channel_app.command()
 def refund(
     amount: Annotated[str, typer.Option("--amount", help="OPG to take back (default: everything not charged).")] = "",
-    node: Annotated[str, typer.Option("--node", help="Node URL (default: your only channel, else the chain's first node).")] = "",
+    node: ChannelNode = "",
     password_file: PasswordFile = None,
 ) -> None:
     """Take back at once, with the node's cooperation, what your channel holds beyond what the

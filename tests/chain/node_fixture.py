@@ -99,6 +99,16 @@ def stop_node_process(process, sig=None) -> None:
     process.wait(timeout=30)
 
 
+def wait_until(condition, timeout_s: float = 30.0) -> None:
+    """Returns once `condition()` holds; AssertionError after `timeout_s` (polled every 0.1 s)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
 def gives_up_waiting():
     """A Sender class that sends for real, then gives up on the receipt (a crash, or a timeout):
     a test double."""

@@ -12,7 +12,7 @@ from web3.logs import DISCARD
 
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.protocol import artifacts
-from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session
+from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session, wait_until
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
 
@@ -22,15 +22,6 @@ CALLS = 4
 def _payer_and_channels(chain, tmp_path):
     return channel_payer(chain, tmp_path), chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS,
                                                                  abi=artifacts.abi("BatchSettlement"))
-
-
-def _wait_until(condition, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_the_official_sdk_client_pays_the_node_by_channel_and_its_calls_commit_in_one_batch(seeded_profile, tmp_path):
@@ -50,7 +41,7 @@ def test_the_official_sdk_client_pays_the_node_by_channel_and_its_calls_commit_i
             channel_id = receipts[0]["settlement"]["channel"]
             fee = int(receipts[0]["value_wei"])
             assert all(int(r["value_wei"]) == fee for r in receipts)
-            _wait_until(lambda: node.outbox.counts().get("settled", 0) >= CALLS)
+            wait_until(lambda: node.outbox.counts().get("settled", 0) >= CALLS)
             committed = [node.outbox.get(r["requestId"]) for r in receipts]
         assert {c.state for c in committed} == {"settled"} and len({c.record_id for c in committed}) == 1
         batch_id = committed[0].record_id
@@ -96,7 +87,7 @@ def test_a_restarted_node_refuses_a_replayed_voucher_and_a_client_that_lost_its_
             assert node.outbox.counts() == {"pending": 2}  # nothing charged for the replay
             after = sdk_channel_session(chain, payer).post(f"{url}/v1/infer", json=body)  # a client with no state
             assert after.status_code == 200, after.text[:300]
-            _wait_until(lambda: node.outbox.counts().get("settled", 0) == 3)
+            wait_until(lambda: node.outbox.counts().get("settled", 0) == 3)
         fee = int(after.json()["receipt"]["value_wei"])
         channel_id = after.json()["receipt"]["settlement"]["channel"]
         assert channels.functions.channels(bytes.fromhex(channel_id[2:])).call()[1] == 3 * fee
@@ -127,7 +118,7 @@ def test_a_payer_starting_a_withdrawal_gets_its_calls_committed_at_once_and_keep
                 channels.functions.initiateWithdraw(config, balance).build_transaction({
                     "from": payer.address, "nonce": chain.w3.eth.get_transaction_count(payer.address),
                     "gas": 200_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1})).raw_transaction))
-            _wait_until(lambda: node.outbox.counts() == {"settled": 2})
+            wait_until(lambda: node.outbox.counts() == {"settled": 2})
         assert channels.functions.channels(channel_id).call()[1] == 2 * fee
         chain.advance(901)
         before = token.balanceOf(payer.address).call()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,7 +18,7 @@ from ogcli.devnet import accounts
 from ogcli.protocol import artifacts
 from ogcli.protocol.params import OPG
 from tests.chain.fixtures import send_as
-from tests.chain.node_fixture import free_port, running_node, sdk_channel_session, use_local_storage
+from tests.chain.node_fixture import free_port, running_node, sdk_channel_session, use_local_storage, wait_until
 from tests.cli_results import data, refused
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets"), pytest.mark.timeout(180)]
@@ -66,15 +65,6 @@ def _opg(chain, address: str) -> int:
 
 def _status(cli, *args) -> list[dict]:
     return data(cli("--json", "pay", "channel", "status", *args))
-
-
-def _wait_until(condition, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_open_then_status_and_the_official_sdk_client_pays_vouchers_on_that_very_channel(paying, cli):
@@ -170,7 +160,7 @@ def test_withdraw_starts_refuses_to_finalize_early_then_returns_exactly_what_is_
     assert started["withdrawal"]["state"] == "initiated" and started["withdrawal"]["amount_wei"] == str(OPG)
     finalize_after = started["withdrawal"]["finalize_after"]
     assert finalize_after == chain.w3.eth.get_block(started["block_number"])["timestamp"] + 900
-    _wait_until(lambda: node.outbox.counts() == {"settled": 1})  # the node claims its call at once
+    wait_until(lambda: node.outbox.counts() == {"settled": 1})  # the node claims its call at once
     [row] = _status(cli)
     assert row["claimed_wei"] == str(fee) and row["available_wei"] == str(OPG - fee)
     assert row["pending_withdrawal"] == {"amount_wei": str(OPG), "initiated_at": finalize_after - 900,

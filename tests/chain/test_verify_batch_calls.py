@@ -6,7 +6,6 @@ validators' verdicts on its batch and the bond behind it."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -14,7 +13,7 @@ from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.protocol import artifacts
 from ogcli.devnet import accounts
 from tests.chain.batch_market import BatchMarket, paid_batch
-from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session
+from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session, wait_until
 from tests.cli_results import data
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
@@ -35,9 +34,7 @@ def test_a_call_the_official_sdk_paid_by_channel_verifies_from_its_batch(seeded_
                           batch_interval_s=0.1) as (url, node):
             session = sdk_channel_session(chain, payer)
             answers = [session.post(f"{url}/v1/infer", json={"model": 1, "inputs": i}).json() for i in inputs]
-            deadline = time.monotonic() + 30
-            while node.outbox.counts().get("settled", 0) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: node.outbox.counts().get("settled", 0) >= 2)
             committed = node.outbox.get(answers[0]["receipt"]["requestId"])
         assert committed.state == "settled", committed
         request_id = answers[0]["receipt"]["requestId"]
