@@ -23,7 +23,8 @@ REORG_DEPTH = 12
 # What stats and the dashboard read; `actor` is the account the event is about.
 INDEXED = {
     "InferenceSettlement": {"InferenceSettled": "payer", "Attested": "validator", "DisputeWon": "validator",
-                            "ProducerSlashed": "node"},
+                            "ProducerSlashed": "node", "BatchCommitted": "node", "BatchAttested": "validator",
+                            "BatchDisputeWon": "validator", "BatchProducerSlashed": "node"},
     "NodeBonds": {"Bonded": "operator", "UnbondStarted": "operator", "BondSlashed": "operator"},
     "Staking": {"Delegated": "delegator", "Undelegated": "delegator", "Redelegated": "delegator", "Slashed": "validator",
                 "Jailed": "validator", "Unjailed": "validator", "ValidatorRegistered": "validator",
@@ -32,6 +33,9 @@ INDEXED = {
                  "ModelDeprecated": None, "EarningsCredited": "publisher", "EarningsWithdrawn": "publisher"},
     "OGGovernor": {"ProposalCreated": "proposer", "VoteCast": "voter"},
 }
+# What a cache holds: written into it, so that a cache made by a version indexing other events is
+# read again from the deployment (it would otherwise lack them for every block it had indexed).
+INDEX_VERSION = ",".join(sorted(f"{c}.{e}" for c, events in INDEXED.items() for e in events))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -61,6 +65,7 @@ class Indexer:
         self.db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost tail is read again
         self.db.executescript(SCHEMA)
         self._contracts = {protocol.deployment.address(name).lower(): name for name in INDEXED}
+        self._start_over_if_other_version()
 
     @classmethod
     def for_network(cls, protocol: Protocol, profile: str) -> Indexer:
@@ -101,10 +106,12 @@ class Indexer:
             contract = self.protocol.contract(name)
             actors = INDEXED[name]
             decoded = event_logs.fill_timestamps(self.protocol.rpc, event_logs.decode(contract, tuple(actors), logs))
+            gas = self._gas_used([e.tx_hash for e in decoded if e.name == "BatchCommitted"])
             for e in decoded:
                 actor_field = actors[e.name]
+                args = {**e.args, "gasUsed": gas[e.tx_hash.lower()]} if e.name == "BatchCommitted" else e.args
                 rows.append((e.block, e.log_index, e.timestamp, e.tx_hash, name, e.name,
-                             e.args.get(actor_field) if actor_field else None, json.dumps(e.args, default=_plain)))
+                             e.args.get(actor_field) if actor_field else None, json.dumps(args, default=_plain)))
         self.db.execute("BEGIN")
         self.db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         self.db.execute("INSERT INTO meta VALUES ('last_block', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -184,6 +191,24 @@ class Indexer:
 
     def close(self) -> None:
         self.db.close()
+
+    def _gas_used(self, tx_hashes: list[str]) -> dict[str, int]:
+        """{tx hash: gas used} of the batches' transactions (one JSON-RPC batch): what settlement by
+        channel actually cost, per batch, kept with its BatchCommitted event."""
+        if not tx_hashes:
+            return {}
+        receipts = self.protocol.rpc.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+        return {h.lower(): int(r["gasUsed"], 16) for h, r in zip(tx_hashes, receipts)}
+
+    def _start_over_if_other_version(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row is not None and row[0] == INDEX_VERSION:
+            return
+        self.db.execute("BEGIN")
+        self.db.execute("DELETE FROM events")
+        self.db.execute("DELETE FROM meta")
+        self.db.execute("INSERT INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
+        self.db.execute("COMMIT")
 
     def _rewind_if_reorged(self) -> bool:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_hash'").fetchone()

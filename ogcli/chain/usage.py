@@ -33,10 +33,16 @@ def usage_from_index(protocol: Protocol, index, window: str, *, sync: bool = Tru
     def series(by_bucket: dict[int, int]) -> list[int]:
         return [by_bucket.get(i, 0) for i in range(len(starts))]
 
-    inferences = series(index.count_by_bucket("InferenceSettled", since, size))
+    settled_alone = series(index.count_by_bucket("InferenceSettled", since, size))
+    batched = series(index.sum_by_bucket("BatchCommitted", "records", since, size))
+    inferences = [a + b for a, b in zip(settled_alone, batched)]
+    batches = series(index.count_by_bucket("BatchCommitted", since, size))
     attestations = series(index.count_by_bucket("Attested", since, size))
+    batch_verdicts = series(index.count_by_bucket("BatchAttested", since, size))
     transactions = series(index.transactions_by_bucket(since, size))
-    fees = series(index.sum_by_bucket("InferenceSettled", "fee", since, size))
+    fees = [a + b for a, b in zip(series(index.sum_by_bucket("InferenceSettled", "fee", since, size)),
+                                  series(index.sum_by_bucket("BatchCommitted", "fees", since, size)))]
+    batch_gas = sum(index.sum_by_bucket("BatchCommitted", "gasUsed", since, size).values())
     earnings = series(index.sum_by_bucket("EarningsCredited", "amount", since, size))
     models_live = index.count_of("ModelPublished") - index.count_of("ModelDeprecated")
     indexed = {"events": index.count(), "last_block": index.last_block(), "new_events": new_events}
@@ -48,16 +54,24 @@ def usage_from_index(protocol: Protocol, index, window: str, *, sync: bool = Tru
         "buckets": starts,
         "series": {
             "inferences": inferences,
+            "inferences_in_batches": batched,
+            "batches": batches,
             "transactions": transactions,
             "attestations": attestations,
+            "batch_verdicts": batch_verdicts,
             "fees_wei": [str(v) for v in fees],
             "publisher_earnings_wei": [str(v) for v in earnings],
         },
         "totals": {
             "inferences": sum(inferences),
+            "inferences_in_batches": sum(batched),
+            "batches": sum(batches),
+            # What settlement by channel cost per call (the batches' transactions' gas over their calls).
+            "batch_gas_per_call": round(batch_gas / sum(batched)) if sum(batched) else None,
             "transactions": sum(transactions),
             "active_wallets": index.distinct_actors("InferenceSettled", since),
             "attestations": sum(attestations),
+            "batch_verdicts": sum(batch_verdicts),
             "models_live": models_live,
             "fees_wei": str(sum(fees)),
             "publisher_earnings_wei": str(sum(earnings)),

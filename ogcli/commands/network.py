@@ -91,8 +91,11 @@ def _render_stats(data: dict) -> None:
 
     rows = [
         ("inferences", f"{totals['inferences']:>8}  {sparkline(series['inferences'])}"),
+        ("  paid by channel", f"{totals['inferences_in_batches']:>8}  in {totals['batches']} batches"
+                              + (f", {totals['batch_gas_per_call']:,} gas a call" if totals["batch_gas_per_call"] else "")),
         ("transactions", f"{totals['transactions']:>8}  {sparkline(series['transactions'])}"),
         ("attestations", f"{totals['attestations']:>8}  {sparkline(series['attestations'])}"),
+        ("batch verdicts", f"{totals['batch_verdicts']:>8}  {sparkline(series['batch_verdicts'])}"),
         ("active wallets", f"{totals['active_wallets']:>8}"),
         ("models live", f"{totals['models_live']:>8}"),
         ("fees paid", f"{opg(totals['fees_wei'])}  {sparkline([int(v) for v in series['fees_wei']])}"),

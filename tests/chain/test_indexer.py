@@ -92,3 +92,42 @@ def test_fast_decoding_agrees_with_web3(seeded):
                 assert mine.args == theirs, (event_name, mine.args, theirs)
                 checked.add(event_name)
     assert {"InferenceSettled", "Attested", "Delegated", "VoteCast", "Slashed", "ProposalCreated"} <= checked
+
+
+def test_batches_are_indexed_and_counted_with_the_gas_their_calls_paid(devnet_profile, cli, tmp_path):
+    """Calls committed in batches are inferences too: `network stats` counts a batch's records and
+    fees with the records settled alone, and says what settlement by channel cost a call (the
+    batches' transactions' gas over their calls), read from the index."""
+    from tests.chain.batch_market import BatchMarket, paid_batch
+
+    market = BatchMarket(devnet_profile)
+    chans, records = paid_batch(market, payers=2, calls_each=3)
+    committed = market.commit(chans, records)
+    market.attest_batch("validator-1", committed.batch_id, invalid_bits=0b1)
+    stats = json.loads(cli("--json", "network", "stats").stdout)["data"]
+    totals = stats["totals"]
+    assert totals["inferences"] == totals["inferences_in_batches"] == 6 and totals["batches"] == 1
+    assert totals["batch_gas_per_call"] == round(committed.receipt.gas_used / 6)
+    assert int(totals["fees_wei"]) == sum(r.fee_wei for r in records)
+    assert totals["batch_verdicts"] == 1 and sum(stats["series"]["inferences"]) == 6
+    human = cli("network", "stats")
+    assert human.exit_code == 0 and "6  in 1 batches" in human.stdout
+
+    from tui.screens.feed import describe
+
+    [(_t, node, args)] = Indexer.for_network(devnet_profile.protocol, "test").events("BatchCommitted")
+    assert node == accounts.get("node-operator").address and args["gasUsed"] == committed.receipt.gas_used
+    assert describe("BatchCommitted", args).startswith(f"batch {committed.batch_id}: 6 calls")
+
+
+def test_a_cache_of_another_version_is_read_again(fresh, tmp_path):
+    """A cache written by a version that indexed other events would lack the new ones for every
+    block it had read: it is dropped and read again from the deployment."""
+    index = Indexer(fresh.protocol, tmp_path / "index.sqlite")
+    index.sync()
+    total = index.count()
+    index.db.execute("UPDATE meta SET value = 'an older list of events' WHERE key = 'version'")
+    index.close()
+    again = Indexer(fresh.protocol, tmp_path / "index.sqlite")
+    assert again.count() == 0 and again.sync().events == total
+    again.close()

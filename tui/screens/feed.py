@@ -16,6 +16,12 @@ def describe(name: str, args: dict) -> str:
         "Attested": lambda: f"record {args['recordId']} {'valid' if args['valid'] else 'INVALID'}",
         "DisputeWon": lambda: f"record {args['recordId']} slashed {amount('slashed')} OPG",
         "ProducerSlashed": lambda: f"record {args['recordId']}: node bond -{amount('slashed')} OPG, payer +{amount('refund', 4)} OPG",
+        "BatchCommitted": lambda: f"batch {args['batchId']}: {args['records']} calls, fees {amount('fees', 4)} OPG",
+        "BatchAttested": lambda: (f"batch {args['batchId']} "
+                                  + (f"{bin(args['invalidBits']).count('1')} INVALID" if args["invalidBits"] else "all valid")),
+        "BatchDisputeWon": lambda: f"batch {args['batchId']} #{args['index']} slashed {amount('slashed')} OPG",
+        "BatchProducerSlashed": lambda: (f"batch {args['batchId']} #{args['index']}: node bond -{amount('slashed')} OPG, "
+                                         f"payer +{amount('refund', 4)} OPG"),
         "Bonded": lambda: f"{amount('amount')} OPG bonded ({amount('active')} active)",
         "UnbondStarted": lambda: f"{amount('amount')} OPG unbonding until {fmt.utc_clock(args['releaseAt'])}",
         "BondSlashed": lambda: f"{amount('amount')} OPG of its bond",

@@ -21,6 +21,7 @@ class Overview(Static):
             f"last {usage['window']}, one bar per {'hour' if usage.get('bucket_seconds') == 3_600 else 'day'}",
             "",
             f"  inferences      {t['inferences']:>10}  {sparkline(s['inferences'])}",
+            *_by_channel(t),
             f"  transactions    {t['transactions']:>10}  {sparkline(s['transactions'])}",
             f"  attestations    {t['attestations']:>10}  {sparkline(s['attestations'])}",
             f"  fees paid       {fmt.opg(t['fees_wei']):>10}  {sparkline([int(v) for v in s['fees_wei']])} OPG",
@@ -32,3 +33,13 @@ class Overview(Static):
             " (fewest validators holding over 1/3 of stake)",
         ]
         self.update("\n".join(lines))
+
+
+def _by_channel(totals: dict) -> list[str]:
+    """The line on calls paid by channel, when the window holds any (older totals lack the keys)."""
+    batches = totals.get("batches") or 0
+    if not batches:
+        return []
+    gas = totals.get("batch_gas_per_call")
+    return [f"    by channel    {totals['inferences_in_batches']:>10}  in {batches:,} batches"
+            + (f", {gas:,} gas a call" if gas else "")]
