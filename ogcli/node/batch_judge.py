@@ -5,10 +5,12 @@ chain, and judged one by one by the per-record rules; the verdict is the contrac
 A record's signer is whoever its signature recovers to under the one signature rule (a batch
 record does not name it); a TEE record on which a dispute ground holds (bad signature, unknown
 signer, not approved at its time) is `invalid` (checkable, so disputable like a valid verdict);
-a ZKML record whose proof fails is `uncheckable` (invalid for a reason the contract cannot check);
-every other record is valid. The verifier abstains from the whole batch (a bitmap has no
-"abstain") when its records cannot be read back, do not make the root on chain, hold ZKML records
-it cannot check, or name an enclave whose registered document does not verify here.
+a ZKML record whose proof fails is `uncheckable` (invalid for a reason the contract cannot check),
+and so is an ONNX record the verifier re-ran (a sample, `rerun`, as for records settled alone)
+whose answer the model does not give; every other record is valid. The verifier abstains from the
+whole batch (a bitmap has no "abstain") when its records cannot be read back, do not make the root
+on chain, hold ZKML records it cannot check or sampled records it cannot re-run, or name an
+enclave whose registered document does not verify here.
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ def committed(protocol, tx_hash: str) -> tuple[list[BatchRecord], list[str], str
 
 
 class BatchJudge:
-    def __init__(self, protocol, documents, zk=None) -> None:
+    def __init__(self, protocol, documents, zk=None, rerun=None) -> None:
         self.protocol = protocol
         self.documents = documents  # ogcli.chain.enclave_documents.DocumentChecks
         self.zk = zk
+        self.rerun = rerun  # ogcli.node.judges.ReExecutor: re-runs a sample of ONNX calls
         self.grounds = GroundFinder(protocol)
 
     def verdict(self, batch_id: int, tx_hash: str) -> BatchVerdict:
@@ -79,6 +82,14 @@ class BatchJudge:
                 if proof_reasons:
                     uncheckable |= 1 << index
                     reasons.append(f"record {index}: {'; '.join(proof_reasons)}")
+                continue
+            if self.rerun is not None and self.rerun.sampled(view):
+                rerun_reasons = self.rerun.reasons(view)
+                if rerun_reasons is None:
+                    return BatchVerdict(batch_id, None, 0, (f"record {index}: cannot re-run this model here",))
+                if rerun_reasons:
+                    uncheckable |= 1 << index
+                    reasons.append(f"record {index}: {'; '.join(rerun_reasons)}")
         disagreement = self._chain_disagrees(views, found)
         if disagreement is not None:
             return BatchVerdict(batch_id, None, 0, (disagreement,))

@@ -29,7 +29,7 @@ sending a second one (which the chain would revert, at the validator's cost).
 Batches (BatchCommitted) are judged in the same rounds and checkpoint: their records read back
 from the commitBatch calldata and checked against the batch's root, each judged by the same
 rules, the verdict attested as the contract's two bitmaps (ogcli/node/batch_judge.py), once
-(the chain is asked first). Re-running sampled calls is not done for batch records yet.
+(the chain is asked first). Sampled calls are re-run in batches as they are settled alone.
 
 A verdict is paid only once it has stood through the challenge window, and only when claimed: every
 `claim_every_polls` rounds the verifier claims what its verdicts earned (`claim_rewards`), and
@@ -145,7 +145,7 @@ class Verifier:
         )
         self._grounds = GroundFinder(protocol)
         self._documents = DocumentChecks(protocol)
-        self._batches = BatchJudge(protocol, self._documents, zk)
+        self._batches = BatchJudge(protocol, self._documents, zk, rerun)
         self._params = history.params_timeline()
         self._params_scanned_to = protocol.deployment.block - 1  # ParamsChanged events read up to here
         self._stop = threading.Event()

@@ -182,3 +182,55 @@ def test_node_disputes_lists_what_can_be_filed_on_batches(market, cli):
     command = f"ogcli node dispute --request 0x{records[2].request_id.hex()}"
     assert f"{command} --validator {accounts.get('validator-1').address}" in table.stdout  # against the verdict
     assert f"{command}\n" in table.stdout  # against the node
+
+
+def test_the_verifier_re_runs_sampled_batch_calls_and_marks_a_made_up_answer(seeded_profile, tmp_path):
+    """Re-execution covers batches: with every call sampled, the verifier re-runs each ONNX record
+    of a committed batch from what the node keeps public; the honest call is valid, and the one a
+    lying node answered (signed, charged and committed) with a made-up output is marked invalid,
+    as uncheckable (the contract cannot check a re-run)."""
+    from ogcli import context
+    from ogcli.chain.enclave_documents import DocumentChecks
+    from ogcli.node.batch_judge import BatchJudge
+    from ogcli.node.judges import KeptCalls, ReExecutor
+    from ogcli.storage.blobs import open_store
+
+    chain = seeded_profile
+    with chain.snapshot():
+        payer = channel_payer(chain, tmp_path)
+        with running_node(tmp_path / "node", batch_min_records=2, batch_max_wait_s=3600,
+                          batch_interval_s=0.1) as (url, node):
+            session = sdk_channel_session(chain, payer)
+            body = {"model": 1, "inputs": {"features": [[0.3] * 8]}}
+            honest = session.post(f"{url}/v1/infer", json=body)
+            real = node.run_onnx
+
+            def lying(model, inputs):  # a test double: a node answering a made-up output
+                outputs = real(model, inputs)
+                name = next(iter(outputs))
+                outputs[name] = [[v + 1.0 for v in row] for row in outputs[name]]
+                return outputs
+
+            node.run_onnx = lying
+            try:
+                lie = session.post(f"{url}/v1/infer", json=body)
+            finally:
+                del node.run_onnx
+            assert honest.status_code == lie.status_code == 200
+            wait_until(lambda: node.outbox.counts().get("settled", 0) >= 2)
+            committed = node.outbox.get(lie.json()["receipt"]["requestId"])
+            calls = KeptCalls(chain.protocol, open_store(context.resolve_network().storage), tmp_path / "cache",
+                              node_url=url)
+            rerun = ReExecutor(calls, 1.0, b"test salt")
+            judge = BatchJudge(chain.protocol, DocumentChecks(chain.protocol), rerun=rerun)
+            verdict = judge.verdict(committed.record_id, committed.tx_hash)
+            unsampled = BatchJudge(chain.protocol, DocumentChecks(chain.protocol),
+                                   rerun=ReExecutor(calls, 0.0, b"test salt")).verdict(committed.record_id,
+                                                                                     committed.tx_hash)
+        from ogcli.chain import batches
+
+        [in_batch] = batches.find(chain.protocol, bytes.fromhex(lie.json()["receipt"]["requestId"][2:]))
+        assert not verdict.abstains and verdict.invalid_bits == 0 and rerun.reran == 2
+        assert verdict.uncheckable_bits == 1 << in_batch.index, verdict  # the lie, and only it
+        assert any("re-running the model gives another" in r for r in verdict.reasons), verdict.reasons
+        assert unsampled.uncheckable_bits == 0 and not unsampled.abstains  # only a re-run sees it
