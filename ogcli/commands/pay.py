@@ -318,18 +318,34 @@ def _refund(wei: int | None, node: str, password_file) -> None:
     confirm(f"ask {channel.node_url} to refund {'up to ' if wei is None else ''}{_fmt(asked)} OPG from your channel?",
             yes=context.OPTIONS.yes)
     from ogcli import channel_index
+    from ogcli.chain.channels import channels_contract
+    from ogcli.sdk.paid_http import refund_fetch
     from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
 
     account = unlock_signer(network, password_file)
-    scheme = channel_scheme(account, protocol.rpc.url, channel_storage(channel_index.client_state_dir(network.chain_id)))
+    storage = channel_storage(channel_index.client_state_dir(network.chain_id))
+    before = storage.get(channel.channel_id)
+    scheme = channel_scheme(account, protocol.rpc.url, storage)
+    nonce = channels_contract(protocol).functions.refundNonce(channel_id).call()
+    fetch = refund_fetch(account, chain_id=network.chain_id, channel_id=channel_id, refund_nonce=nonce,
+                         amount_wei=wei or 0)
     try:
         with diagnostics.spinner("waiting for the node's refund"):
-            settled = scheme.refund(channel.node_url + REFUND_PATH, RefundOptions(amount=None if wei is None else str(wei)))
+            settled = scheme.refund(channel.node_url + REFUND_PATH,
+                                    RefundOptions(amount=None if wei is None else str(wei), fetch=fetch))
     except (RuntimeError, ValueError) as exc:
         raise OgcliError(f"the node did not refund: {exc}; nothing was sent by you (`ogcli pay channel withdraw` "
                          "works without the node)") from None
     _after, [now_state] = read_channels(protocol.rpc, [channel_id])
     returned = state.balance_wei - now_state.balance_wei
+    if returned <= 0:  # the node's word is not a refund: the chain's balance is
+        if before is None:
+            storage.delete(channel.channel_id)
+        else:
+            storage.set(channel.channel_id, before)  # the SDK client dropped its state on the node's "success"
+        raise OgcliError(f"the node at {channel.node_url} answered that it refunded (transaction "
+                         f"{settled.transaction or 'none'}), but the channel's balance on chain did not move: nothing "
+                         "came back (`ogcli pay channel withdraw` works without the node)")
     result = {"sent": True, "transaction_hash": settled.transaction, "channel": channel.channel_id,
               "refunded_wei": str(returned), "balance_wei": str(now_state.balance_wei)}
     output.emit(result, lambda: print(f"{_fmt(returned)} OPG came back to {me} in {settled.transaction}; "

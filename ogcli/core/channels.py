@@ -91,6 +91,32 @@ def voucher_digest(channel: bytes, max_claimable_wei: int, chain_id: int, settle
     return typed_digest(domain_separator(DOMAIN_NAME, DOMAIN_VERSION, chain_id, settlement), struct)
 
 
+# A payer's request for a cooperative refund, signed by the payer (or its payer authorizer): the
+# scheme's own refund request carries only the channel's last voucher, which its batch publishes in
+# calldata, so anyone could replay it. This message is ogcli's: the node refunds only on it, bound
+# to the channel's next refund nonce (used once) and the amount (0: everything not charged).
+REFUND_REQUEST_TYPES = {"RefundRequest": [{"name": "channelId", "type": "bytes32"},
+                                          {"name": "refundNonce", "type": "uint256"},
+                                          {"name": "amount", "type": "uint128"}]}
+REFUND_REQUEST_TYPE = "RefundRequest(bytes32 channelId,uint256 refundNonce,uint128 amount)"
+REFUND_AUTHORIZATION_HEADER = "Refund-Authorization"
+
+
+def refund_request(channel: bytes, refund_nonce: int, amount_wei: int) -> dict:
+    return {"channelId": channel, "refundNonce": refund_nonce, "amount": amount_wei}
+
+
+def refund_request_digest(channel: bytes, refund_nonce: int, amount_wei: int, chain_id: int, settlement: str) -> bytes:
+    """What a payer signs to ask for a cooperative refund (EIP-712, the channels contract's domain)."""
+    from eth_hash.auto import keccak
+
+    if len(channel) != 32 or not 0 <= amount_wei < 2**128 or not 0 <= refund_nonce < 2**256:
+        raise ValueError("a refund request is a 32-byte channel id, a uint256 nonce and a uint128 amount")
+    struct = keccak(keccak(REFUND_REQUEST_TYPE.encode()) + channel + refund_nonce.to_bytes(32, "big")
+                    + amount_wei.to_bytes(32, "big"))
+    return typed_digest(domain_separator(DOMAIN_NAME, DOMAIN_VERSION, chain_id, settlement), struct)
+
+
 def claim_batch(entries: list[tuple[bytes, int, int]]) -> dict:
     """The ClaimBatch message over (channel id, voucher ceiling, total claimed) rows."""
     return {"claims": [{"channelId": c, "maxClaimableAmount": ceiling, "totalClaimed": total}

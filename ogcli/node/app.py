@@ -172,7 +172,7 @@ class Node:
                    "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
         return result, receipt, self.payments.settlement_header(payment)
 
-    def refund_channel(self, payment_header: str | None, url: str) -> str:
+    def refund_channel(self, payment_header: str | None, url: str, authorization: str | None = None) -> str:
         """A payer's cooperative refund (the SDK client's `refund`): without a payment header, the
         402 the client reads the channel terms from; with one, the refund, and its PAYMENT-RESPONSE."""
         from ogcli.node.channel_payments import CorrectivePayment
@@ -185,7 +185,7 @@ class Node:
         if not payment_header:
             raise PaymentNeeded(*self.channel_payments.payment_required(amount, url, description, "Payment required"))
         try:
-            return self.channel_payments.refund(payment_header, amount)
+            return self.channel_payments.refund(payment_header, amount, authorization)
         except CorrectivePayment as refused:
             header, body = self.channel_payments.payment_required(amount, url, description, refused.reason,
                                                                   refused.payload)
@@ -572,8 +572,10 @@ def create_app(node: Node):
 
     @app.get("/v1/channels/refund")
     async def channel_refund(request: Request):
+        from ogcli.core.channels import REFUND_AUTHORIZATION_HEADER
+
         settled = await run_in_threadpool(node.refund_channel, request.headers.get(PAYMENT_SIGNATURE_HEADER),
-                                          str(request.url))
+                                          str(request.url), request.headers.get(REFUND_AUTHORIZATION_HEADER))
         return JSONResponse({"refunded": True}, headers={PAYMENT_RESPONSE_HEADER: settled, **expose})
 
     @app.get("/v1/receipts/{request_id}")

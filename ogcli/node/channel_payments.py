@@ -38,6 +38,8 @@ MIN_DEPOSIT_CALLS = 50
 SIGNATURE_REFUSED = "invalid_batch_settlement_evm_voucher_signature"
 REFUND_NOT_A_PAYMENT = "refund_not_a_payment"  # a refund request sent to a paid resource
 WITHDRAWAL_PENDING = "channel_withdrawal_pending"
+REFUND_AUTHORIZATION_REFUSED = "refund_authorization_invalid"
+_UINT128 = re.compile(r"[0-9]{1,39}")  # ASCII only: str.isdigit takes other scripts' digits
 ZERO_ADDRESS = "0x" + "00" * 20
 _CANONICAL_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 _CONFIG_ADDRESSES = ("payer", "payerAuthorizer", "receiver", "receiverAuthorizer", "token")
@@ -209,14 +211,19 @@ class ChannelPayments:
                                  "served on it until the withdrawal is finalized; open a new channel")
         return payload, requirement
 
-    def refund(self, header: str, amount_wei: int) -> str:
+    def refund(self, header: str, amount_wei: int, authorization: str | None = None) -> str:
         """A cooperative refund (the spec's zero-charge voucher at the channel's charged total, with
         an optional amount): returns to the payer what the channel holds beyond everything charged
         on it, or the amount asked if less, in BatchSettlement.refund sent by the operator (the
         receiver authorizer); the PAYMENT-RESPONSE header. The channel is reserved meanwhile (no
         call is charged on it), and what was charged stays in it for the node's next batch to
         claim: nothing is claimed here (the node claims only in commitBatch). `amount_wei` is the
-        price the refund's 402 quoted (a refund matches that offer and pays nothing)."""
+        price the refund's 402 quoted (a refund matches that offer and pays nothing).
+
+        The scheme's request alone (the channel's last voucher) proves nothing: its batch publishes
+        that voucher in calldata. So the node refunds only on `authorization`, the payer's
+        signature of an ogcli RefundRequest (core.channels) for the channel's current refund
+        nonce on chain and this amount (0: all): once, and only by the payer."""
         from x402.http import decode_payment_signature_header, encode_payment_response_header
         from x402.mechanisms.evm.batch_settlement.errors import ERR_REFUND_AMOUNT_INVALID, ERR_REFUND_NO_BALANCE
         from x402.mechanisms.evm.batch_settlement.types import is_refund_payload
@@ -232,9 +239,15 @@ class ChannelPayments:
         if requirement is None:
             raise PaymentRefused("invalid_payment_requirements", f"a refund names this node's offer on {self.network}")
         requested = payload.payload.get("amount")
-        if requested is not None and not (isinstance(requested, str) and requested.isdigit() and int(requested) > 0):
-            raise PaymentRefused(ERR_REFUND_AMOUNT_INVALID, "a refund's amount is a positive whole number of wei")
+        if requested is not None and not (isinstance(requested, str) and _UINT128.fullmatch(requested)
+                                          and 0 < int(requested) < 2**128):
+            raise PaymentRefused(ERR_REFUND_AMOUNT_INVALID, "a refund's amount is a positive whole number of wei "
+                                 "(ASCII digits, below 2**128)")
         self._check_voucher_signature(payload.payload)
+        if not (isinstance(authorization, str) and _CANONICAL_SIGNATURE.fullmatch(authorization)):
+            raise PaymentRefused(REFUND_AUTHORIZATION_REFUSED, f"a cooperative refund needs the payer's signed "
+                                 f"RefundRequest in the {channels.REFUND_AUTHORIZATION_HEADER} header "
+                                 "(`ogcli pay channel refund` sends one)")
         try:
             verified = self._server.verify_payment(payload, requirement)  # reserves the channel
         except PaymentAbortedError as aborted:
@@ -245,12 +258,20 @@ class ChannelPayments:
         channel_id = "0x" + bytes.fromhex(str(payload.payload["voucher"]["channelId"]).removeprefix("0x")).hex()
         try:
             channel = self.storage.get(channel_id)
+            self._check_refund_authorization(payload.payload, channel_id, int(requested or 0), authorization)
             refundable = int(channel.balance) - int(channel.charged_cumulative_amount)
             amount = refundable if requested is None else int(requested)
             if refundable <= 0 or amount > refundable:
                 raise PaymentRefused(ERR_REFUND_NO_BALANCE, f"the channel holds {max(refundable, 0)} wei beyond what "
                                      f"was charged on it; {amount} cannot be refunded")
-            refunded, tx_hash = self._send_refund(channel.channel_config, amount)
+            try:
+                refunded, tx_hash = self._send_refund(channel.channel_config, amount)
+            except BaseException:
+                # Sent or not, mined or not: the channel's balance is read from the chain again
+                # before the next voucher on it is taken (else the node could serve calls on money
+                # a refund it lost track of returned).
+                self._reread_balance(channel_id)
+                raise
         except BaseException:
             self.cancel(payload, requirement)
             raise
@@ -261,6 +282,45 @@ class ChannelPayments:
                 "channelId": channel_id, "balance": str(int(channel.balance) - refunded),
                 "chargedCumulativeAmount": channel.charged_cumulative_amount,
                 "refundNonce": str(channel.refund_nonce + 1)}}))
+
+    def _check_refund_authorization(self, raw: dict, channel_id: str, amount_wei: int, authorization: str) -> None:
+        """The payer's (or payer authorizer's) ECDSA signature of RefundRequest(channel, the
+        channel's refund nonce on chain now, amount), in the one form the chain accepts. Read with
+        the channel reserved, so two requests signed for one nonce refund once."""
+        config = raw.get("channelConfig") or {}
+        signature = bytes.fromhex(authorization[2:])
+        refused = signature_rule.rejection(signature)
+        if refused:
+            raise PaymentRefused(REFUND_AUTHORIZATION_REFUSED, f"the refund authorization's signature: {refused}")
+        contract = self._protocol.contract("BatchSettlement", BATCH_SETTLEMENT_ADDRESS)
+        channel = bytes.fromhex(channel_id[2:])
+        nonce = contract.functions.refundNonce(channel).call()
+        digest = channels.refund_request_digest(channel, nonce, amount_wei, self.chain_id, BATCH_SETTLEMENT_ADDRESS)
+        authorizer = str(config.get("payerAuthorizer") or ZERO_ADDRESS)
+        signer = str(config.get("payer")) if int(authorizer, 16) == 0 else authorizer
+        if (recover(digest, signature) or "").lower() != signer.lower():
+            raise PaymentRefused(REFUND_AUTHORIZATION_REFUSED, f"the refund authorization is not {signer}'s signature "
+                                 f"of RefundRequest(channel, refund nonce {nonce}, amount {amount_wei}): a request is "
+                                 "honoured once, for the nonce it was signed for")
+
+    def _reread_balance(self, channel_id: str) -> None:
+        """The channel's balance as the chain has it now, into the node's channel state; when the
+        chain cannot be asked, the state is marked stale, so the next voucher reads it first."""
+        try:
+            contract = self._protocol.contract("BatchSettlement", BATCH_SETTLEMENT_ADDRESS)
+            balance, _claimed = contract.functions.channels(bytes.fromhex(channel_id[2:])).call()
+        except Exception:  # noqa: BLE001 (any failure to read: fall back to a stale mark)
+            self.forget_chain_state(channel_id)
+            return
+
+        def reread(current):
+            if current is None:
+                return current
+            following = current.copy()
+            following.balance = str(balance)
+            return following
+
+        self.storage.update_channel(channel_id, reread)
 
     def _send_refund(self, config, amount_wei: int) -> tuple[int, str]:
         """BatchSettlement.refund(config, amount) from the operator: (what it returned, tx hash)."""

@@ -67,6 +67,29 @@ def channel_storage(state_dir):
     return FileClientChannelStorage(FileChannelStorageOptions(directory=state_dir))
 
 
+def refund_fetch(account, *, chain_id: int, channel_id: bytes, refund_nonce: int, amount_wei: int):
+    """The fetch the SDK client's `refund(url, RefundOptions(fetch=...))` sends its requests
+    with: the refund request itself gets the payer's signed RefundRequest (core.channels) for the
+    channel's current refund nonce and this amount (0: all), which the node refunds on, once."""
+    import httpx
+    from x402.mechanisms.evm.batch_settlement.client.refund import _RefundResponse
+
+    from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    from ogcli.core import channels
+
+    signed = account.sign_typed_data(channels.domain(chain_id, BATCH_SETTLEMENT_ADDRESS), channels.REFUND_REQUEST_TYPES,
+                                     channels.refund_request(channel_id, refund_nonce, amount_wei))
+    authorization = "0x" + bytes(signed.signature).hex()
+
+    def fetch(url: str, headers: dict[str, str]):
+        if headers:  # the request; the probe before it carries no payment
+            headers = {**headers, channels.REFUND_AUTHORIZATION_HEADER: authorization}
+        response = httpx.get(url, headers=headers, timeout=120)
+        return _RefundResponse(status=response.status_code, headers=dict(response.headers))
+
+    return fetch
+
+
 def channel_scheme(account, rpc_url: str, storage):
     """The official SDK's batch-settlement client scheme for `account`, its channel state in
     `storage` (channel_storage), reading channels on chain through `rpc_url`."""

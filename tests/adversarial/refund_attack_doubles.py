@@ -53,8 +53,24 @@ def refund_header(url: str, config: dict, ceiling: int, signature: str, amount=N
                                                           resource=required.resource))
 
 
-def ask_refund(url: str, header: str) -> httpx.Response:
-    return httpx.get(url + REFUND_PATH, headers={SIG: header}, timeout=60)
+def ask_refund(url: str, header: str, authorization: str | None = None) -> httpx.Response:
+    """The refund request, with the payer's signed RefundRequest when `authorization` is given."""
+    headers = {SIG: header}
+    if authorization is not None:
+        headers[channels.REFUND_AUTHORIZATION_HEADER] = authorization
+    return httpx.get(url + REFUND_PATH, headers=headers, timeout=60)
+
+
+def authorize(chain, signer, channel_id: str, amount_wei: int = 0) -> str:
+    """The payer's signed RefundRequest for the channel's refund nonce on chain now (0: all)."""
+    from ogcli.protocol import artifacts
+
+    contract = chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
+    channel = bytes.fromhex(channel_id[2:])
+    nonce = contract.functions.refundNonce(channel).call()
+    domain = channels.domain(chain.w3.eth.chain_id, BATCH_SETTLEMENT_ADDRESS)
+    message = channels.refund_request(channel, nonce, amount_wei)
+    return "0x" + bytes(signer.sign_typed_data(domain, channels.REFUND_REQUEST_TYPES, message).signature).hex()
 
 
 def config_from_claim(config_tuple) -> dict:

@@ -18,6 +18,7 @@ from ogcli.devnet import accounts
 from ogcli.protocol.params import OPG
 from tests.adversarial.refund_attack_doubles import (
     ask_refund,
+    authorize,
     config_from_claim,
     give_up_on_refund_receipts,
     hostile_refund_proxy,
@@ -150,8 +151,9 @@ def test_one_signed_refund_request_replayed_cannot_make_the_operator_send_refund
             charged = int(_stored(node, channel_id).charged_cumulative_amount)
             header = refund_header(url, template.payload["channelConfig"], charged,
                                    sign_voucher(chain, payer, channel_id, charged), amount="1")
+            asked = authorize(chain, payer, channel_id, 1)  # the payer's own request, replayed by anyone
             sent, gas = _sent_by_operator(chain), chain.w3.eth.get_balance(OPERATOR)
-            statuses = [ask_refund(url, header).status_code for _ in range(6)]
+            statuses = [ask_refund(url, header, asked).status_code for _ in range(6)]
             refunds = _sent_by_operator(chain) - sent
             spent = gas - chain.w3.eth.get_balance(OPERATOR)
             assert refunds <= 1, (f"one 1-wei refund request replayed 6 times ({statuses}) made the operator send "
@@ -172,9 +174,11 @@ def test_a_full_refund_twice_returns_the_uncharged_balance_once_and_the_node_is_
             wallet = _opg(chain, payer.address)
             header = refund_header(url, template.payload["channelConfig"], 3 * price,
                                    sign_voucher(chain, payer, channel_id, 3 * price))
-            first, second = ask_refund(url, header), ask_refund(url, header)
+            asked = authorize(chain, payer, channel_id)
+            first, second = ask_refund(url, header, asked), ask_refund(url, header, asked)
             third = ask_refund(url, refund_header(url, template.payload["channelConfig"], 3 * price,
-                                                  sign_voucher(chain, payer, channel_id, 3 * price), amount="1"))
+                                                  sign_voucher(chain, payer, channel_id, 3 * price), amount="1"),
+                               authorize(chain, payer, channel_id, 1))
             assert first.status_code == 200, first.text[:300]
             assert (second.status_code, third.status_code) == (402, 402)
             assert _opg(chain, payer.address) - wallet == balance - 3 * price
@@ -236,7 +240,7 @@ def test_refunds_racing_calls_on_the_same_channel_never_refund_what_was_charged(
                     charged = int(_stored(node, channel_id).charged_cumulative_amount)
                     header = refund_header(url, config, charged, sign_voucher(chain, payer, channel_id, charged),
                                            amount=str(price))
-                    refunds.append(ask_refund(url, header).status_code)
+                    refunds.append(ask_refund(url, header, authorize(chain, payer, channel_id, price)).status_code)
 
             threads = [threading.Thread(target=calls), threading.Thread(target=refunder)]
             for thread in threads:
@@ -267,7 +271,8 @@ def test_a_refund_during_a_pending_withdrawal_leaves_every_answered_call_claimed
             wallet = _opg(chain, payer.address)
             _as_payer(chain, payer, _bs(chain).functions.initiateWithdraw(_tuple(config), balance))
             answer = ask_refund(url, refund_header(url, config, 3 * price,
-                                                   sign_voucher(chain, payer, channel_id, 3 * price)))
+                                                   sign_voucher(chain, payer, channel_id, 3 * price)),
+                                authorize(chain, payer, channel_id))
             wait_until(lambda: node.outbox.counts() == {"settled": 3}, timeout_s=60)
             chain.advance(901)
             _as_payer(chain, payer, _bs(chain).functions.finalizeWithdraw(_tuple(config)))
@@ -292,7 +297,8 @@ def test_the_operator_refunds_no_channel_of_another_receiver(seeded_profile, tmp
 
             channel_id = compute_channel_id(SdkConfig.from_dict(config), "eip155:31337")
             assert _state(chain, channel_id) == (OPG, 0)
-            answer = ask_refund(url, refund_header(url, config, 0, sign_voucher(chain, payer, channel_id, 0)))
+            answer = ask_refund(url, refund_header(url, config, 0, sign_voucher(chain, payer, channel_id, 0)),
+                                authorize(chain, payer, channel_id))
             assert answer.status_code == 402, answer.text[:300]
             assert _state(chain, channel_id) == (OPG, 0)
 
@@ -313,7 +319,8 @@ def test_a_refund_whose_receipt_wait_gives_up_leaves_no_free_calls(seeded_profil
             undo = give_up_on_refund_receipts(node.channel_payments._sender)
             try:
                 answer = ask_refund(url, refund_header(url, template.payload["channelConfig"], 2 * price,
-                                                       sign_voucher(chain, payer, channel_id, 2 * price)))
+                                                       sign_voucher(chain, payer, channel_id, 2 * price)),
+                                    authorize(chain, payer, channel_id))
             finally:
                 undo()
             chain_balance, _ = _state(chain, channel_id)

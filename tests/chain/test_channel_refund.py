@@ -16,6 +16,21 @@ pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
 BODY = {"model": 1, "inputs": {"features": [[0.25] * 8]}}
 
 
+def _refund(chain, scheme, payer, url, channel_id: str, amount_wei: int = 0):
+    """The official client's refund, with the payer's signed RefundRequest (ogcli's addition: the
+    node refunds only on it) in the fetch the SDK lets a caller give."""
+    from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
+
+    from ogcli.sdk.paid_http import refund_fetch
+
+    contract = chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
+    channel = bytes.fromhex(channel_id[2:])
+    fetch = refund_fetch(payer, chain_id=31337, channel_id=channel,
+                         refund_nonce=contract.functions.refundNonce(channel).call(), amount_wei=amount_wei)
+    return scheme.refund(f"{url}/v1/channels/refund",
+                         RefundOptions(amount=str(amount_wei) if amount_wei else None, fetch=fetch))
+
+
 def _sdk(chain, payer):
     """The official SDK's batch-settlement client and a requests session paying with it."""
     from x402 import x402ClientSync
@@ -47,7 +62,9 @@ def test_the_official_client_refunds_what_was_not_charged_and_the_node_is_still_
             assert claimed == 0 and balance > 3 * fee  # charged, not committed yet
             held = token.balanceOf(payer.address).call()
 
-            settled = scheme.refund(f"{url}/v1/channels/refund")
+            with pytest.raises(Exception, match="refund_authorization_invalid|Refund failed"):
+                scheme.refund(f"{url}/v1/channels/refund")  # the scheme's request alone: its voucher is public
+            settled = _refund(chain, scheme, payer, url, channel_id)
             assert settled.success and settled.transaction
             returned = token.balanceOf(payer.address).call() - held
             assert returned == balance - 3 * fee  # everything but what was charged
@@ -63,14 +80,12 @@ def test_the_official_client_refunds_what_was_not_charged_and_the_node_is_still_
 
             # An emptied channel has nothing more to give back; a new call deposits again.
             with pytest.raises(Exception, match="no remaining balance|refund_no_balance|Refund failed"):
-                scheme.refund(f"{url}/v1/channels/refund")
+                _refund(chain, scheme, payer, url, channel_id)
             again = session.post(f"{url}/v1/infer", json=BODY)
             assert again.status_code == 200, again.text[:300]
 
 
 def test_a_partial_refund_leaves_the_channel_paying(seeded_profile, tmp_path):
-    from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
-
     chain = seeded_profile
     with chain.snapshot():
         payer = channel_payer(chain, tmp_path)
@@ -78,9 +93,11 @@ def test_a_partial_refund_leaves_the_channel_paying(seeded_profile, tmp_path):
         with running_node(tmp_path / "node", batch_min_records=100, batch_max_wait_s=3600,
                           batch_interval_s=0.1) as (url, node):
             scheme, session = _sdk(chain, payer)
-            assert session.post(f"{url}/v1/infer", json=BODY).status_code == 200
+            first = session.post(f"{url}/v1/infer", json=BODY)
+            assert first.status_code == 200
+            channel_id = first.json()["receipt"]["settlement"]["channel"]
             held = token.balanceOf(payer.address).call()
-            assert scheme.refund(f"{url}/v1/channels/refund", RefundOptions(amount="1000")).success
+            assert _refund(chain, scheme, payer, url, channel_id, 1000).success
             assert token.balanceOf(payer.address).call() - held == 1000
             after = session.post(f"{url}/v1/infer", json=BODY)  # vouchers go on: nothing was lost track of
             assert after.status_code == 200, after.text[:300]
