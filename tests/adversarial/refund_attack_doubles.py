@@ -6,8 +6,7 @@ code: every hostile component is a test double."""
 from __future__ import annotations
 
 import contextlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 from x402.http import decode_payment_required_header, encode_payment_response_header, encode_payment_signature_header
@@ -17,6 +16,7 @@ from x402.schemas import PaymentPayload, SettleResponse
 
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.core import channels
+from tests.http_doubles import serving
 
 REFUND_PATH = "/v1/channels/refund"
 NETWORK = "eip155:31337"
@@ -143,11 +143,5 @@ def hostile_refund_proxy(real_url: str, chain_network: str = NETWORK):
         def log_message(self, *_args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", forged
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, forged

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from eth_account import Account
@@ -20,6 +19,7 @@ from ogcli.protocol.params import OPG
 from tests.chain.fixtures import send_as
 from tests.chain.node_fixture import free_port, running_node, sdk_channel_session, use_local_storage, wait_until
 from tests.cli_results import data, refused
+from tests.http_doubles import serving
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets"), pytest.mark.timeout(180)]
 
@@ -213,14 +213,8 @@ def _fake_node(health: dict):
         def log_message(self, *_args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture
