@@ -91,7 +91,8 @@ def _render_stats(data: dict) -> None:
 
     rows = [
         ("inferences", f"{totals['inferences']:>8}  {sparkline(series['inferences'])}"),
-        ("  paid by channel", f"{totals['inferences_in_batches']:>8}  in {totals['batches']} batches"
+        ("  paid by channel", f"{totals['inferences_in_batches']:>8}  in {totals['batches']} "
+                              f"batch{'es' if totals['batches'] != 1 else ''}"
                               + (f", {totals['batch_gas_per_call']:,} gas a call" if totals["batch_gas_per_call"] else "")),
         ("transactions", f"{totals['transactions']:>8}  {sparkline(series['transactions'])}"),
         ("attestations", f"{totals['attestations']:>8}  {sparkline(series['attestations'])}"),

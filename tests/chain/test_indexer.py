@@ -111,7 +111,7 @@ def test_batches_are_indexed_and_counted_with_the_gas_their_calls_paid(devnet_pr
     assert int(totals["fees_wei"]) == sum(r.fee_wei for r in records)
     assert totals["batch_verdicts"] == 1 and sum(stats["series"]["inferences"]) == 6
     human = cli("network", "stats")
-    assert human.exit_code == 0 and "6  in 1 batches" in human.stdout
+    assert human.exit_code == 0 and "6  in 1 batch" in human.stdout and "1 batches" not in human.stdout
 
     from tui.screens.feed import describe
 

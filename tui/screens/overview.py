@@ -41,5 +41,5 @@ def _by_channel(totals: dict) -> list[str]:
     if not batches:
         return []
     gas = totals.get("batch_gas_per_call")
-    return [f"    by channel    {totals['inferences_in_batches']:>10}  in {batches:,} batches"
+    return [f"    by channel    {totals['inferences_in_batches']:>10}  in {batches:,} batch{'es' if batches != 1 else ''}"
             + (f", {gas:,} gas a call" if gas else "")]
