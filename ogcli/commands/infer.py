@@ -203,19 +203,21 @@ def receipts(
     network = context.resolve_network()
     protocol = open_reader(network)
     who = parsing.address(payer) if payer else signer_address(network)
-    rows = [
-        {"record_id": c.record_id, "batch_id": None, "request_id": "0x" + bytes(c.record["requestId"]).hex(),
-         "model_id": c.record["modelId"], "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node,
-         "settled_at": c.settled_at, "transaction_hash": c.tx_hash, "scheme": "exact"}
+    placed = [  # (block, log index) orders calls of one second too
+        ((c.block, c.log_index),
+         {"record_id": c.record_id, "batch_id": None, "request_id": "0x" + bytes(c.record["requestId"]).hex(),
+          "model_id": c.record["modelId"], "mode": c.record["mode"], "fee_wei": str(c.fee_wei), "node": c.node,
+          "settled_at": c.settled_at, "transaction_hash": c.tx_hash, "scheme": "exact"})
         for c in by_payer(protocol, who, limit)
     ]
-    rows += [
-        {"record_id": None, "batch_id": c.batch.batch_id, "request_id": "0x" + c.record.request_id.hex(),
-         "model_id": c.record.model_id, "mode": c.record.mode, "fee_wei": str(c.record.fee_wei), "node": c.batch.node,
-         "settled_at": c.batch.committed_at, "transaction_hash": c.batch.tx_hash, "scheme": "batch-settlement"}
+    placed += [
+        ((c.batch.block, c.batch.log_index),
+         {"record_id": None, "batch_id": c.batch.batch_id, "request_id": "0x" + c.record.request_id.hex(),
+          "model_id": c.record.model_id, "mode": c.record.mode, "fee_wei": str(c.record.fee_wei), "node": c.batch.node,
+          "settled_at": c.batch.committed_at, "transaction_hash": c.batch.tx_hash, "scheme": "batch-settlement"})
         for c in calls_of_payer(protocol, who, _channel_ids(protocol, network, who))
     ]
-    rows = sorted(rows, key=lambda r: r["settled_at"], reverse=True)[:limit]
+    rows = [row for _at, row in sorted(placed, key=lambda p: p[0], reverse=True)][:limit]
     output.emit({"payer": who, "receipts": rows}, lambda: _print_receipts(rows))
 
 
