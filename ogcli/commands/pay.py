@@ -286,7 +286,7 @@ def _refund(wei: int | None, node: str, password_file) -> None:
     from ogcli.confirm import confirm
     from ogcli.errors import OgcliError
     from ogcli.core.channel_terms import REFUND_PATH
-    from ogcli.sdk.paid_http import channel_scheme, channel_storage
+    from ogcli.sdk.channel_pay import channel_scheme, channel_storage
     from ogcli.signing import signer_address, unlock_signer
 
     network = context.resolve_network()
@@ -319,7 +319,7 @@ def _refund(wei: int | None, node: str, password_file) -> None:
             yes=context.OPTIONS.yes)
     from ogcli import channel_index
     from ogcli.chain.channels import channels_contract
-    from ogcli.sdk.paid_http import refund_fetch
+    from ogcli.sdk.channel_pay import refund_fetch
     from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
 
     account = unlock_signer(network, password_file)

@@ -21,7 +21,7 @@ def _refund(chain, scheme, payer, url, channel_id: str, amount_wei: int = 0):
     node refunds only on it) in the fetch the SDK lets a caller give."""
     from x402.mechanisms.evm.batch_settlement.client.refund import RefundOptions
 
-    from ogcli.sdk.paid_http import refund_fetch
+    from ogcli.sdk.channel_pay import refund_fetch
 
     contract = chain.w3.eth.contract(address=BATCH_SETTLEMENT_ADDRESS, abi=artifacts.abi("BatchSettlement"))
     channel = bytes.fromhex(channel_id[2:])

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ogcli.sdk.paid_http import MAX_DEPOSIT_CALLS, MAX_WITHDRAW_DELAY_S, PaidClient, PaymentRejected
+from ogcli.sdk.channel_pay import MAX_DEPOSIT_CALLS, MAX_WITHDRAW_DELAY_S
+from ogcli.sdk.paid_http import PaidClient, PaymentRejected
 
 SETTLEMENT, TOKEN = "0x" + "22" * 20, "0x" + "55" * 20
 PRICE = 10**17
@@ -30,33 +31,33 @@ def _requirement(scheme: str = "batch-settlement", delay: int = 900, **changes):
 
 def test_a_deposit_of_up_to_the_bound_passes_and_one_over_it_is_refused():
     client = _client()
-    client._bounded_deposit(_requirement(), MAX_DEPOSIT_CALLS * PRICE)
+    client.channel.bounded_deposit(_requirement(), MAX_DEPOSIT_CALLS * PRICE)
     with pytest.raises(PaymentRejected, match="pay channel open"):
-        client._bounded_deposit(_requirement(), MAX_DEPOSIT_CALLS * PRICE + 1)
+        client.channel.bounded_deposit(_requirement(), MAX_DEPOSIT_CALLS * PRICE + 1)
 
 
 def test_a_channel_that_would_lock_the_deposit_for_long_is_refused():
     client = _client()
-    client._bounded_deposit(_requirement(delay=MAX_WITHDRAW_DELAY_S), PRICE)
+    client.channel.bounded_deposit(_requirement(delay=MAX_WITHDRAW_DELAY_S), PRICE)
     with pytest.raises(PaymentRejected, match="withdrawal starts"):
-        client._bounded_deposit(_requirement(delay=MAX_WITHDRAW_DELAY_S + 1), PRICE)
+        client.channel.bounded_deposit(_requirement(delay=MAX_WITHDRAW_DELAY_S + 1), PRICE)
 
 
 def test_the_scheme_follows_payment_and_the_offer():
     offer = SimpleNamespace(accepts=[_requirement("exact", extra={}), _requirement()])
-    assert _client("exact")._channel_offer(offer) is None
-    assert _client("channel")._channel_offer(offer).scheme == "batch-settlement"
+    assert _client("exact").channel is None
+    assert _client("channel").channel.offer(offer).scheme == "batch-settlement"
     only_exact = SimpleNamespace(accepts=[_requirement("exact", extra={})])
     with pytest.raises(PaymentRejected, match="takes no channel payments"):
-        _client("channel")._channel_offer(only_exact)
-    assert _client("auto")._channel_offer(only_exact) is None
+        _client("channel").channel.offer(only_exact)
+    assert _client("auto").channel.offer(only_exact) is None
     foreign = SimpleNamespace(accepts=[_requirement(pay_to="0x" + "99" * 20)])  # not our settlement
     with pytest.raises(PaymentRejected):
-        _client("channel")._channel_offer(foreign)
+        _client("channel").channel.offer(foreign)
     only_channels = SimpleNamespace(accepts=[_requirement()])
     without, with_one = _client("auto"), _client("auto")
-    without._has_channel = lambda _r: False  # no channel open on chain: auto never opens one
+    without.channel.has_channel = lambda _r: False  # no channel open on chain: auto never opens one
     with pytest.raises(PaymentRejected, match="no channel open"):
-        without._channel_offer(only_channels)
-    with_one._has_channel = lambda _r: True
-    assert with_one._channel_offer(only_channels).scheme == "batch-settlement"
+        without.channel.offer(only_channels)
+    with_one.channel.has_channel = lambda _r: True
+    assert with_one.channel.offer(only_channels).scheme == "batch-settlement"
