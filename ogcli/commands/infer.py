@@ -227,15 +227,14 @@ def _channel_ids(protocol, network, payer: str) -> list[bytes]:
     reference node's withdraw delay)."""
     from ogcli import channel_index
     from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-    from ogcli.core.channel_terms import MIN_WITHDRAW_DELAY_S, ChannelTerms, channel_config
-    from ogcli.core.channels import channel_id
+    from ogcli.core.channel_terms import MIN_WITHDRAW_DELAY_S, ChannelTerms, client_channel
     from ogcli.sdk.discovery import node_offers
 
     ids = {bytes.fromhex(c.channel_id[2:]) for c in channel_index.channels_of(network.chain_id, payer)}
     for offer in node_offers(protocol):
         terms = ChannelTerms(offer.url, protocol.settlement.address, protocol.token.address, offer.operator,
                              MIN_WITHDRAW_DELAY_S, None)
-        ids.add(channel_id(channel_config(payer, terms), network.chain_id, BATCH_SETTLEMENT_ADDRESS))
+        ids.add(client_channel(payer, terms, network.chain_id, BATCH_SETTLEMENT_ADDRESS)[1])
     return sorted(ids)
 
 

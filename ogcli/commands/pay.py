@@ -375,11 +375,9 @@ def _terms(network, protocol, node: str):
 
 def _config(network, me: str, terms):
     from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-    from ogcli.core.channel_terms import channel_config
-    from ogcli.core.channels import channel_id
+    from ogcli.core.channel_terms import client_channel
 
-    config = channel_config(me, terms)
-    return config, channel_id(config, network.chain_id, BATCH_SETTLEMENT_ADDRESS)
+    return client_channel(me, terms, network.chain_id, BATCH_SETTLEMENT_ADDRESS)
 
 
 def _known(network, protocol, me: str, node: str):

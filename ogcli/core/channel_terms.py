@@ -80,6 +80,15 @@ def channel_config(payer: str, terms: ChannelTerms) -> ChannelConfig:
                          salt=bytes(32))
 
 
+def client_channel(payer: str, terms: ChannelTerms, chain_id: int, channels_address: str) -> tuple[ChannelConfig, bytes]:
+    """(config, channel id) of the SDK client's channel for `payer` under `terms`, on the channels
+    contract at `channels_address`."""
+    from ogcli.core.channels import channel_id
+
+    config = channel_config(payer, terms)
+    return config, channel_id(config, chain_id, channels_address)
+
+
 def _address(url: str, offer: dict, field: str) -> str:
     value = offer.get(field)
     try:

@@ -179,8 +179,7 @@ class Node:
 
         if self.channel_payments is None:
             raise ApiError(404, "no_channels", "this node takes no channel payments")
-        validator_bps, treasury_bps = self._fee_split()
-        amount = max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps))  # as /health's terms
+        amount = self._cheapest_call_wei()  # what /health's terms quote
         description = "cooperative refund of a payment channel"
         if not payment_header:
             raise PaymentNeeded(*self.channel_payments.payment_required(amount, url, description, "Payment required"))
@@ -202,8 +201,13 @@ class Node:
         the node's fee grossed up for the protocol's cuts; a dearer model's 402 asks more)."""
         if self.channel_payments is None:
             return None
+        return self.channel_payments.terms(self._cheapest_call_wei())
+
+    def _cheapest_call_wei(self) -> int:
+        """The price of a call of a model priced 0: the node's fee grossed up for the protocol's
+        cuts (what /health's channel terms and the refund offer quote)."""
         validator_bps, treasury_bps = self._fee_split()
-        return self.channel_payments.terms(max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps)))
+        return max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps))
 
     def _offer(self, amount_wei: int, url: str, description: str, error: str = "Payment required") -> tuple[str, dict]:
         """The 402 (header, body): `exact`, and batch-settlement where the node takes vouchers."""

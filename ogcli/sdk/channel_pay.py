@@ -113,30 +113,27 @@ class ChannelPayer:
             return True
         return False
 
-    def _channel_config(self, requirement):
-        """The channel the SDK's client builds for this payer under the offer's terms."""
-        from ogcli.core.channel_terms import ChannelTerms, channel_config
+    def _channel(self, requirement):
+        """(config, id) of the channel the SDK's client builds for this payer under the offer's terms."""
+        from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+        from ogcli.core.channel_terms import MIN_WITHDRAW_DELAY_S, ChannelTerms, client_channel
 
         extra = requirement.extra or {}
         terms = ChannelTerms(self.client.base_url, requirement.pay_to, requirement.asset, extra["receiverAuthorizer"],
-                             int(extra.get("withdrawDelay") or 900), None)
-        return channel_config(self.client.account.address, terms)
+                             int(extra.get("withdrawDelay") or MIN_WITHDRAW_DELAY_S), None)
+        return client_channel(self.client.account.address, terms, self.client.chain_id, BATCH_SETTLEMENT_ADDRESS)
 
     def _channel_id(self, requirement) -> bytes:
-        from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-        from ogcli.core.channels import channel_id
-
-        return channel_id(self._channel_config(requirement), self.client.chain_id, BATCH_SETTLEMENT_ADDRESS)
+        return self._channel(requirement)[1]
 
     def _remember(self, requirement) -> None:
         """Puts the channel a call was paid on into the payer's channel index (once per client),
         so `ogcli pay channel status|refund|withdraw` and `infer receipts` know it."""
         from ogcli import channel_index
 
-        key = self._channel_id(requirement)
+        config, key = self._channel(requirement)
         if key in self._indexed:
             return
-        config = self._channel_config(requirement)
         if channel_index.channel_with(self.client.chain_id, config.payer, self.client.base_url) is None:
             channel_index.add(self.client.chain_id, channel_index.IndexedChannel("0x" + key.hex(), self.client.base_url, config,
                                                                           int(time.time())))
