@@ -155,7 +155,7 @@ def _static_word(kind: str, word: bytes) -> Any:
 
 
 def _keccak(text: str) -> bytes:
-    from eth_hash.auto import keccak  # not eth_utils: a tenth of its import time
+    from ogcli.core.records import keccak
 
     return keccak(text.encode())
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ogcli.core.records import keccak
+
 # The deposit's type is ERC-3009's; re-exported here with the scheme's own types.
 from ogcli.core.typed_data import (  # noqa: F401
     RECEIVE_WITH_AUTHORIZATION_TYPES,
@@ -67,8 +69,6 @@ def domain(chain_id: int, settlement: str) -> dict:
 def channel_id(config: ChannelConfig, chain_id: int, settlement: str) -> bytes:
     """The EIP-712 hash of the config under the settlement's domain, as the contract computes it."""
     from eth_abi import encode
-    from eth_hash.auto import keccak
-
     struct = keccak(encode(["bytes32"] + [t for _n, t in CHANNEL_CONFIG_FIELDS],
                            [keccak(CHANNEL_CONFIG_TYPE.encode()), *config.as_tuple()]))
     return typed_digest(domain_separator(DOMAIN_NAME, DOMAIN_VERSION, chain_id, settlement), struct)
@@ -83,8 +83,6 @@ VOUCHER_TYPE = "Voucher(bytes32 channelId,uint128 maxClaimableAmount)"
 
 def voucher_digest(channel: bytes, max_claimable_wei: int, chain_id: int, settlement: str) -> bytes:
     """What a payer signs for a voucher (EIP-712 under the channels contract's domain)."""
-    from eth_hash.auto import keccak
-
     if len(channel) != 32 or not 0 <= max_claimable_wei < 2**128:
         raise ValueError("a voucher is a 32-byte channel id and a uint128 amount")
     struct = keccak(keccak(VOUCHER_TYPE.encode()) + channel + max_claimable_wei.to_bytes(32, "big"))
@@ -108,8 +106,6 @@ def refund_request(channel: bytes, refund_nonce: int, amount_wei: int) -> dict:
 
 def refund_request_digest(channel: bytes, refund_nonce: int, amount_wei: int, chain_id: int, settlement: str) -> bytes:
     """What a payer signs to ask for a cooperative refund (EIP-712, the channels contract's domain)."""
-    from eth_hash.auto import keccak
-
     if len(channel) != 32 or not 0 <= amount_wei < 2**128 or not 0 <= refund_nonce < 2**256:
         raise ValueError("a refund request is a 32-byte channel id, a uint256 nonce and a uint128 amount")
     struct = keccak(keccak(REFUND_REQUEST_TYPE.encode()) + channel + refund_nonce.to_bytes(32, "big")
@@ -130,8 +126,6 @@ def refund(channel: bytes, nonce: int, amount_wei: int) -> dict:
 def deposit_nonce(channel: bytes, salt: int) -> bytes:
     """The ERC-3009 nonce of a deposit: bound to its channel, so no one can move it to another."""
     from eth_abi import encode
-    from eth_hash.auto import keccak
-
     return keccak(encode(["bytes32", "uint256"], [channel, salt]))
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from ogcli.core.records import keccak
+
 TOKEN_NAME = "OpenGradient"
 TOKEN_VERSION = "1"
 SETTLEMENT_NAME = "OGInference"
@@ -38,7 +40,6 @@ DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address v
 def domain_separator(name: str, version: str, chain_id: int, verifying_contract: str) -> bytes:
     """The EIP-712 domain separator of (name, version, chain id, contract), as the contracts build it."""
     from eth_abi import encode
-    from eth_hash.auto import keccak
 
     return keccak(encode(
         ["bytes32", "bytes32", "bytes32", "uint256", "address"],
@@ -48,8 +49,6 @@ def domain_separator(name: str, version: str, chain_id: int, verifying_contract:
 
 def typed_digest(separator: bytes, struct_hash: bytes) -> bytes:
     """What an EIP-712 signature signs: keccak(0x1901 || domain separator || struct hash)."""
-    from eth_hash.auto import keccak
-
     return keccak(b"\x19\x01" + separator + struct_hash)
 
 
