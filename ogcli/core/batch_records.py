@@ -15,7 +15,10 @@ holds these to the contract.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from ogcli.core.records import keccak
 
 RECORD_BYTES = 184
 MAX_RECORDS = 256
@@ -37,6 +40,10 @@ class BatchRecord:
     signature: bytes
 
     def pack(self) -> bytes:
+        return self._packed
+
+    @functools.cached_property
+    def _packed(self) -> bytes:  # not a field: dataclasses.replace() builds a record anew
         if not 0 <= self.model_id < 2**32:
             raise ValueError(f"model id {self.model_id} does not fit a batch record (uint32)")
         if not 0 <= self.timestamp < 2**40:
@@ -60,11 +67,16 @@ class BatchRecord:
     def unpack(cls, data: bytes) -> BatchRecord:
         if len(data) != RECORD_BYTES:
             raise ValueError(f"a batch record is {RECORD_BYTES} bytes, not {len(data)}")
-        return cls(
+        data = bytes(data)
+        record = cls(
             model_id=int.from_bytes(data[0:4], "big"), input_hash=data[4:36], output_hash=data[36:68],
             request_id=data[68:100], timestamp=int.from_bytes(data[100:105], "big"), mode=data[105],
             channel=data[106], fee_wei=int.from_bytes(data[107:119], "big"), signature=data[119:184],
         )
+        # Every field has a fixed width, so packing gives back exactly `data`: kept, not rebuilt
+        # (the verifier hashes every record it reads back).
+        record.__dict__["_packed"] = data
+        return record
 
 
 def pack_all(records: list[BatchRecord]) -> bytes:
@@ -78,8 +90,6 @@ def unpack_all(data: bytes) -> list[BatchRecord]:
 
 
 def _keccak(data: bytes) -> bytes:
-    from eth_hash.auto import keccak
-
     return keccak(data)
 
 
