@@ -73,13 +73,15 @@ def record_view(record: BatchRecord, separator: bytes) -> dict:
     """The record as the per-record rules read it (the keys of a settled record), its signer the
     address its signature recovers to under the one signature rule (the zero address when it
     recovers to nobody: a bad signature). A batch record does not name its signer."""
-    from ogcli.chain.disputes import recover, result_digest
+    from ogcli.chain.disputes import recover, typed_result_digest
 
-    view = {"modelId": record.model_id, "inputHash": record.input_hash, "outputHash": record.output_hash,
+    # A batch record's fields are in range by their packed widths (uint32, uint40, uint8).
+    digest = typed_result_digest(separator, record.model_id.to_bytes(32, "big"), record.input_hash,
+                                 record.output_hash, record.request_id, record.timestamp.to_bytes(32, "big"),
+                                 record.mode.to_bytes(32, "big"))
+    return {"modelId": record.model_id, "inputHash": record.input_hash, "outputHash": record.output_hash,
             "requestId": record.request_id, "timestamp": record.timestamp, "mode": record.mode,
-            "signature": record.signature}
-    view["enclaveSigner"] = recover(result_digest(separator, view), record.signature) or ZERO_ADDRESS
-    return view
+            "signature": record.signature, "enclaveSigner": recover(digest, record.signature) or ZERO_ADDRESS}
 
 
 def decode_commit(protocol: Protocol, tx: dict) -> tuple[list[BatchRecord], list[str], list[dict]]:

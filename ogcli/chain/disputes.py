@@ -19,6 +19,7 @@ from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.receipts import SettledCall, from_event
 from ogcli.core import typed_data
+from ogcli.core.records import keccak
 from ogcli.core.model_metadata import MODES
 
 GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER, GROUND_NOT_APPROVED = 0, 1, 2, 3
@@ -36,8 +37,6 @@ RESULT_TYPE = (
 
 
 def _keccak(data: bytes) -> bytes:
-    from eth_hash.auto import keccak
-
     return keccak(data)
 
 
@@ -49,7 +48,7 @@ _ADDRESS_OF_KEY: dict[bytes, str] = {}  # uncompressed public key -> checksummed
 
 
 @functools.cache
-def _result_typehash() -> bytes:
+def result_typehash() -> bytes:
     return _keccak(RESULT_TYPE.encode())
 
 
@@ -69,14 +68,18 @@ def _bytes32(value) -> bytes:
 
 def result_digest(separator: bytes, record: dict) -> bytes:
     """The EIP-712 digest InferenceSettlement checks result signatures over (0x1901 || domain ||
-    struct), computed locally. The struct's fields are all static, so its encoding is their words
-    side by side: packed here directly, which is most of what makes the verifier judge thousands
-    of records a second."""
-    struct = _keccak(b"".join((
-        _result_typehash(), _word(record["modelId"], 256), _bytes32(record["inputHash"]),
-        _bytes32(record["outputHash"]), _bytes32(record["requestId"]), _word(record["timestamp"], 64),
-        _word(record["mode"], 8),
-    )))
+    struct), computed locally, each field range-checked as the ABI would."""
+    return typed_result_digest(separator, _word(record["modelId"], 256), _bytes32(record["inputHash"]),
+                               _bytes32(record["outputHash"]), _bytes32(record["requestId"]),
+                               _word(record["timestamp"], 64), _word(record["mode"], 8))
+
+
+def typed_result_digest(separator: bytes, model_id: bytes, input_hash: bytes, output_hash: bytes,
+                        request_id: bytes, timestamp: bytes, mode: bytes) -> bytes:
+    """The same digest from fields already in their 32-byte words. The struct's fields are all
+    static, so its encoding is their words side by side: hashed here directly, which is most of
+    what makes the verifier judge thousands of records a second."""
+    struct = keccak(b"".join((result_typehash(), model_id, input_hash, output_hash, request_id, timestamp, mode)))
     return typed_data.typed_digest(separator, struct)
 
 

@@ -9,20 +9,36 @@ a ZKML record whose proof fails is `uncheckable` (invalid for a reason the contr
 and so is an ONNX record the verifier re-ran (a sample, `rerun`, as for records settled alone)
 whose answer the model does not give; every other record is valid. The verifier abstains from the
 whole batch (a bitmap has no "abstain") when its records cannot be read back, do not make the root
-on chain, hold ZKML records it cannot check or sampled records it cannot re-run, or name an
-enclave whose registered document does not verify here.
+on chain, hold ZKML records it cannot check or sampled records it cannot re-run, name an enclave
+whose registered document does not verify here, or when the chain judges a record's signature
+otherwise than this verifier does.
+
+The registry is asked afresh for every batch, once per signer and second, in one Multicall3 batch
+with the contract's own recovery of one record of each: no local registry fact is kept that could
+go stale.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
+from ogcli.chain import abi
 from ogcli.chain.batches import decode_commit, record_view
-from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
+from ogcli.chain.disputes import (
+    GROUND_BAD_SIGNATURE,
+    GROUND_NAMES,
+    GROUND_NOT_APPROVED,
+    GROUND_UNKNOWN_SIGNER,
+    domain_separator,
+    result_typehash,
+)
 from ogcli.core import batch_records
 from ogcli.core.batch_records import BatchRecord
-from ogcli.core.records import record_tuple
 from ogcli.core.model_metadata import MODES
+from ogcli.errors import NetworkError
+
 
 @dataclass(frozen=True)
 class BatchVerdict:
@@ -36,38 +52,67 @@ class BatchVerdict:
         return self.invalid_bits is None
 
 
-def committed(protocol, tx_hash: str) -> tuple[list[BatchRecord], list[str], str]:
-    """(records, each record's payer, the committing node) of the commitBatch sent in `tx_hash`.
-    ValueError when that transaction is not a direct commitBatch call on the settlement."""
-    tx = protocol.w3.eth.get_transaction(tx_hash)
-    records, payers, _channels = decode_commit(protocol, tx)
-    return records, payers, tx["from"]
-
-
 class BatchJudge:
     def __init__(self, protocol, documents, zk=None, rerun=None) -> None:
         self.protocol = protocol
         self.documents = documents  # ogcli.chain.enclave_documents.DocumentChecks
         self.zk = zk
         self.rerun = rerun  # ogcli.node.judges.ReExecutor: re-runs a sample of ONNX calls
-        self.grounds = GroundFinder(protocol)
+        self.separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
 
     def verdict(self, batch_id: int, tx_hash: str) -> BatchVerdict:
-        """The verdict on batch `batch_id` (committed in `tx_hash`): an abstention too when the
-        contract's own checkGround disagrees on one of its TEE records."""
+        """The verdict on batch `batch_id` (committed in `tx_hash`)."""
+        return next(self.verdicts([(batch_id, tx_hash)]))
+
+    def verdicts(self, batches: list[tuple[int, str]]) -> Iterator[BatchVerdict]:
+        """The verdict on each (batch id, commit transaction), in order. The chain's part is in
+        flight while this thread recovers signatures: the next batch's transaction is fetched, and
+        the last one's registry questions answered, during this one's recovery, so a verifier
+        catching up judges at the pace of its one core, not of its round trips (one thread does
+        the reads; the endpoint takes one request at a time)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-reads") as reads:
+            fetching = reads.submit(self._commit_and_root, *batches[0]) if batches else None
+            judging = None
+            for position, (batch_id, _tx_hash) in enumerate(batches):
+                fetched = fetching
+                if position + 1 < len(batches):
+                    fetching = reads.submit(self._commit_and_root, *batches[position + 1])
+                prepared = self._prepare(batch_id, fetched.result(), reads)
+                if judging is not None:
+                    yield self._finish(judging)
+                judging = prepared
+            if judging is not None:
+                yield self._finish(judging)
+
+    def _prepare(self, batch_id: int, fetched: tuple[dict, bytes], reads) -> _Judging | BatchVerdict:
+        """The batch's records read back and checked against its root, their signers recovered,
+        and the chain's questions about them sent (to `reads`); or an abstention."""
+        tx, root = fetched
         try:
-            records, payers, node = committed(self.protocol, tx_hash)
+            records, payers, _channels = decode_commit(self.protocol, tx)
         except ValueError as exc:
             return BatchVerdict(batch_id, None, 0, (str(exc),))
-        root = self.protocol.settlement.functions.getBatch(batch_id).call()[0]
-        leaves = [batch_records.leaf(r.pack(), p, node) for r, p in zip(records, payers)]
-        if batch_records.root(leaves) != bytes(root):
+        leaves = [batch_records.leaf(r.pack(), p, tx["from"]) for r, p in zip(records, payers)]
+        if batch_records.root(leaves) != root:
             return BatchVerdict(batch_id, None, 0, ("the calldata's records do not make the batch's root",))
-        views = [record_view(r, self.grounds.separator) for r in records]
-        found = self.grounds.grounds(views, recovered=True)
+        views = [record_view(r, self.separator) for r in records]
+        questions = _GroundQuestions(self.protocol, self.separator, records, views)
+        return _Judging(batch_id, views, questions, reads.submit(questions.ask))
+
+    def _finish(self, judging: _Judging | BatchVerdict) -> BatchVerdict:
+        """The verdict once the chain has answered: every record judged by the per-record rules."""
+        if isinstance(judging, BatchVerdict):
+            return judging
+        batch_id, views = judging.batch_id, judging.views
+        found = judging.questions.grounds(judging.answers.result())
+        if isinstance(found, str):
+            return BatchVerdict(batch_id, None, 0, (found,))
         invalid, uncheckable, reasons = 0, 0, []
-        for index, (view, ground) in enumerate(zip(views, found)):
+        for index, view in enumerate(views):
             if view["mode"] == MODES["tee"]:
+                ground = found[index]
                 if ground is not None:
                     invalid |= 1 << index
                     reasons.append(f"record {index}: {GROUND_NAMES[ground]}")
@@ -90,25 +135,94 @@ class BatchJudge:
                 if rerun_reasons:
                     uncheckable |= 1 << index
                     reasons.append(f"record {index}: {'; '.join(rerun_reasons)}")
-        disagreement = self._chain_disagrees(views, found)
-        if disagreement is not None:
-            return BatchVerdict(batch_id, None, 0, (disagreement,))
         return BatchVerdict(batch_id, invalid, uncheckable, tuple(reasons))
 
-    def _chain_disagrees(self, views: list[dict], found: list[int | None]) -> str | None:
-        """Why the contract would judge one of the TEE records otherwise right now (its own
-        checkGround on the ground found here, every TEE record in one Multicall3 batch), or None:
-        a stale local fact must never be attested and slashed."""
-        from ogcli.chain.multicall import Read, read_many
+    def _commit_and_root(self, batch_id: int, tx_hash: str) -> tuple[dict, bytes]:
+        """The commitBatch transaction (as eth_getTransactionByHash answers: hex strings) and the
+        batch's root on chain, in one round trip."""
+        settlement = self.protocol.settlement
+        get_batch = {"to": settlement.address, "data": "0x" + abi.encode_call(settlement, "getBatch", (batch_id,)).hex()}
+        tx, raw = self.protocol.rpc.batch([("eth_getTransactionByHash", [tx_hash]), ("eth_call", [get_batch, "latest"])])
+        if tx is None:
+            raise NetworkError(f"no transaction {tx_hash} at {self.protocol.rpc.url}")
+        return tx, bytes(abi.decode_output(settlement, "getBatch", 1, bytes.fromhex(raw[2:]))[0])
 
-        checks = []
-        for index, (view, ground) in enumerate(zip(views, found)):
+
+@dataclass
+class _Judging:
+    """A batch between its two stages: recovered here, its chain questions in flight."""
+
+    batch_id: int
+    views: list[dict]
+    questions: _GroundQuestions
+    answers: Future
+
+
+class _GroundQuestions:
+    """What the chain is asked (one Multicall3 batch) to judge a batch's TEE records, and the
+    dispute ground each fails by its answers (None: none holds), or why the verifier abstains.
+
+    Records whose signature recovers here fall into classes of one signer and one second: a
+    batch record's registry grounds depend on nothing else (InferenceSettlement._signerGround:
+    unknown when the registry has never registered the signer, not approved when it has but
+    does not hold it active at the record's second; the registry's answer for a past second
+    never changes), so the registry is asked isRegistered once per signer and isActive once
+    per class. The contract's own recovery (BatchRecords.inspect) is asked about one record
+    of each signer, which it must recover to that signer, and about every record whose
+    signature does not recover here, which it must not recover either (the one signature
+    rule and one result digest on both sides; a false record recovers to a signer of its
+    own, so each is asked about). Where the chain and this verifier disagree, a verdict could
+    be slashed: the verifier abstains (a missed reward, never a slash)."""
+
+    def __init__(self, protocol, separator: bytes, records: list[BatchRecord], views: list[dict]) -> None:
+        from ogcli.chain.multicall import Read
+
+        self.protocol = protocol
+        self.class_of: dict[int, tuple[str, int]] = {}  # TEE record whose signature recovers -> (signer, second)
+        self.unrecovered: list[int] = []  # TEE records whose signature does not
+        self.inspected: dict[str, int] = {}  # signer -> the record of it inspect is asked about
+        for index, view in enumerate(views):
             if view["mode"] != MODES["tee"]:
                 continue
-            checks.append((index, ground, Read(self.protocol.settlement, "checkGround",
-                                               (record_tuple(view), GROUND_NONE if ground is None else ground))))
-        answers = read_many(self.protocol.rpc, [read for _i, _g, read in checks])
-        for (index, ground, _read), holds in zip(checks, answers):
-            if holds is not True:
-                return f"record {index}: judged {'valid' if ground is None else 'invalid'} here, the chain disagrees"
-        return None
+            if int(view["enclaveSigner"], 16) == 0:
+                self.unrecovered.append(index)
+            else:
+                self.class_of[index] = (view["enclaveSigner"], view["timestamp"])
+                self.inspected.setdefault(view["enclaveSigner"], index)
+        self.seconds = list(dict.fromkeys(self.class_of.values()))
+        self.asked = [*self.inspected.values(), *self.unrecovered]
+        inspector, registry, typehash = protocol.contract("BatchRecords"), protocol.registry, result_typehash()
+        self.reads = [
+            *(Read(inspector, "inspect", (records[index].pack(), separator, typehash)) for index in self.asked),
+            *(Read(registry, "isRegistered", (signer,)) for signer in self.inspected),
+            *(Read(registry, "isActive", key) for key in self.seconds),
+        ]
+
+    def ask(self) -> list:
+        from ogcli.chain.multicall import read_many
+
+        return read_many(self.protocol.rpc, self.reads)
+
+    def grounds(self, answers: list) -> dict[int, int | None] | str:
+        failed = next((answer for answer in answers if isinstance(answer, Exception)), None)
+        if failed is not None:
+            return f"the chain did not answer every check ({failed})"
+        recovered_on_chain = dict(zip(self.asked, answers))
+        for signer, index in self.inspected.items():
+            chain_signer, recovered, *_rest = recovered_on_chain[index]
+            if not recovered or chain_signer.lower() != signer.lower():
+                return f"record {index}: the chain recovers another signer than this verifier"
+        for index in self.unrecovered:
+            if recovered_on_chain[index][1]:
+                return f"record {index}: its signature recovers on chain, not here"
+        registered = dict(zip(self.inspected, answers[len(self.asked):]))
+        active = dict(zip(self.seconds, answers[len(self.asked) + len(self.inspected):]))
+        grounds: dict[int, int | None] = dict.fromkeys(self.unrecovered, GROUND_BAD_SIGNATURE)
+        for index, (signer, second) in self.class_of.items():
+            if registered[signer] is not True:
+                grounds[index] = GROUND_UNKNOWN_SIGNER
+            elif active[(signer, second)] is not True:
+                grounds[index] = GROUND_NOT_APPROVED
+            else:
+                grounds[index] = None
+        return grounds

@@ -217,8 +217,9 @@ class Verifier:
                     held = self._failed_attempt(event.args["recordId"], outcome) or held
                 else:
                     done += self._attest(outcome)
-            for event in batches:
-                done += self._attest_batch(event)
+            verdicts = self._batches.verdicts([(event.args["batchId"], event.tx_hash) for event in batches])
+            for event, verdict in zip(batches, verdicts):
+                done += self._attest_batch(event, verdict)
             if not held:
                 self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
                                  (end, end))
@@ -390,10 +391,9 @@ class Verifier:
             log.warning("record %s attested INVALID: %s", verdict.record_id, "; ".join(verdict.reasons))
         return 1
 
-    def _attest_batch(self, event) -> int:
-        """Judges batch `event` and attests its verdict, once (the chain is asked first)."""
+    def _attest_batch(self, event, verdict) -> int:
+        """Attests `verdict` on batch `event`, once (the chain is asked first)."""
         batch_id = event.args["batchId"]
-        verdict = self._batches.verdict(batch_id, event.tx_hash)
         if verdict.abstains:
             log.info("batch %s: abstaining (%s)", batch_id, "; ".join(verdict.reasons))
             self._db.execute("INSERT OR REPLACE INTO batch_abstentions (batch_id, reasons) VALUES (?, ?)",

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.chain
 
 MODE_VANILLA = 1
 GROUND_NONE, GROUND_BAD_SIGNATURE, GROUND_UNKNOWN_SIGNER = 0, 1, 2
+ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture
@@ -382,3 +383,58 @@ def test_the_verifier_abstains_from_a_batch_whose_calldata_does_not_make_its_roo
     some_other_tx = m.sender("user").transact(m.p.token.functions.transfer(accounts.get("user").address, 1))
     verdict = judge.verdict(committed.batch_id, some_other_tx.tx_hash)
     assert verdict.abstains and "another contract" in verdict.reasons[0]
+
+
+def test_the_batch_judge_asks_the_chain_once_per_signer_and_second(m, monkeypatch):
+    """The chain is asked about one record of each (signer, second) class (a false record
+    recovers to a signer of its own, so each is its own class), not about every record: the
+    contract's inspect (the signer it recovers) once per signer, the registry once per signer and
+    class. A signer the chain recovers otherwise than the judge makes the judge abstain."""
+    from ogcli.chain import multicall
+    from ogcli.node import batch_judge
+    from ogcli.node.batch_judge import BatchJudge
+
+    chans, records = paid_batch(m, payers=2, calls_each=4, timestamp=m.chain.now())
+    later = records[0].timestamp + 1
+    m.chain.advance(1)  # the commit's block is at `later` or after
+    records[1] = m.batch_record(0, tamper=True, timestamp=records[0].timestamp)
+    records[5] = m.batch_record(1, timestamp=later)
+    committed = m.commit(chans, records)
+    tx_hash = committed.receipt.raw["transactionHash"].hex()
+    asked = []
+    real_read_many = multicall.read_many
+    monkeypatch.setattr(multicall, "read_many", lambda rpc, reads: asked.append(reads) or real_read_many(rpc, reads))
+    judge = BatchJudge(m.p, documents=_NoProblems())
+    verdict = judge.verdict(committed.batch_id, tx_hash)
+    assert verdict.invalid_bits == 1 << 1, verdict.reasons
+    [reads] = asked
+    functions = [r.function for r in reads]
+    assert functions.count("inspect") == 2  # one of the enclave's records, and the false one
+    assert functions.count("isRegistered") == 2  # the enclave, and whoever the false record recovers to
+    assert functions.count("isActive") == 3  # the enclave at two seconds, the false record's signer
+
+    real_view = batch_judge.record_view
+    stranger = accounts.get("user").address
+
+    def misread(record, separator):  # test double: this verifier's recovery gone wrong for record 5
+        view = real_view(record, separator)
+        return {**view, "enclaveSigner": stranger} if record.request_id == records[5].request_id else view
+
+    monkeypatch.setattr(batch_judge, "record_view", misread)
+    wrong = judge.verdict(committed.batch_id, tx_hash)
+    assert wrong.abstains and wrong.reasons == ("record 5: the chain recovers another signer than this verifier",)
+
+    def unrecovered(record, separator):  # test double: record 6's signature fails here
+        view = real_view(record, separator)
+        return {**view, "enclaveSigner": ZERO} if record.request_id == records[6].request_id else view
+
+    monkeypatch.setattr(batch_judge, "record_view", unrecovered)
+    wrong = judge.verdict(committed.batch_id, tx_hash)
+    assert wrong.abstains and wrong.reasons == ("record 6: its signature recovers on chain, not here",)
+
+
+class _NoProblems:
+    """Test double of DocumentChecks: every enclave's registered document verifies."""
+
+    def problem(self, signer):
+        return None
