@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ogcli.core.records import keccak
 
 TOKEN_NAME = "OpenGradient"
@@ -37,8 +39,10 @@ INFERENCE_RESULT_TYPES = {
 DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 
 
+@functools.lru_cache(maxsize=64)
 def domain_separator(name: str, version: str, chain_id: int, verifying_contract: str) -> bytes:
-    """The EIP-712 domain separator of (name, version, chain id, contract), as the contracts build it."""
+    """The EIP-712 domain separator of (name, version, chain id, contract), as the contracts build
+    it; remembered (a node checks every voucher under the same one)."""
     from eth_abi import encode
 
     return keccak(encode(
