@@ -147,10 +147,16 @@ class Node:
         description = f"{model.name} ({mode})"
         if not payment_header:
             raise PaymentNeeded(*self._offer(self.price(model), url, description))
+        channel_payload = (self.channel_payments.channel_payload(payment_header)
+                           if self.channel_payments is not None else None)
+        if channel_payload is not None:
+            # At the quote's parameters (read at most every PARAMS_TTL_S), not read afresh: a
+            # channel call is committed with its batch, up to the committer's wait later, and the
+            # contract prices it at the commit's parameters; reading them here would narrow that
+            # window by nothing for a round trip on every call (README, "Paying by channel").
+            return self._channel_call(model, mode, channel_payload, self.price(model), url, description, run,
+                                      input_record, keep, now)
         amount = self.price(model, fresh=True)
-        if self.channel_payments is not None and self.channel_payments.is_channel_payment(payment_header):
-            return self._channel_call(model, mode, payment_header, amount, url, description, run, input_record, keep,
-                                      now)
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
@@ -214,7 +220,7 @@ class Node:
         also = (self.channel_payments.requirements(amount_wei),) if self.channel_payments is not None else ()
         return self.payments.payment_required(amount_wei, url, description, error=error, also=also)
 
-    def _channel_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
+    def _channel_call(self, model, mode, payload, amount, url, description, run, input_record, keep, now):
         """A call paid by a batch-settlement voucher (or a deposit and its first voucher). The
         call is charged on the channel before the model runs: a call that then fails has no
         outbox row, and the node claims only what its outbox holds, so its payer is never claimed
@@ -223,9 +229,7 @@ class Node:
 
         channels = self.channel_payments
         try:
-            payload, requirement = channels.verify(payment_header, amount)
-            payment = channels.payment_of(payload, requirement)
-            response_header = channels.settle(payload, requirement)
+            payment, response_header = channels.take(payload, amount)
         except CorrectivePayment as refused:
             header, body = channels.payment_required(amount, url, description, refused.reason, refused.payload)
             body["message"] = refused.message
@@ -242,7 +246,7 @@ class Node:
             keep(record["requestId"], result)
         self.outbox.add(record["requestId"], model.id, payment.payer, payment.fee_wei, record, payment.to_record(),
                         scheme=SCHEME)
-        self.committer.poke()
+        self.committer.added()
         receipt = {**record, "payer": payment.payer, "value_wei": str(payment.fee_wei),
                    "settlement": {"state": "pending", "scheme": SCHEME, "channel": payment.channel_id,
                                   "url": f"/v1/receipts/{record['requestId']}"}}

@@ -53,12 +53,18 @@ class BatchCommitter(Rounds):
         waited max_wait_s (a record must reach the chain within the hour after its time), or a
         payer of one of them has started a withdrawal (which takes back, once its delay has
         passed, whatever is still unclaimed)."""
-        waiting = self.outbox.in_state("pending", limit=MAX_RECORDS, scheme=SCHEME)
+        waiting, oldest = self.outbox.waiting(SCHEME)
         if not waiting:
             return False
-        if len(waiting) >= self.min_records or (now or time.time()) - waiting[0].created_at >= self.max_wait_s:
+        if waiting >= self.min_records or (now or time.time()) - oldest >= self.max_wait_s:
             return True
-        return self._withdrawal_started({c.payment["channelId"] for c in waiting})
+        return self._withdrawal_started(self.outbox.channels_waiting(SCHEME))
+
+    def added(self) -> None:
+        """A call was answered: a round now when it completes a batch, else at the next interval
+        (which also looks for withdrawals): a round per call would read the chain per call."""
+        if self.outbox.waiting(SCHEME)[0] >= self.min_records:
+            self.poke()
 
     def commit_pending(self) -> int:
         """One batch of the oldest waiting calls; returns how many were committed."""

@@ -21,6 +21,7 @@ the channel as soon as it sees one).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from ogcli.chain.abi import checksum
@@ -43,6 +44,8 @@ _UINT128 = re.compile(r"[0-9]{1,39}")  # ASCII only: str.isdigit takes other scr
 ZERO_ADDRESS = "0x" + "00" * 20
 _CANONICAL_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 _CONFIG_ADDRESSES = ("payer", "payerAuthorizer", "receiver", "receiverAuthorizer", "token")
+MAX_REMEMBERED_OFFERS = 1_000  # one per price a call has been paid at
+MAX_REMEMBERED_CHANNEL_IDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,17 @@ class ChannelPayments:
             withdraw_delay=WITHDRAW_DELAY_S))
         self._server = x402ResourceServerSync(_NoDirectClaims(facilitator)).register(self.network, self._scheme)
         self._server.initialize()
+        self._offers: dict[int, object] = {}  # amount -> the offer, for matching payments
+        self._channel_ids: dict[tuple, str] = {}  # channel config -> its id
+
+    def _offer(self, amount_wei: int):
+        """The offer a payment is matched against (read only: `requirements` gives one to change)."""
+        offer = self._offers.get(amount_wei)
+        if offer is None:
+            if len(self._offers) >= MAX_REMEMBERED_OFFERS:
+                self._offers.clear()
+            offer = self._offers[amount_wei] = self.requirements(amount_wei)
+        return offer
 
     def requirements(self, amount_wei: int):
         """The batch-settlement offer for one call at `amount_wei` (built anew each time: the SDK's
@@ -169,34 +183,142 @@ class ChannelPayments:
                 "withdrawDelay": extra.get("withdrawDelay"), "minDeposit": extra.get("minDeposit")}
 
     @staticmethod
-    def is_channel_payment(header: str) -> bool:
-        """Whether the PAYMENT-SIGNATURE header pays with this scheme (else: `exact`)."""
+    def channel_payload(header: str):
+        """The payment in a PAYMENT-SIGNATURE header when it pays with this scheme (else None:
+        `exact`, or not a payment at all)."""
         from x402.http import decode_payment_signature_header
-
-        try:
-            return decode_payment_signature_header(header).accepted.scheme == SCHEME
-        except Exception:
-            return False
-
-    def verify(self, header: str, amount_wei: int):
-        """(payload, requirement) of a voucher (or deposit) that pays `amount_wei` now; the
-        channel is reserved for this call until `settle` or `cancel`. PaymentRefused carries the
-        protocol's reason, and `corrective` (the channel's state) where the SDK gives one."""
-        from x402.http import decode_payment_signature_header
-        from x402.mechanisms.evm.batch_settlement.types import is_refund_payload
-        from x402.schemas import PaymentAbortedError
 
         try:
             payload = decode_payment_signature_header(header)
         except Exception:
-            raise PaymentRefused("invalid_payload", "the PAYMENT-SIGNATURE header is not an x402 payment") from None
-        requirement = self._server.find_matching_requirements([self.requirements(amount_wei)], payload)
+            return None
+        return payload if payload.accepted.scheme == SCHEME else None
+
+    def take(self, payload, amount_wei: int) -> tuple[ChannelPayment, str]:
+        """The call's payment, charged on its channel, and the PAYMENT-RESPONSE header the client
+        updates its channel state from. A voucher on a channel this node holds fresh from the
+        chain is checked and charged here in one write (`_charge_synced`); anything else (a
+        deposit, a channel not known or not fresh, any check that does not pass) goes through the
+        SDK's verify and settle, which also give the refusals and corrective 402s. PaymentRefused
+        carries the protocol's reason (CorrectivePayment: and the payload refused)."""
+        requirement = self._checked(payload, amount_wei)
+        charged = self._charge_synced(payload, requirement)
+        if charged is not None:
+            return charged
+        payload, requirement = self._verify_with_sdk(payload, requirement.model_copy(deep=True))
+        payment = self.payment_of(payload, requirement)
+        return payment, self.settle(payload, requirement)
+
+    def verify(self, header: str, amount_wei: int):
+        """(payload, requirement) of a voucher (or deposit) that pays `amount_wei` now, by the SDK;
+        the channel is reserved for this call until `settle` or `cancel`."""
+        payload = self.channel_payload(header)
+        if payload is None:
+            raise PaymentRefused("invalid_payload", "the PAYMENT-SIGNATURE header is not a batch-settlement payment")
+        return self._verify_with_sdk(payload, self._checked(payload, amount_wei).model_copy(deep=True))
+
+    def _checked(self, payload, amount_wei: int):
+        """The offer `payload` pays, with a voucher signature the chain will honour; not yet
+        checked against the channel."""
+        from x402.mechanisms.evm.batch_settlement.types import is_refund_payload
+
+        requirement = self._server.find_matching_requirements([self._offer(amount_wei)], payload)
         if requirement is None:
             raise PaymentRefused("invalid_payment_requirements",
                                  f"this call costs {amount_wei} wei of OPG on {self.network}, paid to {self.settlement}")
         if is_refund_payload(payload.payload):
             raise PaymentRefused(REFUND_NOT_A_PAYMENT, f"a cooperative refund pays for no call: send it to {REFUND_PATH}")
         self._check_voucher_signature(payload.payload)
+        return requirement
+
+    def _charge_synced(self, payload, requirement) -> tuple[ChannelPayment, str] | None:
+        """The SDK's own rules for a voucher on a channel whose on-chain state it holds fresh (its
+        local verify, reservation and charge: x402 batch_settlement/server/verify.py and
+        settle.py), applied in one write under the channel's lock: the channel id bound to its
+        config, the config to this offer (receiver, receiver authorizer, token, withdraw delay),
+        the voucher's ceiling exactly what was charged plus this call, within the balance and
+        above what was claimed, no request in flight and no withdrawal started. The payer
+        authorizer's signature was checked already (`_check_voucher_signature`). None, nothing
+        written, when any of it does not hold: the SDK's path then decides, and explains."""
+        from x402.mechanisms.evm.batch_settlement.constants import MAX_WITHDRAW_DELAY, MIN_WITHDRAW_DELAY
+        from x402.mechanisms.evm.batch_settlement.types import is_voucher_payload
+        from x402.mechanisms.evm.batch_settlement.utils import is_canonical_channel_id
+
+        raw = payload.payload
+        if not is_voucher_payload(raw) or not is_canonical_channel_id(raw["voucher"].get("channelId")):
+            return None
+        try:
+            payment = self.payment_of(payload, requirement)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return None
+        config, extra = payment.config, requirement.extra or {}
+        authorizer = str(extra.get("receiverAuthorizer") or ZERO_ADDRESS)
+        withdraw_delay = extra.get("withdrawDelay")
+        if (int(config["payerAuthorizer"], 16) == 0  # the SDK asks the chain (ERC-1271) for these
+                or config["receiver"].lower() != str(requirement.pay_to).lower()
+                or int(authorizer, 16) == 0 or config["receiverAuthorizer"].lower() != authorizer.lower()
+                or config["token"].lower() != str(requirement.asset).lower()
+                or (withdraw_delay is not None and config["withdrawDelay"] != int(withdraw_delay))
+                or not MIN_WITHDRAW_DELAY <= config["withdrawDelay"] <= MAX_WITHDRAW_DELAY
+                or self._channel_id_of(config) != payment.channel_id):
+            return None
+        fee, ceiling = int(requirement.amount), payment.ceiling_wei
+        now_ms = int(time.time() * 1000)
+        ttl_ms = self._scheme.get_onchain_state_ttl_ms()
+        before: list = []
+
+        def charge(current):
+            if (current is None or current.onchain_synced_at is None or now_ms - current.onchain_synced_at > ttl_ms
+                    or (current.pending_request is not None and current.pending_request.expires_at > now_ms)
+                    or current.withdraw_requested_at
+                    or ceiling != int(current.charged_cumulative_amount) + fee
+                    or ceiling > int(current.balance) or ceiling <= int(current.total_claimed)):
+                return current
+            following = current.copy()
+            following.charged_cumulative_amount = str(ceiling)
+            following.signed_max_claimable = str(ceiling)
+            following.signature = raw["voucher"]["signature"]
+            following.last_request_timestamp = now_ms
+            following.pending_request = None
+            before.append(current)
+            return following
+
+        if self.storage.update_channel(payment.channel_id, charge).status != "updated":
+            return None
+        return payment, self._charged_header(before[0], ceiling, requirement)
+
+    def _charged_header(self, before, charged_wei: int, requirement) -> str:
+        """The PAYMENT-RESPONSE of a charged voucher, as the SDK's settle writes it: the channel's
+        state before the call, with its new charged total, and the amount charged."""
+        from x402.http import encode_payment_response_header
+        from x402.schemas import SettleResponse
+
+        return encode_payment_response_header(SettleResponse(
+            success=True, payer=before.channel_config.payer.lower(), transaction="", network=requirement.network,
+            amount="", extra={"channelState": {
+                "channelId": before.channel_id, "balance": before.balance, "totalClaimed": before.total_claimed,
+                "withdrawRequestedAt": before.withdraw_requested_at, "refundNonce": str(before.refund_nonce),
+                "chargedCumulativeAmount": str(charged_wei)}, "chargedAmount": requirement.amount}))
+
+    def _channel_id_of(self, config: dict) -> str:
+        """The id of a channel config (canonical, as payment_of writes it), as BatchSettlement
+        computes it; remembered, since a payer pays many calls on one channel."""
+        key = tuple(config[name] for name, _type in channels.CHANNEL_CONFIG_FIELDS)
+        known = self._channel_ids.get(key)
+        if known is None:
+            known = "0x" + channels.channel_id(channels.ChannelConfig(
+                payer=config["payer"], payer_authorizer=config["payerAuthorizer"], receiver=config["receiver"],
+                receiver_authorizer=config["receiverAuthorizer"], token=config["token"],
+                withdraw_delay_s=config["withdrawDelay"], salt=bytes.fromhex(config["salt"][2:])),
+                self.chain_id, BATCH_SETTLEMENT_ADDRESS).hex()
+            if len(self._channel_ids) >= MAX_REMEMBERED_CHANNEL_IDS:
+                self._channel_ids.clear()
+            self._channel_ids[key] = known
+        return known
+
+    def _verify_with_sdk(self, payload, requirement):
+        from x402.schemas import PaymentAbortedError
+
         try:
             verified = self._server.verify_payment(payload, requirement)
         except PaymentAbortedError as aborted:
@@ -336,8 +458,6 @@ class ChannelPayments:
     def _after_refund(self, channel_id: str, refunded_wei: int) -> None:
         """The channel after its refund: the balance less what went back, the next refund nonce,
         and its reservation released."""
-        import time as _time
-
         def refunded(current):
             if current is None:
                 return current
@@ -345,7 +465,7 @@ class ChannelPayments:
             following.balance = str(int(current.balance) - refunded_wei)
             following.refund_nonce = current.refund_nonce + 1
             following.pending_request = None
-            following.onchain_synced_at = int(_time.time() * 1000)
+            following.onchain_synced_at = int(time.time() * 1000)
             return following
 
         self.storage.update_channel(channel_id, refunded)

@@ -101,6 +101,19 @@ class Outbox:
             ).fetchall()
         return [_call(r) for r in rows]
 
+    def waiting(self, scheme: str) -> tuple[int, float]:
+        """(how many calls of `scheme` are pending, when the oldest of them was added; 0 if none)."""
+        with self._lock:
+            count, oldest = self._db.execute(
+                "SELECT COUNT(*), MIN(created_at) FROM calls WHERE state = 'pending' AND scheme = ?", (scheme,)).fetchone()
+        return count, oldest or 0.0
+
+    def channels_waiting(self, scheme: str) -> set[str]:
+        """The channels the pending calls of `scheme` were paid from."""
+        with self._lock:
+            rows = self._db.execute("SELECT payment FROM calls WHERE state = 'pending' AND scheme = ?", (scheme,)).fetchall()
+        return {json.loads(text)["channelId"] for (text,) in rows}
+
     def latest_vouchers(self, scheme: str) -> dict[str, dict]:
         """Channel id -> the payment record of its latest answered call (highest voucher ceiling)."""
         with self._lock:

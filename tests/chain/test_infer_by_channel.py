@@ -109,14 +109,15 @@ def test_the_sdk_pays_by_channel_and_the_payment_response_is_held_to_the_price(p
 
     import base64
 
-    real_settle = node.channel_payments.settle
+    real_take = node.channel_payments.take
 
-    def overcharging(payload, requirement):  # a test double: a node that lies in its response
-        header = json.loads(base64.b64decode(real_settle(payload, requirement)))
-        header["extra"]["chargedAmount"] = str(int(requirement.amount) * 2)
-        return base64.b64encode(json.dumps(header).encode()).decode()
+    def overcharging(payload, amount_wei):  # a test double: a node that lies in its response
+        payment, response = real_take(payload, amount_wei)
+        header = json.loads(base64.b64decode(response))
+        header["extra"]["chargedAmount"] = str(amount_wei * 2)
+        return payment, base64.b64encode(json.dumps(header).encode()).decode()
 
-    monkeypatch.setattr(node.channel_payments, "settle", overcharging)
+    monkeypatch.setattr(node.channel_payments, "take", overcharging)
     from ogcli.sdk.paid_http import PaymentRejected
 
     with pytest.raises(PaymentRejected, match="channel rules"):
