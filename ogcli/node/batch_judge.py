@@ -38,18 +38,20 @@ from ogcli.core import batch_records
 from ogcli.core.batch_records import BatchRecord
 from ogcli.core.model_metadata import MODES
 from ogcli.errors import NetworkError
+from ogcli.node.judges import UnsafeEndpoint
 
 
 @dataclass(frozen=True)
 class BatchVerdict:
     batch_id: int
-    invalid_bits: int | None  # None: abstain
+    invalid_bits: int | None  # None: abstain (or, with `retry`, no verdict yet)
     uncheckable_bits: int
     reasons: tuple[str, ...]  # why records are invalid, or why the verifier abstains
+    retry: bool = False  # a node could not be asked now: judge the batch again later
 
     @property
     def abstains(self) -> bool:
-        return self.invalid_bits is None
+        return self.invalid_bits is None and not self.retry
 
 
 class BatchJudge:
@@ -102,13 +104,24 @@ class BatchJudge:
         return _Judging(batch_id, views, questions, reads.submit(questions.ask))
 
     def _finish(self, judging: _Judging | BatchVerdict) -> BatchVerdict:
-        """The verdict once the chain has answered: every record judged by the per-record rules."""
+        """The verdict once the chain has answered: every record judged by the per-record rules.
+        A node that must never be asked (its endpoint unsafe, or none) makes the verifier abstain
+        from the batch; one that cannot be asked now leaves it for a later round (`retry`), which
+        the verifier role bounds: a hostile record must cost its batch a verdict, never the
+        verifier its progress."""
         if isinstance(judging, BatchVerdict):
             return judging
-        batch_id, views = judging.batch_id, judging.views
-        found = judging.questions.grounds(judging.answers.result())
+        found = judging.questions.grounds(judging.answers.result())  # the chain down: the round is retried
         if isinstance(found, str):
-            return BatchVerdict(batch_id, None, 0, (found,))
+            return BatchVerdict(judging.batch_id, None, 0, (found,))
+        try:
+            return self._judged(judging.batch_id, judging.views, found)
+        except UnsafeEndpoint as exc:
+            return BatchVerdict(judging.batch_id, None, 0, (f"a record's node must not be asked: {exc}",))
+        except NetworkError as exc:
+            return BatchVerdict(judging.batch_id, None, 0, (f"a record's node cannot be asked now: {exc}",), retry=True)
+
+    def _judged(self, batch_id: int, views: list[dict], found: dict[int, int | None]) -> BatchVerdict:
         invalid, uncheckable, reasons = 0, 0, []
         for index, view in enumerate(views):
             if view["mode"] == MODES["tee"]:

@@ -195,9 +195,8 @@ class KeptCalls:
         it has none (404) or answers something that is not one. NetworkError when it cannot be
         asked now (down, restarting, 5xx, too slow): that is no verdict, the round is retried
         later; UnsafeEndpoint (a NetworkError) when it must not be asked at all."""
-        import json
-
         from ogcli.chain.multicall import Read, read_one
+        from ogcli.core import safe_json
 
         endpoint = self.node_url or read_one(
             self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
@@ -209,9 +208,9 @@ class KeptCalls:
             raise NetworkError(f"{url} answered HTTP {status}")
         if body is None:
             return None  # no call is that big: not a kept call
-        try:
-            kept = json.loads(body)
-        except ValueError:
+        try:  # a stranger's bytes: nesting limited before the parser recurses, no NaN (safe_json)
+            kept = safe_json.loads(body)
+        except safe_json.JsonRefused:
             return None
         return kept if isinstance(kept, dict) else None
 
@@ -266,7 +265,10 @@ class ZkJudge:
         except Exception as exc:  # noqa: BLE001 (storage errors of any backend)
             log.warning("model %s: its circuit cannot be fetched here: %s", record["modelId"], str(exc)[:200])
             return None
-        return zkml.check_bundle(kept, record, circuit, block)
+        try:
+            return zkml.check_bundle(kept, record, circuit, block)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the node's bundle, not this verifier
+            return [f"the published proof bundle is malformed: {str(exc)[:120] or type(exc).__name__}"]
 
 
 class ReExecutor:

@@ -141,7 +141,9 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS batch_verdicts (batch_id INTEGER PRIMARY KEY, invalid_bits TEXT NOT NULL,"
             " uncheckable_bits TEXT NOT NULL, reasons TEXT NOT NULL, tx_hash TEXT);"
             "CREATE TABLE IF NOT EXISTS batch_sent (batch_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL);"
-            "CREATE TABLE IF NOT EXISTS batch_abstentions (batch_id INTEGER PRIMARY KEY, reasons TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS batch_abstentions (batch_id INTEGER PRIMARY KEY, reasons TEXT NOT NULL);"
+            "CREATE TABLE IF NOT EXISTS batch_attempts (batch_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL,"
+            " last_error TEXT NOT NULL, retry_at REAL NOT NULL)"
         )
         self._grounds = GroundFinder(protocol)
         self._documents = DocumentChecks(protocol)
@@ -217,9 +219,15 @@ class Verifier:
                     held = self._failed_attempt(event.args["recordId"], outcome) or held
                 else:
                     done += self._attest(outcome)
-            verdicts = self._batches.verdicts([(event.args["batchId"], event.tx_hash) for event in batches])
-            for event, verdict in zip(batches, verdicts):
-                done += self._attest_batch(event, verdict)
+            waiting_batches = self._batches_waiting()
+            todo = [event for event in batches if event.args["batchId"] not in waiting_batches]
+            held = held or len(todo) < len(batches)
+            verdicts = self._batches.verdicts([(event.args["batchId"], event.tx_hash) for event in todo])
+            for event, verdict in zip(todo, verdicts):
+                if verdict.retry:
+                    held = self._failed_batch_attempt(event.args["batchId"], verdict.reasons[0]) or held
+                else:
+                    done += self._attest_batch(event, verdict)
             if not held:
                 self._db.execute("INSERT INTO checkpoint (id, block) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET block = ?",
                                  (end, end))
@@ -355,6 +363,27 @@ class Verifier:
         self._db.execute("INSERT OR REPLACE INTO attempts (record_id, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
                          (record_id, failures, str(error)[:500], retry_at))
         log.warning("record %s: %s (attempt %d of %d; asked again later)", record_id, error, failures, self.max_attempts)
+        return True
+
+    def _batches_waiting(self) -> set[int]:
+        """Batches a node failed lately: not judged again before their retry time."""
+        return {b for (b,) in self._db.execute("SELECT batch_id FROM batch_attempts WHERE retry_at > ?", (time.time(),))}
+
+    def _failed_batch_attempt(self, batch_id: int, error: str) -> bool:
+        """Counts a round in which a node of the batch could not be asked; True while the batch
+        will be judged again, False once the verifier gave up and abstained (as for a record)."""
+        row = self._db.execute("SELECT failures FROM batch_attempts WHERE batch_id = ?", (batch_id,)).fetchone()
+        failures = (row[0] if row else 0) + 1
+        if failures >= self.max_attempts:
+            reasons = f"a node failed {failures} attempts, the last: {error}"
+            log.info("batch %s: abstaining (%s)", batch_id, reasons)
+            self._db.execute("INSERT OR REPLACE INTO batch_abstentions (batch_id, reasons) VALUES (?, ?)", (batch_id, reasons))
+            self._db.execute("DELETE FROM batch_attempts WHERE batch_id = ?", (batch_id,))
+            return False
+        retry_at = time.time() + RETRY_AFTER_POLLS * self.poll_interval_s
+        self._db.execute("INSERT OR REPLACE INTO batch_attempts (batch_id, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
+                         (batch_id, failures, error[:500], retry_at))
+        log.warning("batch %s: %s (attempt %d of %d; judged again later)", batch_id, error, failures, self.max_attempts)
         return True
 
     def _attest(self, verdict: Verdict) -> int:
