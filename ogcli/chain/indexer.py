@@ -35,7 +35,8 @@ INDEXED = {
 }
 # What a cache holds: written into it, so that a cache made by a version indexing other events is
 # read again from the deployment (it would otherwise lack them for every block it had indexed).
-INDEX_VERSION = ",".join(sorted(f"{c}.{e}" for c, events in INDEXED.items() for e in events))
+# (`+batch-payers`: a BatchCommitted row also keeps the payers of its calls, from the commit's calldata.)
+INDEX_VERSION = ",".join(sorted(f"{c}.{e}" for c, events in INDEXED.items() for e in events)) + "+batch-payers"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -106,10 +107,10 @@ class Indexer:
             contract = self.protocol.contract(name)
             actors = INDEXED[name]
             decoded = event_logs.fill_timestamps(self.protocol.rpc, event_logs.decode(contract, tuple(actors), logs))
-            gas = self._gas_used([e.tx_hash for e in decoded if e.name == "BatchCommitted"])
+            commits = self._commits([e.tx_hash for e in decoded if e.name == "BatchCommitted"])
             for e in decoded:
                 actor_field = actors[e.name]
-                args = {**e.args, "gasUsed": gas[e.tx_hash.lower()]} if e.name == "BatchCommitted" else e.args
+                args = {**e.args, **commits[e.tx_hash.lower()]} if e.name == "BatchCommitted" else e.args
                 rows.append((e.block, e.log_index, e.timestamp, e.tx_hash, name, e.name,
                              e.args.get(actor_field) if actor_field else None, json.dumps(args, default=_plain)))
         self.db.execute("BEGIN")
@@ -192,13 +193,34 @@ class Indexer:
     def close(self) -> None:
         self.db.close()
 
-    def _gas_used(self, tx_hashes: list[str]) -> dict[str, int]:
-        """{tx hash: gas used} of the batches' transactions (one JSON-RPC batch): what settlement by
-        channel actually cost, per batch, kept with its BatchCommitted event."""
+    def _commits(self, tx_hashes: list[str]) -> dict[str, dict]:
+        """{tx hash: {"gasUsed", "payers"}} of the batches' transactions (one JSON-RPC batch): what
+        settlement by channel actually cost, and who paid the batch's calls (read back from the
+        commit's calldata; none when it was committed through another contract), kept with the
+        BatchCommitted event."""
+        from ogcli.chain.batches import Unreadable, decode_commit
+
         if not tx_hashes:
             return {}
-        receipts = self.protocol.rpc.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
-        return {h.lower(): int(r["gasUsed"], 16) for h, r in zip(tx_hashes, receipts)}
+        replies = self.protocol.rpc.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes]
+                                          + [("eth_getTransactionByHash", [h]) for h in tx_hashes])
+        out = {}
+        for h, receipt, tx in zip(tx_hashes, replies, replies[len(tx_hashes):]):
+            try:
+                payers = sorted(set(decode_commit(self.protocol, tx)[1])) if tx is not None else []
+            except Unreadable:
+                payers = []
+            out[h.lower()] = {"gasUsed": int(receipt["gasUsed"], 16), "payers": payers}
+        return out
+
+    def active_payers(self, since: int) -> int:
+        """How many accounts paid for calls at or after `since`: those whose calls settled alone,
+        and those whose calls a batch committed."""
+        payers = {a for (a,) in self.db.execute(
+            "SELECT DISTINCT actor FROM events WHERE name = 'InferenceSettled' AND timestamp >= ?", (since,))}
+        for (args,) in self.db.execute("SELECT args FROM events WHERE name = 'BatchCommitted' AND timestamp >= ?", (since,)):
+            payers.update(json.loads(args).get("payers", ()))
+        return len({p.lower() for p in payers if p})
 
     def _start_over_if_other_version(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()

@@ -69,7 +69,7 @@ def usage_from_index(protocol: Protocol, index, window: str, *, sync: bool = Tru
             # What settlement by channel cost per call (the batches' transactions' gas over their calls).
             "batch_gas_per_call": round(batch_gas / sum(batched)) if sum(batched) else None,
             "transactions": sum(transactions),
-            "active_wallets": index.distinct_actors("InferenceSettled", since),
+            "active_wallets": index.active_payers(since),  # by `exact` and by channel alike
             "attestations": sum(attestations),
             "batch_verdicts": sum(batch_verdicts),
             "models_live": models_live,

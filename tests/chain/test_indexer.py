@@ -95,8 +95,8 @@ def test_fast_decoding_agrees_with_web3(seeded):
 
 
 def test_batches_are_indexed_and_counted_with_the_gas_their_calls_paid(devnet_profile, cli, tmp_path):
-    """Calls committed in batches are inferences too: `network stats` counts a batch's records and
-    fees with the records settled alone, and says what settlement by channel cost a call (the
+    """Calls committed in batches are inferences too: `network stats` counts a batch's records,
+    fees and payers with those settled alone, and says what settlement by channel cost a call (the
     batches' transactions' gas over their calls), read from the index."""
     from tests.chain.batch_market import BatchMarket, paid_batch
 
@@ -110,6 +110,7 @@ def test_batches_are_indexed_and_counted_with_the_gas_their_calls_paid(devnet_pr
     assert totals["batch_gas_per_call"] == round(committed.receipt.gas_used / 6)
     assert int(totals["fees_wei"]) == sum(r.fee_wei for r in records)
     assert totals["batch_verdicts"] == 1 and sum(stats["series"]["inferences"]) == 6
+    assert totals["active_wallets"] == 2  # the batch's two payers, the window's only ones
     human = cli("network", "stats")
     assert human.exit_code == 0 and "6  in 1 batch" in human.stdout and "1 batches" not in human.stdout
 

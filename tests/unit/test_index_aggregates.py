@@ -28,3 +28,18 @@ def test_sums_are_exact_beyond_64_bits_and_for_huge_values(tmp_path):
     assert index.transactions_by_bucket(100, 100) == {0: 2, 1: 2}
     assert index.distinct_actors("InferenceSettled", 100) == 3
     index.close()
+
+
+def test_active_payers_count_those_paying_by_channel_once_whatever_their_spelling(tmp_path):
+    """Payers of calls settled alone (the events' actor) and of calls committed in batches (the
+    payers a BatchCommitted row keeps), each counted once, from `since` on."""
+    index = _index(tmp_path, [(100, "0xAa", 1), (150, "0xbb", 1), (40, "0xdd", 1)])
+    index.db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        (10, 0, 120, "0x" + "10" * 32, "InferenceSettlement", "BatchCommitted", "0xnode",
+         json.dumps({"fees": 2, "gasUsed": 1, "payers": ["0xaa", "0xCC"]})),
+        (11, 0, 30, "0x" + "11" * 32, "InferenceSettlement", "BatchCommitted", "0xnode",
+         json.dumps({"fees": 2, "gasUsed": 1, "payers": ["0xee"]})),  # before `since`
+    ])
+    assert index.active_payers(100) == 3  # aa (both ways), bb, cc
+    assert index.active_payers(0) == 5
+    index.close()
