@@ -73,12 +73,16 @@ def encode_call(contract: Contract, name: str, args: tuple | list) -> bytes:
     return fn.selector + codec.encode(fn.inputs, args)
 
 
-def decode_output(contract: Contract, name: str, arity: int, data: bytes) -> Any:
-    """What `contract.functions.<name>(...).call()` would return for `data`."""
+def decode_output(contract: Contract, name: str, arity: int, data: bytes, *, named: bool = False) -> Any:
+    """What `contract.functions.<name>(...).call()` would return for `data`. `named`: structs as
+    dicts by their fields' names, and several outputs as a dict by theirs (`view["endpoint"]`,
+    not `view[7]`: a field added to a struct moves no reader)."""
     fn = function_abi(contract, name, arity)
     values = codec.decode([abi_type(p) for p in fn.outputs], data)
-    values = [_normalize(p, v, as_dict=False) for p, v in zip(fn.outputs, values)]
-    return values[0] if len(values) == 1 else list(values)
+    values = [_normalize(p, v, as_dict=named) for p, v in zip(fn.outputs, values)]
+    if len(values) == 1:
+        return values[0]
+    return {p["name"]: v for p, v in zip(fn.outputs, values)} if named else list(values)
 
 
 def decode_call(contract: Contract, calldata: bytes) -> tuple[str, dict[str, Any]]:

@@ -74,14 +74,16 @@ def enclave_operators(protocol: Protocol) -> dict[str, str]:
     """Every registered enclave signer and the operator whose bond stands behind its records."""
     from ogcli.chain.multicall import Read, read_one
 
-    return {view[0]: view[1] for view in read_one(protocol.rpc, Read(protocol.registry, "listEnclaves"))}
+    views = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves", named=True))
+    return {view["signer"]: view["operator"] for view in views}
 
 
 def enclave_bonds(protocol: Protocol) -> tuple[BondTerms, list[EnclaveBond]]:
     """The bond rules and every registered enclave with its operator's bond, in registration order."""
     from ogcli.chain.multicall import Read, read_one
 
-    views = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves"))
-    bonds = read_bonds(protocol, [view[1] for view in views])
-    enclaves = [EnclaveBond(view[0], view[1], view[7], bool(view[8]), bonds[view[1]]) for view in views]
+    views = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves", named=True))
+    bonds = read_bonds(protocol, [view["operator"] for view in views])
+    enclaves = [EnclaveBond(view["signer"], view["operator"], view["endpoint"], bool(view["active"]), bonds[view["operator"]])
+                for view in views]
     return read_terms(protocol), enclaves

@@ -38,9 +38,10 @@ class RegisteredDocument:
 def registered_document(protocol: Protocol, signer: str) -> RegisteredDocument | None:
     """The document `signer` was registered with, or None if it is not registered (or its
     registration's log is not where the registry says)."""
-    view = read_one(protocol.rpc, Read(protocol.registry, "getEnclave", (signer,)))
+    view = read_one(protocol.rpc, Read(protocol.registry, "getEnclave", (signer,), named=True))
     operator, vendor, measurement, attestation_hash, registered_at, block = (
-        view[1], view[2], bytes(view[3]), bytes(view[4]), view[5], view[9])
+        view["operator"], view["vendor"], bytes(view["measurement"]), bytes(view["attestationHash"]),
+        view["registeredAt"], view["registeredBlock"])
     if int(operator, 16) == 0:
         return None
     query = events.log_filter(protocol.registry, EVENT, block, block)

@@ -26,6 +26,7 @@ class Read:
     contract: Contract
     function: str
     args: tuple = ()
+    named: bool = False  # the result by the ABI's names (abi.decode_output)
 
 
 class ReadFailed(Exception):
@@ -53,7 +54,7 @@ def read_one(rpc: Endpoint, read: Read) -> Any:
     """One view call on its own (no Multicall3): its decoded result. A revert raises
     NetworkError with the node's message (callers that expect one catch it)."""
     raw = rpc.request("eth_call", [_call(read.contract, read.function, read.args), "latest"])
-    return abi.decode_output(read.contract, read.function, len(read.args), bytes.fromhex(raw[2:]))
+    return abi.decode_output(read.contract, read.function, len(read.args), bytes.fromhex(raw[2:]), named=read.named)
 
 
 def _leg(read: Read) -> tuple:
@@ -89,6 +90,6 @@ def _read_each(rpc: Endpoint, reads: list[Read]) -> list[Any]:
 
 def _decode(read: Read, data: bytes) -> Any:
     try:
-        return abi.decode_output(read.contract, read.function, len(read.args), data)
+        return abi.decode_output(read.contract, read.function, len(read.args), data, named=read.named)
     except Exception as exc:  # a view answering garbage must not hide the batch's other reads
         return ReadFailed(f"{read.function}: undecodable answer ({str(exc)[:80]})")

@@ -14,8 +14,8 @@ HEALTH_TIMEOUT_S = 2.0
 
 def probe_nodes(protocol: Protocol) -> list[dict]:
     """One entry per distinct endpoint of a registered, active enclave: reachable or why not."""
-    enclaves = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves"))
-    endpoints = sorted({e[7] for e in enclaves if e[8] and e[7]})
+    enclaves = read_one(protocol.rpc, Read(protocol.registry, "listEnclaves", named=True))
+    endpoints = sorted({e["endpoint"] for e in enclaves if e["active"] and e["endpoint"]})
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(_probe, endpoints))
 

@@ -159,8 +159,8 @@ def read_board(protocol: Protocol) -> Board:
     proposal_ids = [e.args["proposalId"] for e in decoded if e.name == "ProposalCreated"]
     reads = [Read(staking, "getValidator", (a,)) for a in addresses]
     reads += [Read(protocol.governor, "state", (p,)) for p in proposal_ids]
-    reads += [Read(protocol.registry, "listEnclaves")]
-    reads += [Read(protocol.registry, "listMeasurements", (v,)) for v in range(len(VENDORS))]
+    reads += [Read(protocol.registry, "listEnclaves", named=True)]
+    reads += [Read(protocol.registry, "listMeasurements", (v,), named=True) for v in range(len(VENDORS))]
     results = read_many(rpc, reads)
     views, results = results[: len(addresses)], results[len(addresses) :]
     proposal_results, results = results[: len(proposal_ids)], results[len(proposal_ids) :]
@@ -174,10 +174,11 @@ def read_board(protocol: Protocol) -> Board:
     for event in event_logs.fill_timestamps(rpc, decoded):
         by_name[event.name].append(event)
     enclaves = {} if isinstance(enclave_list, ReadFailed) else {
-        e[0]: Enclave(signer=e[0], operator=e[1], vendor=e[2], measurement=bytes(e[3]), active=e[8]) for e in enclave_list
+        e["signer"]: Enclave(signer=e["signer"], operator=e["operator"], vendor=e["vendor"],
+                             measurement=bytes(e["measurement"]), active=e["active"]) for e in enclave_list
     }
     labels = {
-        (m[0], bytes(m[1])): m[2]
+        (m["vendor"], bytes(m["measurement"])): m["label"]
         for listing in measurement_lists
         if not isinstance(listing, ReadFailed)
         for m in listing

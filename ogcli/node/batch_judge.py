@@ -158,7 +158,7 @@ class BatchJudge:
         tx, raw = self.protocol.rpc.batch([("eth_getTransactionByHash", [tx_hash]), ("eth_call", [get_batch, "latest"])])
         if tx is None:
             raise NetworkError(f"no transaction {tx_hash} at {self.protocol.rpc.url}")
-        return tx, bytes(abi.decode_output(settlement, "getBatch", 1, bytes.fromhex(raw[2:]))[0])
+        return tx, bytes(abi.decode_output(settlement, "getBatch", 1, bytes.fromhex(raw[2:]), named=True)["root"])
 
 
 @dataclass
@@ -206,7 +206,7 @@ class _GroundQuestions:
         self.asked = [*self.inspected.values(), *self.unrecovered]
         inspector, registry, typehash = protocol.contract("BatchRecords"), protocol.registry, result_typehash()
         self.reads = [
-            *(Read(inspector, "inspect", (records[index].pack(), separator, typehash)) for index in self.asked),
+            *(Read(inspector, "inspect", (records[index].pack(), separator, typehash), named=True) for index in self.asked),
             *(Read(registry, "isRegistered", (signer,)) for signer in self.inspected),
             *(Read(registry, "isActive", key) for key in self.seconds),
         ]
@@ -222,11 +222,11 @@ class _GroundQuestions:
             return f"the chain did not answer every check ({failed})"
         recovered_on_chain = dict(zip(self.asked, answers))
         for signer, index in self.inspected.items():
-            chain_signer, recovered, *_rest = recovered_on_chain[index]
-            if not recovered or chain_signer.lower() != signer.lower():
+            inspected = recovered_on_chain[index]
+            if not inspected["recovered"] or inspected["signer"].lower() != signer.lower():
                 return f"record {index}: the chain recovers another signer than this verifier"
         for index in self.unrecovered:
-            if recovered_on_chain[index][1]:
+            if recovered_on_chain[index]["recovered"]:
                 return f"record {index}: its signature recovers on chain, not here"
         registered = dict(zip(self.inspected, answers[len(self.asked):]))
         active = dict(zip(self.seconds, answers[len(self.asked) + len(self.inspected):]))

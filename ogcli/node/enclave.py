@@ -85,9 +85,11 @@ class Enclave:
         seeder registered). ConfigError when neither is there: the node cannot prove what it
         registered."""
         from ogcli.chain.enclave_documents import registered_document
+        from ogcli.chain.multicall import Read, read_one
         from ogcli.errors import ConfigError
 
-        registered_hash = bytes(protocol.registry.functions.getEnclave(self.signer).call()[4])
+        registered_hash = bytes(read_one(protocol.rpc, Read(protocol.registry, "getEnclave", (self.signer,),
+                                                            named=True))["attestationHash"])
         if saved is not None and hashlib.sha256(saved).digest() == registered_hash:
             self.document = saved
             return

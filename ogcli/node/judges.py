@@ -199,7 +199,7 @@ class KeptCalls:
         from ogcli.core import safe_json
 
         endpoint = self.node_url or read_one(
-            self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],)))[7]
+            self.protocol.rpc, Read(self.protocol.registry, "getEnclave", (record["enclaveSigner"],), named=True))["endpoint"]
         url = f"{endpoint.rstrip('/')}/v1/calls/0x{_bytes(record['requestId']).hex()}"
         status, body = fetch_public(url, chain_id=self.chain_id, max_bytes=MAX_KEPT_CALL_BYTES)
         if status == 404:

@@ -148,3 +148,23 @@ def test_calldata_is_read_as_solidity_reads_it_and_return_data_strictly():
     with pytest.raises(codec.CodecError):  # a length past the end is refused either way
         codec.decode(["uint256", "bytes"], clean[:-30], calldata=True)
     assert codec.decode(["uint256", "bytes"], clean) == (7, b"\x01\x02\x03")  # the strict default is back
+
+
+def test_named_outputs_read_structs_and_several_outputs_by_their_abi_names():
+    """`decode_output(..., named=True)`: a struct by its fields, several outputs by their names."""
+    from ogcli.chain import abi
+    from ogcli.chain.abi import ContractRef
+    from ogcli.protocol import artifacts
+
+    registry = ContractRef("0x" + "11" * 20, artifacts.abi("TEERegistry"))
+    fn = abi.function_abi(registry, "getEnclave", 1)
+    view = (("0x" + "22" * 20), "0x" + "33" * 20, 1, b"\x44" * 32, b"\x55" * 32, 7, 0, "http://node", True, 9)
+    data = codec.encode(tuple(abi.abi_type(p) for p in fn.outputs), [view])
+    named = abi.decode_output(registry, "getEnclave", 1, data, named=True)
+    assert named["endpoint"] == "http://node" and named["attestationHash"] == b"\x55" * 32 and named["active"] is True
+    assert abi.decode_output(registry, "getEnclave", 1, data)[7] == "http://node"  # positional, as web3 gives it
+    inspector = ContractRef("0x" + "66" * 20, artifacts.abi("BatchRecords"))
+    fn = abi.function_abi(inspector, "inspect", 3)
+    data = codec.encode(tuple(abi.abi_type(p) for p in fn.outputs), ["0x" + "77" * 20, True, 2, 5, 10])
+    assert abi.decode_output(inspector, "inspect", 3, data, named=True) == {
+        "signer": abi.checksum("0x" + "77" * 20), "recovered": True, "mode": 2, "time": 5, "fee": 10}
