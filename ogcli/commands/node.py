@@ -244,7 +244,8 @@ def disputes() -> None:
 
     Example: ogcli node disputes
     """
-    from ogcli.chain.disputes import GROUND_NAMES, find_disputable
+    from ogcli.chain.disputes import GROUND_NAMES
+    from ogcli.verify.disputes import find_disputable
     from ogcli.chain.network import open_protocol
 
     with diagnostics.spinner("checking records"):

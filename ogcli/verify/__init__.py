@@ -1,7 +1,9 @@
-"""Checking settled calls from chain alone: the facts `ogcli infer verify` judges, for calls
-settled one record at a time (`exact`) and for calls committed in batches (channels).
+"""Checking calls from chain alone, one library for every reader: the facts `ogcli infer verify`
+judges (calls.py, for calls settled one record at a time and for calls committed in batches), the
+dispute grounds of batch records (batch_grounds.py: the verifier role's judge, the dispute finder
+and `infer verify` alike) and what is open to dispute (disputes.py, `ogcli node disputes`).
 
 The checks themselves are pure (ogcli/core/receipt_checks.py); this package gathers what they
-are run on. Issue 16 moves the verifier role's, the dispute finder's and the dashboard's checks
-here too, so that every reader judges a call by one library.
+are run on. Still outside it: the verifier role's judging of records settled alone
+(node/verifier.py, on chain/disputes.py's GroundFinder) and the dashboard's reads.
 """

@@ -227,16 +227,19 @@ def batch_bond(protocol, call) -> dict | None:
     against it (by its Merkle proof), and whether it was (None for other modes)."""
     from ogcli.chain.batches import record_view
     from ogcli.chain.bonds import read_bonds, read_terms
-    from ogcli.chain.disputes import GroundFinder
+    from ogcli.chain.disputes import domain_separator
     from ogcli.chain.multicall import Read, read_one
     from ogcli.core.model_metadata import MODES
+    from ogcli.verify.batch_grounds import batch_grounds
 
     if call.record.mode != MODES["tee"]:
         return None
     node = call.batch.node
     disputed_bits, until = read_one(protocol.rpc, Read(protocol.settlement, "batchProducerDisputes", (call.batch.batch_id,)))
-    finder = GroundFinder(protocol)
+    separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
+    found = batch_grounds(protocol, separator, [call.record], [record_view(call.record, separator)])
     bond = read_bonds(protocol, [node])[node]
     return {"node": node, "bond_wei": str(bond.total_wei), "bonded": bond.covers_settlement(read_terms(protocol)),
             "disputable_until": until, "disputed": bool(disputed_bits >> call.index & 1),
-            "ground": finder.ground(record_view(call.record, finder.separator))}
+            # The verifier role's own grounds (verify/batch_grounds.py); none when the chain disagrees.
+            "ground": found.get(0) if isinstance(found, dict) else None}
