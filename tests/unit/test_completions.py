@@ -108,8 +108,20 @@ def test_committed_bash_script_completes_in_bash():
     assert result.stdout.split() == ["devnet"], result.stderr
 
 
+def _in_bash(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`ogcli ARGS` typed in bash, as a user does: typer finds the shell among ogcli's parent
+    processes (a run with no shell above it, such as a daemonised test run, has none to find).
+    The `; exit` keeps bash from replacing itself with ogcli."""
+    import shlex
+
+    command = " ".join(shlex.quote(part) for part in [*_ogcli(), *args])
+    return subprocess.run(["bash", "--norc", "--noprofile", "-c", f"{command}; exit $?"],
+                          env={**os.environ, "SHELL": "/bin/bash", **env}, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
 def test_show_completion_prints_the_script():
-    result = _run(["--show-completion", "bash"], SHELL="/bin/bash")
+    result = _in_bash(["--show-completion", "bash"])
     assert result.returncode == 0, result.stderr
     assert "complete -o default -F _ogcli_completion ogcli" in result.stdout
     assert "_OGCLI_COMPLETE=complete_bash" in result.stdout
@@ -123,7 +135,7 @@ def test_install_completion_is_offered():
 
 def test_install_completion_writes_into_home(tmp_path):
     home = tmp_path / "home"
-    result = _run(["--install-completion", "bash"], HOME=str(home), SHELL="/bin/bash")
+    result = _in_bash(["--install-completion", "bash"], HOME=str(home))
     assert result.returncode == 0, result.stderr
     installed = home / ".bash_completions" / "ogcli.sh"
     assert "_OGCLI_COMPLETE=complete_bash" in installed.read_text()
