@@ -4,6 +4,13 @@ check it (a dispute the contract would reject is refused before anything is sign
 from ogcli.errors import UsageError
 
 
+def _named(protocol, contract, function: str, *args):
+    """A view's result by the ABI's names (chain.multicall's named read)."""
+    from ogcli.chain.multicall import Read, read_one
+
+    return read_one(protocol.rpc, Read(contract, function, args, named=True))
+
+
 def _fmt(wei: int) -> str:
     from ogcli.core.amounts import format_amount
 
@@ -21,12 +28,14 @@ def verdict_dispute(session, record_id: int, target: str):
     protocol = session.protocol
     settlement = protocol.settlement.functions
     call = by_record_id(protocol, record_id)
-    attested_at, valid, already, checkable = settlement.attestationOf(record_id, target).call()[:4]
+    verdict_view = _named(protocol, protocol.settlement, "attestationOf", record_id, target)
+    attested_at, valid, already, checkable = (verdict_view[k] for k in ("attestedAt", "valid", "disputed", "checkable"))
     if not attested_at or not checkable:
         raise UsageError(f"{target} gave no checkable verdict on record {record_id}: there is nothing to dispute")
     if already:
         raise UsageError(f"{target}'s attestation of record {record_id} was disputed already")
-    params = settlement.params().call()
+    params = _named(protocol, protocol.settlement, "params")
+    slash_bps, reward_bps = params["slashFractionBps"], params["challengerRewardBps"]
     now = protocol.w3.eth.get_block("latest")["timestamp"]
     until = settlement.disputableUntil(record_id, target).call()
     if now > until:
@@ -37,15 +46,15 @@ def verdict_dispute(session, record_id: int, target: str):
     if ground is None or not settlement.checkGround(record_tuple(call.record), ground).call():
         verdict = "valid" if valid else "invalid"
         raise UsageError(f"{target}'s {verdict} verdict on record {record_id} holds up, and a rejected dispute slashes nobody")
-    stake = protocol.staking.functions.getValidator(target).call()[1]
-    slash = stake * params[4] // 10_000
-    self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]
+    stake = _named(protocol, protocol.staking, "getValidator", target)["tokens"]
+    slash = stake * slash_bps // 10_000
+    self_stake = _named(protocol, protocol.staking, "delegationOf", target, target)["tokens"]
     return Plan(
         action=f"dispute record {record_id} against {target}",
         call=settlement.dispute(record_id, call.as_argument(), target, ground),
         rows=(("record", str(record_id)), ("validator", target), ("ground", GROUND_NAMES[ground]),
-              ("slash", f"about {_fmt(slash)} OPG ({params[4] / 100:g}% of its stake)"),
-              ("your reward", f"about {_fmt(self_stake * params[4] // 10_000 * params[5] // 10_000)}"
+              ("slash", f"about {_fmt(slash)} OPG ({slash_bps / 100:g}% of its stake)"),
+              ("your reward", f"about {_fmt(self_stake * slash_bps // 10_000 * reward_bps // 10_000)}"
                               " OPG (a share of the validator's own slashed stake)")),
     )
 
@@ -65,7 +74,7 @@ def producer_dispute(session, record_id: int):
     call = by_record_id(protocol, record_id)
     if call.record["mode"] != MODES["tee"]:
         raise UsageError(f"record {record_id} is not a TEE record: only TEE records can be disputed against their node")
-    if settlement.recordState(record_id).call()[5]:
+    if _named(protocol, protocol.settlement, "recordState", record_id)["producerDisputed"]:
         raise UsageError(f"record {record_id} was disputed against its node already")
     now = protocol.w3.eth.get_block("latest")["timestamp"]
     until = settlement.recordDisputableUntil(record_id).call()
@@ -94,32 +103,49 @@ def _node_slash_rows(protocol, node: str, payer: str, fee_wei: int) -> tuple:
     left_active, left_reserved = bond.active_wei - refund, bond.reserved_wei - refund
     penalty = min((left_active + bond.unbonding_wei) * terms.slash_fraction_bps // 10_000,
                   left_active - left_reserved + bond.unbonding_wei)
-    reward = penalty * protocol.settlement.functions.params().call()[5] // 10_000
+    reward = penalty * _named(protocol, protocol.settlement, "params")["challengerRewardBps"] // 10_000
     return (("slash", f"{_fmt(refund + penalty)} OPG of its {_fmt(bond.total_wei)} OPG bond"),
             ("payer refund", f"{_fmt(refund)} OPG to {payer}"), ("your reward", f"{_fmt(reward)} OPG"))
 
 
 def _first_disputable(protocol, request_id: str, judge):
-    """(call, what `judge(call, finder, view)` found) for the first record committed with
+    """(call, what `judge(call, grounds, view)` found) for the first record committed with
     `request_id` (oldest first) that `judge` finds disputable; when none is, the refusal it gave
     the first. A request id committed more than once is judged in every record that carries it,
     so a later copy cannot shield a false one."""
     from ogcli import parsing
     from ogcli.chain import batches
-    from ogcli.chain.disputes import GroundFinder
 
     raw = parsing.bytes32(request_id, "--request")
     calls = [c for c in batches.find(protocol, raw) if c.record.request_id == raw]
     if not calls:
         raise UsageError(f"no batch committed a call with request id {request_id}")
-    finder = GroundFinder(protocol)
+    grounds = _BatchGrounds(protocol)
     refusals = []
     for call in calls:
         try:
-            return call, judge(call, finder, batches.record_view(call.record, finder.separator))
+            return call, judge(call, grounds, batches.record_view(call.record, grounds.separator))
         except UsageError as refused:
             refusals.append(refused)
     raise refusals[0]
+
+
+class _BatchGrounds:
+    """A batch record's dispute ground as the verifier role judges it (verify/batch_grounds.py)."""
+
+    def __init__(self, protocol) -> None:
+        from ogcli.chain.disputes import domain_separator
+
+        self.protocol = protocol
+        self.separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
+
+    def of(self, record, view: dict) -> int | None:
+        from ogcli.verify.batch_grounds import batch_grounds
+
+        found = batch_grounds(self.protocol, self.separator, [record], [view])
+        if isinstance(found, str):
+            raise UsageError(f"not disputable while the chain and this reader disagree on it: {found}")
+        return found.get(0)
 
 
 def _checked_ground(protocol, view: dict, ground) -> bool:
@@ -148,7 +174,7 @@ def batch_producer_dispute(session, request_id: str):
     protocol = session.protocol
     now = protocol.w3.eth.get_block("latest")["timestamp"]
 
-    def judge(call, finder, view):
+    def judge(call, grounds, view):
         where = f"record {call.index} of batch {call.batch.batch_id}"
         if call.record.mode != MODES["tee"]:
             raise UsageError(f"{where} is not a TEE record: only TEE records can be disputed against their node")
@@ -158,7 +184,7 @@ def batch_producer_dispute(session, request_id: str):
             raise UsageError(f"{where} was disputed against its node already")
         if now > until:
             raise UsageError(f"{where} stopped being disputable {format_duration(now - until)} ago")
-        ground = finder.ground(view)
+        ground = grounds.of(call.record, view)
         if not _checked_ground(protocol, view, ground):
             raise UsageError(f"{where} holds up (its signature, enclave and approval check out): "
                              "a rejected dispute slashes nobody")
@@ -186,11 +212,12 @@ def batch_verdict_dispute(session, request_id: str, target: str):
     settlement = protocol.settlement.functions
     now = protocol.w3.eth.get_block("latest")["timestamp"]
 
-    def judge(call, finder, view):
+    def judge(call, grounds, view):
         batch_id, bit = call.batch.batch_id, 1 << call.index
         where = f"record {call.index} of batch {batch_id}"
-        attested_at, until, invalid_bits, uncheckable_bits, _rewarded, _claimed, disputed = \
-            settlement.batchVerdictOf(batch_id, target).call()
+        on_chain = _named(protocol, protocol.settlement, "batchVerdictOf", batch_id, target)
+        attested_at, until, invalid_bits, uncheckable_bits, disputed = (on_chain[k] for k in (
+            "attestedAt", "disputableUntil", "invalidBits", "uncheckableBits", "disputed"))
         if not attested_at or uncheckable_bits & bit:
             raise UsageError(f"{target} gave no checkable verdict on {where}: there is nothing to dispute")
         if disputed:
@@ -198,7 +225,7 @@ def batch_verdict_dispute(session, request_id: str, target: str):
         if now > until:
             raise UsageError(f"the challenge window for this verdict closed {format_duration(now - until)} ago")
         valid = not invalid_bits & bit
-        found = finder.ground(view)
+        found = grounds.of(call.record, view)
         ground = found if valid else (GROUND_NONE if found is None else None)
         if not _checked_ground(protocol, view, ground):
             verdict = "valid" if valid else "invalid"
@@ -208,15 +235,16 @@ def batch_verdict_dispute(session, request_id: str, target: str):
     call, ground = _first_disputable(protocol, request_id, judge)
     batch_id = call.batch.batch_id
     where = f"record {call.index} of batch {batch_id}"
-    params = settlement.params().call()
-    stake = protocol.staking.functions.getValidator(target).call()[1]
-    self_stake = protocol.staking.functions.delegationOf(target, target).call()[1]
+    params = _named(protocol, protocol.settlement, "params")
+    slash_bps, reward_bps = params["slashFractionBps"], params["challengerRewardBps"]
+    stake = _named(protocol, protocol.staking, "getValidator", target)["tokens"]
+    self_stake = _named(protocol, protocol.staking, "delegationOf", target, target)["tokens"]
     return Plan(
         action=f"dispute {target}'s verdict on {where}",
         call=settlement.disputeBatch(batch_id, target, _proof(call), ground),
         rows=(("batch", str(batch_id)), ("record", f"{call.index} (request {request_id})"), ("validator", target),
               ("ground", GROUND_NAMES[ground]),
-              ("slash", f"about {_fmt(stake * params[4] // 10_000)} OPG ({params[4] / 100:g}% of its stake)"),
-              ("your reward", f"about {_fmt(self_stake * params[4] // 10_000 * params[5] // 10_000)}"
+              ("slash", f"about {_fmt(stake * slash_bps // 10_000)} OPG ({slash_bps / 100:g}% of its stake)"),
+              ("your reward", f"about {_fmt(self_stake * slash_bps // 10_000 * reward_bps // 10_000)}"
                               " OPG (a share of the validator's own slashed stake)")),
     )

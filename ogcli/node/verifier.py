@@ -51,6 +51,7 @@ from ogcli.chain import history
 from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
 from ogcli.chain.enclave_documents import DocumentChecks
 from ogcli.chain.history import HistoryMissing, Point, SettlementParams
+from ogcli.chain.multicall import Read, read_one
 from ogcli.core.model_metadata import MODES
 from ogcli.core.pricing import BPS
 from ogcli.errors import NetworkError, RevertedError
@@ -397,7 +398,8 @@ class Verifier:
             return 0
         settlement = self.protocol.settlement.functions
         self._wait_for_earlier_send(verdict.record_id)  # before reading the chain: it may land meanwhile
-        attested_at = settlement.attestationOf(verdict.record_id, self.sender.address).call()[0]
+        attested_at = read_one(self.protocol.rpc, Read(self.protocol.settlement, "attestationOf",
+                                                       (verdict.record_id, self.sender.address), named=True))["attestedAt"]
         tx_hash = None
         if not attested_at:  # not already on chain (a crash after sending leaves it there)
             disagreement = self._chain_disagrees(verdict)
@@ -431,7 +433,9 @@ class Verifier:
         settlement = self.protocol.settlement.functions
         self._wait_for_earlier_send(batch_id, "batch_sent", "batch_id")
         tx_hash = None
-        if not settlement.batchVerdictOf(batch_id, self.sender.address).call()[0]:  # attestedAt
+        on_chain = read_one(self.protocol.rpc, Read(self.protocol.settlement, "batchVerdictOf",
+                                                    (batch_id, self.sender.address), named=True))
+        if not on_chain["attestedAt"]:
             call = settlement.attestBatch(batch_id, verdict.invalid_bits, verdict.uncheckable_bits)
             try:
                 tx_hash, tx = self.sender.submit(call, gas=self.sender.estimate(call, label="attestBatch"),

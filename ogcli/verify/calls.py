@@ -18,7 +18,9 @@ def record_facts(protocol, call, saved, node_url: str = ""):
     settlement, registry = protocol.settlement.functions, protocol.registry.functions
     r = call.record
     computed = records.settled_hash(r, call.payer, call.node, call.fee_wei)
-    stored = bytes(settlement.recordState(call.record_id).call()[0])
+    from ogcli.chain.multicall import Read, read_one
+
+    stored = bytes(read_one(protocol.rpc, Read(protocol.settlement, "recordState", (call.record_id,), named=True))["recordHash"])
     tee = r["mode"] == MODES["tee"]
     recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None
     terms, terms_missing = _terms(protocol, call.record["modelId"], Point(call.block, call.log_index))

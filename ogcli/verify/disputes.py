@@ -148,16 +148,19 @@ def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, fi
             continue
         grounds = [found.get(index) for index in range(len(batch.records))]
         verdicts = [e for e in attested if e.args["batchId"] == batch.batch_id]
-        reads = [Read(protocol.settlement, "batchProducerDisputes", (batch.batch_id,)),
-                 Read(protocol.bonds, "bondOf", (batch.node,)),
-                 *(Read(protocol.settlement, "batchVerdictOf", (batch.batch_id, e.args["validator"])) for e in verdicts)]
-        (_bits, until), bond, *views = read_many(protocol.rpc, reads)
+        reads = [Read(protocol.settlement, "batchProducerDisputes", (batch.batch_id,), named=True),
+                 Read(protocol.bonds, "bondOf", (batch.node,), named=True),
+                 *(Read(protocol.settlement, "batchVerdictOf", (batch.batch_id, e.args["validator"]), named=True)
+                   for e in verdicts)]
+        producer, bond, *views = read_many(protocol.rpc, reads)
+        until = producer["disputableUntil"]
         for index, (record, ground) in enumerate(zip(batch.records, grounds)):
             if (record.mode == MODES["tee"] and ground is not None and (batch.batch_id, index) not in producer_disputed
                     and until >= now):
-                batch_records.append(BatchProducerDisputable(BatchCall(batch, index), ground, until, bond[0] + bond[1]))
+                batch_records.append(BatchProducerDisputable(BatchCall(batch, index), ground, until,
+                                                                     bond["active"] + bond["unbonding"]))
         for e, view in zip(verdicts, views):
-            closes = view[1]
+            closes = view["disputableUntil"]
             if closes < now:
                 continue
             invalid, uncheckable = e.args["invalidBits"], e.args["uncheckableBits"]
@@ -183,9 +186,9 @@ def _record_windows(protocol: Protocol, calls: list[SettledCall]) -> list[tuple[
     from ogcli.chain.multicall import Read, read_many
 
     reads = [read for c in calls for read in (Read(protocol.settlement, "recordDisputableUntil", (c.record_id,)),
-                                             Read(protocol.bonds, "bondOf", (c.node,)))]
+                                             Read(protocol.bonds, "bondOf", (c.node,), named=True))]
     answers = read_many(protocol.rpc, reads)
-    return [(until, bond[0] + bond[1]) for until, bond in zip(answers[0::2], answers[1::2])]
+    return [(until, bond["active"] + bond["unbonding"]) for until, bond in zip(answers[0::2], answers[1::2])]
 
 
 def _open_windows(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[int | None]:
@@ -195,9 +198,10 @@ def _open_windows(protocol: Protocol, pairs: list[tuple[int, str]]) -> list[int 
 
     settlement = protocol.settlement
     views = read_many(protocol.rpc, [read for pair in pairs for read in
-                                     (Read(settlement, "attestationOf", pair), Read(settlement, "disputableUntil", pair))])
+                                     (Read(settlement, "attestationOf", pair, named=True),
+                                      Read(settlement, "disputableUntil", pair))])
     out = []
     for view, until in zip(views[0::2], views[1::2]):
-        checkable = not isinstance(view, ReadFailed) and bool(view[3])
+        checkable = not isinstance(view, ReadFailed) and bool(view["checkable"])
         out.append(until if checkable and not isinstance(until, ReadFailed) else None)
     return out
