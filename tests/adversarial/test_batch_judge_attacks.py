@@ -85,6 +85,14 @@ def _unsigned(m, channel: int, *, mode: int, model_id: int, fee_wei: int, reques
                                      channel=channel, fee_wei=fee_wei, signature=NO_SIGNATURE)
 
 
+def _commit_on_one_channel(m, records):
+    """`records` committed as paid by one new channel, one fee each."""
+    (chan,), _ = paid_batch(m, payers=1, calls_each=0)
+    for _ in records:
+        m.pay(chan, FEE)
+    return m.commit([chan], records)
+
+
 def _honest_batch(m, calls: int = 3, **record_options):
     chans, records = paid_batch(m, payers=1, calls_each=calls, **record_options)
     return m.commit(chans, records)
@@ -238,10 +246,7 @@ def test_records_at_the_edges_of_a_registration_and_a_deregistration_mid_batch_a
     market_after = m.batch_record(0, timestamp=deregistered_at + 1)
     records = [before, at_registration, after_registration, market_at_registration, at_deregistration,
                after_deregistration, market_after, at_registration]  # and a duplicate
-    (chan,), _ = paid_batch(m, payers=1, calls_each=0)
-    for _ in records:
-        m.pay(chan, FEE)
-    committed = m.commit([chan], records)
+    committed = _commit_on_one_channel(m, records)
     verifier = _verifier(m, tmp_path)
     try:
         assert not _rounds(verifier, 1)
@@ -303,10 +308,7 @@ def test_a_batch_mixing_modes_malleated_copies_and_duplicates_gets_an_undisputab
     unsigned = replace(good, signature=NO_SIGNATURE, request_id=os.urandom(32))
     tampered = m.batch_record(0, tamper=True, timestamp=now)
     records = [good, good, vanilla, borrowed, twin, unsigned, tampered]
-    (chan,), _ = paid_batch(m, payers=1, calls_each=0)
-    for _ in records:
-        m.pay(chan, FEE)
-    committed = m.commit([chan], records)
+    committed = _commit_on_one_channel(m, records)
     verifier = _verifier(m, tmp_path)
     try:
         assert not _rounds(verifier, 1)
@@ -330,10 +332,7 @@ def test_a_full_batch_of_distinct_signers_and_seconds_is_judged_in_one_round_and
     records = [m.batch_record(0, key=Account.create().key, timestamp=now - rng.randrange(100)) for _ in range(200)]
     records += [m.batch_record(0, timestamp=registered_at - 3 + k) for k in range(56)]
     rng.shuffle(records)
-    (chan,), _ = paid_batch(m, payers=1, calls_each=0)
-    for _ in records:
-        m.pay(chan, FEE)
-    committed = m.commit([chan], records)
+    committed = _commit_on_one_channel(m, records)
     verifier = _verifier(m, tmp_path)
     try:
         assert not _rounds(verifier, 1)
@@ -441,8 +440,10 @@ class _KeptCallsDouble:
     """Test double of a node serving its kept calls: every GET answered 200 with `body`."""
 
     def __init__(self, body: bytes) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import contextlib
+        from http.server import BaseHTTPRequestHandler
+
+        from tests.http_doubles import serving
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
@@ -454,14 +455,11 @@ class _KeptCallsDouble:
             def log_message(self, *_args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serving = contextlib.ExitStack()
+        self.url = self._serving.enter_context(serving(Handler))
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.close()
 
 
 def _request_id_drawn(rerun, wanted: bool) -> bytes:
