@@ -115,8 +115,13 @@ def test_producer_campaigns_reach_the_bonds(invariant_run):
     slashed = 0
     for name in PRODUCER_INVARIANTS:
         logs = results[name].logs
+        # Counted, not as a share, as for the slashing campaigns: forge's runs differ even with a
+        # fixed seed, and half refused (unbonded nodes, fees over a free bond) was seen in a
+        # campaign that also slashed (14 of 28 settled; 2026-12-07).
         calls, reverts = _stats(logs, "Settlement.settle")
-        assert calls > 2 * reverts, f"{name}: Settlement.settle mostly refused ({reverts} of {calls}):\n" + "\n".join(logs)
+        assert calls - reverts >= MIN_SETTLED, (
+            f"{name}: only {calls - reverts} Settlement.settle of {calls} went through (at least {MIN_SETTLED} must):\n"
+            + "\n".join(logs))
         assert _stats(logs, "Settlement.disputeProducer")[0] > 0, f"{name}: no producer dispute was made:\n" + "\n".join(logs)
         summary = next((line for line in logs if line.startswith("producer disputes slashed")), "")
         match = re.match(r"producer disputes slashed (\d+)", summary)
