@@ -101,6 +101,20 @@ def channels_ref() -> ContractRef:
     return ContractRef(BATCH_SETTLEMENT_ADDRESS, artifacts.abi("BatchSettlement"))
 
 
+def channels_opened_by(protocol: Protocol, payer: str) -> list[bytes]:
+    """The ids of every channel `payer` has to this deployment's settlement, by BatchSettlement's
+    ChannelCreated logs since the deployment (a channel's config is in its log, not its topics:
+    one query for all, filtered here), whatever client opened them, with whatever salt or delay."""
+    from ogcli.chain import events as event_logs
+
+    contract = channels_ref()
+    query = event_logs.log_filter(contract, ("ChannelCreated",), protocol.deployment.block)
+    created = event_logs.decode(contract, ("ChannelCreated",), protocol.rpc.batch([("eth_getLogs", [query])])[0])
+    mine, settlement = payer.lower(), protocol.settlement.address.lower()
+    return [bytes(e.args["channelId"]) for e in created
+            if e.args["config"]["payer"].lower() == mine and e.args["config"]["receiver"].lower() == settlement]
+
+
 def channels_contract(protocol: Protocol):
     """BatchSettlement as a web3 contract on the protocol's connection (for writes)."""
     return protocol.contract("BatchSettlement", BATCH_SETTLEMENT_ADDRESS)

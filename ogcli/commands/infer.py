@@ -190,8 +190,8 @@ def receipts(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest first, at most this many.")] = 20,
 ) -> None:
     """Your settled calls, newest first: model, fee, time and the settlement transaction; calls
-    paid by channel are listed from the batches that committed them (your channels with the
-    network's nodes, and those in your channel index).
+    paid by channel are listed from the batches that committed them (every channel the chain
+    says you opened to the settlement, however it was opened).
 
     Example: ogcli infer receipts --limit 5
     """
@@ -222,15 +222,18 @@ def receipts(
 
 
 def _channel_ids(protocol, network, payer: str) -> list[bytes]:
-    """The payer's channels to look for: those in its channel index, and the one the official
-    client builds with each of the network's nodes (its operator the receiver authorizer, the
-    reference node's withdraw delay)."""
+    """The payer's channels to look for: every one the chain says it opened to the settlement
+    (ChannelCreated), those in its channel index, and the one the official client builds with
+    each of the network's nodes (its operator the receiver authorizer, the reference node's
+    withdraw delay), which a node may have opened without a log of its own yet."""
     from ogcli import channel_index
     from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
+    from ogcli.chain.channels import channels_opened_by
     from ogcli.core.channel_terms import MIN_WITHDRAW_DELAY_S, ChannelTerms, client_channel
     from ogcli.sdk.discovery import node_offers
 
     ids = {bytes.fromhex(c.channel_id[2:]) for c in channel_index.channels_of(network.chain_id, payer)}
+    ids.update(channels_opened_by(protocol, payer))
     for offer in node_offers(protocol):
         terms = ChannelTerms(offer.url, protocol.settlement.address, protocol.token.address, offer.operator,
                              MIN_WITHDRAW_DELAY_S, None)

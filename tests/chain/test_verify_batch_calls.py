@@ -116,6 +116,18 @@ def test_the_payment_is_the_batch_claim_on_the_records_own_channel(market, cli):
     assert body["payer"] == chans[0].payer.address and body["batch_id"] == committed.batch_id
 
 
+def test_infer_receipts_finds_calls_on_a_channel_opened_by_any_client(market, cli):
+    """A channel the payer opened itself (its own salt, on chain only: in no channel index, not
+    the one the official client would build) still has its batch calls listed by `infer
+    receipts --payer`, found from BatchSettlement's ChannelCreated log."""
+    chans, records = paid_batch(market, payers=1, calls_each=3)
+    committed = market.commit(chans, records)
+    payer = chans[0].payer.address
+    listed = json.loads(cli("--json", "infer", "receipts", "--payer", payer).stdout)["data"]["receipts"]
+    assert sorted(r["request_id"] for r in listed) == sorted("0x" + r.request_id.hex() for r in records)
+    assert {r["batch_id"] for r in listed} == {committed.batch_id}
+
+
 def test_an_unknown_request_id_is_a_one_line_error(devnet_profile, cli):
     result = cli("infer", "verify", "0x" + "ab" * 32)
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
