@@ -33,10 +33,6 @@ RESULT_TYPE = (
 )
 
 
-def _keccak(data: bytes) -> bytes:
-    return keccak(data)
-
-
 def domain_separator(chain_id: int, settlement: str) -> bytes:
     return typed_data.domain_separator(typed_data.SETTLEMENT_NAME, typed_data.SETTLEMENT_VERSION, chain_id, settlement)
 
@@ -46,7 +42,7 @@ _ADDRESS_OF_KEY: dict[bytes, str] = {}  # uncompressed public key -> checksummed
 
 @functools.cache
 def result_typehash() -> bytes:
-    return _keccak(RESULT_TYPE.encode())
+    return keccak(RESULT_TYPE.encode())
 
 
 def _word(value: int, bits: int) -> bytes:
@@ -97,7 +93,7 @@ def recover(digest: bytes, signature: bytes) -> str | None:
     point = key.format(compressed=False)[1:]
     address = _ADDRESS_OF_KEY.get(point)
     if address is None:  # a verifier sees the same few enclave keys over and over
-        address = checksum("0x" + _keccak(point)[-20:].hex())
+        address = checksum("0x" + keccak(point)[-20:].hex())
         if len(_ADDRESS_OF_KEY) < 10_000:
             _ADDRESS_OF_KEY[point] = address
     return address
@@ -121,9 +117,7 @@ class GroundFinder:
     def ground(self, record: dict) -> int | None:
         return self.grounds([record])[0]
 
-    def grounds(self, records: list[dict], *, recovered: bool = False) -> list[int | None]:
-        """`recovered`: each record's signer is already whoever its signature recovers to (the zero
-        address for none), as chain.batches.record_view gives it, so it is not recovered again."""
+    def grounds(self, records: list[dict]) -> list[int | None]:
         from ogcli.chain.multicall import Read, read_many
 
         out: list[int | None] = []
@@ -133,10 +127,7 @@ class GroundFinder:
                 out.append(None)
                 continue
             signer = record["enclaveSigner"]
-            if recovered:
-                signed = int(signer, 16) != 0
-            else:
-                signed = recover(result_digest(self.separator, record), bytes(record["signature"])) == signer
+            signed = recover(result_digest(self.separator, record), bytes(record["signature"])) == signer
             if not signed:
                 out.append(GROUND_BAD_SIGNATURE)
                 continue

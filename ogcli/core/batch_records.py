@@ -89,10 +89,6 @@ def unpack_all(data: bytes) -> list[BatchRecord]:
     return [BatchRecord.unpack(data[i:i + RECORD_BYTES]) for i in range(0, len(data), RECORD_BYTES)]
 
 
-def _keccak(data: bytes) -> bytes:
-    return keccak(data)
-
-
 def _address(value: str) -> bytes:
     raw = bytes.fromhex(value.removeprefix("0x"))
     if len(raw) != 20:
@@ -103,7 +99,7 @@ def _address(value: str) -> bytes:
 def leaf(packed_record: bytes, payer: str, node: str) -> bytes:
     if len(packed_record) != RECORD_BYTES:
         raise ValueError(f"a batch record is {RECORD_BYTES} bytes, not {len(packed_record)}")
-    return _keccak(packed_record + _address(payer) + _address(node))
+    return keccak(packed_record + _address(payer) + _address(node))
 
 
 def _levels(leaves: list[bytes]) -> list[list[bytes]]:
@@ -114,7 +110,7 @@ def _levels(leaves: list[bytes]) -> list[list[bytes]]:
         below = levels[-1]
         if len(below) % 2:
             below = below + [ZERO]
-        levels.append([_keccak(below[i] + below[i + 1]) for i in range(0, len(below), 2)])
+        levels.append([keccak(below[i] + below[i + 1]) for i in range(0, len(below), 2)])
     return levels
 
 
@@ -145,6 +141,6 @@ def proves(batch_root: bytes, count: int, index: int, leaf_hash: bytes, siblings
         return False
     h = leaf_hash
     for sibling in siblings:
-        h = _keccak(h + sibling) if index % 2 == 0 else _keccak(sibling + h)
+        h = keccak(h + sibling) if index % 2 == 0 else keccak(sibling + h)
         index >>= 1
     return h == batch_root

@@ -21,7 +21,7 @@ go stale.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ogcli.chain import abi
@@ -65,8 +65,6 @@ class BatchJudge:
         the last one's registry questions answered, during this one's recovery, so a verifier
         catching up judges at the pace of its one core, not of its round trips (one thread does
         the reads; the endpoint takes one request at a time)."""
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-reads") as reads:
             fetching = reads.submit(self._commit_and_root, *batches[0]) if batches else None
             judging = None

@@ -209,14 +209,6 @@ class ChannelPayments:
         payment = self.payment_of(payload, requirement)
         return payment, self.settle(payload, requirement)
 
-    def verify(self, header: str, amount_wei: int):
-        """(payload, requirement) of a voucher (or deposit) that pays `amount_wei` now, by the SDK;
-        the channel is reserved for this call until `settle` or `cancel`."""
-        payload = self.channel_payload(header)
-        if payload is None:
-            raise PaymentRefused("invalid_payload", "the PAYMENT-SIGNATURE header is not a batch-settlement payment")
-        return self._verify_with_sdk(payload, self._checked(payload, amount_wei).model_copy(deep=True))
-
     def _checked(self, payload, amount_wei: int):
         """The offer `payload` pays, with a voucher signature the chain will honour; not yet
         checked against the channel."""
@@ -317,6 +309,8 @@ class ChannelPayments:
         return known
 
     def _verify_with_sdk(self, payload, requirement):
+        """(payload, requirement) of a voucher (or deposit) the SDK verified; the channel is
+        reserved for this call until `settle` or `cancel`."""
         from x402.schemas import PaymentAbortedError
 
         try:

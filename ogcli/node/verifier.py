@@ -349,43 +349,50 @@ class Verifier:
 
     def _waiting(self) -> set[int]:
         """Records whose node failed them lately: not asked again before their retry time."""
-        return {r for (r,) in self._db.execute("SELECT record_id FROM attempts WHERE retry_at > ?", (time.time(),))}
+        return self._retrying("attempts", "record_id")
 
     def _failed_attempt(self, record_id: int, error: NetworkError) -> bool:
         """Counts a failed fetch for the record; True while it will be tried again, False once the
         verifier gave up and abstained."""
-        row = self._db.execute("SELECT failures FROM attempts WHERE record_id = ?", (record_id,)).fetchone()
-        failures = (row[0] if row else 0) + 1
-        if failures >= self.max_attempts:
+        failures, again = self._count_failure("attempts", "record_id", record_id, str(error))
+        if not again:
             self._attest(Verdict(record_id, None, (f"its node failed {failures} attempts, the last: {error}",)))
-            self._db.execute("DELETE FROM attempts WHERE record_id = ?", (record_id,))
             return False
-        retry_at = time.time() + RETRY_AFTER_POLLS * self.poll_interval_s
-        self._db.execute("INSERT OR REPLACE INTO attempts (record_id, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
-                         (record_id, failures, str(error)[:500], retry_at))
         log.warning("record %s: %s (attempt %d of %d; asked again later)", record_id, error, failures, self.max_attempts)
         return True
 
     def _batches_waiting(self) -> set[int]:
         """Batches a node failed lately: not judged again before their retry time."""
-        return {b for (b,) in self._db.execute("SELECT batch_id FROM batch_attempts WHERE retry_at > ?", (time.time(),))}
+        return self._retrying("batch_attempts", "batch_id")
 
     def _failed_batch_attempt(self, batch_id: int, error: str) -> bool:
         """Counts a round in which a node of the batch could not be asked; True while the batch
         will be judged again, False once the verifier gave up and abstained (as for a record)."""
-        row = self._db.execute("SELECT failures FROM batch_attempts WHERE batch_id = ?", (batch_id,)).fetchone()
-        failures = (row[0] if row else 0) + 1
-        if failures >= self.max_attempts:
+        failures, again = self._count_failure("batch_attempts", "batch_id", batch_id, error)
+        if not again:
             reasons = f"a node failed {failures} attempts, the last: {error}"
             log.info("batch %s: abstaining (%s)", batch_id, reasons)
             self._db.execute("INSERT OR REPLACE INTO batch_abstentions (batch_id, reasons) VALUES (?, ?)", (batch_id, reasons))
-            self._db.execute("DELETE FROM batch_attempts WHERE batch_id = ?", (batch_id,))
             return False
-        retry_at = time.time() + RETRY_AFTER_POLLS * self.poll_interval_s
-        self._db.execute("INSERT OR REPLACE INTO batch_attempts (batch_id, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
-                         (batch_id, failures, error[:500], retry_at))
         log.warning("batch %s: %s (attempt %d of %d; judged again later)", batch_id, error, failures, self.max_attempts)
         return True
+
+    def _retrying(self, table: str, column: str) -> set[int]:
+        """The keys of `table` (attempts or batch_attempts) not to be tried before their retry time."""
+        return {key for (key,) in self._db.execute(f"SELECT {column} FROM {table} WHERE retry_at > ?", (time.time(),))}
+
+    def _count_failure(self, table: str, column: str, key: int, error: str) -> tuple[int, bool]:
+        """(failed attempts at `key` so far, whether it will be tried again): at max_attempts its
+        row is dropped, and the caller abstains; before, the next try waits RETRY_AFTER_POLLS."""
+        row = self._db.execute(f"SELECT failures FROM {table} WHERE {column} = ?", (key,)).fetchone()
+        failures = (row[0] if row else 0) + 1
+        if failures >= self.max_attempts:
+            self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (key,))
+            return failures, False
+        retry_at = time.time() + RETRY_AFTER_POLLS * self.poll_interval_s
+        self._db.execute(f"INSERT OR REPLACE INTO {table} ({column}, failures, last_error, retry_at) VALUES (?, ?, ?, ?)",
+                         (key, failures, error[:500], retry_at))
+        return failures, True
 
     def _attest(self, verdict: Verdict) -> int:
         if verdict.valid is None:

@@ -11,15 +11,14 @@ def record_facts(protocol, call, saved, node_url: str = ""):
     """The facts of a call settled as its own record (`exact`): `call` a chain.receipts.SettledCall,
     `saved` the caller's saved answer or None."""
     from ogcli.chain.disputes import recover_result_signer
+    from ogcli.chain.multicall import Read, read_one
     from ogcli.core import records
     from ogcli.core.model_metadata import MODES
     from ogcli.core.receipt_checks import Facts
 
-    settlement, registry = protocol.settlement.functions, protocol.registry.functions
+    registry = protocol.registry.functions
     r = call.record
     computed = records.settled_hash(r, call.payer, call.node, call.fee_wei)
-    from ogcli.chain.multicall import Read, read_one
-
     stored = bytes(read_one(protocol.rpc, Read(protocol.settlement, "recordState", (call.record_id,), named=True))["recordHash"])
     tee = r["mode"] == MODES["tee"]
     recovered = recover_result_signer(protocol.w3.eth.chain_id, protocol.settlement.address, r) if tee else None

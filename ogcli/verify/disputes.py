@@ -115,14 +115,14 @@ def find_disputable(protocol: Protocol) -> OpenDisputes:
     records = [ProducerDisputable(calls[i], grounds[i], closes, bond)
                for i, (closes, bond) in zip(false_records, _record_windows(protocol, [calls[i] for i in false_records]))
                if closes >= now]
-    batch_verdicts, batch_records = _batch_disputable(protocol, logs, now, longest, finder)
+    batch_verdicts, batch_records = _batch_disputable(protocol, logs, now, longest, finder.separator)
     return OpenDisputes(now, verdicts, records, batch_verdicts, batch_records)
 
 
 BATCH_EVENTS = ("BatchCommitted", "BatchAttested", "BatchDisputeWon", "BatchProducerSlashed")
 
 
-def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, finder: GroundFinder) -> tuple[list, list]:
+def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, separator: bytes) -> tuple[list, list]:
     """The batch side of find_disputable: the records of batches still within reach (read back
     from their commitBatch calldata) judged by the grounds the verifier role judges them by
     (verify/batch_grounds.py); verdicts that vouched against them (one entry per verdict: it is
@@ -141,8 +141,7 @@ def _batch_disputable(protocol: Protocol, logs: list, now: int, longest: int, fi
                 and (e.args["batchId"], e.args["validator"]) not in verdict_disputed]
     batch_verdicts, batch_records = [], []
     for batch in read_batches(protocol, committed):
-        found = batch_grounds(protocol, finder.separator, batch.records,
-                              [record_view(r, finder.separator) for r in batch.records])
+        found = batch_grounds(protocol, separator, batch.records, [record_view(r, separator) for r in batch.records])
         if isinstance(found, str):
             log.warning("batch %s: not looked at for disputes: %s", batch.batch_id, found)
             continue
