@@ -12,6 +12,7 @@ from eth_abi import encode
 from web3.logs import DISCARD
 
 from ogcli.core import batch_records
+from ogcli.core.records import keccak
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import OPG
@@ -210,9 +211,9 @@ def test_a_record_cannot_be_proven_where_it_is_not_nor_for_another_node_or_payer
         assert "BadProof" in refused(lambda: m.sender("user").transact(
             settlement.disputeBatchProducer(committed.batch_id, p, GROUND_UNKNOWN_SIGNER))), name
     # An inner node as a "leaf": the level-1 pair (record 2, record 3) proven with one sibling.
-    level1 = batch_records._keccak(committed.leaves[2] + committed.leaves[3])
-    sibling = batch_records._keccak(committed.leaves[0] + committed.leaves[1])
-    assert batch_records._keccak(sibling + level1) == batch_records.root(committed.leaves)
+    level1 = keccak(committed.leaves[2] + committed.leaves[3])
+    sibling = keccak(committed.leaves[0] + committed.leaves[1])
+    assert keccak(sibling + level1) == batch_records.root(committed.leaves)
     assert not m.records_contract.functions.proves(
         batch_records.root(committed.leaves), 4, 1, packed, committed.payers[i], committed.node, [sibling]).call()
     # The honest path still works, once, and refunds the actual payer.
