@@ -340,6 +340,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     error ChannelPaymentMismatch(uint256 row, uint256 claimed, uint256 fees);
     error BadVerdict();
     error BadProof(uint256 batchId);
+    error NotSettlersEnclave();
 
     constructor(
         IERC20 token_,
@@ -545,16 +546,6 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
             state.rewardSlotsLeft = 0;
         }
         if (amount > 0) token.safeTransfer(treasury, amount);
-    }
-
-    /// @notice What `validator` could claim now for its verdicts on `recordIds`.
-    function claimableRewards(address validator, uint256[] calldata recordIds) external view returns (uint256 amount) {
-        for (uint256 i = 0; i < recordIds.length; ++i) {
-            StoredAttestation storage a = _attestations[recordIds[i]][validator];
-            if (a.rewarded && !a.claimed && block.timestamp > a.disputableUntil) {
-                amount += _record(recordIds[i]).rewardPerAttester;
-            }
-        }
     }
 
     // ---------------------------------------------------------------- batches (x402 batch-settlement)
@@ -844,7 +835,16 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         }
         // A TEE record can be disputed against its node: its fee is reserved in the node's bond
         // (NodeBonds.reserve, by the caller, once per transaction; it reverts NodeNotBonded).
-        if (record.mode == MODE_TEE) teeFee = payment.value;
+        // It settles only from the operator of its enclave: the payer's authorization names this
+        // contract, not the node, so without this anyone could copy a node's pending settle() and
+        // be paid for its call. A copier naming its own enclave settles a record whose signature
+        // is not that enclave's, which its bond pays for (disputeProducer).
+        if (record.mode == MODE_TEE) {
+            if (teeRegistry.operatorOf(record.enclaveSigner) != msg.sender) {
+                revert NotSettlersEnclave();
+            }
+            teeFee = payment.value;
+        }
         (uint256 price, bool callable) = modelHub.callTerms(record.modelId, record.mode);
         if (!callable) revert ModelNotCallable(record.modelId, record.mode);
 
@@ -969,11 +969,12 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         if (signer != address(0) && teeRegistry.operatorOf(signer) == node) teeRegistry.disableEnclave(signer);
     }
 
+    /// @dev The slash's reason, as Staking logs it; each fits one word of code.
     function _groundName(uint8 ground) private pure returns (string memory) {
-        if (ground == GROUND_NONE) return "attested invalid a result the checkable facts show valid";
-        if (ground == GROUND_BAD_SIGNATURE) return "attested a result whose signature is not the enclave's";
-        if (ground == GROUND_UNKNOWN_SIGNER) return "attested a result from an unregistered enclave";
-        return "attested a result from an enclave not approved at the time";
+        if (ground == GROUND_NONE) return "said invalid; the facts hold";
+        if (ground == GROUND_BAD_SIGNATURE) return "vouched for a bad signature";
+        if (ground == GROUND_UNKNOWN_SIGNER) return "vouched: unregistered enclave";
+        return "vouched: enclave not approved";
     }
 
     function _hashSettled(Record calldata record, address payer, address node, uint256 fee)

@@ -103,8 +103,9 @@ contract SlashingGuaranteeInvariants is ProtocolSetup {
         vm.prank(delegator);
         staking.delegate(a, 50_000e18);
 
-        // A bad record (an unregistered signer: GROUND_UNKNOWN_SIGNER), settled now, through the handler.
-        market.settle(5, 4, 98, 0, 0); // kind 8 (stranger key), no refusal variant, dated now
+        // A bad record (its output tampered after signing: GROUND_BAD_SIGNATURE), settled now by its
+        // enclave's operator (actor 3), through the handler.
+        market.settle(5, 4, 115, 0, 0); // kind 5 (tampered), no refusal variant, enclave key 0, dated now
         vm.assertEq(market.recordCount(), 1, "record not settled");
         IInferenceSettlement.SettledCall memory record = market.settledCall(0);
         vm.prank(a);
@@ -117,14 +118,14 @@ contract SlashingGuaranteeInvariants is ProtocolSetup {
         staking.undelegateAll(b);
 
         vm.prank(actors[5]);
-        settlement.dispute(1, record, a, 2); // A slashed: the redelegation owes 5,000
+        settlement.dispute(1, record, a, 1); // A slashed: the redelegation owes 5,000
         IStaking.RedelegationEntry[] memory moved = staking.redelegationEntries(delegator);
         staking.applyRedelegationSlash(moved[0].id); // ... taken from E
         uint256 held = staking.unbondingEntries(delegator)[0].balance;
         vm.assertEq(held, 45_000e18, "E should hold 45,000 after paying the redelegation's debt");
 
         vm.prank(actors[5]);
-        settlement.dispute(1, record, b, 2); // B slashed
+        settlement.dispute(1, record, b, 1); // B slashed
         uint256 lost = held - staking.unbondingEntries(delegator)[0].balance;
         vm.assertLe(lost, held / 10 + 1, "I4: E lost more than 10% of what it held from B");
     }

@@ -76,7 +76,7 @@ def test_an_honest_record_is_never_held_against_its_node(market):
 
 
 def test_a_node_without_a_bond_cannot_settle_tee_records(market):
-    record = market.record(tamper=True)
+    record = market.record(tamper=True, key=market.enclave("rogue-node"))
     with pytest.raises(RevertedError, match="NodeNotBonded"):
         _settle(market, record, node="rogue-node")
 
@@ -125,12 +125,22 @@ def test_governance_cannot_shorten_the_bond_delay_below_an_open_window(fresh):
     assert "BadParams" in revert_reason(refused.value)
 
 
-def test_a_forged_record_under_another_operators_enclave_costs_only_its_settler(market):
-    """A rogue node settles a forged record in the name of the honest node's enclave, then
-    disputes it itself: its own bond pays (more than the dispute earns it), and the honest
-    node's bond and enclave are untouched."""
+def test_a_forged_record_under_another_operators_enclave_does_not_settle(market):
+    """A rogue node settles a forged record in the name of the honest node's enclave: refused (a
+    TEE record settles only from its enclave's operator), so the honest node's bond and enclave
+    are never at stake for it."""
     market.bond("rogue-node", NODE_BOND)
-    record_id, settled = _settle(market, market.record(tamper=True), node="rogue-node")
+    with pytest.raises(RevertedError, match="NotSettlersEnclave"):
+        _settle(market, market.record(tamper=True), node="rogue-node")
+    assert market.bonded("node-operator") == NODE_BOND
+    assert market.p.registry.functions.getEnclave(market.signer.address).call()[6] == 0  # not disabled
+
+
+def test_a_node_that_disputes_its_own_forgery_loses_more_than_it_gains(market):
+    """A rogue node settles a forged record of its own enclave, then disputes it itself: its bond
+    pays more than the dispute earns it."""
+    market.bond("rogue-node", NODE_BOND)
+    record_id, settled = _settle(market, market.record(tamper=True, key=market.enclave("rogue-node")), node="rogue-node")
     rogue = accounts.get("rogue-node").address
     rogue_before = _balance(market, rogue)
     _dispute_producer(market, "rogue-node", record_id, settled, BAD_SIGNATURE)
@@ -138,7 +148,6 @@ def test_a_forged_record_under_another_operators_enclave_costs_only_its_settler(
     gained = _balance(market, rogue) - rogue_before
     assert lost > 0 and gained < lost, "nobody profits from disputing its own forgery"
     assert market.bonded("node-operator") == NODE_BOND
-    assert market.p.registry.functions.getEnclave(market.signer.address).call()[6] == 0  # not disabled
 
 
 def test_a_node_cannot_drain_its_bond_through_a_record_it_paid_for_itself(market):
@@ -172,11 +181,12 @@ def test_a_records_fee_is_reserved_until_its_window_closes_and_bounds_what_a_nod
     rogue = accounts.get("rogue-node").address
     minimum = bonds.minBond().call()
     market.bond("rogue-node", minimum)
+    key = market.enclave("rogue-node")
     big = market.payment(minimum)  # a fee as large as the whole bond: reserved in full
-    record_id = market.settle(market.record(), big, node="rogue-node")["recordId"]
+    record_id = market.settle(market.record(key=key), big, node="rogue-node")["recordId"]
     assert bonds.reservedOf(rogue).call() == minimum
     with pytest.raises(RevertedError, match="BondCommitted"):
-        market.settle(market.record(), market.payment(2 * PRICE), node="rogue-node")
+        market.settle(market.record(key=key), market.payment(2 * PRICE), node="rogue-node")
     until = market.p.settlement.functions.recordDisputableUntil(record_id).call()
     market.chain.advance(until - market.chain.now() + 86_400)  # past the window, into the next day
     assert bonds.reservedOf(rogue).call() == 0

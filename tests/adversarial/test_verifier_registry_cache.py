@@ -39,28 +39,24 @@ def _record_signed_by(market, key: bytes):
     return (market.model_id, input_hash, output_hash, request_id, now, MODE_TEE, Account.from_key(key).address, signature)
 
 
-def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_registry(market, tmp_path):
+def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_registry(market):
+    """The attack's first step no longer settles by `exact` (a TEE record settles only from its
+    enclave's operator, so its signer is registered); the verifier's ground finder still must not
+    carry an "unknown signer" over to a later record of a key registered since (batch records name
+    no signer, and are judged by the same registry facts)."""
+    from ogcli.chain.disputes import GROUND_UNKNOWN_SIGNER, GroundFinder
+
     key = os.urandom(32)
-    honest = accounts.get("validator-1").address
-    verifier = Verifier(market.p, Sender(market.chain.w3, accounts.get("validator-1").local_account), tmp_path / "v.db")
-    try:
-        early = market.settle_one(_record_signed_by(market, key))  # the key is not registered: truly "unknown signer"
-        market.chain.rpc("evm_mine")
-        verifier.step()
-        assert verifier.verdicts()[early] is False
-        _register(market, "rogue-node", key)
-        market.chain.advance(5)
-        valid = _record_signed_by(market, key)
-        valid_id = market.settle_one(valid)
-        market.chain.rpc("evm_mine")
-        verifier.step()  # the same long-lived verifier
-    finally:
-        verifier.stop()
-    assert market.p.settlement.functions.attestationOf(valid_id, honest).call()[1] is True  # judged valid
-    stake = market.validator_tokens("validator-1")
-    with pytest.raises(RevertedError, match="DisputeRejected|NotAttestedValid"):
-        market.dispute("rogue-node", valid_id, valid, "validator-1", GROUND_NONE)
-    assert market.validator_tokens("validator-1") == stake
+    keys = ("modelId", "inputHash", "outputHash", "requestId", "timestamp", "mode", "enclaveSigner", "signature")
+    early = _record_signed_by(market, key)
+    with pytest.raises(RevertedError, match="NotSettlersEnclave"):
+        market.settle(early, market.payment(2 * 10**17), node="rogue-node")
+    finder = GroundFinder(market.p)  # one long-lived finder, as the verifier keeps
+    assert finder.ground(dict(zip(keys, early))) == GROUND_UNKNOWN_SIGNER
+    _register(market, "rogue-node", key)
+    market.chain.advance(5)
+    later = _record_signed_by(market, key)
+    assert finder.ground(dict(zip(keys, later))) is None, "judged by today's registry: registered and active"
 
 
 def test_a_verdict_the_contract_would_judge_otherwise_is_never_sent(market, tmp_path):

@@ -82,15 +82,27 @@ class Market:
             typed_data.inference_result(model_id, input_hash, output_hash, request_id, timestamp, mode),
         ).signature)
 
-    def record(self, *, tamper=False, request_id=None, timestamp=None, mode=MODE_TEE, signature=None):
+    def enclave(self, operator: str) -> bytes:
+        """A new DEV enclave registered by `operator` (counted from the next second); its key.
+        A TEE record settles only from its enclave's operator."""
+        from tests.chain.enclaves import register_dev_enclave
+
+        key = os.urandom(32)
+        register_dev_enclave(self.chain, key, sender=self.sender(operator))
+        self.chain.advance(1)
+        return key
+
+    def record(self, *, tamper=False, request_id=None, timestamp=None, mode=MODE_TEE, signature=None, key=None):
         """A record tuple (modelId, inputHash, outputHash, requestId, timestamp, mode, signer, signature)
-        signed by the market's enclave now (or at `timestamp`); `tamper` reports another output."""
+        signed by the market's enclave (or the enclave of `key`) now (or at `timestamp`); `tamper`
+        reports another output."""
         when = self.chain.now() if timestamp is None else timestamp
         request_id = request_id or os.urandom(32)
         input_hash, output_hash = os.urandom(32), os.urandom(32)
-        signed = self.sign_result(self.model_id, input_hash, output_hash, request_id, when, mode)
+        signed = self.sign_result(self.model_id, input_hash, output_hash, request_id, when, mode, key=key)
         reported = os.urandom(32) if tamper else output_hash
-        return (self.model_id, input_hash, reported, request_id, when, mode, self.signer.address,
+        signer = Account.from_key(key).address if key else self.signer.address
+        return (self.model_id, input_hash, reported, request_id, when, mode, signer,
                 signature if signature is not None else signed)
 
     def settle_one(self, record, fee: int | None = None) -> int:

@@ -112,7 +112,7 @@ def test_producer_campaigns_reach_the_bonds(invariant_run):
     settle (TEE ones only by bonded nodes) and producer disputes are made, and over the
     three campaigns some producer dispute slashed a bond."""
     results = {r.name: r for r in invariant_run.results}
-    slashed = 0
+    slashed = not_theirs = 0
     for name in PRODUCER_INVARIANTS:
         logs = results[name].logs
         # Counted, not as a share, as for the slashing campaigns: forge's runs differ even with a
@@ -127,4 +127,9 @@ def test_producer_campaigns_reach_the_bonds(invariant_run):
         match = re.match(r"producer disputes slashed (\d+)", summary)
         assert match, f"{name}: no producer summary in the logs:\n" + "\n".join(logs)
         slashed += int(match[1])
+        refusals = re.search(r"NodeNotBonded/BondCommitted/NotSettlersEnclave (\d+)/(\d+)/(\d+)", summary)
+        assert refusals, f"{name}: no settlement refusals in the producer summary:\n" + "\n".join(logs)
+        not_theirs += int(refusals[3])
     assert slashed > 0, "no producer dispute slashed a bond in the producer-bond campaigns' last runs"
+    # A copy of another node's settlement (issue 16's mempool lift) must be tried, and refused.
+    assert not_theirs > 0, "no TEE settlement from outside its enclave's operator was tried in the producer campaigns"

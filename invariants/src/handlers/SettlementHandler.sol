@@ -55,6 +55,7 @@ contract SettlementHandler is CallRecorder {
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
     bytes4 internal constant NODE_NOT_BONDED = bytes4(keccak256("NodeNotBonded(address)"));
     bytes4 internal constant BOND_COMMITTED = bytes4(keccak256("BondCommitted(address,uint256,uint256)"));
+    bytes4 internal constant NOT_SETTLERS_ENCLAVE = bytes4(keccak256("NotSettlersEnclave()"));
     uint256 internal constant DAY = 1 days;
     bytes32 internal constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
@@ -177,6 +178,7 @@ contract SettlementHandler is CallRecorder {
     uint256 public maxOpenFalseRecords; // the most false records open at once, as disputeProducer saw them
     uint256 public settlesUnbonded; // TEE settlements refused with NodeNotBonded
     uint256 public settlesCommitted; // ... with BondCommitted (free bond short of the fees)
+    uint256 public settlesNotTheirs; // ... with NotSettlersEnclave (a record of another operator's enclave)
     uint256 public bondsMade;
     uint256 public unbondsMade;
     uint256 public withdrawalsMade;
@@ -302,8 +304,9 @@ contract SettlementHandler is CallRecorder {
     /// keys (registered, retired or never registered: whatever the registry says now), signed by
     /// another key, tampered after signing, malleated (high s), malformed, signed by a stranger key,
     /// or a vanilla call; now and then a request the contract must refuse, or a batch of two. The
-    /// node of a TEE record is a bonded actor (half the time the signer's operator, when bonded),
-    /// one time in sixteen an unbonded one (refused: NodeNotBonded); one time in sixteen the fee is
+    /// node of a TEE record is most of the time its signer's operator (refused NodeNotBonded when
+    /// it is not bonded), now and then another actor (refused: NotSettlersEnclave, the copy of a
+    /// node's pending settlement by a competitor); one time in sixteen the fee is
     /// up to twice the node's bond (refused when its free bond does not cover it: BondCommitted;
     /// with the payer being the node, the self-paid record that must not drain the bond).
     function settle(uint256 payerSeed, uint256 nodeSeed, uint256 kindSeed, uint256 ageSeed, uint256 tip) external {
@@ -344,7 +347,8 @@ contract SettlementHandler is CallRecorder {
         (bool ok, bytes memory ret) = _call(
             x.node, address(settlement), abi.encodeCall(IInferenceSettlement.settle, (x.record, payment)), address(token)
         );
-        _checkBondGate(gate, ok, ret);
+        _checkSettlerGate(x.node, x.record.mode == MODE_TEE ? x.record.enclaveSigner : address(0), address(0), ok, ret);
+        if (bytes4(ret) != NOT_SETTLERS_ENCLAVE) _checkBondGate(gate, ok, ret);
         if (ok) _recordSettled(x.record, x.kind, settlement.recordCount(), _actors[x.payer], x.node, x.value);
     }
 
@@ -367,30 +371,38 @@ contract SettlementHandler is CallRecorder {
             abi.encodeCall(IInferenceSettlement.settleBatch, (records, payments)),
             address(token)
         );
-        _checkBondGate(gate, ok, ret);
+        _checkSettlerGate(x.node, x.record.mode == MODE_TEE ? x.record.enclaveSigner : address(0), records[1].enclaveSigner, ok, ret);
+        if (bytes4(ret) != NOT_SETTLERS_ENCLAVE) _checkBondGate(gate, ok, ret);
         if (!ok) return;
         uint256 last = settlement.recordCount();
         _recordSettled(records[0], x.kind, last - 1, _actors[x.payer], x.node, x.value);
         _recordSettled(records[1], secondKind, last, _actors[x.payer], x.node, secondValue);
     }
 
-    /// @dev The node of a TEE record: one time in sixteen an unbonded actor if there is one (refused:
-    /// NodeNotBonded); otherwise, half the time the signer's operator if it is bonded (so that a
-    /// producer dispute disables the node's own enclave), else the first bonded actor from the seed
-    /// (else any: refused). A vanilla record's node is any actor (no bond needed).
+    /// @dev The node of a TEE record: thirteen times in sixteen its signer's operator when it has
+    /// one (refused NodeNotBonded when that operator is not bonded), otherwise any actor (refused
+    /// NotSettlersEnclave unless it is the operator). A vanilla record's node is any actor.
     function _pickNode(uint256 seed, IInferenceSettlement.Record memory record) internal view returns (address) {
         seed = _mix(seed);
         address any = _actor(seed >> 4);
         if (record.mode != MODE_TEE) return any;
-        bool unbonded = seed % 16 == 0;
         address operator = _enclaveModel[record.enclaveSigner].operator;
-        if (!unbonded && seed % 16 < 8 && operator != address(0) && bonds.isBonded(operator)) return operator;
-        uint256 start = (seed >> 4) % _actors.length;
-        for (uint256 k = 0; k < _actors.length; ++k) {
-            address candidate = _actors[(start + k) % _actors.length];
-            if (bonds.isBonded(candidate) != unbonded) return candidate;
-        }
+        if (seed % 16 < 13 && operator != address(0)) return operator;
         return any;
+    }
+
+    /// @dev A settlement of TEE records (signers `a`, `b`; 0: none) succeeds only from the operator
+    /// who registered each one's enclave, and NotSettlersEnclave refuses only a record of someone
+    /// else's (or of no) enclave.
+    function _checkSettlerGate(address node, address a, address b, bool ok, bytes memory ret) internal {
+        bool refused = !ok && ret.length >= 4 && bytes4(ret) == NOT_SETTLERS_ENCLAVE;
+        if (refused) settlesNotTheirs += 1;
+        bool theirs = (a == address(0) || registry.operatorOf(a) == node) && (b == address(0) || registry.operatorOf(b) == node);
+        string memory wrong;
+        if (ok && !theirs) wrong = "settled a TEE record of another operator's enclave";
+        if (refused && theirs) wrong = "refused NotSettlersEnclave for records of its own enclave";
+        if (bytes(wrong).length == 0) return;
+        _producerFailure(type(uint256).max, string.concat("node ", VM.toString(node), " ", wrong));
     }
 
     /// @dev What NodeBonds.reserve will decide for a settlement putting `teeFees` on `node`'s bond.
