@@ -1,0 +1,92 @@
+"""A payer cannot spend one balance twice on `exact` (issue 16), against a real node on the devnet.
+
+The attack: a payer whose OPG covers one call signs several `exact` payments, each for the whole
+price, and sends them one after the other (or at once). The node checked each on its own
+(signature, window, and a simulated transferWithAuthorization, which passes while nothing is
+settled yet), answered them all, and queued them: when its settler ran, the first one settled and
+the others reverted for want of balance. The node did the work and was paid once.
+
+The rule now: the node serves an `exact` payment only while the payer's balance covers it on top
+of every `exact` payment of that payer it has accepted and not yet settled. What was answered
+settles.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+from eth_account import Account
+
+from ogcli.devnet import accounts
+from tests.chain.node_fixture import running_node, use_local_storage
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
+
+FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
+BODY = {"model": 2, "inputs": FEATURES}
+
+
+@pytest.fixture
+def node(seeded_profile, tmp_path):
+    """A node whose settler waits (an hour's window, batches of 16): what it answered stays queued."""
+    with seeded_profile.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        with running_node(tmp_path / "node", batch_window_s=3600, batch_size=16) as (url, running):
+            yield url, running, seeded_profile
+
+
+def _offer(url: str):
+    from x402.http import PAYMENT_REQUIRED_HEADER, decode_payment_required_header
+
+    answer = httpx.post(f"{url}/v1/infer", json=BODY)
+    assert answer.status_code == 402
+    return decode_payment_required_header(answer.headers[PAYMENT_REQUIRED_HEADER]).accepts[0]
+
+
+def _pay(payer, requirement) -> str:
+    from x402 import x402ClientSync
+    from x402.http import encode_payment_signature_header
+    from x402.mechanisms.evm.exact import ExactEvmScheme
+    from x402.schemas import PaymentRequired
+
+    client = x402ClientSync()
+    client.register(requirement.network, ExactEvmScheme(payer))
+    client.set_spend_controls(False)
+    return encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
+
+
+def _call(url: str, header: str) -> httpx.Response:
+    from x402.http import PAYMENT_SIGNATURE_HEADER
+
+    return httpx.post(f"{url}/v1/infer", json=BODY, headers={PAYMENT_SIGNATURE_HEADER: header}, timeout=30)
+
+
+def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(node):
+    url, running, chain = node
+    token = chain.protocol.token.functions
+    requirement = _offer(url)
+    price = int(requirement.amount)
+    payer = Account.from_key(os.urandom(32))
+    funder = accounts.get("delegator-1")
+    chain.rpc("anvil_impersonateAccount", [funder.address])
+    try:
+        token.transfer(payer.address, price + price // 2).transact({"from": funder.address})  # one call and a half
+    finally:
+        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    headers = [_pay(payer, requirement) for _ in range(3)]
+
+    answers = [_call(url, header) for header in headers]
+    served = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 402]
+    assert len(served) == 1, f"served {len(served)} calls on a balance that pays for one"
+    assert len(refused) == 2
+    assert {a.json()["error"] for a in refused} == {"invalid_exact_evm_insufficient_balance"}
+
+    running.settler.batch_window_s = 0
+    running.settler.settle_pending()
+    counts = running.outbox.counts()
+    assert counts.get("failed", 0) == 0, f"an answered call did not settle: {counts}"
+    assert counts.get("settled", 0) == 1
+    assert token.balanceOf(payer.address).call() == price // 2
