@@ -971,10 +971,10 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
 
     /// @dev The slash's reason, as Staking logs it; each fits one word of code.
     function _groundName(uint8 ground) private pure returns (string memory) {
-        if (ground == GROUND_NONE) return "said invalid; the facts hold";
-        if (ground == GROUND_BAD_SIGNATURE) return "vouched for a bad signature";
-        if (ground == GROUND_UNKNOWN_SIGNER) return "vouched: unregistered enclave";
-        return "vouched: enclave not approved";
+        if (ground == GROUND_NONE) return "called a valid result invalid";
+        if (ground == GROUND_BAD_SIGNATURE) return "vouched for a forged signature";
+        if (ground == GROUND_UNKNOWN_SIGNER) return "vouched for unregistered enclave";
+        return "vouched for unapproved enclave";
     }
 
     function _hashSettled(Record calldata record, address payer, address node, uint256 fee)

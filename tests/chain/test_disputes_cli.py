@@ -54,7 +54,7 @@ def test_the_dishonest_validator_is_caught_and_slashed(story, cli):
     after = _data(cli("--json", "stake", "validator", cheat, "--window", "30d"))
     assert after["status"] == "jailed"
     assert after["slash_history"][-1]["record_id"] == bad
-    assert "signature is not the enclave's" in after["slash_history"][-1]["reason"]
+    assert "forged signature" in after["slash_history"][-1]["reason"]
     assert after["score"] < before["score"]
     assert _data(cli("--json", "node", "disputes"))["disputable"] == []
 
