@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS calls (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS calls_state ON calls (state, created_at);
+CREATE INDEX IF NOT EXISTS calls_payer ON calls (payer, state);
 """
 # Columns added after the first release, with what existing rows hold.
 LATER_COLUMNS = {"scheme": "TEXT NOT NULL DEFAULT 'exact'"}
@@ -100,6 +101,13 @@ class Outbox:
                 "SELECT * FROM calls WHERE state = ? AND scheme = ? ORDER BY created_at LIMIT ?", (state, scheme, limit)
             ).fetchall()
         return [_call(r) for r in rows]
+
+    def unsettled_wei(self, payer: str, scheme: str = "exact") -> int:
+        """What `payer`'s calls of `scheme` not yet settled (pending or sent) were paid, in wei."""
+        with self._lock:
+            rows = self._db.execute("SELECT value_wei FROM calls WHERE payer = ? AND state IN ('pending', 'sent')"
+                                    " AND scheme = ?", (payer, scheme)).fetchall()
+        return sum(int(value) for (value,) in rows)
 
     def waiting(self, scheme: str) -> tuple[int, float]:
         """(how many calls of `scheme` are pending, when the oldest of them was added; 0 if none)."""

@@ -6,8 +6,11 @@ The node is its own facilitator: the SDK's `ExactEvmFacilitatorScheme` checks th
 signature, the time window and (by simulating `transferWithAuthorization`) the balance and the
 nonce, reading the chain through the node's connection. Its `settle` is not used: the settlement
 contract executes the authorization itself, later, from the outbox. What the SDK does not check
-is done here: that the payment accepted exactly this offer (asset, amount, payTo, network), and
-that an authorization verified but not yet settled is not presented twice.
+is done here: that the payment accepted exactly this offer (asset, amount, payTo, network), that
+an authorization verified but not yet settled is not presented twice, and that the payer's balance
+covers it on top of every `exact` payment of the payer's the node has accepted and not yet settled
+(the SDK's simulation sees one authorization at a time: three payments of a balance that pays for
+one each pass it while nothing has settled).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ MAX_TIMEOUT_S = 3_600  # how long a client's authorization is valid (validBefore
 
 # The protocol's reason codes (x402.mechanisms.evm.constants), plus the two the SDK leaves to servers.
 NONCE_USED = "invalid_exact_evm_nonce_already_used"
+INSUFFICIENT_BALANCE = "invalid_exact_evm_insufficient_balance"
 VALUE_MISMATCH = "invalid_exact_evm_payload_authorization_value_mismatch"
 RECIPIENT_MISMATCH = "invalid_exact_evm_payload_recipient_mismatch"
 VALID_BEFORE = "invalid_exact_evm_payload_authorization_valid_before"
@@ -94,16 +98,22 @@ class _ChainReader:
         return values[0] if len(values) == 1 else values
 
 
+_BALANCE_OF_ABI = [{"type": "function", "name": "balanceOf", "stateMutability": "view",
+                    "inputs": [{"name": "account", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}]
+
+
 class Payments:
-    def __init__(self, w3, chain_id: int, token: str, settlement: str, is_spent) -> None:
+    def __init__(self, w3, chain_id: int, token: str, settlement: str, is_spent, unsettled_wei) -> None:
         from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
 
         self.network = f"eip155:{chain_id}"
         self.token = token
         self.settlement = settlement
-        self._verifier = ExactEvmFacilitatorScheme(_ChainReader(w3))
+        self._reader = _ChainReader(w3)
+        self._verifier = ExactEvmFacilitatorScheme(self._reader)
         self._is_spent = is_spent  # (payer, nonce) -> bool: in the outbox already
-        self._reserved: set[tuple[str, bytes]] = set()
+        self._unsettled_wei = unsettled_wei  # payer -> wei of its exact calls in the outbox, not yet settled
+        self._reserved: dict[tuple[str, bytes], int] = {}  # verifying or being answered -> value
         self._lock = threading.Lock()
 
     def requirements(self, amount_wei: int):
@@ -178,9 +188,14 @@ class Payments:
         with self._lock:
             if key in self._reserved or self._is_spent(payment.payer, payment.nonce):
                 raise PaymentRefused(NONCE_USED, "this payment was presented before; sign a new one")
-            self._reserved.add(key)
+            self._reserved[key] = payment.value_wei
         try:
             result = self._verifier.verify(payload, offer)
+            if result.is_valid:
+                self._check_covered(payment)
+        except PaymentRefused:
+            self.release(payment)
+            raise
         except Exception as exc:  # the SDK raises on RPC failures instead of answering
             self.release(payment)
             raise PaymentRefused("verification_unavailable", f"the payment could not be checked: {str(exc)[:160]}") from None
@@ -189,10 +204,26 @@ class Payments:
             raise PaymentRefused(result.invalid_reason or "invalid_payment", result.invalid_message or result.invalid_reason or "invalid payment")
         return payment
 
+    def _check_covered(self, payment: Payment) -> None:
+        """Refuses `payment` unless the payer's balance covers it and everything else of the
+        payer's this node has taken and not settled: its exact calls in the outbox, and the
+        payments being verified or answered now (this one among them). Reserved before the
+        balance is read, so that two payments checked at once each count the other: at worst
+        both are refused, never both served on one balance. A call moves into the outbox before
+        its reservation is released, so it is never out of the count."""
+        balance = self._reader.read_contract(self.token, _BALANCE_OF_ABI, "balanceOf", payment.payer)
+        with self._lock:
+            in_flight = sum(value for (payer, _nonce), value in self._reserved.items() if payer == payment.payer)
+        owed = self._unsettled_wei(payment.payer) + in_flight
+        if balance < owed:
+            raise PaymentRefused(INSUFFICIENT_BALANCE, (
+                f"the payer's balance ({balance} wei) does not cover this call on top of its calls not yet "
+                f"settled ({owed - payment.value_wei} wei); wait for them to settle, or pay by channel"))
+
     def release(self, payment: Payment) -> None:
         """Frees a reservation whose call did not happen (bad input, model failure)."""
         with self._lock:
-            self._reserved.discard((payment.payer, payment.nonce))
+            self._reserved.pop((payment.payer, payment.nonce), None)
 
     def settlement_header(self, payment: Payment, tx_hash: str = "") -> str:
         from x402.http import encode_payment_response_header
