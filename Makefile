@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python benchmarks/validators_table.py
 	$(BIN)/python benchmarks/storage_rss.py
 	$(BIN)/python benchmarks/inference_path.py
+	$(BIN)/python benchmarks/exact_gas.py
 	$(BIN)/python benchmarks/channel_path.py
 	$(BIN)/python benchmarks/verifier_throughput.py
 	$(BIN)/python benchmarks/batch_verifier_throughput.py

@@ -90,3 +90,32 @@ def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(no
     assert counts.get("failed", 0) == 0, f"an answered call did not settle: {counts}"
     assert counts.get("settled", 0) == 1
     assert token.balanceOf(payer.address).call() == price // 2
+
+
+def test_payments_sent_at_once_never_overspend_the_balance(node):
+    """The same payments sent together: each counts the others while they are checked, so at most
+    one is served (maybe none, when all are checked at the same moment), and what was served settles."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, running, chain = node
+    token = chain.protocol.token.functions
+    requirement = _offer(url)
+    price = int(requirement.amount)
+    payer = Account.from_key(os.urandom(32))
+    funder = accounts.get("delegator-1")
+    chain.rpc("anvil_impersonateAccount", [funder.address])
+    try:
+        token.transfer(payer.address, price + price // 2).transact({"from": funder.address})
+    finally:
+        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    headers = [_pay(payer, requirement) for _ in range(4)]
+    with ThreadPoolExecutor(len(headers)) as pool:
+        answers = list(pool.map(lambda header: _call(url, header), headers))
+    served = sum(a.status_code == 200 for a in answers)
+    assert served <= 1, f"served {served} calls on a balance that pays for one"
+    assert all(a.status_code in (200, 402) for a in answers)
+
+    running.settler.batch_window_s = 0
+    running.settler.settle_pending()
+    assert running.outbox.counts().get("failed", 0) == 0
+    assert token.balanceOf(payer.address).call() == price + price // 2 - served * price
