@@ -52,7 +52,7 @@ def spread_batch(market: BatchMarket, start: int):
 
 def main() -> None:
     from ogcli.chain.enclave_documents import DocumentChecks
-    from ogcli.node.batch_judge import BatchJudge
+    from ogcli.verify.batch_judge import BatchJudge
 
     with throwaway_anvil() as (url, genesis_time):
         deployment = deploy_devnet(url, genesis_time, lambda _m: None)

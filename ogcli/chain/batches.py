@@ -73,7 +73,7 @@ def record_view(record: BatchRecord, separator: bytes) -> dict:
     """The record as the per-record rules read it (the keys of a settled record), its signer the
     address its signature recovers to under the one signature rule (the zero address when it
     recovers to nobody: a bad signature). A batch record does not name its signer."""
-    from ogcli.chain.disputes import recover, typed_result_digest
+    from ogcli.core.result_signature import recover, typed_result_digest
 
     # A batch record's fields are in range by their packed widths (uint32, uint40, uint8).
     digest = typed_result_digest(separator, record.model_id.to_bytes(32, "big"), record.input_hash,

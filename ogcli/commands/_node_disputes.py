@@ -19,11 +19,11 @@ def _fmt(wei: int) -> str:
 
 def verdict_dispute(session, record_id: int, target: str):
     """`ogcli node dispute RECORD VALIDATOR`: the validator's verdict contradicts what the contract checks."""
-    from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
     from ogcli.chain.receipts import by_record_id
     from ogcli.chain.tx import Plan
     from ogcli.core.records import record_tuple
     from ogcli.core.units import format_duration
+    from ogcli.verify.record_grounds import GROUND_NAMES, GROUND_NONE, GroundFinder
 
     protocol = session.protocol
     settlement = protocol.settlement.functions
@@ -62,12 +62,12 @@ def verdict_dispute(session, record_id: int, target: str):
 def producer_dispute(session, record_id: int):
     """`ogcli node dispute --record ID`: the TEE record is false on a ground the contract checks,
     so the node that settled it pays from its bond."""
-    from ogcli.chain.disputes import GROUND_NAMES, GroundFinder
     from ogcli.chain.receipts import by_record_id
     from ogcli.chain.tx import Plan
     from ogcli.core.model_metadata import MODES
     from ogcli.core.records import record_tuple
     from ogcli.core.units import format_duration
+    from ogcli.verify.record_grounds import GROUND_NAMES, GroundFinder
 
     protocol = session.protocol
     settlement = protocol.settlement.functions
@@ -134,7 +134,7 @@ class _BatchGrounds:
     """A batch record's dispute ground as the verifier role judges it (verify/batch_grounds.py)."""
 
     def __init__(self, protocol) -> None:
-        from ogcli.chain.disputes import domain_separator
+        from ogcli.core.result_signature import domain_separator
 
         self.protocol = protocol
         self.separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
@@ -165,11 +165,11 @@ def _proof(call) -> tuple:
 def batch_producer_dispute(session, request_id: str):
     """`ogcli node dispute --request ID`: a false TEE record of a batch, proved by its Merkle
     proof, so the node that committed it pays from its bond."""
-    from ogcli.chain.disputes import GROUND_NAMES
     from ogcli.chain.multicall import Read, read_one
     from ogcli.chain.tx import Plan
     from ogcli.core.model_metadata import MODES
     from ogcli.core.units import format_duration
+    from ogcli.verify.record_grounds import GROUND_NAMES
 
     protocol = session.protocol
     now = protocol.w3.eth.get_block("latest")["timestamp"]
@@ -204,9 +204,9 @@ def batch_producer_dispute(session, request_id: str):
 def batch_verdict_dispute(session, request_id: str, target: str):
     """`ogcli node dispute --request ID --validator ADDR`: the validator's verdict on that batch
     record contradicts what the contract checks."""
-    from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE
     from ogcli.chain.tx import Plan
     from ogcli.core.units import format_duration
+    from ogcli.verify.record_grounds import GROUND_NAMES, GROUND_NONE
 
     protocol = session.protocol
     settlement = protocol.settlement.functions

@@ -5,9 +5,9 @@ from typing import Annotated
 import typer
 
 from ogcli import context, diagnostics, output, parsing
+from ogcli.appfactory import new_app
 from ogcli.commands import _node_bonds as node_bonds
 from ogcli.commands import _node_disputes as plans
-from ogcli.appfactory import new_app
 from ogcli.errors import UsageError
 from ogcli.signing import PasswordFile
 
@@ -113,9 +113,9 @@ def run(
 def _verifier(network, validator, data_dir, sample_rate: float, confirmations: int | None):
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
-    from ogcli.node.judges import KeptCalls, ReExecutor, ZkJudge, sampling_salt
     from ogcli.node.verifier import Verifier
     from ogcli.storage.blobs import open_store
+    from ogcli.verify.judges import KeptCalls, ReExecutor, ZkJudge, sampling_salt
 
     protocol = open_protocol(network)
     if not protocol.staking.functions.isActive(validator.address).call():
@@ -244,9 +244,9 @@ def disputes() -> None:
 
     Example: ogcli node disputes
     """
-    from ogcli.chain.disputes import GROUND_NAMES
-    from ogcli.verify.disputes import find_disputable
     from ogcli.chain.network import open_protocol
+    from ogcli.verify.disputes import find_disputable
+    from ogcli.verify.record_grounds import GROUND_NAMES
 
     with diagnostics.spinner("checking records"):
         found = find_disputable(open_protocol(context.resolve_network()))

@@ -151,8 +151,8 @@ def _bond(protocol, operator: str) -> int:
 def _dispute_producers(protocol, challenger, to_dispute, traffic) -> int:
     """Files every queued forged record against the node that settled it (ground 1: the signature
     is not the enclave's); the rogue's bond pays."""
-    from ogcli.chain.disputes import GROUND_BAD_SIGNATURE
     from ogcli.errors import OgcliError
+    from ogcli.verify.record_grounds import GROUND_BAD_SIGNATURE
 
     settlement = protocol.settlement.functions
     done = 0

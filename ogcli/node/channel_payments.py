@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from ogcli.chain.abi import checksum
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-from ogcli.chain.disputes import recover
 from ogcli.core import channels, signature_rule, typed_data
 from ogcli.core.channel_terms import REFUND_PATH
+from ogcli.core.result_signature import recover
 from ogcli.node.payments import MAX_TIMEOUT_S, PaymentRefused
 
 SCHEME = "batch-settlement"

@@ -40,9 +40,9 @@ class Enclave:
     def sign_result(self, model_id: int, input_hash: bytes, output_hash: bytes, request_id: bytes, timestamp: int,
                     mode: int) -> bytes:
         """The EIP-712 InferenceResult signature (r || s || v, low s, v 27 or 28). The digest is
-        the verifier's own (chain.disputes): eth_account's typed-data encoder took most of a
+        the verifier's own (core/result_signature.py): eth_account's typed-data encoder took most of a
         paid call's time here, and RFC 6979 gives the same signature either way."""
-        from ogcli.chain.disputes import domain_separator, result_digest
+        from ogcli.core.result_signature import domain_separator, result_digest
 
         digest = result_digest(domain_separator(self.chain_id, self.settlement), {
             "modelId": model_id, "inputHash": input_hash, "outputHash": output_hash, "requestId": request_id,

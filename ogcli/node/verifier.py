@@ -28,7 +28,7 @@ sending a second one (which the chain would revert, at the validator's cost).
 
 Batches (BatchCommitted) are judged in the same rounds and checkpoint: their records read back
 from the commitBatch calldata and checked against the batch's root, each judged by the same
-rules, the verdict attested as the contract's two bitmaps (ogcli/node/batch_judge.py), once
+rules, the verdict attested as the contract's two bitmaps (ogcli/verify/batch_judge.py), once
 (the chain is asked first). Sampled calls are re-run in batches as they are settled alone.
 
 A verdict is paid only once it has stood through the challenge window, and only when claimed: every
@@ -43,26 +43,22 @@ import logging
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from ogcli.chain import events as event_logs
 from ogcli.chain import history
-from ogcli.chain.disputes import GROUND_NAMES, GROUND_NONE, GroundFinder
 from ogcli.chain.enclave_documents import DocumentChecks
-from ogcli.chain.history import HistoryMissing, Point, SettlementParams
+from ogcli.chain.history import Point
 from ogcli.chain.multicall import Read, read_one
 from ogcli.core.model_metadata import MODES
-from ogcli.core.pricing import BPS
 from ogcli.errors import NetworkError, RevertedError
-from ogcli.node.batch_judge import BatchJudge
-from ogcli.node.judges import DEV_CHAIN_IDS, ReExecutor, UnsafeEndpoint, ZkJudge
+from ogcli.verify.batch_judge import BatchJudge
+from ogcli.verify.judges import DEV_CHAIN_IDS, ReExecutor, ZkJudge
+from ogcli.verify.record_grounds import GROUND_NAMES, GROUND_NONE
+from ogcli.verify.record_judge import RecordJudge, Verdict
 
 log = logging.getLogger("ogcli.node.verifier")
 BLOCK_SPAN = 2_000  # blocks per log query
-MODE_ZKML = MODES["zkml"]
-MODE_TEE = MODES["tee"]
-KNOWN_MODES = frozenset(MODES.values())
 SETTLEMENT_EVENTS = ("InferenceSettled", "ParamsChanged", "BatchCommitted")
 # Off a devnet, a block this deep is taken as final (about 2.4 min on Ethereum, 24 s on Base). A
 # devnet is one Anvil: nothing reorganises it, and with automine no block follows the last
@@ -74,43 +70,8 @@ RETRY_AFTER_POLLS = 10  # polling intervals between two attempts (10 s by defaul
 CLAIM_EVERY_POLLS = 300  # rounds between two reward claims (5 min by default; windows last days)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    record_id: int
-    valid: bool | None  # None: abstain (a ZKML record this verifier cannot check)
-    reasons: tuple[str, ...]
-    ground: int | None = None  # the dispute ground that holds: an invalid verdict the chain can check
-    record: dict | None = None  # the record as settled (for the chain's own check before attesting)
-
-    def attest_call(self, settlement):
-        """The verdict as the contract takes it: valid; invalid because a ground holds (disputable
-        by anyone if none does); or invalid for a reason the chain cannot check (re-execution,
-        proof, payment split: neither rewarded nor disputable, so never a risk to an honest verifier)."""
-        if self.valid or self.ground is not None:
-            return settlement.attest(self.record_id, bool(self.valid))
-        return settlement.attestUncheckable(self.record_id)
-
-
 def default_confirmations(chain_id: int) -> int:
     return DEV_CONFIRMATIONS if chain_id in DEV_CHAIN_IDS else DEFAULT_CONFIRMATIONS
-
-
-def mode_reason(mode: int) -> str | None:
-    """Why `mode` is no record's mode; None for one the protocol knows (exactly 1, 2 or 4)."""
-    if mode in KNOWN_MODES:
-        return None
-    known = ", ".join(f"{name} ({value})" for name, value in MODES.items())
-    return f"unknown mode {mode}: a record's mode is exactly one of {known}"
-
-
-def split_reasons(args: dict, params: SettlementParams) -> list[str]:
-    """Why the settled call's cuts are not the split of its fee under `params` ([] when they are)."""
-    fee = args["fee"]
-    parts = args["publisherCut"] + args["nodeCut"] + args["validatorCut"] + args["treasuryCut"]
-    if (parts != fee or args["validatorCut"] != fee * params.validator_fee_bps // BPS
-            or args["treasuryCut"] != fee * params.treasury_fee_bps // BPS):
-        return ["the payment split does not add up under the settlement's parameters"]
-    return []
 
 
 class Verifier:
@@ -138,7 +99,7 @@ class Verifier:
             " last_error TEXT NOT NULL, retry_at REAL NOT NULL);"
             # Verdicts whose reward is settled for good: claimed, forfeited, or never held a slot.
             "CREATE TABLE IF NOT EXISTS rewards_done (record_id INTEGER PRIMARY KEY, state TEXT NOT NULL);"
-            # The same for batches (ogcli/node/batch_judge.py): batch ids are not record ids.
+            # The same for batches (ogcli/verify/batch_judge.py): batch ids are not record ids.
             "CREATE TABLE IF NOT EXISTS batch_verdicts (batch_id INTEGER PRIMARY KEY, invalid_bits TEXT NOT NULL,"
             " uncheckable_bits TEXT NOT NULL, reasons TEXT NOT NULL, tx_hash TEXT);"
             "CREATE TABLE IF NOT EXISTS batch_sent (batch_id INTEGER PRIMARY KEY, tx_hash TEXT NOT NULL);"
@@ -146,8 +107,8 @@ class Verifier:
             "CREATE TABLE IF NOT EXISTS batch_attempts (batch_id INTEGER PRIMARY KEY, failures INTEGER NOT NULL,"
             " last_error TEXT NOT NULL, retry_at REAL NOT NULL)"
         )
-        self._grounds = GroundFinder(protocol)
         self._documents = DocumentChecks(protocol)
+        self._records = RecordJudge(protocol, self._documents, zk, rerun)
         self._batches = BatchJudge(protocol, self._documents, zk, rerun)
         self._params = history.params_timeline()
         self._params_scanned_to = protocol.deployment.block - 1  # ParamsChanged events read up to here
@@ -214,7 +175,8 @@ class Verifier:
             waiting = self._waiting()
             held = held or any(e.args["recordId"] in waiting for e in settled)
             batch = [e for e in settled if e.args["recordId"] not in waiting]
-            outcomes = self._outcomes([e.args for e in batch], [Point(e.block, e.log_index) for e in batch])
+            outcomes = self._records.outcomes([e.args for e in batch], [Point(e.block, e.log_index) for e in batch],
+                                              self._params)
             for event, outcome in zip(batch, outcomes):
                 if isinstance(outcome, NetworkError):
                     held = self._failed_attempt(event.args["recordId"], outcome) or held
@@ -275,54 +237,11 @@ class Verifier:
             head = self.protocol.w3.eth.block_number
             self._read_params_up_to(head)
             points = [Point(head + 1, 0)] * len(batch)
-        outcomes = self._outcomes(batch, points)
+        outcomes = self._records.outcomes(batch, points, self._params)
         for outcome in outcomes:
             if isinstance(outcome, NetworkError):
                 raise outcome
         return outcomes
-
-    # ------------------------------------------------------------------ judging
-
-    def _outcomes(self, batch: list[dict], points: list[Point]) -> list[Verdict | NetworkError]:
-        """A verdict per record, or the NetworkError that kept its node from being asked now."""
-        grounds = self._grounds.grounds([args["record"] for args in batch])
-        outcomes: list[Verdict | NetworkError] = []
-        for args, ground, point in zip(batch, grounds, points):
-            try:
-                outcomes.append(self._verdict(args, ground, point))
-            except UnsafeEndpoint as exc:  # never to be asked: waiting would change nothing
-                outcomes.append(Verdict(args["recordId"], None, (str(exc),)))
-            except NetworkError as exc:
-                outcomes.append(exc)
-        return outcomes
-
-    def _verdict(self, args: dict, ground, point: Point) -> Verdict:
-        record_id, record = args["recordId"], args["record"]
-        try:
-            params = self._params.at(point)
-        except HistoryMissing as exc:
-            return Verdict(record_id, None, (str(exc),))
-        unknown = mode_reason(record["mode"])
-        if unknown is not None:
-            return Verdict(record_id, False, (unknown, *split_reasons(args, params)))
-        reasons = [GROUND_NAMES[ground]] if ground is not None else []
-        if record["mode"] == MODE_TEE and ground is None:
-            # The registry verified the enclave's document; so does this verifier, before it vouches.
-            problem = self._documents.problem(record["enclaveSigner"])
-            if problem is not None:
-                return Verdict(record_id, None, (f"enclave {record['enclaveSigner']}: {problem}",))
-        if record["mode"] == MODE_ZKML:
-            proof_reasons = self.zk.reasons(record) if self.zk is not None else None
-            if proof_reasons is None:
-                return Verdict(record_id, None, ("cannot check zkML proofs here",))
-            reasons += proof_reasons
-        elif self.rerun is not None and self.rerun.sampled(record):
-            rerun_reasons = self.rerun.reasons(record)
-            if rerun_reasons is None:
-                return Verdict(record_id, None, ("cannot re-run this model here",))
-            reasons += rerun_reasons
-        reasons += split_reasons(args, params)
-        return Verdict(record_id, not reasons, tuple(reasons), ground, record)
 
     # ------------------------------------------------------------------ internals
 

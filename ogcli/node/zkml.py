@@ -269,7 +269,7 @@ def shaped_like(flat: list[float], like: dict, names: list[str]) -> dict:
 def check_bundle(bundle: dict, record: dict, circuit: Circuit, block: dict) -> list[str]:
     """Why a ZKML call's published bundle (input, outputs, proof) fails its record; [] when it
     holds: the hashes match, the proof verifies, and it proves exactly that input and output."""
-    from ogcli.node.judges import hash_reasons
+    from ogcli.verify.judges import hash_reasons
 
     if not isinstance(bundle, dict) or not {"input", "outputs", "proof"} <= set(bundle):
         return ["the node publishes no proof for this call"]

@@ -10,9 +10,11 @@ never registered it), not approved (registered, but not active at the record's s
 
 from __future__ import annotations
 
-from ogcli.chain.disputes import GROUND_BAD_SIGNATURE, GROUND_NOT_APPROVED, GROUND_UNKNOWN_SIGNER, result_typehash
+from ogcli.core.result_signature import result_typehash
+
 from ogcli.core.batch_records import BatchRecord
 from ogcli.core.model_metadata import MODES
+from ogcli.verify.record_grounds import GROUND_BAD_SIGNATURE, GROUND_NOT_APPROVED, GROUND_UNKNOWN_SIGNER
 
 
 def batch_grounds(protocol, separator: bytes, records: list[BatchRecord], views: list[dict]) -> dict[int, int | None] | str:

@@ -10,11 +10,11 @@ from ogcli.chain.history import Point
 def record_facts(protocol, call, saved, node_url: str = ""):
     """The facts of a call settled as its own record (`exact`): `call` a chain.receipts.SettledCall,
     `saved` the caller's saved answer or None."""
-    from ogcli.chain.disputes import recover_result_signer
     from ogcli.chain.multicall import Read, read_one
     from ogcli.core import records
     from ogcli.core.model_metadata import MODES
     from ogcli.core.receipt_checks import Facts
+    from ogcli.core.result_signature import recover_result_signer
 
     registry = protocol.registry.functions
     r = call.record
@@ -56,14 +56,14 @@ def _terms(protocol, model_id: int, point) -> tuple:
 
 def _zk_proof(protocol, record: dict, saved, node_url: str) -> tuple:
     """A ZKML call's proof, from the saved answer or else from the node that made it, checked as
-    the verifier role checks it (`node.judges.ZkJudge`): against the circuit the model's
+    the verifier role checks it (`verify.judges.ZkJudge`): against the circuit the model's
     publisher committed to and against the record's hashes. (status, detail)."""
     from ogcli import context, locations
     from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
     from ogcli.errors import NetworkError
     from ogcli.node import zkml
-    from ogcli.node.judges import KeptCalls, ZkJudge
     from ogcli.storage.blobs import open_store
+    from ogcli.verify.judges import KeptCalls, ZkJudge
 
     if not zkml.available():
         return UNVERIFIED, "ezkl is not installed here, so the proof cannot be checked: pip install 'ogcli[zkml]'"
@@ -116,7 +116,7 @@ def record_bond(protocol, call) -> dict | None:
     settlement = protocol.settlement
     until, state = read_many(protocol.rpc, [Read(settlement, "recordDisputableUntil", (call.record_id,)),
                                             Read(settlement, "recordState", (call.record_id,))])
-    from ogcli.chain.disputes import GroundFinder
+    from ogcli.verify.record_grounds import GroundFinder
 
     bond = read_bonds(protocol, [call.node])[call.node]
     return {"node": call.node, "bond_wei": str(bond.total_wei), "bonded": bond.covers_settlement(read_terms(protocol)),
@@ -149,11 +149,11 @@ def batch_facts(protocol, call, saved, node_url: str = "", again: list | None = 
     record is read from its batch's commitBatch calldata and held to the root the contract
     stored; its signer is whoever its signature recovers to."""
     from ogcli.chain.batches import ZERO_ADDRESS, record_view
-    from ogcli.chain.disputes import domain_separator
     from ogcli.chain.multicall import Read, read_many
     from ogcli.core import batch_records, records
     from ogcli.core.model_metadata import MODES
     from ogcli.core.receipt_checks import BatchPlace, Facts
+    from ogcli.core.result_signature import domain_separator
 
     batch, record = call.batch, call.record
     settlement, registry = protocol.settlement, protocol.registry
@@ -228,9 +228,9 @@ def batch_bond(protocol, call) -> dict | None:
     against it (by its Merkle proof), and whether it was (None for other modes)."""
     from ogcli.chain.batches import record_view
     from ogcli.chain.bonds import read_bonds, read_terms
-    from ogcli.chain.disputes import domain_separator
     from ogcli.chain.multicall import Read, read_one
     from ogcli.core.model_metadata import MODES
+    from ogcli.core.result_signature import domain_separator
     from ogcli.verify.batch_grounds import batch_grounds
 
     if call.record.mode != MODES["tee"]:

@@ -1,6 +1,6 @@
 """What a challenger can file now: verdicts that vouched against the checkable facts, and false TEE
 records whose node can still be held to them, for records settled alone and for batches (the
-dispute finder behind `ogcli node disputes`). The grounds are chain/disputes.py's GroundFinder for
+dispute finder behind `ogcli node disputes`). The grounds are record_grounds.py's GroundFinder for
 records settled alone and verify/batch_grounds.py for batch records, the verifier role's own.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
-from ogcli.chain.disputes import GROUND_NONE, GroundFinder
 from ogcli.chain.receipts import SettledCall, from_event
 from ogcli.core.model_metadata import MODES
+from ogcli.verify.record_grounds import GROUND_NONE, GroundFinder
 
 log = logging.getLogger("ogcli.verify.disputes")
 

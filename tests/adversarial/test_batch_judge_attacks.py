@@ -1,4 +1,4 @@
-"""Attacks on the verifier's batch judgement (ogcli/node/batch_judge.py, ogcli/node/verifier.py):
+"""Attacks on the verifier's batch judgement (ogcli/verify/batch_judge.py, ogcli/node/verifier.py):
 a malicious node (its own enclaves, payers, records and the timing of its own registry actions)
 tries to make an HONEST verifier attest a disputable verdict, vouch for a false record, stall, or
 judge by anything but what the chain decides. Every test asserts the SAFE outcome: a passing
@@ -67,7 +67,7 @@ def _rounds(verifier, rounds: int = ROUNDS) -> list[str]:
 
 
 def _kept_calls(m, tmp_path):
-    from ogcli.node.judges import KeptCalls
+    from ogcli.verify.judges import KeptCalls
 
     return KeptCalls(m.p, store=None, cache_dir=tmp_path / "verifier-cache")
 
@@ -114,7 +114,7 @@ def test_a_zkml_record_naming_no_enclave_does_not_stall_the_verifier(m, tmp_path
     verifier's ZkJudge asks the endpoint of the enclave the record recovers to (the zero
     address: no endpoint, an UnsafeEndpoint). That must cost the attacker's batch its verdict,
     not the verifier its progress: an honest batch committed afterwards is still attested."""
-    from ogcli.node.judges import ZkJudge
+    from ogcli.verify.judges import ZkJudge
 
     free = _publish(m, "free-zk", 0, MODE_VANILLA | MODE_TEE | MODE_ZKML)
     chan = m.open_channel(1)
@@ -136,8 +136,8 @@ def test_a_sampled_vanilla_record_naming_no_enclave_does_not_stall_the_verifier(
     of whoever its signature recovers to. A batch of MAX_RECORDS such records is drawn at almost
     any rate without knowing the salt; here the salt is known and one record is enough."""
     from ogcli.chain.batches import record_view
-    from ogcli.chain.disputes import domain_separator
-    from ogcli.node.judges import ReExecutor
+    from ogcli.core.result_signature import domain_separator
+    from ogcli.verify.judges import ReExecutor
 
     rerun = ReExecutor(_kept_calls(m, tmp_path), 0.5, b"salt" * 8)
     separator = domain_separator(m.chain_id, m.p.settlement.address)
@@ -175,8 +175,8 @@ def test_a_node_whose_endpoint_is_down_holds_batches_back_for_a_bounded_number_o
     max_attempts rounds; for a batch it must not wait forever either: an honest batch committed
     afterwards gets its verdict."""
     from ogcli.chain.batches import record_view
-    from ogcli.chain.disputes import domain_separator
-    from ogcli.node.judges import ReExecutor
+    from ogcli.core.result_signature import domain_separator
+    from ogcli.verify.judges import ReExecutor
     from tests.chain.enclaves import register_dev_enclave
 
     key = Account.create()
@@ -355,7 +355,7 @@ def test_verdicts_stay_with_their_batches_across_the_pipeline_and_a_failure_mid_
     is asked for (an RPC hiccup mid-pipeline). No verdict may land on another batch, none be
     attested twice, and each must stand."""
     from ogcli.errors import NetworkError
-    from ogcli.node.batch_judge import BatchJudge
+    from ogcli.verify.batch_judge import BatchJudge
 
     zk_model = _publish(m, "zk", 0, MODE_VANILLA | MODE_TEE | MODE_ZKML)
 
@@ -476,7 +476,7 @@ def test_a_kept_call_body_with_nan_does_not_stall_the_verifier(m, tmp_path, path
     (NaN: ValueError from hash_reasons, neither the ValueError KeptCalls.call catches nor a
     NetworkError). For a record settled alone as for one in a batch, the verifier must get past
     it (a verdict or an abstention) and judge the honest record or batch that comes after."""
-    from ogcli.node.judges import ReExecutor
+    from ogcli.verify.judges import ReExecutor
 
     server = _KeptCallsDouble(NAN_BODY)
     key = Account.create()
@@ -517,7 +517,7 @@ def test_a_kept_call_body_with_nan_does_not_stall_the_verifier(m, tmp_path, path
 _DEEP_FETCH = """
 import sys, web3  # what a verifier process imports (py_ecc, under eth_account, sets the recursion limit to 100000)
 from pathlib import Path
-from ogcli.node.judges import KeptCalls
+from ogcli.verify.judges import KeptCalls
 print("recursion limit", sys.getrecursionlimit(), flush=True)
 calls = KeptCalls(None, None, Path(sys.argv[2]), node_url=sys.argv[1], chain_id=31337)
 try:

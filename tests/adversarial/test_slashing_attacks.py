@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from ogcli.chain.disputes import GroundFinder
 from ogcli.chain.sender import Sender
 from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import DAY, OPG
+from ogcli.verify.record_grounds import GroundFinder
 from tests.chain.market import Market
 from tests.chain.sybils import sybil_unbondings
 

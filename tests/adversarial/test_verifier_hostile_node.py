@@ -76,8 +76,8 @@ class HostileNodeDouble:
 
 def _judges(chain, url: str, tmp_path, **options):
     from ogcli import context
-    from ogcli.node.judges import KeptCalls, ReExecutor
     from ogcli.storage.blobs import open_store
+    from ogcli.verify.judges import KeptCalls, ReExecutor
 
     calls = KeptCalls(chain.protocol, open_store(context.resolve_network().storage), tmp_path / "cache", node_url=url,
                       **options)
@@ -98,7 +98,7 @@ def _run_until_past(verifier: Verifier, block: int, budget_s: float) -> bool:
 @pytest.mark.parametrize("mode", ["5xx", "drip"])
 def test_a_hostile_node_costs_the_verifier_bounded_time_then_an_abstention(node, cli, tmp_path, monkeypatch, caplog, mode):  # noqa: F811
     url, _running, chain = node
-    monkeypatch.setattr("ogcli.node.judges.FETCH_DEADLINE_S", FETCH_DEADLINE_S, raising=False)
+    monkeypatch.setattr("ogcli.verify.judges.FETCH_DEADLINE_S", FETCH_DEADLINE_S, raising=False)
     call = paid_call(cli, url)
     settled_block = chain.w3.eth.get_transaction(call["transaction_hash"])["blockNumber"]
     double = HostileNodeDouble(call["request_id"], mode)
@@ -136,7 +136,7 @@ def test_a_hostile_node_costs_the_verifier_bounded_time_then_an_abstention(node,
 def test_off_the_devnet_the_verifier_asks_no_loopback_address(node, cli, tmp_path):  # noqa: F811
     """A chain id that is not a devnet's (84532, Base Sepolia): the node's own 127.0.0.1 address is
     refused before any request, and the judge abstains rather than guessing."""
-    from ogcli.node.judges import UnsafeEndpoint
+    from ogcli.verify.judges import UnsafeEndpoint
 
     url, _running, chain = node
     call = paid_call(cli, url)

@@ -44,7 +44,7 @@ def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_regist
     enclave's operator, so its signer is registered); the verifier's ground finder still must not
     carry an "unknown signer" over to a later record of a key registered since (batch records name
     no signer, and are judged by the same registry facts)."""
-    from ogcli.chain.disputes import GROUND_UNKNOWN_SIGNER, GroundFinder
+    from ogcli.verify.record_grounds import GROUND_UNKNOWN_SIGNER, GroundFinder
 
     key = os.urandom(32)
     keys = ("modelId", "inputHash", "outputHash", "requestId", "timestamp", "mode", "enclaveSigner", "signature")
@@ -60,8 +60,8 @@ def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_regist
 
 
 def test_a_verdict_the_contract_would_judge_otherwise_is_never_sent(market, tmp_path):
-    from ogcli.chain.disputes import GROUND_UNKNOWN_SIGNER
-    from ogcli.node.verifier import Verdict
+    from ogcli.verify.record_grounds import GROUND_UNKNOWN_SIGNER
+    from ogcli.verify.record_judge import Verdict
 
     record = market.record()  # signed by the registered enclave: no ground holds
     record_id = market.settle_one(record)

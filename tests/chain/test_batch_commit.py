@@ -375,7 +375,7 @@ def test_the_verifier_attests_a_batch_from_its_calldata_once_and_its_verdict_sta
 def test_the_verifier_abstains_from_a_batch_whose_calldata_does_not_make_its_root(m, tmp_path):
     """Records the verifier cannot read back as committed (here: a batch committed through a
     contract, so the transaction's calldata is not the commitBatch call) get no verdict."""
-    from ogcli.node.batch_judge import BatchJudge
+    from ogcli.verify.batch_judge import BatchJudge
 
     chans, records = paid_batch(m, payers=1, calls_each=2)
     committed = m.commit(chans, records)
@@ -391,8 +391,8 @@ def test_the_batch_judge_asks_the_chain_once_per_signer_and_second(m, monkeypatc
     contract's inspect (the signer it recovers) once per signer, the registry once per signer and
     class. A signer the chain recovers otherwise than the judge makes the judge abstain."""
     from ogcli.chain import multicall
-    from ogcli.node import batch_judge
-    from ogcli.node.batch_judge import BatchJudge
+    from ogcli.verify import batch_judge
+    from ogcli.verify.batch_judge import BatchJudge
 
     chans, records = paid_batch(m, payers=2, calls_each=4, timestamp=m.chain.now())
     later = records[0].timestamp + 1

@@ -18,8 +18,8 @@ FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
 
 def _judges(chain, url, tmp_path, rate=1.0):
     from ogcli import context
-    from ogcli.node.judges import KeptCalls, ReExecutor
     from ogcli.storage.blobs import open_store
+    from ogcli.verify.judges import KeptCalls, ReExecutor
 
     calls = KeptCalls(chain.protocol, open_store(context.resolve_network().storage), tmp_path / "cache", node_url=url)
     return calls, ReExecutor(calls, rate, b"test salt")
@@ -60,8 +60,8 @@ def test_an_honest_call_re_runs_to_the_same_answer_and_a_lying_node_is_caught(no
     # The verifier attests it invalid, and the honest call valid.
     from ogcli.chain.sender import Sender
     from ogcli.devnet import accounts
-    from ogcli.node.judges import ZkJudge
     from ogcli.node.verifier import Verifier
+    from ogcli.verify.judges import ZkJudge
 
     validator = accounts.get("validator-3").local_account
     verifier = Verifier(chain.protocol, Sender(chain.w3, validator), tmp_path / "v.db", zk=ZkJudge(calls), rerun=rerun)
@@ -83,12 +83,12 @@ def test_an_honest_call_re_runs_to_the_same_answer_and_a_lying_node_is_caught(no
 
 
 def test_sampling_is_a_fair_share_and_each_verifier_draws_its_own(node, tmp_path):  # noqa: F811
-    from ogcli.node.judges import ReExecutor
+    from ogcli.verify.judges import ReExecutor
 
     url, _running, chain = node
     calls, _ = _judges(chain, url, tmp_path)
     records = [{"requestId": i.to_bytes(32, "big")} for i in range(2_000)]
-    from ogcli.node.judges import sampling_salt
+    from ogcli.verify.judges import sampling_salt
 
     salt = sampling_salt(tmp_path / "verifier")
     assert sampling_salt(tmp_path / "verifier") == salt and len(salt) == 32  # made once, then kept

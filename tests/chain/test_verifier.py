@@ -61,8 +61,8 @@ def contract_signs_over(settlement, record: dict, digest: bytes) -> bool:
 def test_local_result_digest_and_recovery_match_the_contract(seeded):
     from eth_account import Account
 
-    from ogcli.chain.disputes import domain_separator, recover, result_digest
     from ogcli.core import typed_data
+    from ogcli.core.result_signature import domain_separator, recover, result_digest
 
     settlement = seeded.protocol.settlement
     record = {"modelId": 2, "inputHash": b"\x01" * 32, "outputHash": b"\x02" * 32, "requestId": b"\x03" * 32,

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-from ogcli.protocol import artifacts
 from ogcli.devnet import accounts
+from ogcli.protocol import artifacts
 from tests.chain.batch_market import BatchMarket, paid_batch
 from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session, wait_until
 from tests.cli_results import data
@@ -203,9 +203,9 @@ def test_the_verifier_re_runs_sampled_batch_calls_and_marks_a_made_up_answer(see
     as uncheckable (the contract cannot check a re-run)."""
     from ogcli import context
     from ogcli.chain.enclave_documents import DocumentChecks
-    from ogcli.node.batch_judge import BatchJudge
-    from ogcli.node.judges import KeptCalls, ReExecutor
     from ogcli.storage.blobs import open_store
+    from ogcli.verify.batch_judge import BatchJudge
+    from ogcli.verify.judges import KeptCalls, ReExecutor
 
     chain = seeded_profile
     with chain.snapshot():

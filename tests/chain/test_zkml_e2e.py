@@ -74,11 +74,11 @@ def test_a_zkml_call_is_proven_and_the_proof_checked_by_caller_and_verifier(node
     assert checks["zkML proof"]["ok"] is False and "output" in checks["zkML proof"]["detail"]
 
     # The verifier role judges the record from the node's published bundle.
+    from ogcli import context
     from ogcli.chain.receipts import find
     from ogcli.node import zkml
-    from ogcli.node.judges import KeptCalls, ZkJudge
     from ogcli.storage.blobs import open_store
-    from ogcli import context
+    from ogcli.verify.judges import KeptCalls, ZkJudge
 
     store = open_store(context.resolve_network().storage)
     judge = ZkJudge(KeptCalls(chain.protocol, store, tmp_path / "cache", node_url=url))

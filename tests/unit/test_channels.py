@@ -59,8 +59,8 @@ def test_the_voucher_digest_is_what_the_sdk_client_signs():
     from x402.mechanisms.evm.signers import EthAccountSigner
 
     from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
-    from ogcli.chain.disputes import recover
     from ogcli.core import channels
+    from ogcli.core.result_signature import recover
 
     payer = Account.create()
     channel = bytes(range(32))

@@ -9,8 +9,8 @@ from eth_account import Account
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ogcli.chain.disputes import domain_separator, recover, result_digest
 from ogcli.core import typed_data
+from ogcli.core.result_signature import domain_separator, recover, result_digest
 from ogcli.node.enclave import Enclave
 
 SETTLEMENT = "0x" + "5e" * 20

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ogcli.chain.history import SettlementParams
-from ogcli.node import judges
-from ogcli.node.judges import UnsafeEndpoint, address_refusal, checked_addresses
-from ogcli.node.verifier import mode_reason, split_reasons
+from ogcli.verify import judges
+from ogcli.verify.judges import UnsafeEndpoint, address_refusal, checked_addresses
+from ogcli.verify.record_judge import mode_reason, split_reasons
 
 PUBLIC_CHAIN = 84532  # Base Sepolia
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from ogcli.core.onnx_types import numpy_dtype
 from ogcli.errors import NetworkError
 
-log = logging.getLogger("ogcli.node.judges")
+log = logging.getLogger("ogcli.verify.judges")
 
 OUTPUT_SCALE_BITS = 16  # re-executed outputs agree when they round to the same multiple of 2^-16
 ROUNDING_SLACK = 1  # ... give or take one step: two floats astride a rounding boundary

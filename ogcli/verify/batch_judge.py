@@ -26,12 +26,13 @@ from dataclasses import dataclass
 
 from ogcli.chain import abi
 from ogcli.chain.batches import decode_commit, record_view
-from ogcli.chain.disputes import GROUND_NAMES, domain_separator
 from ogcli.core import batch_records
 from ogcli.core.model_metadata import MODES
+from ogcli.core.result_signature import domain_separator
 from ogcli.errors import NetworkError
-from ogcli.node.judges import UnsafeEndpoint
 from ogcli.verify.batch_grounds import BatchGroundQuestions
+from ogcli.verify.judges import UnsafeEndpoint
+from ogcli.verify.record_grounds import GROUND_NAMES
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class BatchJudge:
         self.protocol = protocol
         self.documents = documents  # ogcli.chain.enclave_documents.DocumentChecks
         self.zk = zk
-        self.rerun = rerun  # ogcli.node.judges.ReExecutor: re-runs a sample of ONNX calls
+        self.rerun = rerun  # ogcli.verify.judges.ReExecutor: re-runs a sample of ONNX calls
         self.separator = domain_separator(protocol.rpc.chain_id, protocol.settlement.address)
 
     def verdict(self, batch_id: int, tx_hash: str) -> BatchVerdict:
