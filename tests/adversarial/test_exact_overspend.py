@@ -57,6 +57,18 @@ def _pay(payer, requirement) -> str:
     return encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
 
 
+def _payer_with(chain, amount_wei: int):
+    """A new account holding `amount_wei` of OPG (from delegator-1) and nothing else."""
+    payer = Account.from_key(os.urandom(32))
+    funder = accounts.get("delegator-1")
+    chain.rpc("anvil_impersonateAccount", [funder.address])
+    try:
+        chain.protocol.token.functions.transfer(payer.address, amount_wei).transact({"from": funder.address})
+    finally:
+        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    return payer
+
+
 def _call(url: str, header: str) -> httpx.Response:
     from x402.http import PAYMENT_SIGNATURE_HEADER
 
@@ -68,13 +80,7 @@ def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(no
     token = chain.protocol.token.functions
     requirement = _offer(url)
     price = int(requirement.amount)
-    payer = Account.from_key(os.urandom(32))
-    funder = accounts.get("delegator-1")
-    chain.rpc("anvil_impersonateAccount", [funder.address])
-    try:
-        token.transfer(payer.address, price + price // 2).transact({"from": funder.address})  # one call and a half
-    finally:
-        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    payer = _payer_with(chain, price + price // 2)  # one call and a half
     headers = [_pay(payer, requirement) for _ in range(3)]
 
     answers = [_call(url, header) for header in headers]
@@ -101,13 +107,7 @@ def test_payments_sent_at_once_never_overspend_the_balance(node):
     token = chain.protocol.token.functions
     requirement = _offer(url)
     price = int(requirement.amount)
-    payer = Account.from_key(os.urandom(32))
-    funder = accounts.get("delegator-1")
-    chain.rpc("anvil_impersonateAccount", [funder.address])
-    try:
-        token.transfer(payer.address, price + price // 2).transact({"from": funder.address})
-    finally:
-        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    payer = _payer_with(chain, price + price // 2)
     headers = [_pay(payer, requirement) for _ in range(4)]
     with ThreadPoolExecutor(len(headers)) as pool:
         answers = list(pool.map(lambda header: _call(url, header), headers))
