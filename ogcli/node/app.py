@@ -14,6 +14,7 @@ and /health says what is down.
 
 
 
+import contextlib
 import json
 import threading
 import time
@@ -69,6 +70,9 @@ class Node:
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
     _bonded: tuple | None = None  # (monotonic read time, (bonded, free bond))
+    # TEE fees of calls between their bond check and their outbox row (then the outbox counts them).
+    _bond_held_wei: int = 0
+    _bond_lock: threading.Lock = field(default_factory=threading.Lock)
     upstream_url: str = ""
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
@@ -154,9 +158,14 @@ class Node:
             # channel call is committed with its batch, up to the committer's wait later, and the
             # contract prices it at the commit's parameters; reading them here would narrow that
             # window by nothing for a round trip on every call (README, "Paying by channel").
-            return self._channel_call(model, mode, channel_payload, self.price(model), url, description, run,
-                                      input_record, keep, now)
+            with self._bond_held(mode, self.price(model)):
+                return self._channel_call(model, mode, channel_payload, self.price(model), url, description, run,
+                                          input_record, keep, now)
         amount = self.price(model, fresh=True)
+        with self._bond_held(mode, amount):
+            return self._exact_call(model, mode, payment_header, amount, url, description, run, input_record, keep, now)
+
+    def _exact_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
@@ -263,16 +272,35 @@ class Node:
     def _check_bond(self, fee_wei: int) -> None:
         """The contract settles a TEE record only from a node whose active bond is at least the
         minimum and whose free bond covers the fee (then reserved until the record's window
-        closes): otherwise the caller would be served and its payment never taken."""
+        closes), on top of the TEE fees of every call answered and not yet settled or committed,
+        and of those being served now: otherwise the caller would be served and its payment never
+        taken (the settlement refuses BondCommitted)."""
         bonded, free = self.bond()
         if not bonded:
             raise ApiError(503, "node_not_bonded",
                            f"this node's operator {self.settler.sender.address} has less than the minimum bond "
                            "behind TEE records (`ogcli node bond`)")
-        if free < fee_wei:
+        committed = self.outbox.unsettled_tee_wei() + self._bond_held_wei
+        if free < committed + fee_wei:
             raise ApiError(503, "node_bond_committed",
-                           f"this node's free bond ({free} wei) is reserved for records still open to dispute "
-                           "and cannot back another TEE call now")
+                           f"this node's free bond ({free} wei, {committed} of it backing calls not yet settled) "
+                           "cannot back another TEE call now")
+
+    @contextlib.contextmanager
+    def _bond_held(self, mode: str, fee_wei: int):
+        """Holds a TEE call's fee against the free bond from its check until its outbox row (or
+        its failure): two calls served at once each count the other."""
+        if mode != "tee":
+            yield
+            return
+        with self._bond_lock:
+            self._check_bond(fee_wei)
+            self._bond_held_wei += fee_wei
+        try:
+            yield
+        finally:
+            with self._bond_lock:
+                self._bond_held_wei -= fee_wei
 
     def bonded(self) -> bool:
         return self.bond()[0]

@@ -98,7 +98,8 @@ class Outbox:
     def in_state(self, state: str, limit: int = 100, scheme: str = "exact") -> list[Call]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM calls WHERE state = ? AND scheme = ? ORDER BY created_at LIMIT ?", (state, scheme, limit)
+                "SELECT * FROM calls WHERE state = ? AND scheme = ? ORDER BY attempts, created_at LIMIT ?",
+                (state, scheme, limit)
             ).fetchall()
         return [_call(r) for r in rows]
 
@@ -107,6 +108,14 @@ class Outbox:
         with self._lock:
             rows = self._db.execute("SELECT value_wei FROM calls WHERE payer = ? AND state IN ('pending', 'sent')"
                                     " AND scheme = ?", (payer, scheme)).fetchall()
+        return sum(int(value) for (value,) in rows)
+
+    def unsettled_tee_wei(self) -> int:
+        """What the TEE calls not yet settled or committed (pending or sent, either scheme) were
+        paid, in wei: the fees the node's bond must still take on."""
+        with self._lock:
+            rows = self._db.execute("SELECT value_wei FROM calls WHERE state IN ('pending', 'sent')"
+                                    " AND json_extract(record, '$.mode') = 2").fetchall()
         return sum(int(value) for (value,) in rows)
 
     def waiting(self, scheme: str) -> tuple[int, float]:
@@ -150,7 +159,9 @@ class Outbox:
         self._update(request_ids, "state = 'settled', record_id = ?, tx_hash = ?, error = NULL", (batch_id, tx_hash))
 
     def mark_pending(self, request_ids: list[str], error: str) -> None:
-        self._update(request_ids, "state = 'pending', error = ?", (error,))
+        """Back to pending after a refusal that may pass later: counted as an attempt, so that
+        calls refused round after round queue behind the others (in_state)."""
+        self._update(request_ids, "state = 'pending', error = ?, attempts = attempts + 1", (error,))
 
     def mark_failed(self, request_id: str, error: str) -> None:
         self._update([request_id], "state = 'failed', error = ?", (error,))

@@ -102,6 +102,20 @@ _BALANCE_OF_ABI = [{"type": "function", "name": "balanceOf", "stateMutability": 
                     "inputs": [{"name": "account", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}]
 
 
+_RECORD_ID_BY_REQUEST_ABI = [{"type": "function", "name": "recordIdByRequest", "stateMutability": "view",
+                              "inputs": [{"name": "requestId", "type": "bytes32"}],
+                              "outputs": [{"name": "", "type": "uint256"}]}]
+
+
+def _canonical_v(signature: bytes) -> bytes:
+    """A 65-byte signature with its recovery byte as the token's ECDSA takes it (27 or 28): the
+    SDK's checks accept 0 or 1 too, and a payment kept in that form would fail at settlement,
+    after its call was served."""
+    if len(signature) == 65 and signature[64] in (0, 1):
+        return signature[:64] + bytes([signature[64] + 27])
+    return signature
+
+
 class Payments:
     def __init__(self, w3, chain_id: int, token: str, settlement: str, is_spent, unsettled_wei) -> None:
         from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
@@ -172,7 +186,7 @@ class Payments:
                 valid_after=int(auth.valid_after),
                 valid_before=int(auth.valid_before),
                 nonce=bytes.fromhex(auth.nonce.removeprefix("0x")),
-                signature=bytes.fromhex(inner.signature.removeprefix("0x")),
+                signature=_canonical_v(bytes.fromhex(inner.signature.removeprefix("0x"))),
             )
         except (KeyError, ValueError, TypeError, AttributeError):
             raise PaymentRefused(INVALID_PAYLOAD, "the payment's authorization is malformed") from None
@@ -192,6 +206,7 @@ class Payments:
         try:
             result = self._verifier.verify(payload, offer)
             if result.is_valid:
+                self._check_request_free(payment)
                 self._check_covered(payment)
         except PaymentRefused:
             self.release(payment)
@@ -203,6 +218,18 @@ class Payments:
             self.release(payment)
             raise PaymentRefused(result.invalid_reason or "invalid_payment", result.invalid_message or result.invalid_reason or "invalid payment")
         return payment
+
+    def _check_request_free(self, payment: Payment) -> None:
+        """Refuses a payment whose request id (keccak(payer || nonce), public before the call)
+        already names a record on chain: anyone can settle a record of their own under it first,
+        and this call's settlement would then be refused."""
+        from ogcli.core.records import request_id
+
+        taken = self._reader.read_contract(self.settlement, _RECORD_ID_BY_REQUEST_ABI, "recordIdByRequest",
+                                           request_id(payment.payer, payment.nonce))
+        if taken:
+            raise PaymentRefused(NONCE_USED, f"this payment's request id is settled on chain already (record {taken}); "
+                                             "sign a new one")
 
     def _check_covered(self, payment: Payment) -> None:
         """Refuses `payment` unless the payer's balance covers it and everything else of the

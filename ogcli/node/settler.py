@@ -22,7 +22,8 @@ from ogcli.node.rounds import Rounds, in_mempool, send_recorded
 
 log = logging.getLogger("ogcli.node.settler")
 PERMANENT = ("Underpaid", "ModelNotCallable", "AuthorizationUsedOrCanceled", "AuthorizationExpired",
-             "AuthorizationNotYetValid", "InvalidSignature", "ERC20InsufficientBalance", "ERC3009")
+             "AuthorizationNotYetValid", "InvalidSignature", "ERC20InsufficientBalance", "ERC3009",
+             "RecordTimeOutOfBounds")  # older than MAX_RECORD_AGE: no later round can settle it
 
 
 class Settler(Rounds):
@@ -45,7 +46,7 @@ class Settler(Rounds):
         for call in self.outbox.in_state("sent", limit=10_000):
             record_id = settlement.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
             if record_id:
-                self.outbox.mark_settled(call.request_id, record_id, None)
+                self._settled_elsewhere(call, record_id)
             elif call.tx_hash and in_mempool(self.protocol.w3, call.tx_hash):
                 continue
             else:
@@ -75,13 +76,27 @@ class Settler(Rounds):
         message = str(exc)
         if "RequestAlreadySettled" in message:
             record_id = self.protocol.settlement.functions.recordIdByRequest(bytes.fromhex(call.request_id[2:])).call()
-            self.outbox.mark_settled(call.request_id, record_id, None)
-            return 1
+            return self._settled_elsewhere(call, record_id)
         if any(reason in message for reason in PERMANENT):
             self.outbox.mark_failed(call.request_id, message[:500])
             log.warning("call %s refused for good: %s", call.request_id, message)
             return 0
         self.outbox.mark_pending([call.request_id], message[:500])
+        return 0
+
+    def _settled_elsewhere(self, call: Call, record_id: int) -> int:
+        """The chain holds a record under this call's request id, not from this round: settled
+        when it is this call as this node settles it (an earlier transaction of ours), failed
+        when it is anyone else's record (a request id is public before its settlement lands)."""
+        from ogcli.core.records import settled_hash
+
+        stored = bytes(self.protocol.settlement.functions.recordState(record_id).call()[0])
+        ours = settled_hash(call.record, call.payer, self.sender.address, call.value_wei)
+        if stored == ours:
+            self.outbox.mark_settled(call.request_id, record_id, None)
+            return 1
+        self.outbox.mark_failed(call.request_id, f"request id taken on chain by record {record_id}, not this call")
+        log.warning("call %s: its request id was settled by record %d, another record", call.request_id, record_id)
         return 0
 
     def _settle(self, calls: list[Call]) -> int:
