@@ -1,0 +1,102 @@
+"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): one authorization, served by two nodes.
+
+A node guards an authorization it has accepted and not settled against being presented to it
+twice (its outbox), and the SDK's simulation refuses one already executed on chain. Neither sees
+what another node has accepted: until one of them settles, the same PAYMENT-SIGNATURE header
+passes every check at every node of the network. A payer sends it to two (or twenty) nodes at
+once, is answered by all, and pays once; every other node's settlement reverts on the spent
+nonce and the call is marked failed. No race is needed: the nodes settle within their batch
+window, the payer sends all its requests before any answer.
+
+The test asserts the honest outcome (each answer was paid for, or the second node refused) and
+fails while the attack works.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.adversarial.exact_attack_support import (
+    BODY,
+    balance,
+    call,
+    new_payer,
+    node,  # noqa: F401 (fixture)
+    offer,
+    operator,
+    other_node,
+    pay,
+    settle_now,
+)
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
+# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
+# the test fails the suite the day it stops working, so that the fix moves it out of this file.
+OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
+
+
+@OPEN
+@pytest.mark.parametrize("mode", ["vanilla", "tee"])
+def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, running, chain, _blobs = node
+    body = {**BODY, "mode": mode}
+    with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
+        chain.advance(1)  # the second node's enclave counts from the second after its registration
+        requirement = offer(url, body)
+        assert int(offer(url_b, body).amount) == int(requirement.amount), "both nodes quote the same price"
+        value = int(requirement.amount)
+        payer = new_payer(chain, value)  # one call's worth
+        header = pay(payer, requirement)
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda u: call(u, header, body), [url, url_b]))
+        served = [a.status_code for a in answers]
+        print("answers:", served, [a.text[:120] for a in answers if a.status_code != 200])
+        before = {u: balance(chain, operator(n)) for u, n in ((url, running), (url_b, second))}
+        settle_now(running)
+        settle_now(second)
+        print("outboxes:", running.outbox.counts(), second.outbox.counts())
+        paid = [u for u, n in ((url, running), (url_b, second)) if balance(chain, operator(n)) > before[u]]
+        assert served.count(200) <= len(paid), (
+            f"{served.count(200)} nodes answered one authorization, {len(paid)} were paid "
+            f"(the payer spent {value - balance(chain, payer.address)} of {value} wei)")
+
+
+@OPEN
+def test_one_balance_pays_for_one_call_across_nodes(node, tmp_path):
+    """The node's balance rule (issue 16) counts only its own unsettled calls: a balance that pays
+    for one call, spent with two different authorizations at two nodes at once, is served twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, running, chain, _blobs = node
+    with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
+        chain.advance(1)
+        requirement = offer(url)
+        value = int(requirement.amount)
+        payer = new_payer(chain, value + value // 2)  # one call and a half
+        headers = [pay(payer, requirement), pay(payer, offer(url_b))]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda pair: call(*pair), [(url, headers[0]), (url_b, headers[1])]))
+        served = [a.status_code for a in answers]
+        settle_now(running)
+        settle_now(second)
+        print("answers:", served, "outboxes:", running.outbox.counts(), second.outbox.counts())
+        charged = (value + value // 2 - balance(chain, payer.address)) // value
+        assert served.count(200) <= charged, f"{served.count(200)} calls served on one balance, {charged} charged"
+
+
+def test_control_one_header_sent_to_one_node_at_once_is_served_once(node):
+    """The defended case: the same header, sent to one node eight times at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, running, chain, _blobs = node
+    requirement = offer(url)
+    value = int(requirement.amount)
+    payer = new_payer(chain, 8 * value)
+    header = pay(payer, requirement)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _i: call(url, header), range(8)))
+    assert sum(a.status_code == 200 for a in answers) == 1
+    settle_now(running)
+    assert balance(chain, payer.address) == 7 * value

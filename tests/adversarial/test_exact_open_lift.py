@@ -1,0 +1,168 @@
+"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): a payer's authorization seen in the node's pending settlement
+can be spent by someone else, under a record of their own.
+
+The authorization is a TransferWithAuthorization to the settlement contract: it names no node and
+no record, and `settle` takes `msg.sender` as the node. `NotSettlersEnclave` stops a copier who
+keeps the honest TEE record, nothing else:
+
+- a vanilla call's settlement is copied as it stands, and the copier is paid the node's cut;
+- any call's authorization (a TEE call's too) settles a vanilla record of the watcher's own, for a
+  model of its own priced to swallow the whole payment: the watcher takes the price as publisher;
+- a competitor with a genuine enclave of its own settles the authorization with a record that
+  enclave really signed: no dispute ground holds, so its bond pays nothing (SECURITY.md says such
+  a copy "pays for it with its bond"; that holds only for a copier that keeps the honest record's
+  signature).
+
+Each time the honest node's settlement then reverts on the spent authorization and the call is
+marked failed: it served and was never paid. The tests assert the honest outcome and fail while
+the attack works.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from eth_account import Account
+
+from ogcli.devnet import accounts
+from tests.adversarial.exact_attack_support import (
+    BODY,
+    MODE_TEE,
+    balance,
+    call,
+    decode_settlement,
+    fund,
+    intercept,
+    new_payer,
+    node,  # noqa: F401 (fixture)
+    offer,
+    operator,
+    pay,
+    publish,
+    send,
+    vanilla_record,
+)
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
+# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
+# the test fails the suite the day it stops working, so that the fix moves it out of this file.
+OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
+TIP = 50 * 10**9  # the watcher outbids the node's tip
+
+
+def _served(url, chain, body=BODY):
+    requirement = offer(url, body)
+    value = int(requirement.amount)
+    payer = new_payer(chain, value)
+    answer = call(url, pay(payer, requirement), body)
+    assert answer.status_code == 200, answer.text
+    return payer, value
+
+
+def _copy_as(chain, watcher):
+    """What a mempool watcher does: the node's pending calldata, sent as its own with a higher tip."""
+
+    def copy(pending_tx):
+        w3 = chain.w3
+        tx = {"from": watcher.address, "to": pending_tx["to"], "data": pending_tx["input"], "chainId": w3.eth.chain_id,
+              "nonce": w3.eth.get_transaction_count(watcher.address, "pending"), "gas": 3_000_000,
+              "maxFeePerGas": 4 * w3.eth.get_block("latest")["baseFeePerGas"] + TIP, "maxPriorityFeePerGas": TIP}
+        return w3.eth.send_raw_transaction(Account.sign_transaction(tx, watcher.key).raw_transaction)
+
+    return copy
+
+
+def test_control_a_tee_settlement_copied_as_it_stands_is_refused(node):
+    """The defended case (issue 16's NotSettlersEnclave), on a real node: the copy reverts, the
+    honest node's settlement lands."""
+    url, running, chain, _blobs = node
+    payer, value = _served(url, chain)
+    watcher = new_payer(chain, 0)
+    operator_before = balance(chain, operator(running))
+    intercept(chain, running, _copy_as(chain, watcher))
+    print("outbox:", running.outbox.counts())
+    assert balance(chain, watcher.address) == 0
+    assert balance(chain, operator(running)) > operator_before
+    assert balance(chain, payer.address) == 0
+
+
+@OPEN
+def test_a_vanilla_settlement_cannot_be_copied_from_the_mempool(node):
+    url, running, chain, _blobs = node
+    body = {**BODY, "mode": "vanilla"}
+    payer, value = _served(url, chain, body)
+    watcher = new_payer(chain, 0)
+    operator_before = balance(chain, operator(running))
+    intercept(chain, running, _copy_as(chain, watcher))
+    print("outbox:", running.outbox.counts(), "watcher took", balance(chain, watcher.address))
+    assert balance(chain, watcher.address) == 0, "the copier was paid the node's cut of a call it never served"
+    assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
+
+
+@OPEN
+def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node):
+    """Against a TEE call: the watcher needs no enclave and no bond, and takes the whole price."""
+    url, running, chain, _blobs = node
+    payer, value = _served(url, chain)  # TEE mode
+    watcher = new_payer(chain, 0)
+    params = chain.protocol.settlement.functions.params().call()
+    swallow = value - value * params[0] // 10_000 - value * params[1] // 10_000  # leaves the node's cut at 0
+    greedy_model = publish(chain, watcher, swallow, 1)
+    operator_before = balance(chain, operator(running))
+
+    def spend(pending_tx):
+        (_record, payment), = decode_settlement(chain, pending_tx)
+        return send(chain, watcher, chain.protocol.settlement.functions.settle(vanilla_record(chain, greedy_model), payment),
+                    priority_wei=TIP, wait=False)
+
+    intercept(chain, running, spend)
+    hub = chain.protocol.hub.functions
+    taken = hub.earningsOf(watcher.address).call()
+    print("outbox:", running.outbox.counts(), "watcher's earnings:", taken, "of", value)
+    assert taken == 0, f"the watcher took {taken} of the payer's {value} wei as the 'publisher' of a call nobody ran"
+    assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
+
+
+@OPEN
+def test_a_competitor_with_its_own_enclave_cannot_take_a_tee_call_and_keep_its_bond(node):
+    from ogcli.chain.sender import Sender
+    from tests.chain.enclaves import register_dev_enclave
+    from tests.chain.market import Market
+
+    url, running, chain, _blobs = node
+    rogue = accounts.get("rogue-node").local_account  # bonded on the seeded devnet
+    chain.rpc("anvil_setBalance", [rogue.address, hex(10**20)])
+    fund(chain, rogue.address, 0)
+    enclave_key = Account.from_key(os.urandom(32))
+    register_dev_enclave(chain, enclave_key, sender=Sender(chain.w3, rogue))
+    chain.advance(1)
+    payer, value = _served(url, chain)
+    bonds = chain.protocol.bonds.functions
+    rogue_bond_before = bonds.bondOf(rogue.address).call()
+    rogue_before, operator_before = balance(chain, rogue.address), balance(chain, operator(running))
+    settlement = chain.protocol.settlement
+    copies = []
+
+    def take(pending_tx):
+        (record, payment), = decode_settlement(chain, pending_tx)
+        # A genuine result of the rogue's own enclave (any input it chose to run), dated now.
+        helper = Market.__new__(Market)
+        helper.chain, helper.p = chain, chain.protocol
+        when = chain.now()
+        input_hash, output_hash, request_id = os.urandom(32), os.urandom(32), os.urandom(32)
+        signature = helper.sign_result(record[0], input_hash, output_hash, request_id, when, MODE_TEE,
+                                       key=enclave_key.key)
+        own = (record[0], input_hash, output_hash, request_id, when, MODE_TEE, enclave_key.address, signature)
+        copies.append(own)
+        return send(chain, rogue, settlement.functions.settle(own, payment), priority_wei=TIP, wait=False)
+
+    intercept(chain, running, take)
+    taken = balance(chain, rogue.address) - rogue_before
+    print("outbox:", running.outbox.counts(), "rogue took", taken)
+    if copies and settlement.functions.recordIdByRequest(copies[0][3]).call():
+        grounds = [settlement.functions.checkGround(copies[0], g).call() for g in (1, 2, 3)]
+        print("dispute grounds that hold against the rogue's record:", grounds,
+              "bond before/after:", rogue_bond_before[0], bonds.bondOf(rogue.address).call()[0])
+    assert taken == 0, f"the competitor was paid {taken} wei for a call the honest node served"
+    assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"

@@ -1,0 +1,132 @@
+"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): the node answers before the authorization is executed, so
+whatever the payer (or anyone holding the authorization) does to it in between is the node's loss.
+
+- the payer cancels its authorization (ERC-3009 `cancelAuthorization`, which OPGToken inherits)
+  when it sees the node's settlement pending, or any time after the answer;
+- the payer moves its balance away after the answer (the node's balance rule checks the balance
+  when it serves, not when it settles);
+- a mempool watcher (no gain needed: griefing) executes the authorization itself with
+  `transferWithAuthorization` straight into the settlement contract: the payer's money is stuck
+  there with no record, and the node's settlement reverts.
+
+Each test asserts the honest outcome (the node that served is paid; the payer's money does not
+vanish) and fails while the attack works.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from tests.adversarial.exact_attack_support import (
+    balance,
+    call,
+    decode_settlement,
+    header_authorization,
+    header_nonce,
+    intercept,
+    new_payer,
+    node,  # noqa: F401 (fixture)
+    offer,
+    operator,
+    pay,
+    send,
+    settle_now,
+)
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
+# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
+# the test fails the suite the day it stops working, so that the fix moves it out of this file.
+OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
+TIP = 50 * 10**9
+
+
+def _cancel_call(chain, payer, nonce: bytes):
+    from ogcli.core import typed_data
+
+    signed = Account.sign_typed_data(
+        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
+        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
+        {"authorizer": payer.address, "nonce": nonce})
+    return chain.protocol.token.functions.cancelAuthorization(payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
+                                                              signed.s.to_bytes(32, "big"))
+
+
+@OPEN
+def test_a_payer_cannot_cancel_its_authorization_once_served(node):
+    url, running, chain, _blobs = node
+    requirement = offer(url)
+    value = int(requirement.amount)
+    payer = new_payer(chain, value)
+    header = pay(payer, requirement)
+    assert call(url, header).status_code == 200
+    operator_before = balance(chain, operator(running))
+
+    def cancel(pending_tx):
+        (_record, payment), = decode_settlement(chain, pending_tx)
+        return send(chain, payer, _cancel_call(chain, payer, bytes(payment[4])), priority_wei=TIP, wait=False)
+
+    intercept(chain, running, cancel)
+    print("outbox:", running.outbox.counts())
+    assert balance(chain, payer.address) == 0, "served, and the payer kept its money"
+    assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
+
+
+@OPEN
+def test_a_payer_cannot_move_its_balance_away_once_served(node):
+    url, running, chain, _blobs = node
+    requirement = offer(url)
+    value = int(requirement.amount)
+    payer = new_payer(chain, value)
+    assert call(url, pay(payer, requirement)).status_code == 200
+    elsewhere = Account.create()
+    send(chain, payer, chain.protocol.token.functions.transfer(elsewhere.address, value))
+    operator_before = balance(chain, operator(running))
+    settle_now(running)
+    print("outbox:", running.outbox.counts())
+    assert balance(chain, elsewhere.address) == 0 or balance(chain, operator(running)) > operator_before, (
+        "served, the payer's balance moved away, and the node was never paid")
+
+
+@OPEN
+def test_a_watcher_cannot_strand_a_payment_in_the_settlement_contract(node):
+    url, running, chain, _blobs = node
+    requirement = offer(url)
+    value = int(requirement.amount)
+    payer = new_payer(chain, value)
+    header = pay(payer, requirement)
+    assert call(url, header).status_code == 200
+    watcher = new_payer(chain, 0)
+    settlement = chain.protocol.settlement.address
+    held_before = balance(chain, settlement)
+    operator_before = balance(chain, operator(running))
+
+    def strand(pending_tx):
+        auth = header_authorization(header)
+        return send(chain, watcher, chain.protocol.token.functions.transferWithAuthorization(
+            auth["from"], auth["to"], int(auth["value"]), int(auth["validAfter"]), int(auth["validBefore"]),
+            bytes.fromhex(auth["nonce"][2:]), bytes.fromhex(auth["signature"][2:])), priority_wei=TIP, wait=False)
+
+    intercept(chain, running, strand)
+    stranded = balance(chain, settlement) - held_before
+    print("outbox:", running.outbox.counts(), "stranded in the settlement:", stranded)
+    assert stranded == 0, f"{stranded} wei of the payer's are held by the settlement contract under no record"
+    assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
+
+
+def test_control_a_header_is_not_served_twice_by_one_node(node):
+    """The defended case: the same header again, while its call waits and after it failed (its
+    authorization cancelled), is refused by the node that took it (its outbox keeps the nonce)."""
+    url, running, chain, _blobs = node
+    requirement = offer(url)
+    value = int(requirement.amount)
+    payer = new_payer(chain, 2 * value)
+    header = pay(payer, requirement)
+    assert call(url, header).status_code == 200
+    again = call(url, header)
+    assert again.status_code == 402 and again.json()["error"] == "invalid_exact_evm_nonce_already_used"
+    send(chain, payer, _cancel_call(chain, payer, header_nonce(header)))
+    settle_now(running)
+    assert running.outbox.counts().get("failed") == 1
+    after = call(url, header)
+    assert after.status_code == 402, after.text
