@@ -254,32 +254,6 @@ def vanilla_record(chain, model_id: int, request_id: bytes | None = None) -> tup
 def other_node(data_dir, operator_name: str, **settings):
     """A second node on the active profile, run by `operator_name` with an enclave key of its own
     (registered on start), its settler driven by the test like `node`'s. Yields (url, node)."""
-    import uvicorn
-
-    from ogcli import context
-    from ogcli.node.app import create_app
-    from ogcli.node.service import NodeSettings, build
-    from tests.chain.node_fixture import free_port
-
-    port = free_port()
-    config = NodeSettings(port=port, **{"batch_window_s": 3600, **settings})
-    built = build(context.resolve_network(), accounts.get(operator_name).local_account, Account.from_key(os.urandom(32)),
-                  data_dir, config)
-    server = uvicorn.Server(uvicorn.Config(create_app(built), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/health").status_code == 200:
-                break
-        time.sleep(0.05)
-    try:
+    with running_node(data_dir, accounts.get(operator_name).local_account, Account.from_key(os.urandom(32)),
+                      **{"batch_window_s": 3600, **settings}) as (url, built):
         yield url, built
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        built.committer.stop()
-        built.settler.stop()
-        built.outbox.close()

@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import pytest
 from eth_account import Account
 
-from ogcli.devnet import accounts
+from tests.adversarial.exact_attack_support import call, fund, offer, pay
 from tests.chain.node_fixture import running_node, use_local_storage
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
-
-FEATURES = {"features": [[0.1, 0.2, 0.3, 0.4]]}
-BODY = {"model": 2, "inputs": FEATURES}
-
 
 @pytest.fixture
 def node(seeded_profile, tmp_path):
@@ -37,53 +32,22 @@ def node(seeded_profile, tmp_path):
             yield url, running, seeded_profile
 
 
-def _offer(url: str):
-    from x402.http import PAYMENT_REQUIRED_HEADER, decode_payment_required_header
-
-    answer = httpx.post(f"{url}/v1/infer", json=BODY)
-    assert answer.status_code == 402
-    return decode_payment_required_header(answer.headers[PAYMENT_REQUIRED_HEADER]).accepts[0]
-
-
-def _pay(payer, requirement) -> str:
-    from x402 import x402ClientSync
-    from x402.http import encode_payment_signature_header
-    from x402.mechanisms.evm.exact import ExactEvmScheme
-    from x402.schemas import PaymentRequired
-
-    client = x402ClientSync()
-    client.register(requirement.network, ExactEvmScheme(payer))
-    client.set_spend_controls(False)
-    return encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
-
-
 def _payer_with(chain, amount_wei: int):
-    """A new account holding `amount_wei` of OPG (from delegator-1) and nothing else."""
+    """A new account holding `amount_wei` of OPG and nothing else (no gas: it sends nothing)."""
     payer = Account.from_key(os.urandom(32))
-    funder = accounts.get("delegator-1")
-    chain.rpc("anvil_impersonateAccount", [funder.address])
-    try:
-        chain.protocol.token.functions.transfer(payer.address, amount_wei).transact({"from": funder.address})
-    finally:
-        chain.rpc("anvil_stopImpersonatingAccount", [funder.address])
+    fund(chain, payer.address, amount_wei, gas=False)
     return payer
-
-
-def _call(url: str, header: str) -> httpx.Response:
-    from x402.http import PAYMENT_SIGNATURE_HEADER
-
-    return httpx.post(f"{url}/v1/infer", json=BODY, headers={PAYMENT_SIGNATURE_HEADER: header}, timeout=30)
 
 
 def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(node):
     url, running, chain = node
     token = chain.protocol.token.functions
-    requirement = _offer(url)
+    requirement = offer(url)
     price = int(requirement.amount)
     payer = _payer_with(chain, price + price // 2)  # one call and a half
-    headers = [_pay(payer, requirement) for _ in range(3)]
+    headers = [pay(payer, requirement) for _ in range(3)]
 
-    answers = [_call(url, header) for header in headers]
+    answers = [call(url, header) for header in headers]
     served = [a for a in answers if a.status_code == 200]
     refused = [a for a in answers if a.status_code == 402]
     assert len(served) == 1, f"served {len(served)} calls on a balance that pays for one"
@@ -105,12 +69,12 @@ def test_payments_sent_at_once_never_overspend_the_balance(node):
 
     url, running, chain = node
     token = chain.protocol.token.functions
-    requirement = _offer(url)
+    requirement = offer(url)
     price = int(requirement.amount)
     payer = _payer_with(chain, price + price // 2)
-    headers = [_pay(payer, requirement) for _ in range(4)]
+    headers = [pay(payer, requirement) for _ in range(4)]
     with ThreadPoolExecutor(len(headers)) as pool:
-        answers = list(pool.map(lambda header: _call(url, header), headers))
+        answers = list(pool.map(lambda header: call(url, header), headers))
     served = sum(a.status_code == 200 for a in answers)
     assert served <= 1, f"served {served} calls on a balance that pays for one"
     assert all(a.status_code in (200, 402) for a in answers)

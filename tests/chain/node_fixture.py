@@ -37,8 +37,9 @@ def use_local_storage(blobs: Path, profile_name: str = "seeded") -> None:
 
 
 @contextlib.contextmanager
-def running_node(data_dir: Path, **settings):
-    """Yields (url, node) for the active profile, with the devnet's operator and enclave keys."""
+def running_node(data_dir: Path, operator=None, enclave=None, **settings):
+    """Yields (url, node) for the active profile, run by `operator` with `enclave` (local
+    accounts; the devnet's node operator and enclave signer by default)."""
     import uvicorn
 
     from ogcli import context
@@ -48,8 +49,8 @@ def running_node(data_dir: Path, **settings):
 
     port = free_port()
     config = NodeSettings(port=port, **settings)
-    node = build(context.resolve_network(), accounts.get("node-operator").local_account,
-                 accounts.get("enclave-signer").local_account, data_dir, config)
+    node = build(context.resolve_network(), operator or accounts.get("node-operator").local_account,
+                 enclave or accounts.get("enclave-signer").local_account, data_dir, config)
     server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
