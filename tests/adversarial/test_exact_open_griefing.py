@@ -1,11 +1,9 @@
 """Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): cheap ways to make an honest node pay (gas, or its bond's
 capacity) for nothing.
 
-- One call that cannot settle (a payer cancels its authorization, or signs with v = 0: see
-  test_review_exact_signature_forms.py) sinks the `settleBatch` it is in, and the settler then
-  sends every other call of the batch in a transaction of its own: the node pays the base cost of
-  a transaction per call instead of per batch, for as long as the attacker puts one bad call in
-  each batch.
+- (Closed, its test kept here as a plain test:) one call that cannot settle (a payer cancels its
+  authorization) sank the `settleBatch` it was in, and the settler then sent every other call of
+  the batch in a transaction of its own: a transaction per call instead of per batch.
 - A model publisher (anyone) prices a TEE model at nearly the node's free bond and buys one call:
   the whole fee, the publisher's price included, is reserved in the node's bond until the day after
   the record's 7-day window closes, and the node refuses every TEE call meanwhile
@@ -55,8 +53,9 @@ def _cancel(chain, payer, header):
         payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")))
 
 
-@OPEN
 def test_one_bad_call_does_not_make_the_node_settle_a_batch_one_transaction_per_call(node):
+    """Closed since: the settler simulates each call of a refused batch alone and sends the good
+    ones together again."""
     url, running, chain, _blobs = node
     requirement = offer(url)
     value = int(requirement.amount)
