@@ -146,10 +146,10 @@ class Node:
             raise ApiError(503, "enclave_not_active",
                            f"this node's enclave {self.enclave.signer} is not active on chain at {now} "
                            "(registered this second, retired, or its measurement or vendor revoked)")
-        if mode == "tee":
-            self._check_bond(self.price(model))
         description = f"{model.name} ({mode})"
         if not payment_header:
+            if mode == "tee":  # said before any payment is asked for; a paid call is held to it below
+                self._check_bond(self.price(model))
             raise PaymentNeeded(*self._offer(self.price(model), url, description))
         channel_payload = (self.channel_payments.channel_payload(payment_header)
                            if self.channel_payments is not None else None)
@@ -158,9 +158,10 @@ class Node:
             # channel call is committed with its batch, up to the committer's wait later, and the
             # contract prices it at the commit's parameters; reading them here would narrow that
             # window by nothing for a round trip on every call (README, "Paying by channel").
-            with self._bond_held(mode, self.price(model)):
-                return self._channel_call(model, mode, channel_payload, self.price(model), url, description, run,
-                                          input_record, keep, now)
+            amount = self.price(model)
+            with self._bond_held(mode, amount):
+                return self._channel_call(model, mode, channel_payload, amount, url, description, run, input_record,
+                                          keep, now)
         amount = self.price(model, fresh=True)
         with self._bond_held(mode, amount):
             return self._exact_call(model, mode, payment_header, amount, url, description, run, input_record, keep, now)

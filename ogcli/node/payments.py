@@ -98,15 +98,6 @@ class _ChainReader:
         return values[0] if len(values) == 1 else values
 
 
-_BALANCE_OF_ABI = [{"type": "function", "name": "balanceOf", "stateMutability": "view",
-                    "inputs": [{"name": "account", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}]
-
-
-_RECORD_ID_BY_REQUEST_ABI = [{"type": "function", "name": "recordIdByRequest", "stateMutability": "view",
-                              "inputs": [{"name": "requestId", "type": "bytes32"}],
-                              "outputs": [{"name": "", "type": "uint256"}]}]
-
-
 def _canonical_v(signature: bytes) -> bytes:
     """A 65-byte signature with its recovery byte as the token's ECDSA takes it (27 or 28): the
     SDK's checks accept 0 or 1 too, and a payment kept in that form would fail at settlement,
@@ -117,14 +108,14 @@ def _canonical_v(signature: bytes) -> bytes:
 
 
 class Payments:
-    def __init__(self, w3, chain_id: int, token: str, settlement: str, is_spent, unsettled_wei) -> None:
+    def __init__(self, protocol, chain_id: int, is_spent, unsettled_wei) -> None:
         from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
 
         self.network = f"eip155:{chain_id}"
-        self.token = token
-        self.settlement = settlement
-        self._reader = _ChainReader(w3)
-        self._verifier = ExactEvmFacilitatorScheme(self._reader)
+        self.token = protocol.token.address
+        self.settlement = protocol.settlement.address
+        self._protocol = protocol
+        self._verifier = ExactEvmFacilitatorScheme(_ChainReader(protocol.w3))
         self._is_spent = is_spent  # (payer, nonce) -> bool: in the outbox already
         self._unsettled_wei = unsettled_wei  # payer -> wei of its exact calls in the outbox, not yet settled
         self._reserved: dict[tuple[str, bytes], int] = {}  # verifying or being answered -> value
@@ -206,8 +197,7 @@ class Payments:
         try:
             result = self._verifier.verify(payload, offer)
             if result.is_valid:
-                self._check_request_free(payment)
-                self._check_covered(payment)
+                self._check_on_chain(payment)
         except PaymentRefused:
             self.release(payment)
             raise
@@ -219,35 +209,38 @@ class Payments:
             raise PaymentRefused(result.invalid_reason or "invalid_payment", result.invalid_message or result.invalid_reason or "invalid payment")
         return payment
 
-    def _check_request_free(self, payment: Payment) -> None:
-        """Refuses a payment whose request id (keccak(payer || nonce), public before the call)
-        already names a record on chain: anyone can settle a record of their own under it first,
-        and this call's settlement would then be refused."""
+    def _check_on_chain(self, payment: Payment) -> None:
+        """What the SDK's check of one authorization cannot see, asked in one Multicall3 round:
+
+        - the payment's request id (keccak(payer || nonce), public before the call) must name no
+          record yet: anyone can settle a record of their own under it first, and this call's
+          settlement would then be refused;
+        - the payer's balance must cover it on top of everything else of the payer's this node
+          has taken and not settled: its exact calls in the outbox, and the payments being
+          verified or answered now (this one among them). Reserved before the balance is read, so
+          that two payments checked at once each count the other: at worst both are refused,
+          never both served on one balance. A call moves into the outbox before its reservation is
+          released, so it is never out of the count. With nothing else of the payer's, the SDK's
+          simulated transfer of this payment has shown the balance covers it, and it is not read.
+        """
+        from ogcli.chain.multicall import Read, read_many
         from ogcli.core.records import request_id
 
-        taken = self._reader.read_contract(self.settlement, _RECORD_ID_BY_REQUEST_ABI, "recordIdByRequest",
-                                           request_id(payment.payer, payment.nonce))
-        if taken:
-            raise PaymentRefused(NONCE_USED, f"this payment's request id is settled on chain already (record {taken}); "
-                                             "sign a new one")
-
-    def _check_covered(self, payment: Payment) -> None:
-        """Refuses `payment` unless the payer's balance covers it and everything else of the
-        payer's this node has taken and not settled: its exact calls in the outbox, and the
-        payments being verified or answered now (this one among them). Reserved before the
-        balance is read, so that two payments checked at once each count the other: at worst
-        both are refused, never both served on one balance. A call moves into the outbox before
-        its reservation is released, so it is never out of the count. With nothing else of the
-        payer's, the SDK's simulated transfer of this payment has shown the balance covers it."""
         with self._lock:
             in_flight = sum(value for (payer, _nonce), value in self._reserved.items() if payer == payment.payer)
         owed = self._unsettled_wei(payment.payer) + in_flight
-        if owed == payment.value_wei:
-            return
-        balance = self._reader.read_contract(self.token, _BALANCE_OF_ABI, "balanceOf", payment.payer)
-        if balance < owed:
+        reads = [Read(self._protocol.settlement, "recordIdByRequest", (request_id(payment.payer, payment.nonce),))]
+        if owed != payment.value_wei:
+            reads.append(Read(self._protocol.token, "balanceOf", (payment.payer,)))
+        taken, *balance = read_many(self._protocol.rpc, reads)
+        if not isinstance(taken, int) or (balance and not isinstance(balance[0], int)):
+            raise PaymentRefused("verification_unavailable", "the payment could not be checked: a chain read failed")
+        if taken:
+            raise PaymentRefused(NONCE_USED, f"this payment's request id is settled on chain already (record {taken}); "
+                                             "sign a new one")
+        if balance and balance[0] < owed:
             raise PaymentRefused(INSUFFICIENT_BALANCE, (
-                f"the payer's balance ({balance} wei) does not cover this call on top of its calls not yet "
+                f"the payer's balance ({balance[0]} wei) does not cover this call on top of its calls not yet "
                 f"settled ({owed - payment.value_wei} wei); wait for them to settle, or pay by channel"))
 
     def release(self, payment: Payment) -> None:

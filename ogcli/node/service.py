@@ -73,8 +73,7 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
 
         return outbox.get("0x" + request_id(payer, nonce).hex()) is not None
 
-    payments = Payments(protocol.w3, network.chain_id, protocol.token.address, protocol.settlement.address, spent,
-                        outbox.unsettled_wei)
+    payments = Payments(protocol, network.chain_id, spent, outbox.unsettled_wei)
     settler = Settler(protocol, operator, outbox, batch_size=settings.batch_size, interval_s=settings.settle_interval_s,
                       batch_window_s=settings.batch_window_s)
     settler.start()

@@ -69,8 +69,7 @@ class Settler(Rounds):
         good = []
         for call in pending:
             try:
-                self.sender.estimate(self.protocol.settlement.functions.settle(record_tuple(call.record),
-                                                                               _payment(call.payment)), label="settle")
+                self.sender.estimate(self._settle_fn([call]), label="settle")
                 good.append(call)
             except RevertedError as refusal:
                 self._refused(call, refusal)
@@ -114,16 +113,17 @@ class Settler(Rounds):
         log.warning("call %s: its request id was settled by record %d, another record", call.request_id, record_id)
         return 0
 
-    def _settle(self, calls: list[Call]) -> int:
-        settlement = self.protocol.settlement
+    def _settle_fn(self, calls: list[Call]):
+        """The contract call that settles `calls`: `settle` for one, `settleBatch` for more."""
+        settlement = self.protocol.settlement.functions
         records = [record_tuple(c.record) for c in calls]
         payments = [_payment(c.payment) for c in calls]
-        if len(calls) == 1:
-            fn = settlement.functions.settle(records[0], payments[0])
-        else:
-            fn = settlement.functions.settleBatch(records, payments)
+        return settlement.settle(records[0], payments[0]) if len(calls) == 1 else settlement.settleBatch(records, payments)
+
+    def _settle(self, calls: list[Call]) -> int:
+        settlement = self.protocol.settlement
         ids = [c.request_id for c in calls]
-        receipt = send_recorded(self.sender, self.outbox, fn, ids, "settle")
+        receipt = send_recorded(self.sender, self.outbox, self._settle_fn(calls), ids, "settle")
         if receipt is None:
             return 0  # left `sent`: the next reconcile decides
         tx_hash = receipt.tx_hash
