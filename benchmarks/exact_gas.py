@@ -74,16 +74,16 @@ def main() -> None:
 def _call_tree(protocol, tx_hash) -> list[tuple[str, int]]:
     """(callee and function, gas) of the settlement's calls in `tx_hash`, and what was left to the
     settlement itself (its storage, events and checks, and the transaction's base and calldata)."""
-    trace = protocol.w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(tx_hash).hex(), {"tracer": "callTracer"}])
-    root = trace["result"]
-    names = {c.address.lower(): label for label, c in (("OPGToken", protocol.token), ("ModelHub", protocol.hub),
-                                                         ("NodeBonds", protocol.bonds), ("TEERegistry", protocol.registry))}
     from ogcli.chain.abi import abi_type
     from ogcli.core.records import keccak
 
+    trace = protocol.w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(tx_hash).hex(), {"tracer": "callTracer"}])
+    root = trace["result"]
+    callees = (("OPGToken", protocol.token), ("ModelHub", protocol.hub), ("NodeBonds", protocol.bonds),
+               ("TEERegistry", protocol.registry))
+    names = {contract.address.lower(): label for label, contract in callees}
     selectors = {}
-    for label, contract in (("OPGToken", protocol.token), ("ModelHub", protocol.hub), ("NodeBonds", protocol.bonds),
-                            ("TEERegistry", protocol.registry)):
+    for label, contract in callees:
         for item in contract.abi:
             if item.get("type") == "function":
                 signature = f"{item['name']}({','.join(abi_type(p) for p in item['inputs'])})"
