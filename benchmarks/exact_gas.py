@@ -80,7 +80,7 @@ def _call_tree(protocol, tx_hash) -> list[tuple[str, int]]:
     trace = protocol.w3.provider.make_request("debug_traceTransaction", ["0x" + bytes(tx_hash).hex(), {"tracer": "callTracer"}])
     root = trace["result"]
     callees = (("OPGToken", protocol.token), ("ModelHub", protocol.hub), ("NodeBonds", protocol.bonds),
-               ("TEERegistry", protocol.registry))
+               ("TEERegistry", protocol.registry), ("ExactTills", protocol.tills))
     names = {contract.address.lower(): label for label, contract in callees}
     selectors = {}
     for label, contract in callees:
@@ -96,7 +96,9 @@ def _call_tree(protocol, tx_hash) -> list[tuple[str, int]]:
         children += gas
         rows.append((f"{label}.{function}", gas))
     total = int(root["gasUsed"], 16)
-    rows.append(("the settlement itself, base and calldata included", total - children))
+    # The transaction's gas is net of refunds: the till's balance slot, set and emptied again in
+    # the same transaction, is refunded here, not in ExactTills.collect's row.
+    rows.append(("the settlement itself, base, calldata and refunds", total - children))
     return rows
 
 

@@ -8,19 +8,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {BatchSettlement} from "./x402/BatchSettlement.sol";
 import {BatchRecords, IModelTerms} from "./BatchRecords.sol";
-
-/// @dev The part of OPGToken this contract uses: ERC-3009 pulls of x402 payments.
-interface IERC3009Pull {
-    function transferWithAuthorization(
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
-        bytes calldata signature
-    ) external;
-}
+import {ExactTills, ExactPayment} from "./ExactTills.sol";
 
 /// @dev The part of Staking this contract uses.
 interface IStakingSlasher {
@@ -55,7 +43,7 @@ interface IModelHubSettlement {
 }
 
 /// @title InferenceSettlement
-/// @notice Settles paid inference calls (x402 payment pulled with ERC-3009, fee split, record
+/// @notice Settles paid inference calls (x402 payment pulled with ERC-3009 through the node's till, fee split, record
 /// stored) and runs verification after the fact: validators attest records, and anyone may dispute
 /// an attestation with evidence this contract checks itself; a won dispute slashes the validator
 /// (and so its delegators) through Staking and pays the challenger. The node that settled a TEE
@@ -111,16 +99,6 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         address payer;
         address node;
         uint256 fee;
-    }
-
-    /// @notice An x402 "exact" EVM payment: an ERC-3009 TransferWithAuthorization to this contract.
-    struct Payment {
-        address from;
-        uint256 value;
-        uint256 validAfter;
-        uint256 validBefore;
-        bytes32 nonce;
-        bytes signature;
     }
 
     struct Params {
@@ -221,6 +199,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     BatchSettlement public immutable channels;
     /// @notice The batch records' format and checks (stateless; see BatchRecords).
     BatchRecords public immutable batchRecords;
+    /// @notice Where `exact` payments are made out to: one till per node (see ExactTills).
+    ExactTills public immutable tills;
     address public immutable timelock;
     address public treasury;
     Params private _params;
@@ -350,11 +330,13 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         INodeBonds bonds_,
         BatchSettlement channels_,
         BatchRecords batchRecords_,
+        ExactTills tills_,
         address timelock_,
         Params memory params_
     ) EIP712("OGInference", "1") {
         channels = channels_;
         batchRecords = batchRecords_;
+        tills = tills_;
         token = token_;
         staking = staking_;
         teeRegistry = teeRegistry_;
@@ -395,15 +377,15 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- settlement
 
-    /// @notice Pulls the caller-signed payment, splits it and stores the record; the sender is the node.
-    function settle(Record calldata record, Payment calldata payment) external nonReentrant returns (uint256 recordId) {
+    /// @notice Pulls the caller-signed payment (through the sender's till, ExactTills), splits it and stores the record; the sender is the node.
+    function settle(Record calldata record, ExactPayment calldata payment) external nonReentrant returns (uint256 recordId) {
         uint256 teeFees;
         (recordId, teeFees) = _settle(record, payment);
         _reserve(teeFees);
     }
 
     /// @notice Settles many calls in one transaction to amortize the base cost.
-    function settleBatch(Record[] calldata records, Payment[] calldata payments)
+    function settleBatch(Record[] calldata records, ExactPayment[] calldata payments)
         external
         nonReentrant
         returns (uint256 firstRecordId)
@@ -826,7 +808,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Returns the record id and the fee a TEE record puts on the sender's bond (0 otherwise).
-    function _settle(Record calldata record, Payment calldata payment) private returns (uint256 recordId, uint256 teeFee) {
+    function _settle(Record calldata record, ExactPayment calldata payment) private returns (uint256 recordId, uint256 teeFee) {
         uint256 existing = recordIdByRequest[record.requestId];
         if (existing != 0) revert RequestAlreadySettled(record.requestId, existing);
         if (!_isKnownMode(record.mode)) revert UnknownMode(record.mode);
@@ -835,10 +817,9 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         }
         // A TEE record can be disputed against its node: its fee is reserved in the node's bond
         // (NodeBonds.reserve, by the caller, once per transaction; it reverts NodeNotBonded).
-        // It settles only from the operator of its enclave: the payer's authorization names this
-        // contract, not the node, so without this anyone could copy a node's pending settle() and
-        // be paid for its call. A copier naming its own enclave settles a record whose signature
-        // is not that enclave's, which its bond pays for (disputeProducer).
+        // It settles only from the operator of its enclave, so the bond behind a TEE record is
+        // always the one of the node whose enclave signed it. (The payment is bound to its node
+        // by ExactTills: a copy of another node's settle() is refused there.)
         if (record.mode == MODE_TEE) {
             if (teeRegistry.operatorOf(record.enclaveSigner) != msg.sender) {
                 revert NotSettlersEnclave();
@@ -853,15 +834,7 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
         uint256 required = price + validatorCut + treasuryCut;
         if (payment.value < required) revert Underpaid(payment.value, required);
 
-        IERC3009Pull(address(token)).transferWithAuthorization(
-            payment.from,
-            address(this),
-            payment.value,
-            payment.validAfter,
-            payment.validBefore,
-            payment.nonce,
-            payment.signature
-        );
+        tills.collect(msg.sender, record.requestId, payment);
 
         // Only verdicts this contract can check (TEE records: signature and registry) are
         // disputable, so only they are paid; on other records a blind "valid" would earn with no

@@ -5,7 +5,7 @@ import {AttestationVerifierDouble} from "./AttestationVerifierDouble.sol";
 import {VM} from "./Vm.sol";
 
 import {
-    IInferenceSettlement, IModelHub, INodeBonds, IOGTimelock, IOPGToken, IStaking, ITEERegistry
+    IExactTills, IInferenceSettlement, IModelHub, INodeBonds, IOGTimelock, IOPGToken, IStaking, ITEERegistry
 } from "./interfaces/Protocol.sol";
 
 /// @notice Deploys and wires the protocol as ogcli/protocol/deploy.py does (same order, same
@@ -40,6 +40,7 @@ abstract contract ProtocolDeployment {
     IInferenceSettlement internal settlement;
     address internal channels;
     address internal batchRecords;
+    IExactTills internal tills;
 
     function _stakingParams() internal pure virtual returns (IStaking.Params memory) {
         return IStaking.Params({
@@ -107,10 +108,11 @@ abstract contract ProtocolDeployment {
         // its code works at any address, so here it is deployed like the rest.
         channels = _deploy("BatchSettlement", "");
         batchRecords = _deploy("BatchRecords", "");
+        tills = IExactTills(_deploy("ExactTills", abi.encode(token)));
         settlement = IInferenceSettlement(
             _deploy(
                 "InferenceSettlement",
-                abi.encode(token, staking, registry, hub, bonds, channels, batchRecords, timelock, _settlementParams())
+                abi.encode(token, staking, registry, hub, bonds, channels, batchRecords, tills, timelock, _settlementParams())
             )
         );
 
@@ -119,6 +121,7 @@ abstract contract ProtocolDeployment {
         bonds.initSettlement(address(settlement));
         ITEERegistry(registry).initSlasher(address(settlement));
         hub.initSettlement(address(settlement));
+        tills.initSettlement(address(settlement));
 
         // handing control to the timelock
         timelock.grantRole(timelock.PROPOSER_ROLE(), governor);

@@ -143,6 +143,8 @@ abstract contract ProtocolSetup is InvariantTest, ProtocolDeployment {
                 vm.toString(market.openRecords(false).length)
             )
         );
+        // Its own line: one more argument does not fit the summary's string.concat (stack depth).
+        console.log(string.concat("exact payments made out to another node's till, refused ", vm.toString(market.settlesLifted())));
         console.log(
             string.concat(
                 "open verdicts now: dishonest ",

@@ -100,3 +100,7 @@ class Protocol:
     @property
     def settlement(self) -> Contract:
         return self.contract("InferenceSettlement")
+
+    @property
+    def tills(self) -> Contract:
+        return self.contract("ExactTills")

@@ -9,7 +9,7 @@ from ogcli.chain import events as event_logs
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.multicall import Read, read_one
 from ogcli.core.records import record_tuple
-from ogcli.core.records import request_id as request_id_of
+from ogcli.core.records import exact_request_id
 from ogcli.errors import UsageError
 
 SETTLED = ("InferenceSettled",)
@@ -116,21 +116,33 @@ def by_payer(protocol: Protocol, payer: str, limit: int) -> list[SettledCall]:
 
 def paying_transfer(token, raw_logs: list[dict], payer: str, request_id: bytes) -> AuthorizedTransfer | None:
     """Among a transaction's logs (as eth_getTransactionReceipt gives them), the transfer that
-    paid for `request_id`: the token's AuthorizationUsed of `payer` whose nonce makes that request
-    id (keccak(payer || nonce)), and the token's Transfer right after it, which ERC-3009 emits for
-    that authorization. None when no authorization of the payer gives the id. A batch settling
-    several calls of one payer holds several such pairs: each belongs to one call only."""
+    paid for `request_id`: the token's AuthorizationUsed of `payer` and the Transfer right after
+    it, which ERC-3009 emits for that authorization, whose nonce and recipient (the node's till)
+    make that request id (keccak(till || payer || nonce)). None when no authorization of the payer
+    gives the id. A batch settling several calls of one payer holds several such pairs: each
+    belongs to one call only."""
     own = [log for log in raw_logs if log["address"].lower() == token.address.lower()]
     events = event_logs.decode(token, PAYMENT_EVENTS, own)
     for position, event in enumerate(events):
         if event.name != "AuthorizationUsed" or event.args["authorizer"].lower() != payer.lower():
             continue
-        nonce = bytes(event.args["nonce"])
-        if request_id_of(payer, nonce) != bytes(request_id):
-            continue
         transfer = next((e for e in events[position + 1 :] if e.name == "Transfer"), None)
         if transfer is None:
-            return None
+            continue
+        nonce = bytes(event.args["nonce"])
+        if exact_request_id(transfer.args["to"], payer, nonce) != bytes(request_id):
+            continue
         return AuthorizedTransfer(nonce=nonce, sender=transfer.args["from"], to=transfer.args["to"],
                                   value_wei=transfer.args["value"])
     return None
+
+
+def prior_authorizations(protocol: Protocol, payer: str, before_block: int) -> list[str]:
+    """The transactions, up to `before_block`, in which an ERC-3009 authorization of `payer` was
+    used: where to look for a payment executed before its settlement (anyone may execute an
+    authorization straight on the token; its node's settlement then takes it from the till)."""
+    token = protocol.token
+    query = event_logs.log_filter(token, ("AuthorizationUsed",), protocol.deployment.block, before_block)
+    query["topics"].append(_topic(payer))
+    raw = protocol.rpc.batch([("eth_getLogs", [query])])[0]
+    return list(dict.fromkeys(log["transactionHash"] for log in raw))

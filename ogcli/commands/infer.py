@@ -267,8 +267,8 @@ class _Call:
         url = node or find_node(protocol)
         account = unlock_signer(network, password_file)
         client = PaidClient(url, account, chain_id=network.chain_id, token=protocol.token.address,
-                            settlement=protocol.settlement.address, max_price_wei=limit, payment=pay,
-                            rpc_url=protocol.rpc.url, channel_state_dir=channel_index.client_state_dir(network.chain_id))
+                            settlement=protocol.settlement.address, tills=protocol.tills.address,
+                            max_price_wei=limit, payment=pay, rpc_url=protocol.rpc.url, channel_state_dir=channel_index.client_state_dir(network.chain_id))
         return cls(network, protocol, account, client)
 
     def mode(self, mode: str, *, body_model, value: str, latency_ms) -> str:

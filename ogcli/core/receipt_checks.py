@@ -46,11 +46,14 @@ class Terms:
 
 @dataclass(frozen=True)
 class Pulled:
-    """The ERC-3009 transfer that paid for the call, found in its settling transaction."""
+    """The ERC-3009 transfer that paid for the call: in its settling transaction, or in an earlier
+    one (`before_settlement`: the authorization was executed straight on the token, into the till,
+    and the settlement took it from there)."""
 
     sender: str
     to: str
     value_wei: int
+    before_settlement: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class Facts:
     terms: Terms | None  # None: the history they come from cannot be read here (terms_missing says why)
     payer: str
     settlement: str
-    pulled: Pulled | None  # None: no authorization in the transaction gives this request id
+    pulled: Pulled | None  # None: no authorization of the payer gives this request id
     input_hash: bytes
     output_hash: bytes
     response_input_hash: bytes | None  # recomputed from a saved response, when given
@@ -96,6 +99,7 @@ class Facts:
     attestation: Outcome | None = None  # the enclave's attestation document, checked (TEE calls)
     zk_proof: Outcome | None = None  # a ZKML call's proof against the published circuit
     batch: BatchPlace | None = None  # a channel-paid call: record_hash_* are its batch's roots
+    till: str = ""  # an exact call's: its node's till, which the payment must have paid
 
 
 def holds(name: str, condition: bool, detail: str) -> Check:
@@ -177,13 +181,15 @@ def _split_check(f: Facts) -> Check:
 def _pulled_check(f: Facts) -> Check:
     if f.pulled is None:
         return Check("payment pulled", UNVERIFIED,
-                     "no ERC-3009 authorization used in the settling transaction gives this request id "
-                     "(keccak(payer || nonce)): the payment cannot be told apart")
+                     "no ERC-3009 authorization of the payer gives this request id "
+                     "(keccak(till || payer || nonce)): the payment cannot be told apart")
     p = f.pulled
-    moved = (p.sender.lower() == f.payer.lower() and p.to.lower() == f.settlement.lower()
+    moved = (p.sender.lower() == f.payer.lower() and p.to.lower() == f.till.lower()
              and p.value_wei == f.fee_wei)
+    when = " before its settlement" if p.before_settlement else ""
     return holds("payment pulled", moved,
-                 f"the payer's authorization moved {p.value_wei} wei from {p.sender} to {p.to} (the fee is {f.fee_wei})")
+                 f"the payer's authorization moved {p.value_wei} wei from {p.sender} to {p.to}{when} "
+                 f"(the fee is {f.fee_wei}, the node's till {f.till})")
 
 
 def _batch_fee_check(f: Facts) -> Check:

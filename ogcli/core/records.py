@@ -3,7 +3,10 @@ request id that ties a result to the one payment that bought it.
 
   inputHash  = keccak256(canonical JSON of the request body the model ran on)
   outputHash = keccak256(canonical JSON of the result returned)
-  requestId  = keccak256(payer address (20 bytes) || ERC-3009 nonce (32 bytes))
+  requestId  = keccak256(till (20 bytes) || payer (20 bytes) || ERC-3009 nonce (32 bytes))
+               for a call paid by `exact`: the till is the serving node's payee (ExactTills), so
+               the id names the node as well, and the contract checks it against the payment;
+               keccak256(payer (20 bytes) || voucher id (32 bytes)) for a call paid by channel
 
 Canonical JSON: keys sorted, no spaces, UTF-8, floats as Python's shortest repr. Anyone holding
 the response can recompute both hashes (`ogcli infer verify` does); a payment can buy exactly one
@@ -43,10 +46,18 @@ def content_hash(value: Any) -> bytes:
     return keccak(canonical_json(value))
 
 
-def request_id(payer: str, nonce: bytes) -> bytes:
+def exact_request_id(till: str, payer: str, nonce: bytes) -> bytes:
+    """The request id of a call paid by `exact` to `till` (ExactTills.collect's rule)."""
     if len(nonce) != 32:
         raise ValueError("an ERC-3009 nonce is 32 bytes")
-    return keccak(bytes.fromhex(payer.removeprefix("0x")) + nonce)
+    return keccak(bytes.fromhex(till.removeprefix("0x")) + bytes.fromhex(payer.removeprefix("0x")) + nonce)
+
+
+def channel_request_id(payer: str, voucher_id: bytes) -> bytes:
+    """The request id of a call paid by channel: its payer and the voucher that paid for it."""
+    if len(voucher_id) != 32:
+        raise ValueError("a voucher id is 32 bytes")
+    return keccak(bytes.fromhex(payer.removeprefix("0x")) + voucher_id)
 
 
 # InferenceSettlement.Record, as the ABI encodes it.

@@ -19,6 +19,7 @@ from eth_account import Account
 
 from ogcli.chain.contracts import Protocol
 from ogcli.chain.sender import Sender
+from ogcli.chain.tills import ensure_open
 from ogcli.core import model_metadata, records, typed_data
 from ogcli.core.validator_metadata import encode_metadata
 from ogcli.devnet import accounts
@@ -275,16 +276,18 @@ class Seeder:
         settlement = self.protocol.settlement
         now = self.w3.eth.get_block("latest")["timestamp"]
         nonce = self.w3.keccak(text=f"payment nonce {self._request_counter}")
+        # A forged record comes from the compromised node, under its own enclave's name.
+        operator = "rogue-node" if tampered else "node-operator"
+        node = self.sender(operator)
+        till = ensure_open(self.protocol, node, node.address)  # where the node's payers pay
         # As a node derives it: the request is its payment (so `infer verify` can attribute the
         # transfer to the call, and a payment can back one record only).
-        request_id = records.request_id(payer.address, nonce)
+        request_id = records.exact_request_id(till, payer.address, nonce)
         input_hash = self.w3.keccak(text=f"input {self._request_counter}")
         output_hash = self.w3.keccak(text=f"output {self._request_counter}")
         signed_output = output_hash
         if tampered:
             output_hash = self.w3.keccak(text=f"tampered output {self._request_counter}")
-        # A forged record comes from the compromised node, under its own enclave's name.
-        operator = "rogue-node" if tampered else "node-operator"
         signer = accounts.get("rogue-enclave" if tampered else "enclave-signer")
         result = typed_data.inference_result(model_id, input_hash, signed_output, request_id, now, MODE_TEE)
         signature = Account.sign_typed_data(
@@ -297,7 +300,7 @@ class Seeder:
 
         fee = price + price // 2 + OPG // 100  # publisher price, protocol cuts, node margin
         authorization = typed_data.transfer_authorization(
-            payer.address, settlement.address, fee, now - 60, now + 3_600, nonce
+            payer.address, till, fee, now - 60, now + 3_600, nonce
         )
         payment_signature = Account.sign_typed_data(
             payer.private_key,
@@ -309,7 +312,7 @@ class Seeder:
         receipt = self.tx(operator, settlement.functions.settle(record, payment), "settle")
         event = settlement.events.InferenceSettled().process_receipt(receipt.raw, errors=DISCARD)[0]
         self.summary.records += 1
-        settled = (record, payer.address, self.sender(operator).address, fee)  # the contract's SettledCall
+        settled = (record, payer.address, node.address, fee)  # the contract's SettledCall
         return settled, event["args"]["recordId"]
 
     def attest_round(self, record_id: int, tampered: bool) -> None:

@@ -176,7 +176,7 @@ class Node:
             raise PaymentNeeded(header, body) from None
         try:
             result = run()
-            request_id = records.request_id(payment.payer, payment.nonce)
+            request_id = records.exact_request_id(self.payments.till, payment.payer, payment.nonce)
             record = self._record(model, mode, input_record, result, request_id, now)
             if keep is not None:
                 keep(record["requestId"], result)
@@ -250,7 +250,7 @@ class Node:
             raise PaymentNeeded(header, body) from None
         result = run()
         voucher_id = keccak(bytes.fromhex(payment.channel_id[2:]) + payment.ceiling_wei.to_bytes(32, "big"))
-        request_id = records.request_id(payment.payer, voucher_id)
+        request_id = records.channel_request_id(payment.payer, voucher_id)
         record = self._record(model, mode, input_record, result, request_id, now)
         if keep is not None:
             keep(record["requestId"], result)

@@ -1,5 +1,5 @@
 """x402 payments at the node, with the official `x402` SDK: the 402 offer (scheme `exact`,
-network `eip155:<chain id>`, asset OPG, payTo the settlement contract), and verification of a
+network `eip155:<chain id>`, asset OPG, payTo the node's till), and verification of a
 presented payment before the model runs.
 
 The node is its own facilitator: the SDK's `ExactEvmFacilitatorScheme` checks the EIP-3009
@@ -108,12 +108,14 @@ def _canonical_v(signature: bytes) -> bytes:
 
 
 class Payments:
-    def __init__(self, protocol, chain_id: int, is_spent, unsettled_wei) -> None:
+    def __init__(self, protocol, chain_id: int, node: str, till: str, is_spent, unsettled_wei) -> None:
         from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
 
         self.network = f"eip155:{chain_id}"
         self.token = protocol.token.address
         self.settlement = protocol.settlement.address
+        self.node = node  # the operator: the settler of this node's calls
+        self.till = till  # the node's payee (ExactTills): what is paid to it settles from the node only
         self._protocol = protocol
         self._verifier = ExactEvmFacilitatorScheme(_ChainReader(protocol.w3))
         self._is_spent = is_spent  # (payer, nonce) -> bool: in the outbox already
@@ -129,9 +131,10 @@ class Payments:
             network=self.network,
             asset=self.token,
             amount=str(amount_wei),
-            pay_to=self.settlement,
+            pay_to=self.till,
             max_timeout_seconds=MAX_TIMEOUT_S,
-            extra={"name": typed_data.TOKEN_NAME, "version": typed_data.TOKEN_VERSION},
+            # `node`: whose till payTo is, so a client can check it (ExactTills.tillOf) before signing.
+            extra={"name": typed_data.TOKEN_NAME, "version": typed_data.TOKEN_VERSION, "node": self.node},
         )
 
     def payment_required(self, amount_wei: int, url: str, description: str, error: str = "Payment required",
@@ -181,8 +184,8 @@ class Payments:
             )
         except (KeyError, ValueError, TypeError, AttributeError):
             raise PaymentRefused(INVALID_PAYLOAD, "the payment's authorization is malformed") from None
-        if accepted.pay_to.lower() != self.settlement.lower() or auth.to.lower() != self.settlement.lower():
-            raise PaymentRefused(RECIPIENT_MISMATCH, f"payments go to the settlement contract {self.settlement}")
+        if accepted.pay_to.lower() != self.till.lower() or auth.to.lower() != self.till.lower():
+            raise PaymentRefused(RECIPIENT_MISMATCH, f"payments to this node go to its till {self.till}")
         if payment.value_wei != amount_wei or int(accepted.amount) != amount_wei:
             raise PaymentRefused(VALUE_MISMATCH, f"this call costs {amount_wei} wei; the payment authorizes {payment.value_wei}")
         if payment.valid_before < now + SETTLEMENT_MARGIN_S:
@@ -210,37 +213,31 @@ class Payments:
         return payment
 
     def _check_on_chain(self, payment: Payment) -> None:
-        """What the SDK's check of one authorization cannot see, asked in one Multicall3 round:
+        """What the SDK's check of one authorization cannot see: the payer's balance must cover
+        it on top of everything else of the payer's this node has taken and not settled: its
+        exact calls in the outbox, and the payments being verified or answered now (this one among
+        them). Reserved before the balance is read, so that two payments checked at once each
+        count the other: at worst both are refused, never both served on one balance. A call
+        moves into the outbox before its reservation is released, so it is never out of the count.
+        With nothing else of the payer's, the SDK's simulated transfer of this payment has shown
+        the balance covers it, and it is not read.
 
-        - the payment's request id (keccak(payer || nonce), public before the call) must name no
-          record yet: anyone can settle a record of their own under it first, and this call's
-          settlement would then be refused;
-        - the payer's balance must cover it on top of everything else of the payer's this node
-          has taken and not settled: its exact calls in the outbox, and the payments being
-          verified or answered now (this one among them). Reserved before the balance is read, so
-          that two payments checked at once each count the other: at worst both are refused,
-          never both served on one balance. A call moves into the outbox before its reservation is
-          released, so it is never out of the count. With nothing else of the payer's, the SDK's
-          simulated transfer of this payment has shown the balance covers it, and it is not read.
+        (Nothing else can take the call's request id first: it names this node's till, and the
+        contract settles it only from this node, with this payment.)
         """
-        from ogcli.chain.multicall import Read, read_many
-        from ogcli.core.records import request_id
-
         with self._lock:
             in_flight = sum(value for (payer, _nonce), value in self._reserved.items() if payer == payment.payer)
         owed = self._unsettled_wei(payment.payer) + in_flight
-        reads = [Read(self._protocol.settlement, "recordIdByRequest", (request_id(payment.payer, payment.nonce),))]
-        if owed != payment.value_wei:
-            reads.append(Read(self._protocol.token, "balanceOf", (payment.payer,)))
-        taken, *balance = read_many(self._protocol.rpc, reads)
-        if not isinstance(taken, int) or (balance and not isinstance(balance[0], int)):
+        if owed == payment.value_wei:
+            return
+        from ogcli.chain.multicall import Read, read_many
+
+        balance, = read_many(self._protocol.rpc, [Read(self._protocol.token, "balanceOf", (payment.payer,))])
+        if not isinstance(balance, int):
             raise PaymentRefused("verification_unavailable", "the payment could not be checked: a chain read failed")
-        if taken:
-            raise PaymentRefused(NONCE_USED, f"this payment's request id is settled on chain already (record {taken}); "
-                                             "sign a new one")
-        if balance and balance[0] < owed:
+        if balance < owed:
             raise PaymentRefused(INSUFFICIENT_BALANCE, (
-                f"the payer's balance ({balance[0]} wei) does not cover this call on top of its calls not yet "
+                f"the payer's balance ({balance} wei) does not cover this call on top of its calls not yet "
                 f"settled ({owed - payment.value_wei} wei); wait for them to settle, or pay by channel"))
 
     def release(self, payment: Payment) -> None:

@@ -37,6 +37,8 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     operator is also the validator), so that the two share one nonce sequence."""
     from ogcli.chain.network import open_protocol
     from ogcli.chain.sender import Sender
+    from ogcli.chain.tills import ensure_open
+    from ogcli.core.records import exact_request_id
     from ogcli.node.app import Node
     from ogcli.node.batch_committer import BatchCommitter
     from ogcli.node.channel_payments import SCHEME as CHANNEL_SCHEME
@@ -67,13 +69,13 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
         data_dir.mkdir(parents=True, exist_ok=True)
         document_path.write_bytes(enclave.document)
     outbox = Outbox(data_dir / "outbox.db")
+    # The node's payers pay its till (ExactTills), which only its own settlements take from.
+    till = ensure_open(protocol, operator, operator.address)
 
     def spent(payer: str, nonce: bytes) -> bool:
-        from ogcli.core.records import request_id
+        return outbox.get("0x" + exact_request_id(till, payer, nonce).hex()) is not None
 
-        return outbox.get("0x" + request_id(payer, nonce).hex()) is not None
-
-    payments = Payments(protocol, network.chain_id, spent, outbox.unsettled_wei)
+    payments = Payments(protocol, network.chain_id, operator.address, till, spent, outbox.unsettled_wei)
     settler = Settler(protocol, operator, outbox, batch_size=settings.batch_size, interval_s=settings.settle_interval_s,
                       batch_window_s=settings.batch_window_s)
     settler.start()

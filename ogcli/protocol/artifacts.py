@@ -21,6 +21,7 @@ PROTOCOL_CONTRACTS = (
     "ModelHub",
     "NodeBonds",
     "BatchRecords",
+    "ExactTills",
     "InferenceSettlement",
 )
 

@@ -100,10 +100,12 @@ def deploy_protocol(
     hub = deploy("ModelHub", token, timelock)
     bonds = deploy("NodeBonds", token, timelock, genesis.bonds.as_tuple())
     batch_records = deploy("BatchRecords")
+    tills = deploy("ExactTills", token)
     # The batch-settlement channels live at the scheme's own address on every chain (the devnet
     # places them there), as the x402 SDK expects.
     settlement = deploy(
-        "InferenceSettlement", token, staking, registry, hub, bonds, BATCH_SETTLEMENT_ADDRESS, batch_records, timelock,
+        "InferenceSettlement", token, staking, registry, hub, bonds, BATCH_SETTLEMENT_ADDRESS, batch_records, tills,
+        timelock,
         genesis.settlement.as_tuple(),
     )
 
@@ -112,6 +114,7 @@ def deploy_protocol(
     sender.transact(bind("NodeBonds", bonds).functions.initSettlement(settlement), label="NodeBonds.initSettlement")
     sender.transact(bind("TEERegistry", registry).functions.initSlasher(settlement), label="TEERegistry.initSlasher")
     sender.transact(bind("ModelHub", hub).functions.initSettlement(settlement), label="ModelHub.initSettlement")
+    sender.transact(bind("ExactTills", tills).functions.initSettlement(settlement), label="ExactTills.initSettlement")
 
     progress("handing control to the timelock")
     timelock_contract = bind("OGTimelock", timelock)
@@ -131,6 +134,7 @@ def deploy_protocol(
         "ModelHub": hub,
         "NodeBonds": bonds,
         "BatchRecords": batch_records,
+        "ExactTills": tills,
         "InferenceSettlement": settlement,
     }
     return Deployment(

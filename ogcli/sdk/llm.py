@@ -92,6 +92,7 @@ class LLM:
         self.wait_for_settlement = wait_for_settlement
         self._client = PaidClient(node or find_node(protocol), signer, chain_id=network.chain_id,
                                   token=protocol.token.address, settlement=protocol.settlement.address,
+                                  tills=protocol.tills.address,
                                   max_price_wei=max_price_wei, payment=payment, rpc_url=protocol.rpc.url,
                                   channel_state_dir=channel_index.client_state_dir(network.chain_id))
 

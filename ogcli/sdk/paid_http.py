@@ -3,9 +3,9 @@ authorization per call) or by channel (`batch-settlement`: the official SDK's cl
 cumulative voucher on the payer's channel with the node, depositing into it when it must).
 
 One round: POST; on 402, read the offer from the PAYMENT-REQUIRED header, check it is for this
-network's OPG and settlement contract and within the caller's limit, pick the scheme (`payment`:
-`exact`, `channel`, or `auto`: the channel when the payer has one with this node on chain, else
-`exact`), let the caller approve it (seeing any deposit), sign, and POST again with
+network's OPG, paid to the node's till (exact) or the settlement contract (channel), and within
+the caller's limit, pick the scheme (`payment`: `exact`, `channel`, or `auto`: the channel when
+the payer has one with this node on chain, else `exact`), let the caller approve it (seeing any deposit), sign, and POST again with
 PAYMENT-SIGNATURE. The second answer carries the result and the receipt; a channel payment's
 PAYMENT-RESPONSE is checked and recorded by the SDK's client rules (what the node charged, at most
 the price; a corrective 402 resynchronises the channel once and pays again). `wait_settled`
@@ -26,7 +26,7 @@ PAYMENTS = ("auto", "exact", "channel")
 
 
 class PaidClient:
-    def __init__(self, base_url: str, account, *, chain_id: int, token: str, settlement: str,
+    def __init__(self, base_url: str, account, *, chain_id: int, token: str, settlement: str, tills: str,
                  max_price_wei: int | None = None, timeout_s: float = 60.0, payment: str = "exact",
                  rpc_url: str | None = None, channel_state_dir=None) -> None:
         """`payment` other than `exact` needs `rpc_url` (the channel's state is read from chain)
@@ -39,7 +39,7 @@ class PaidClient:
             raise ValueError("paying by channel needs rpc_url and channel_state_dir")
         self.base_url = base_url.rstrip("/")
         self.account = account
-        self.chain_id, self.token, self.settlement = chain_id, token, settlement
+        self.chain_id, self.token, self.settlement, self.tills = chain_id, token, settlement, tills
         self.max_price_wei = max_price_wei
         self.payment, self.rpc_url, self.channel_state_dir = payment, rpc_url, channel_state_dir
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
@@ -97,16 +97,27 @@ class PaidClient:
         network = f"eip155:{self.chain_id}"
         for requirement in offer.accepts:
             if (requirement.scheme == "exact" and requirement.network == network
-                    and requirement.asset.lower() == self.token.lower()
-                    and requirement.pay_to.lower() == self.settlement.lower()):
+                    and requirement.asset.lower() == self.token.lower() and self._pays_a_till(requirement)):
                 amount = int(requirement.amount)
                 self._within_limit(amount)
                 description = offer.resource.description if offer.resource else ""
                 return requirement, Offer(amount, requirement.network, requirement.asset, requirement.pay_to, description or "")
         asked = ", ".join(f"{r.amount} of {r.asset} on {r.network} to {r.pay_to}" for r in offer.accepts) or "nothing"
         raise PaymentRejected(
-            f"the node does not accept OPG on {network} paid to the settlement contract (it asks {asked}); nothing was paid"
+            f"the node does not accept OPG on {network} paid to its till (it asks {asked}); nothing was paid"
         )
+
+    def _pays_a_till(self, requirement) -> bool:
+        """Whether an exact offer's payTo is the till of the node it names (`extra.node`): what is
+        paid there leaves only with a record that node settles."""
+        from ogcli.chain.tills import till_for
+        from ogcli.core.addresses import AddressError, parse_address
+
+        try:
+            node = parse_address(str((requirement.extra or {}).get("node", "")))
+        except AddressError:
+            return False
+        return requirement.pay_to.lower() == till_for(self.tills, self.token, node).lower()
 
     def _sign(self, offer, requirement) -> str:
         from x402 import x402ClientSync
@@ -143,21 +154,21 @@ class PayingTransport:
     """An httpx transport that answers a node's 402 by paying (x402), for clients that take an
     `http_client`, such as the official `openai` one:
 
-        http = httpx.Client(transport=PayingTransport(account, chain_id=..., token=..., settlement=...))
+        http = httpx.Client(transport=PayingTransport(account, chain_id=..., token=..., settlement=..., tills=...))
         openai.OpenAI(base_url=f"{node}/v1", api_key="x402", http_client=http)
 
-    The same checks as PaidClient apply (this network's OPG, paid to the settlement contract, at
+    The same checks as PaidClient apply (this network's OPG, paid to the node's till, at
     most `max_price_wei`); there is no confirmation step, as with any programmatic client.
     """
 
-    def __init__(self, account, *, chain_id: int, token: str, settlement: str, max_price_wei: int | None = None,
-                 inner=None) -> None:
+    def __init__(self, account, *, chain_id: int, token: str, settlement: str, tills: str,
+                 max_price_wei: int | None = None, inner=None) -> None:
         import httpx
 
         self._inner = inner or httpx.HTTPTransport()
         self._payer = PaidClient.__new__(PaidClient)  # its offer checks and signing, without an HTTP client
         self._payer.account, self._payer.chain_id, self._payer.token = account, chain_id, token
-        self._payer.settlement, self._payer.max_price_wei = settlement, max_price_wei
+        self._payer.settlement, self._payer.tills, self._payer.max_price_wei = settlement, tills, max_price_wei
 
     def handle_request(self, request):
         from x402.http import PAYMENT_REQUIRED_HEADER, PAYMENT_SIGNATURE_HEADER, decode_payment_required_header

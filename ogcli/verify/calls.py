@@ -11,6 +11,7 @@ def record_facts(protocol, call, saved, node_url: str = ""):
     """The facts of a call settled as its own record (`exact`): `call` a chain.receipts.SettledCall,
     `saved` the caller's saved answer or None."""
     from ogcli.chain.multicall import Read, read_one
+    from ogcli.chain.tills import node_till
     from ogcli.core import records
     from ogcli.core.model_metadata import MODES
     from ogcli.core.receipt_checks import Facts
@@ -30,7 +31,7 @@ def record_facts(protocol, call, saved, node_url: str = ""):
         approved_at_time=registry.isActive(r["enclaveSigner"], r["timestamp"]).call() if tee else False,
         fee_wei=call.fee_wei, publisher_wei=call.publisher_wei, node_wei=call.node_wei, validators_wei=call.validators_wei,
         treasury_wei=call.treasury_wei, terms=terms, terms_missing=terms_missing, payer=call.payer,
-        settlement=protocol.settlement.address, pulled=_pulled(protocol, call),
+        settlement=protocol.settlement.address, till=node_till(protocol, call.node), pulled=_pulled(protocol, call),
         input_hash=bytes(r["inputHash"]), output_hash=bytes(r["outputHash"]),
         response_input_hash=records.content_hash(saved["input"]) if saved else None,
         response_output_hash=records.content_hash(saved["output"]) if saved else None,
@@ -125,19 +126,29 @@ def record_bond(protocol, call) -> dict | None:
 
 
 def _pulled(protocol, call):
-    """The ERC-3009 transfer that paid for this call in its settling transaction (a batch may
-    hold several of one payer: each is told apart by its nonce), or None when none is found."""
-    from ogcli.chain.receipts import paying_transfer
+    """The ERC-3009 transfer that paid for this call: in its settling transaction (a batch may
+    hold several of one payer: each is told apart by its nonce), or, when the authorization was
+    executed before (by anyone, straight on the token, into the node's till), in the earlier
+    transaction that used it. None when none is found."""
+    from ogcli.chain.receipts import paying_transfer, prior_authorizations
     from ogcli.core.receipt_checks import Pulled
 
-    receipt = protocol.rpc.batch([("eth_getTransactionReceipt", [call.tx_hash])])[0]
-    transfer = paying_transfer(protocol.token, receipt["logs"] if receipt else [], call.payer,
-                               bytes(call.record["requestId"]))
+    def found_in(tx_hashes: list[str]):
+        receipts = protocol.rpc.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes]) if tx_hashes else []
+        for receipt in receipts:
+            transfer = paying_transfer(protocol.token, receipt["logs"] if receipt else [], call.payer,
+                                       bytes(call.record["requestId"]))
+            if transfer is not None:
+                return transfer
+        return None
+
+    transfer, before = found_in([call.tx_hash]), False
+    if transfer is None:
+        earlier = [h for h in prior_authorizations(protocol, call.payer, call.block) if h != call.tx_hash]
+        transfer, before = found_in(earlier), True
     if transfer is None:
         return None
-    return Pulled(sender=transfer.sender, to=transfer.to, value_wei=transfer.value_wei)
-
-
+    return Pulled(sender=transfer.sender, to=transfer.to, value_wei=transfer.value_wei, before_settlement=before)
 
 
 # ---------------------------------------------------------------------- calls committed in batches

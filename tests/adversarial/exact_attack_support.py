@@ -81,10 +81,13 @@ def send(chain, account, call, *, priority_wei: int | None = None, wait: bool = 
 
 def authorization(chain, payer, value: int, *, nonce: bytes | None = None, valid_before: int | None = None,
                   to: str | None = None) -> tuple:
-    """An ERC-3009 TransferWithAuthorization of `payer`'s, as the settlement's Payment tuple."""
+    """An ERC-3009 TransferWithAuthorization of `payer`'s, as the settlement's Payment tuple; to
+    `payer`'s own till unless `to` says otherwise (what a payer settling as its own node pays)."""
+    from ogcli.chain.tills import node_till
+
     now = chain.now()
     nonce = nonce or os.urandom(32)
-    to = to or chain.protocol.settlement.address
+    to = to or node_till(chain.protocol, payer.address)
     valid_before = valid_before or now + 3600
     message = typed_data.transfer_authorization(payer.address, to, value, now - 60, valid_before, nonce)
     signature = Account.sign_typed_data(payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
@@ -131,7 +134,8 @@ def header_authorization(header: str) -> dict:
 
 
 def request_id_of(payer_address: str, header: str) -> bytes:
-    return records.request_id(payer_address, header_nonce(header))
+    """The request id the node gives the call this header pays for (its till, payer, nonce)."""
+    return records.exact_request_id(header_authorization(header)["to"], payer_address, header_nonce(header))
 
 
 def call(url: str, header: str, body: dict = BODY) -> httpx.Response:

@@ -23,6 +23,7 @@ from ogcli.core import batch_records
 from ogcli.devnet import accounts
 from ogcli.protocol.params import OPG
 from tests.chain.batch_market import FEE, BatchMarket, paid_batch, refused
+from tests.chain.market import PRICE
 
 pytestmark = pytest.mark.chain
 
@@ -469,6 +470,16 @@ def _request_id_drawn(rerun, wanted: bool) -> bytes:
             return request_id
 
 
+def _payment_drawn(m, rerun, wanted: bool) -> tuple:
+    """(request id, payment): an exact payment whose call's request id the re-executor samples
+    (or not, as `wanted`); a call settled alone takes its request id from its payment."""
+    while True:
+        payment = m.payment(2 * PRICE, node="node-operator")
+        request_id = m.request_id_of(payment)
+        if rerun.sampled({"requestId": request_id}) == wanted:
+            return request_id, payment
+
+
 @pytest.mark.parametrize("path", ["batch", "settled"])
 def test_a_kept_call_body_with_nan_does_not_stall_the_verifier(m, tmp_path, path):
     """The node registers its own enclave with an endpoint it runs, and answers the kept call of
@@ -485,7 +496,11 @@ def test_a_kept_call_body_with_nan_does_not_stall_the_verifier(m, tmp_path, path
     rerun = ReExecutor(_kept_calls(m, tmp_path), 0.5, b"nacl" * 8)
     try:
         when = m.chain.now()
-        request_id, input_hash, output_hash = _request_id_drawn(rerun, True), os.urandom(32), os.urandom(32)
+        if path == "batch":
+            request_id = _request_id_drawn(rerun, True)
+        else:
+            request_id, payment = _payment_drawn(m, rerun, True)
+        input_hash, output_hash = os.urandom(32), os.urandom(32)
         signature = m.sign_result(m.model_id, input_hash, output_hash, request_id, when, MODE_TEE, key=key.key)
         if path == "batch":
             (chan,), _ = paid_batch(m, payers=1, calls_each=0)
@@ -497,8 +512,9 @@ def test_a_kept_call_body_with_nan_does_not_stall_the_verifier(m, tmp_path, path
             honest = m.commit([chan2], [replace(m.batch_record(0), request_id=b"\0" * 32)])
             honest = None if rerun.sampled({"requestId": b"\0" * 32}) else honest
         else:
-            m.settle_one((m.model_id, input_hash, output_hash, request_id, when, MODE_TEE, key.address, signature))
-            honest_id = m.settle_one(m.record(request_id=_request_id_drawn(rerun, False)))
+            m.settle((m.model_id, input_hash, output_hash, request_id, when, MODE_TEE, key.address, signature), payment)
+            honest_request, honest_payment = _payment_drawn(m, rerun, False)
+            honest_id = m.settle(m.record(request_id=honest_request), honest_payment)["recordId"]
         verifier = _verifier(m, tmp_path, rerun=rerun)
         errors = _rounds(verifier)
         try:

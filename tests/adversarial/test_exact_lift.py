@@ -8,10 +8,11 @@ contract took `msg.sender` for the node, so the copier was paid the node's cut, 
 authorization was spent, and the honest node's own settlement reverted. The honest node served the
 call and was never paid.
 
-The rule now: a TEE record settles only from the operator who registered its enclave signer. A
-copier that keeps the record is refused; one that names its own enclave instead settles a record
-whose signature is not its enclave's, which any challenger disputes against its bond for more
-than the call paid it.
+The rules now: a TEE record settles only from the operator who registered its enclave signer;
+and (ExactTills) the payer's authorization is made out to the serving node's till, with the
+record's request id bound to it, so a copier is refused whatever record it sends: the call's own
+(`NotSettlersEnclave`, `RequestNotPaid`), or one naming its own enclave or its own till (the
+payer's signature is for another till). The honest node's settlement then goes through.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from ogcli.errors import RevertedError
 from tests.chain.market import NODE_BOND, PRICE, Market
 
 pytestmark = pytest.mark.chain
-
-BAD_SIGNATURE = 1
 
 
 @pytest.fixture
@@ -63,8 +62,8 @@ def _lift_pending(market, tx_hash: bytes, copier: str, gas_price: int) -> bytes:
 
 def test_a_competitor_cannot_lift_an_honest_nodes_tee_settlement_from_the_mempool(market):
     chain, w3 = market.chain, market.chain.w3
-    record = market.record()  # honest: signed by the node's own enclave
-    payment = market.payment(2 * PRICE)
+    # Honest: signed by the node's own enclave, under the request id of its payment.
+    record, payment = market.paid(market.record(), market.payment(2 * PRICE))
     honest, rogue = accounts.get("node-operator").address, accounts.get("rogue-node").address
     market.sender("node-operator"), market.sender("rogue-node")  # both funded with gas
     honest_before, rogue_before = _balance(market, honest), _balance(market, rogue)
@@ -95,24 +94,28 @@ def test_the_copied_record_is_refused_from_anyone_but_its_enclaves_operator(mark
         market.settle(record, market.payment(2 * PRICE), node="rogue-node")
 
 
-def test_a_copier_that_names_its_own_enclave_loses_more_than_the_call_paid_it(market):
-    """The one copy left open: the rogue registers an enclave of its own and swaps its signer into
-    the honest record. The honest node's settlement then finds the authorization spent; but the
-    record's signature is not the rogue's enclave's, so a challenger slashes the rogue's bond for
-    the fee (back to the payer) and more."""
+def test_a_copier_that_names_its_own_enclave_or_till_is_refused(market):
+    """What used to be the one copy left open: the rogue registers an enclave of its own and swaps
+    its signer into the honest record (the honest node's settlement then found the authorization
+    spent, and only a later dispute of the rogue's bond made it pay). Now the copy is refused
+    before anything moves, whether it keeps the call's request id or binds the record to the
+    rogue's own till; and the honest node still settles."""
+    from ogcli.core import records
     from tests.chain.enclaves import register_dev_enclave
 
     rogue_key = Account.create()
     register_dev_enclave(market.chain, rogue_key, sender=market.sender("rogue-node"))
     market.chain.advance(1)
-    honest = market.record()
+    honest, payment = market.paid(market.record(), market.payment(2 * PRICE))
+    settle = market.p.settlement.functions.settle
+    rogue = market.sender("rogue-node")
     copied = (*honest[:6], rogue_key.address, honest[7])
-    rogue = accounts.get("rogue-node").address
-    rogue_before = _balance(market, rogue)
-    args = market.settle(copied, market.payment(2 * PRICE), node="rogue-node")
-    payer_before = _balance(market, args["payer"])
-    market.dispute_producer("validator-2", args["recordId"], copied, BAD_SIGNATURE)
-    taken = _balance(market, rogue) - rogue_before
-    lost = NODE_BOND - market.bonded("rogue-node")
-    assert lost > taken > 0, "the copy costs its sender more than the call paid it"
-    assert _balance(market, args["payer"]) - payer_before == args["fee"], "the payer is refunded to the wei"
+    with pytest.raises(RevertedError, match="RequestNotPaid"):
+        rogue.transact(settle(copied, payment))
+    own_id = records.exact_request_id(market.till("rogue-node"), payment[0], bytes(payment[4]))
+    own = (honest[0], honest[1], honest[2], own_id, honest[4], honest[5], rogue_key.address,
+           market.sign_result(honest[0], honest[1], honest[2], own_id, honest[4], key=rogue_key.key))
+    with pytest.raises(RevertedError, match="ERC3009InvalidSignature"):
+        rogue.transact(settle(own, payment))
+    args = market.settle(honest, payment)
+    assert args["node"] == accounts.get("node-operator").address

@@ -1,15 +1,14 @@
-"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): one authorization, served by two nodes.
+"""Attacks on the `exact` path across nodes (issue 16; found by the attacker review).
 
-A node guards an authorization it has accepted and not settled against being presented to it
-twice (its outbox), and the SDK's simulation refuses one already executed on chain. Neither sees
-what another node has accepted: until one of them settles, the same PAYMENT-SIGNATURE header
-passes every check at every node of the network. A payer sends it to two (or twenty) nodes at
-once, is answered by all, and pays once; every other node's settlement reverts on the spent
-nonce and the call is marked failed. No race is needed: the nodes settle within their batch
-window, the payer sends all its requests before any answer.
+Each node checks only its own outbox: before ExactTills, the same PAYMENT-SIGNATURE header passed
+every check at every node until one of them settled it. A payer sent it to two (or twenty) nodes
+at once, was answered by all, and paid once. Now an authorization is made out to one node's till:
+another node refuses it (`invalid_exact_evm_payload_recipient_mismatch`), and could not settle it.
 
-The test asserts the honest outcome (each answer was paid for, or the second node refused) and
-fails while the attack works.
+Still open (a strict xfail, SECURITY.md): one balance spent with two authorizations at two nodes
+at once; each counts only its own unsettled calls.
+
+The tests assert the honest outcome (each answer was paid for, or the second node refused).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
 OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
 
 
-@OPEN
 @pytest.mark.parametrize("mode", ["vanilla", "tee"])
 def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
     from concurrent.futures import ThreadPoolExecutor

@@ -5,9 +5,11 @@ whatever the payer (or anyone holding the authorization) does to it in between i
   when it sees the node's settlement pending, or any time after the answer;
 - the payer moves its balance away after the answer (the node's balance rule checks the balance
   when it serves, not when it settles);
-- a mempool watcher (no gain needed: griefing) executes the authorization itself with
-  `transferWithAuthorization` straight into the settlement contract: the payer's money is stuck
-  there with no record, and the node's settlement reverts.
+- (closed by ExactTills, its test kept here as a plain test:) a mempool watcher (no gain needed:
+  griefing) executed the authorization itself with `transferWithAuthorization` straight into the
+  settlement contract: the payer's money was stuck there with no record, and the node's
+  settlement reverted. Now it lands in the node's till, and the node's settlement takes it from
+  there.
 
 Each test asserts the honest outcome (the node that served is paid; the payer's money does not
 vanish) and fails while the attack works.
@@ -88,8 +90,7 @@ def test_a_payer_cannot_move_its_balance_away_once_served(node):
         "served, the payer's balance moved away, and the node was never paid")
 
 
-@OPEN
-def test_a_watcher_cannot_strand_a_payment_in_the_settlement_contract(node):
+def test_a_watcher_cannot_strand_a_payment_by_executing_it_first(node):
     url, running, chain, _blobs = node
     requirement = offer(url)
     value = int(requirement.amount)
@@ -97,8 +98,7 @@ def test_a_watcher_cannot_strand_a_payment_in_the_settlement_contract(node):
     header = pay(payer, requirement)
     assert call(url, header).status_code == 200
     watcher = new_payer(chain, 0)
-    settlement = chain.protocol.settlement.address
-    held_before = balance(chain, settlement)
+    till = running.payments.till
     operator_before = balance(chain, operator(running))
 
     def strand(pending_tx):
@@ -108,9 +108,12 @@ def test_a_watcher_cannot_strand_a_payment_in_the_settlement_contract(node):
             bytes.fromhex(auth["nonce"][2:]), bytes.fromhex(auth["signature"][2:])), priority_wei=TIP, wait=False)
 
     intercept(chain, running, strand)
-    stranded = balance(chain, settlement) - held_before
-    print("outbox:", running.outbox.counts(), "stranded in the settlement:", stranded)
-    assert stranded == 0, f"{stranded} wei of the payer's are held by the settlement contract under no record"
+    stranded = balance(chain, till)
+    print("outbox:", running.outbox.counts(), "left in the node's till:", stranded)
+    assert header_authorization(header)["to"].lower() == till.lower()
+    assert chain.protocol.token.functions.authorizationState(payer.address, header_nonce(header)).call()
+    assert stranded == 0, f"{stranded} wei of the payer's are held in the node's till under no record"
+    assert running.outbox.counts().get("settled") == 1
     assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
 
 

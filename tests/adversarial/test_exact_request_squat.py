@@ -1,16 +1,14 @@
-"""The `exact` path under attack (issue 16; found by the attacker review): a request id can be taken on chain by someone else's record.
+"""The `exact` path under attack (issue 16; found by the attacker review): a request id taken on chain by someone else's record.
 
-`requestId = keccak(payer || nonce)` is public (the payer knows it before it pays; a mempool
-watcher reads it from the node's pending settlement), and InferenceSettlement keys records by
-request id without checking that the record's request id belongs to the payment that settles it.
-Anyone can settle a vanilla record of their own under that request id, paid by a zero-value
-authorization for a model priced 0. The node's settlement then reverts `RequestAlreadySettled`,
-which the settler reads as "this call is settled already" and marks the call settled, with the
-squatter's record id: the payer's authorization is never executed, the node is never paid, and
-its outbox says it was.
+A call's request id is public (the payer knows it before it pays; a mempool watcher reads it from
+the node's pending settlement). Before ExactTills, InferenceSettlement keyed records by request id
+without checking that it belonged to the payment that settled it: anyone could settle a vanilla
+record of their own under it (a zero-value authorization, a model priced 0) and the node's
+settlement reverted `RequestAlreadySettled`: served, never paid. Now a request id is
+keccak(till || payer || nonce), checked against the payment, and only the till's node settles it.
 
-These tests assert the honest outcome (the payer pays, the node gets its cut): they fail while the
-attack works.
+These tests assert the honest outcome (the squat is refused, the payer pays, the node gets its
+cut); the second was a strict xfail until the contract bound request ids to payments.
 """
 
 from __future__ import annotations
@@ -49,10 +47,11 @@ def test_a_payer_cannot_settle_its_own_request_id_first_and_be_served_free(node)
     header = pay(payer, requirement)
     squatted = request_id_of(payer.address, header)
     # Before paying the node: a vanilla record of the payer's own under the call's request id,
-    # paid by an authorization of 0 OPG.
-    send(chain, payer, settlement.functions.settle(vanilla_record(chain, free_model, squatted),
-                                                   authorization(chain, payer, 0)))
-    assert settlement.functions.recordIdByRequest(squatted).call() != 0
+    # paid by an authorization of 0 OPG: refused (the id is not this payment's).
+    squat = send(chain, payer, settlement.functions.settle(vanilla_record(chain, free_model, squatted),
+                                                           authorization(chain, payer, 0)), wait=False)
+    assert chain.w3.eth.wait_for_transaction_receipt(squat)["status"] == 0, "a record squatted the call's request id"
+    assert settlement.functions.recordIdByRequest(squatted).call() == 0
     operator_before = balance(chain, operator(running))
 
     answer = call(url, header)
@@ -69,13 +68,10 @@ def test_a_payer_cannot_settle_its_own_request_id_first_and_be_served_free(node)
         assert balance(chain, operator(running)) > operator_before, "the node was never paid its cut"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open (SECURITY.md, known limits): the contract does not bind a record's request id to the payment that "
-    "settles it; the node now marks such calls failed instead of settled, but they stay unpaid"))
 def test_a_mempool_watcher_cannot_squat_the_request_ids_of_a_pending_settlement(node):
-    """A third party reads the request ids from the node's pending settleBatch and settles its own
-    vanilla records under them first (it pays nothing but gas): every call of the batch is marked
-    settled by the node and none is paid."""
+    """A third party reads the request ids from the node's pending settleBatch and tries to settle
+    its own vanilla records under them first (it would pay nothing but gas): refused, and every
+    call of the batch is paid."""
     url, running, chain, _blobs = node
     settlement = chain.protocol.settlement
     requirement = offer(url)

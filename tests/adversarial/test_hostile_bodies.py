@@ -80,7 +80,7 @@ def _paid_client(node, seeded, delegator: str, raw: bytes | None = None) -> Paid
 
     cls = PaidClient if raw is None else RawBodyClient
     return cls(node.url, accounts.get(delegator).local_account, chain_id=31337,
-               token=seeded.protocol.token.address, settlement=seeded.protocol.settlement.address)
+               token=seeded.protocol.token.address, settlement=seeded.protocol.settlement.address, tills=seeded.protocol.tills.address)
 
 
 def test_a_value_float32_cannot_hold_is_refused_before_payment(hostile_node, seeded):

@@ -80,7 +80,7 @@ def _cid(chain, model_id: int) -> str:
 
 def _client(node, chain, delegator: str) -> PaidClient:
     return PaidClient(node.url, accounts.get(delegator).local_account, chain_id=31337,
-                      token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+                      token=chain.protocol.token.address, settlement=chain.protocol.settlement.address, tills=chain.protocol.tills.address)
 
 
 def test_an_unpaid_onnx_call_fetches_and_runs_nothing(gated):

@@ -15,7 +15,7 @@ from ogcli.devnet import accounts
 from ogcli.errors import RevertedError
 from ogcli.protocol.params import DAY, OPG
 from ogcli.verify.record_grounds import GroundFinder
-from tests.chain.market import Market
+from tests.chain.market import PRICE, Market
 from tests.chain.sybils import sybil_unbondings
 
 pytestmark = pytest.mark.chain
@@ -118,9 +118,10 @@ def test_chain_and_python_accept_exactly_the_same_signatures(market):
 
 def test_an_honest_verifier_is_not_slashed_over_a_malleated_signature(market, tmp_path):
     """A node settles a malleated copy of an honest signature; the verifier must not vouch for it."""
-    honest = market.record()
+    payment = market.payment(2 * PRICE)
+    honest = market.record(request_id=market.request_id_of(payment))
     forged = (*honest[:7], _malleable_forms(honest[7])["high-s, v flipped"])
-    record_id = market.settle_one(forged)
+    record_id = market.settle(forged, payment)["recordId"]
     _verify_and_attest(market, "validator-1", tmp_path)
     stake = market.validator_tokens("validator-1")
     with pytest.raises(RevertedError, match="NotAttestedValid|NotDisputable"):

@@ -33,10 +33,8 @@ def _register(market, operator: str, signer_key: bytes) -> None:
 
 
 def _record_signed_by(market, key: bytes):
-    now = market.chain.now()
-    request_id, input_hash, output_hash = os.urandom(32), os.urandom(32), os.urandom(32)
-    signature = market.sign_result(market.model_id, input_hash, output_hash, request_id, now, MODE_TEE, key=key)
-    return (market.model_id, input_hash, output_hash, request_id, now, MODE_TEE, Account.from_key(key).address, signature)
+    """A TEE record signed by `key` now (a draft: settled, it is bound to its payment)."""
+    return market.record(key=key)
 
 
 def test_a_signer_registered_after_an_earlier_verdict_is_judged_by_todays_registry(market):

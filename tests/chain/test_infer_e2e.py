@@ -251,7 +251,7 @@ def test_the_official_openai_client_works_through_the_paying_transport(node):
     token = chain.protocol.token.functions
     before = token.balanceOf(payer.address).call()
     transport = PayingTransport(payer, chain_id=31337, token=chain.protocol.token.address,
-                                settlement=chain.protocol.settlement.address)
+                                settlement=chain.protocol.settlement.address, tills=chain.protocol.tills.address)
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="x402", http_client=httpx.Client(transport=transport))
     completion = client.chat.completions.create(
         model="ogcli-tiny-chat", messages=[{"role": "user", "content": "what do validators do?"}]
@@ -387,7 +387,8 @@ def test_streamed_chat_gives_the_same_answer_and_a_receipt(node):
 
     url, _running, chain = node
     transport = PayingTransport(accounts.get("delegator-8").local_account, chain_id=31337,
-                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address)
+                                token=chain.protocol.token.address, settlement=chain.protocol.settlement.address,
+                                tills=chain.protocol.tills.address)
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="x402", http_client=httpx.Client(transport=transport))
     messages = [{"role": "user", "content": "what is a receipt?"}]
     chunks = list(client.chat.completions.create(model="ogcli-tiny-chat", messages=messages, stream=True))

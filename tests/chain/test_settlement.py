@@ -40,13 +40,70 @@ def test_fee_split_is_exact_to_the_wei(market):
 
 
 def test_replayed_request_and_reused_payment_are_refused(market):
-    record = market.record()
-    nonce = os.urandom(32)
-    market.settle(record, market.payment(PRICE * 2, nonce=nonce))
+    record, payment = market.paid(market.record(), market.payment(PRICE * 2))
+    market.settle(record, payment)
     with pytest.raises(RevertedError, match="RequestAlreadySettled"):
-        market.settle(record, market.payment(PRICE * 2))
-    with pytest.raises(RevertedError, match="ERC3009UsedAuthorization"):
-        market.settle(market.record(), market.payment(PRICE * 2, nonce=nonce))
+        market.settle(record, payment)
+    with pytest.raises(RevertedError, match="RequestAlreadySettled"):  # the payment names the call: a new record too
+        market.settle(market.record(), payment)
+    with pytest.raises(RevertedError, match="RequestNotPaid"):  # its payment, under a request id of another
+        market.settle(market.record(request_id=os.urandom(32)), market.payment(PRICE * 2))
+
+
+def test_a_call_is_bound_to_its_payment_and_its_node(market):
+    """ExactTills: the payment is to one node's till and names the record's request id; another
+    node cannot settle it, under that record or a record of its own."""
+    market.bond("rogue-node", 1_000 * OPG)
+    record, payment = market.paid(market.record(mode=1), market.payment(PRICE * 2))
+    rogue = market.sender("rogue-node")
+    settle = market.p.settlement.functions.settle
+    with pytest.raises(RevertedError, match="RequestNotPaid"):  # the record's id names node-operator's till
+        rogue.transact(settle(record, payment))
+    own = market.record(mode=1, request_id=records_lib.exact_request_id(market.till("rogue-node"), payment[0], payment[4]))
+    with pytest.raises(RevertedError, match="ERC3009InvalidSignature"):  # the payer paid node-operator's till
+        rogue.transact(settle(own, payment))
+    market.settle(record, payment)  # its own node still can
+
+
+def test_an_authorization_executed_straight_on_the_token_still_settles_from_the_till(market):
+    """Anyone may execute a payer's authorization on the token: it pays the node's till, and the
+    node's settlement takes it from there; nothing pays twice."""
+    token = market.p.token.functions
+    record, payment = market.paid(market.record(), market.payment(PRICE * 2))
+    till = market.till()
+    market.sender("challenger").transact(token.transferWithAuthorization(payment[0], till, *payment[1:]))
+    assert token.balanceOf(till).call() == PRICE * 2
+    event = market.settle(record, payment)
+    assert event["fee"] == PRICE * 2 and token.balanceOf(till).call() == 0
+    with pytest.raises(RevertedError, match="RequestAlreadySettled"):
+        market.settle(record, payment)
+
+
+def test_a_used_authorization_with_nothing_in_the_till_moves_nothing(market):
+    """A node naming an authorization used elsewhere (cancelled by its payer) is refused: the
+    till holds nothing for it."""
+    token = market.p.token.functions
+    record, payment = market.paid(market.record(), market.payment(PRICE * 2))
+    market.sender("user").transact(_cancel(market, "user", payment[4]))
+    before = token.balanceOf(payment[0]).call()
+    with pytest.raises(RevertedError, match="ERC20InsufficientBalance"):
+        market.settle(record, payment)
+    assert token.balanceOf(payment[0]).call() == before
+
+
+def _cancel(market, payer: str, nonce: bytes):
+    """The payer's ERC-3009 cancelAuthorization of `nonce`."""
+    from eth_account import Account
+
+    from ogcli.core import typed_data
+
+    account = accounts.get(payer)
+    signed = Account.sign_typed_data(
+        account.private_key, typed_data.token_domain(market.chain.w3.eth.chain_id, market.p.token.address),
+        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
+        {"authorizer": account.address, "nonce": nonce})
+    return market.p.token.functions.cancelAuthorization(account.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
+                                                        signed.s.to_bytes(32, "big"))
 
 
 def test_underpayment_is_refused_and_moves_nothing(market):
@@ -99,9 +156,9 @@ def test_dispute_of_a_tampered_result_slashes_and_pays_the_challenger(market):
 
 def test_batch_settlement_stores_every_record_and_costs_less_per_call(market):
     settlement = market.p.settlement.functions
-    single = market.sender("node-operator").transact(settlement.settle(market.record(), market.payment(PRICE * 2)))
-    records = [market.record() for _ in range(5)]
-    payments = [market.payment(PRICE * 2) for _ in range(5)]
+    single = market.sender("node-operator").transact(settlement.settle(*market.paid(market.record(), market.payment(PRICE * 2))))
+    records, payments = zip(*(market.paid(market.record(), market.payment(PRICE * 2)) for _ in range(5)))
+    records, payments = list(records), list(payments)
     first_id = settlement.recordCount().call() + 1
     receipt = market.sender("node-operator").transact(settlement.settleBatch(records, payments))
     assert settlement.recordCount().call() == first_id + 4

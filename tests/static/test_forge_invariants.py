@@ -112,7 +112,7 @@ def test_producer_campaigns_reach_the_bonds(invariant_run):
     settle (TEE ones only by bonded nodes) and producer disputes are made, and over the
     three campaigns some producer dispute slashed a bond."""
     results = {r.name: r for r in invariant_run.results}
-    slashed = not_theirs = 0
+    slashed = not_theirs = lifted = 0
     for name in PRODUCER_INVARIANTS:
         logs = results[name].logs
         # Counted, not as a share, as for the slashing campaigns: forge's runs differ even with a
@@ -130,6 +130,12 @@ def test_producer_campaigns_reach_the_bonds(invariant_run):
         refusals = re.search(r"NodeNotBonded/BondCommitted/NotSettlersEnclave (\d+)/(\d+)/(\d+)", summary)
         assert refusals, f"{name}: no settlement refusals in the producer summary:\n" + "\n".join(logs)
         not_theirs += int(refusals[3])
+        lifts = next((re.match(r"exact payments made out to another node's till, refused (\d+)", line)
+                      for line in logs if line.startswith("exact payments made out")), None)
+        assert lifts, f"{name}: no count of lifted payments in the producer summary:\n" + "\n".join(logs)
+        lifted += int(lifts[1])
     assert slashed > 0, "no producer dispute slashed a bond in the producer-bond campaigns' last runs"
     # A copy of another node's settlement (issue 16's mempool lift) must be tried, and refused.
     assert not_theirs > 0, "no TEE settlement from outside its enclave's operator was tried in the producer campaigns"
+    # An authorization made out to another node's till (ExactTills) must be tried, and refused.
+    assert lifted > 0, "no payment made out to another node's till was tried in the producer campaigns"

@@ -11,14 +11,14 @@ import pytest
 from ogcli.sdk.channel_pay import MAX_DEPOSIT_CALLS, MAX_WITHDRAW_DELAY_S
 from ogcli.sdk.paid_http import PaidClient, PaymentRejected
 
-SETTLEMENT, TOKEN = "0x" + "22" * 20, "0x" + "55" * 20
+SETTLEMENT, TOKEN, TILLS = "0x" + "22" * 20, "0x" + "55" * 20, "0x" + "77" * 20
 PRICE = 10**17
 
 
 def _client(payment: str = "channel") -> PaidClient:
     from eth_account import Account
 
-    return PaidClient("http://127.0.0.1:1", Account.create(), chain_id=31337, token=TOKEN, settlement=SETTLEMENT,
+    return PaidClient("http://127.0.0.1:1", Account.create(), chain_id=31337, token=TOKEN, settlement=SETTLEMENT, tills=TILLS,
                       payment=payment, rpc_url="http://127.0.0.1:1", channel_state_dir="/nonexistent")
 
 

@@ -13,6 +13,7 @@ from ogcli.core.receipt_checks import (FAIL, FAILED, NOT_APPLICABLE, PASS, UNVER
 
 PAYER = "0x" + "11" * 20
 SETTLEMENT = "0x" + "22" * 20
+TILL = "0x" + "44" * 20
 SIGNER = "0x" + "33" * 20
 FEE, PRICE = 1_000_000, 100_000
 
@@ -24,7 +25,7 @@ def _facts(**changes) -> Facts:
         registered=True, approved_at_time=True, fee_wei=FEE, publisher_wei=PRICE,
         node_wei=FEE - PRICE - validators - treasury, validators_wei=validators, treasury_wei=treasury,
         terms=Terms(validator_bps=1000, treasury_bps=500, model_price_wei=PRICE), payer=PAYER, settlement=SETTLEMENT,
-        pulled=Pulled(sender=PAYER, to=SETTLEMENT, value_wei=FEE), input_hash=b"i" * 32, output_hash=b"o" * 32,
+        till=TILL, pulled=Pulled(sender=PAYER, to=TILL, value_wei=FEE), input_hash=b"i" * 32, output_hash=b"o" * 32,
         response_input_hash=None, response_output_hash=None, attestation=(PASS, "checked"),
     )
     return replace(base, **changes)
@@ -81,10 +82,13 @@ def test_the_split_is_judged_under_the_terms_given_and_unverified_without_them()
     assert split.status == UNVERIFIED and "block 9" in split.detail
 
 
-def test_the_payment_must_be_the_payers_fee_into_the_settlement_contract():
-    assert _statuses(_facts(pulled=Pulled(PAYER, SETTLEMENT, 2 * FEE)))["payment pulled"] == FAIL
+def test_the_payment_must_be_the_payers_fee_into_the_nodes_till():
+    assert _statuses(_facts())["payment pulled"] == PASS
+    assert _statuses(_facts(pulled=Pulled(PAYER, TILL, FEE, before_settlement=True)))["payment pulled"] == PASS
+    assert _statuses(_facts(pulled=Pulled(PAYER, TILL, 2 * FEE)))["payment pulled"] == FAIL
+    assert _statuses(_facts(pulled=Pulled(PAYER, SETTLEMENT, FEE)))["payment pulled"] == FAIL
     assert _statuses(_facts(pulled=Pulled(PAYER, "0x" + "55" * 20, FEE)))["payment pulled"] == FAIL
-    assert _statuses(_facts(pulled=Pulled("0x" + "55" * 20, SETTLEMENT, FEE)))["payment pulled"] == FAIL
+    assert _statuses(_facts(pulled=Pulled("0x" + "55" * 20, TILL, FEE)))["payment pulled"] == FAIL
     assert _statuses(_facts(pulled=None))["payment pulled"] == UNVERIFIED
 
 

@@ -10,12 +10,13 @@ from ogcli.chain import abi
 from ogcli.chain.abi import ContractRef
 from ogcli.chain.history import HistoryMissing, Point, SettlementParams, Timeline
 from ogcli.chain.receipts import paying_transfer
-from ogcli.core.records import request_id
+from ogcli.core.records import exact_request_id
 from ogcli.protocol import artifacts
 
 TOKEN = ContractRef("0x" + "a0" * 20, artifacts.abi("OPGToken"))
 PAYER = "0x" + "11" * 20
-SETTLEMENT = "0x" + "22" * 20
+TILL = "0x" + "22" * 20
+SETTLEMENT = "0x" + "24" * 20
 NODE = "0x" + "33" * 20
 
 
@@ -56,26 +57,29 @@ def _address(text: str) -> bytes:
 
 
 def _paid(nonce: bytes, value: int, first_index: int) -> list[dict]:
-    """What one settle of a batch logs on the token: the authorization, the payer's transfer, and
-    the settlement's transfer on to the node."""
+    """What one settle of a batch logs on the token: the authorization, the payer's transfer into
+    the node's till, the till's on to the settlement, and the settlement's on to the node."""
     return [
         _log("AuthorizationUsed", first_index, _address(PAYER), nonce),
-        _log("Transfer", first_index + 1, _address(PAYER), _address(SETTLEMENT), data=value.to_bytes(32, "big")),
-        _log("Transfer", first_index + 2, _address(SETTLEMENT), _address(NODE), data=(value // 2).to_bytes(32, "big")),
+        _log("Transfer", first_index + 1, _address(PAYER), _address(TILL), data=value.to_bytes(32, "big")),
+        _log("Transfer", first_index + 2, _address(TILL), _address(SETTLEMENT), data=value.to_bytes(32, "big")),
+        _log("Transfer", first_index + 3, _address(SETTLEMENT), _address(NODE), data=(value // 2).to_bytes(32, "big")),
     ]
 
 
 def test_each_call_of_one_payer_in_a_batch_gets_its_own_transfer():
     first, second = b"\x01" * 32, b"\x02" * 32
-    logs = _paid(first, 700, 0) + _paid(second, 900, 3)
+    logs = _paid(first, 700, 0) + _paid(second, 900, 4)
     for nonce, value in ((first, 700), (second, 900)):
-        transfer = paying_transfer(TOKEN, logs, PAYER, request_id(PAYER, nonce))
-        assert (transfer.nonce, transfer.value_wei, transfer.to.lower()) == (nonce, value, SETTLEMENT)
+        transfer = paying_transfer(TOKEN, logs, PAYER, exact_request_id(TILL, PAYER, nonce))
+        assert (transfer.nonce, transfer.value_wei, transfer.to.lower()) == (nonce, value, TILL)
 
 
 def test_no_authorization_giving_the_request_id_is_no_transfer():
     logs = _paid(b"\x01" * 32, 700, 0)
-    assert paying_transfer(TOKEN, logs, PAYER, request_id(PAYER, b"\x09" * 32)) is None
-    assert paying_transfer(TOKEN, logs, "0x" + "44" * 20, request_id("0x" + "44" * 20, b"\x01" * 32)) is None
+    assert paying_transfer(TOKEN, logs, PAYER, exact_request_id(TILL, PAYER, b"\x09" * 32)) is None
+    assert paying_transfer(TOKEN, logs, "0x" + "44" * 20, exact_request_id(TILL, "0x" + "44" * 20, b"\x01" * 32)) is None
+    # The id of the same authorization to another node's till is another call's.
+    assert paying_transfer(TOKEN, logs, PAYER, exact_request_id("0x" + "66" * 20, PAYER, b"\x01" * 32)) is None
     foreign = [{**log, "address": "0x" + "b0" * 20} for log in logs]  # the same events from another contract
-    assert paying_transfer(TOKEN, foreign, PAYER, request_id(PAYER, b"\x01" * 32)) is None
+    assert paying_transfer(TOKEN, foreign, PAYER, exact_request_id(TILL, PAYER, b"\x01" * 32)) is None

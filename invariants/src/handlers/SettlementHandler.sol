@@ -6,7 +6,9 @@ import {bound} from "../InvariantTest.sol";
 import {CallRecorder} from "./CallRecorder.sol";
 import {StakingHandler} from "./StakingHandler.sol";
 
-import {IInferenceSettlement, IModelHub, INodeBonds, IOPGToken, IStaking, ITEERegistry} from "../interfaces/Protocol.sol";
+import {
+    IExactTills, IInferenceSettlement, IModelHub, INodeBonds, IOPGToken, IStaking, ITEERegistry
+} from "../interfaces/Protocol.sol";
 
 /// @notice The fuzzer's hands on the market and its verification: nodes settle records (good ones
 /// and bad ones the handler makes on purpose), payers sign the x402 payments, validators attest,
@@ -65,6 +67,7 @@ contract SettlementHandler is CallRecorder {
     IStaking public immutable staking;
     IInferenceSettlement public immutable settlement;
     INodeBonds public immutable bonds;
+    IExactTills public immutable tills;
     IModelHub public immutable hub;
     ITEERegistry public immutable registry;
     address public immutable timelock;
@@ -179,6 +182,7 @@ contract SettlementHandler is CallRecorder {
     uint256 public settlesUnbonded; // TEE settlements refused with NodeNotBonded
     uint256 public settlesCommitted; // ... with BondCommitted (free bond short of the fees)
     uint256 public settlesNotTheirs; // ... with NotSettlersEnclave (a record of another operator's enclave)
+    uint256 public settlesLifted; // payments made out to another node's till, refused
     uint256 public bondsMade;
     uint256 public unbondsMade;
     uint256 public withdrawalsMade;
@@ -205,6 +209,7 @@ contract SettlementHandler is CallRecorder {
         measurement0 = devMeasurement;
         measurement1 = keccak256("invariants: DEV enclave image v2");
         _tokenDomain = stakingHandler_.token().DOMAIN_SEPARATOR();
+        tills = settlement_.tills();
 
         address[] memory actors_ = stakingHandler_.actors();
         for (uint256 i = 0; i < actors_.length; ++i) {
@@ -212,6 +217,7 @@ contract SettlementHandler is CallRecorder {
             _actorKeys.push(stakingHandler_.actorKey(i));
             VM.prank(actors_[i]);
             token.approve(address(bonds_), type(uint256).max);
+            tills.open(actors_[i]); // every actor may settle as a node: its till exists
         }
         _tag(address(bonds_), bytes4(keccak256("NodeBonds"))); // its withdraw() is ModelHub's selector
         for (uint256 i = 0; i < ENCLAVE_KEYS; ++i) {
@@ -308,7 +314,9 @@ contract SettlementHandler is CallRecorder {
     /// it is not bonded), now and then another actor (refused: NotSettlersEnclave, the copy of a
     /// node's pending settlement by a competitor); one time in sixteen the fee is
     /// up to twice the node's bond (refused when its free bond does not cover it: BondCommitted;
-    /// with the payer being the node, the self-paid record that must not drain the bond).
+    /// with the payer being the node, the self-paid record that must not drain the bond); and one
+    /// time in sixteen the payment is made out to another actor's till (an authorization lifted
+    /// from another node's settlement), which must never settle.
     function settle(uint256 payerSeed, uint256 nodeSeed, uint256 kindSeed, uint256 ageSeed, uint256 tip) external {
         Settling memory x;
         x.kind = kindSeed % 10;
@@ -317,12 +325,17 @@ contract SettlementHandler is CallRecorder {
         (bool found, uint256 modelId) = _callableModel(kindSeed >> 8, mode);
         if (!found) return;
         x.payer = payerSeed % _actors.length;
-        x.record = _makeRecord(modelId, mode, x.kind, kindSeed >> 16, _recordTime(ageSeed));
+        x.record = _draftRecord(modelId, mode, x.kind, kindSeed >> 16, _recordTime(ageSeed));
         x.node = _pickNode(nodeSeed, x.record);
         x.value = _fee(modelId, mode, 0);
         if (x.variant == 0 && x.value > 0) x.value -= 1; // underpaid, unless rounding still covers it
         else if (x.variant == 6 && mode == MODE_TEE) x.value += bound(tip, 0, 2 * bonds.bondOf(x.node).active); // may exceed the free bond
         else x.value += bound(tip, 0, 5e18);
+        // The payer pays the node's till, and the record is signed under the request id that
+        // payment gives it; variant 8: an authorization lifted from another node's settlement
+        // (made out to that node's till), which the node binds to a record of its own.
+        x.payee = x.variant == 8 ? _otherThan(x.node, nodeSeed >> 8) : x.node;
+        _payAndSign(x, kindSeed >> 16);
         if (x.variant == 1 && _recordData.length > 0) x.record.requestId = _recordData[_recordData.length - 1].requestId;
         if (x.variant == 2) x.record.timestamp = uint64(_now()) - settlement.MAX_RECORD_AGE() - 1; // too old
         if (x.variant == 3) x.record.timestamp = uint64(_now()) + 1; // dated after its settlement
@@ -336,20 +349,63 @@ contract SettlementHandler is CallRecorder {
         uint256 variant;
         uint256 payer; // actor index
         address node;
+        address payee; // whose till the payment is made out to (the node's, but in variant 8)
         uint256 value;
         IInferenceSettlement.Record record;
+        IInferenceSettlement.Payment payment;
     }
 
     function _settleOne(Settling memory x) internal {
-        IInferenceSettlement.Payment memory payment = _makePayment(x.payer, x.value);
+        IInferenceSettlement.Payment memory payment = x.payment;
         BondGate memory gate = _bondGate(x.node, x.record.mode == MODE_TEE ? x.value : 0);
         _coolAll();
         (bool ok, bytes memory ret) = _call(
             x.node, address(settlement), abi.encodeCall(IInferenceSettlement.settle, (x.record, payment)), address(token)
         );
         _checkSettlerGate(x.node, x.record.mode == MODE_TEE ? x.record.enclaveSigner : address(0), address(0), ok, ret);
+        if (_checkPayee(x, ok)) return;
         if (bytes4(ret) != NOT_SETTLERS_ENCLAVE) _checkBondGate(gate, ok, ret);
         if (ok) _recordSettled(x.record, x.kind, settlement.recordCount(), _actors[x.payer], x.node, x.value);
+    }
+
+    /// @dev A payment made out to another node's till never settles (the lifted authorization);
+    /// true when this one was such a payment (the rest of the settlement's checks do not apply).
+    function _checkPayee(Settling memory x, bool ok) internal returns (bool lifted) {
+        if (x.payee == x.node) return false;
+        if (ok) {
+            _producerFailure(type(uint256).max, string.concat("node ", VM.toString(x.node),
+                " settled a payment made out to the till of ", VM.toString(x.payee)));
+        }
+        settlesLifted += 1;
+        return true;
+    }
+
+    /// @dev The payment to `x.payee`'s till, and `x.record` made again (from `seed`, as the
+    /// draft was) under the request id that payment gives a call `x.node` settles.
+    function _payAndSign(Settling memory x, uint256 seed) internal {
+        x.payment = _makePayment(x.payer, x.value, x.payee);
+        bytes32 requestId = _requestIdOf(x.node, x.payment);
+        x.record = _makeRecord(x.record.modelId, x.record.mode, x.kind, seed, x.record.timestamp, requestId);
+    }
+
+    /// @dev The second call of a batch: a TEE record of `kind`, paid `value` to the node's till.
+    function _secondCall(Settling memory x, uint256 kind, uint256 seed, uint256 value)
+        internal
+        returns (IInferenceSettlement.Record memory record, IInferenceSettlement.Payment memory payment)
+    {
+        payment = _makePayment(x.payer, value, x.node);
+        record = _makeRecord(x.record.modelId, MODE_TEE, kind, seed, x.record.timestamp, _requestIdOf(x.node, payment));
+    }
+
+    /// @dev An actor other than `node`.
+    function _otherThan(address node, uint256 seed) internal view returns (address other) {
+        other = _actor(seed);
+        if (other == node) other = _actor(seed + 1);
+    }
+
+    /// @dev The request id ExactTills gives a call paid by `payment` to `node`'s till.
+    function _requestIdOf(address node, IInferenceSettlement.Payment memory payment) internal view returns (bytes32) {
+        return keccak256(abi.encodePacked(tills.tillOf(node), payment.from, payment.nonce));
     }
 
     function _settleBatch(Settling memory x, uint256 seed) internal {
@@ -357,11 +413,10 @@ contract SettlementHandler is CallRecorder {
         IInferenceSettlement.Payment[] memory payments = new IInferenceSettlement.Payment[](2);
         uint256 secondKind = (seed >> 40) % 9; // a TEE record
         records[0] = x.record;
-        records[1] = _makeRecord(x.record.modelId, MODE_TEE, secondKind, seed >> 48, x.record.timestamp);
         uint256 secondValue = _fee(x.record.modelId, MODE_TEE, 0);
         if (token.balanceOf(_actors[x.payer]) < x.value + secondValue) return;
-        payments[0] = _makePayment(x.payer, x.value);
-        payments[1] = _makePayment(x.payer, secondValue);
+        payments[0] = x.payment;
+        (records[1], payments[1]) = _secondCall(x, secondKind, seed >> 48, secondValue);
         // One reservation for the batch: the fees of its TEE records (the second one is).
         BondGate memory gate = _bondGate(x.node, (x.record.mode == MODE_TEE ? x.value : 0) + secondValue);
         _coolAll();
@@ -1598,20 +1653,34 @@ contract SettlementHandler is CallRecorder {
 
     // ================================================================ internals: making things
 
-    function _makeRecord(uint256 modelId, uint8 mode, uint256 kind, uint256 seed, uint64 time)
+    /// @dev A draft (request id 0): made to see its signer, which the node is picked from, and
+    /// made again under the request id of its payment (_payAndSign).
+    function _draftRecord(uint256 modelId, uint8 mode, uint256 kind, uint256 seed, uint64 time)
+        internal
+        returns (IInferenceSettlement.Record memory)
+    {
+        return _makeRecord(modelId, mode, kind, seed, time, bytes32(0));
+    }
+
+    function _makeRecord(uint256 modelId, uint8 mode, uint256 kind, uint256 seed, uint64 time, bytes32 requestId)
         internal
         returns (IInferenceSettlement.Record memory r)
     {
-        _nonce += 1;
         r.modelId = modelId;
-        r.inputHash = keccak256(abi.encode("input", _nonce));
-        r.outputHash = keccak256(abi.encode("output", _nonce));
-        r.requestId = keccak256(abi.encode("request", _nonce));
+        r.requestId = requestId;
         r.timestamp = time;
         r.mode = mode;
+        _sign(r, kind, seed);
+    }
+
+    /// @dev Fills in `r`'s hashes, signer and signature (its model, mode, time and request id set).
+    function _sign(IInferenceSettlement.Record memory r, uint256 kind, uint256 seed) internal {
+        _nonce += 1;
+        r.inputHash = keccak256(abi.encode("input", _nonce));
+        r.outputHash = keccak256(abi.encode("output", _nonce));
         uint256 key = kind == 8
             ? uint256(keccak256(abi.encode("stranger", _nonce))) % (SECP256K1_N - 1) + 1 // never registered
-            : _enclaveKey(seed, time);
+            : _enclaveKey(seed, r.timestamp);
         r.enclaveSigner = VM.addr(key);
         if (kind == 4) key = key % (SECP256K1_N - 1) + 1; // signed by another key (key + 1)
         bytes32 digest = _resultDigest(r);
@@ -1648,8 +1717,11 @@ contract SettlementHandler is CallRecorder {
         return (price * BPS + kept - 1) / kept + tip;
     }
 
-    /// @dev An x402 "exact" payment: the payer's ERC-3009 TransferWithAuthorization to the settlement.
-    function _makePayment(uint256 payer, uint256 value) internal returns (IInferenceSettlement.Payment memory p) {
+    /// @dev An x402 "exact" payment: the payer's ERC-3009 TransferWithAuthorization to `node`'s till.
+    function _makePayment(uint256 payer, uint256 value, address node)
+        internal
+        returns (IInferenceSettlement.Payment memory p)
+    {
         _nonce += 1;
         p.from = _actors[payer];
         p.value = value;
@@ -1658,7 +1730,7 @@ contract SettlementHandler is CallRecorder {
         p.nonce = keccak256(abi.encode("payment", _nonce));
         bytes32 structHash = keccak256(
             abi.encode(
-                TRANSFER_WITH_AUTHORIZATION_TYPEHASH, p.from, address(settlement), value, p.validAfter, p.validBefore, p.nonce
+                TRANSFER_WITH_AUTHORIZATION_TYPEHASH, p.from, tills.tillOf(node), value, p.validAfter, p.validBefore, p.nonce
             )
         );
         (uint8 v, bytes32 r, bytes32 s) =

@@ -111,6 +111,13 @@ interface IStaking {
     function redelegationEntries(address delegator) external view returns (RedelegationEntry[] memory);
 }
 
+/// @dev One `exact` payee per node (ExactTills).
+interface IExactTills {
+    function tillOf(address node) external view returns (address);
+    function open(address node) external returns (address);
+    function initSettlement(address settlement) external;
+}
+
 interface IInferenceSettlement {
     struct Params {
         uint16 validatorFeeBps;
@@ -176,6 +183,7 @@ interface IInferenceSettlement {
 
     // settlement
     function settle(Record calldata record, Payment calldata payment) external returns (uint256);
+    function tills() external view returns (IExactTills);
     function settleBatch(Record[] calldata records, Payment[] calldata payments)
         external
         returns (uint256 firstRecordId);

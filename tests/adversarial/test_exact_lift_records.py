@@ -1,21 +1,21 @@
-"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): a payer's authorization seen in the node's pending settlement
-can be spent by someone else, under a record of their own.
+"""The `exact` path under attack (issue 16; found by the attacker review, strict xfails until
+ExactTills): a payer's authorization seen in the node's pending settlement, spent by someone else
+under a record of their own.
 
-The authorization is a TransferWithAuthorization to the settlement contract: it names no node and
-no record, and `settle` takes `msg.sender` as the node. `NotSettlersEnclave` stops a copier who
-keeps the honest TEE record, nothing else:
+The authorization used to be a TransferWithAuthorization to the settlement contract: it named no
+node and no record, and `settle` took `msg.sender` as the node. `NotSettlersEnclave` stopped a
+copier who kept the honest TEE record, nothing else:
 
-- a vanilla call's settlement is copied as it stands, and the copier is paid the node's cut;
-- any call's authorization (a TEE call's too) settles a vanilla record of the watcher's own, for a
-  model of its own priced to swallow the whole payment: the watcher takes the price as publisher;
-- a competitor with a genuine enclave of its own settles the authorization with a record that
-  enclave really signed: no dispute ground holds, so its bond pays nothing (SECURITY.md says such
-  a copy "pays for it with its bond"; that holds only for a copier that keeps the honest record's
-  signature).
+- a vanilla call's settlement was copied as it stood, and the copier paid the node's cut;
+- any call's authorization (a TEE call's too) settled a vanilla record of the watcher's own, for a
+  model of its own priced to swallow the whole payment: the watcher took the price as publisher;
+- a competitor with a genuine enclave of its own settled the authorization with a record that
+  enclave really signed: no dispute ground held, so its bond paid nothing.
 
-Each time the honest node's settlement then reverts on the spent authorization and the call is
-marked failed: it served and was never paid. The tests assert the honest outcome and fail while
-the attack works.
+Now the authorization is made out to the serving node's till and a record's request id must be
+its payment's: the watcher's settlement is refused whether its record keeps the call's request id
+(`RequestNotPaid`) or names the watcher's own till (the payer's signature is for another till).
+The tests assert the honest outcome.
 """
 
 from __future__ import annotations
@@ -45,10 +45,16 @@ from tests.adversarial.exact_attack_support import (
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
-# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
-# the test fails the suite the day it stops working, so that the fix moves it out of this file.
-OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
 TIP = 50 * 10**9  # the watcher outbids the node's tip
+
+
+def _own_request_id(chain, settler: str, payment) -> bytes:
+    """The request id `payment` would give a call settled by `settler` (the watcher's best try:
+    ExactTills checks the id against the payment and the settler's till)."""
+    from ogcli.chain.tills import node_till
+    from ogcli.core.records import exact_request_id
+
+    return exact_request_id(node_till(chain.protocol, settler), payment[0], bytes(payment[4]))
 
 
 def _served(url, chain, body=BODY):
@@ -87,7 +93,6 @@ def test_control_a_tee_settlement_copied_as_it_stands_is_refused(node):
     assert balance(chain, payer.address) == 0
 
 
-@OPEN
 def test_a_vanilla_settlement_cannot_be_copied_from_the_mempool(node):
     url, running, chain, _blobs = node
     body = {**BODY, "mode": "vanilla"}
@@ -100,7 +105,6 @@ def test_a_vanilla_settlement_cannot_be_copied_from_the_mempool(node):
     assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
 
 
-@OPEN
 def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node):
     """Against a TEE call: the watcher needs no enclave and no bond, and takes the whole price."""
     url, running, chain, _blobs = node
@@ -113,8 +117,8 @@ def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node
 
     def spend(pending_tx):
         (_record, payment), = decode_settlement(chain, pending_tx)
-        return send(chain, watcher, chain.protocol.settlement.functions.settle(vanilla_record(chain, greedy_model), payment),
-                    priority_wei=TIP, wait=False)
+        own = vanilla_record(chain, greedy_model, _own_request_id(chain, watcher.address, payment))
+        return send(chain, watcher, chain.protocol.settlement.functions.settle(own, payment), priority_wei=TIP, wait=False)
 
     intercept(chain, running, spend)
     hub = chain.protocol.hub.functions
@@ -124,7 +128,6 @@ def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node
     assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
 
 
-@OPEN
 def test_a_competitor_with_its_own_enclave_cannot_take_a_tee_call_and_keep_its_bond(node):
     from ogcli.chain.sender import Sender
     from tests.chain.enclaves import register_dev_enclave
@@ -150,7 +153,8 @@ def test_a_competitor_with_its_own_enclave_cannot_take_a_tee_call_and_keep_its_b
         helper = Market.__new__(Market)
         helper.chain, helper.p = chain, chain.protocol
         when = chain.now()
-        input_hash, output_hash, request_id = os.urandom(32), os.urandom(32), os.urandom(32)
+        input_hash, output_hash = os.urandom(32), os.urandom(32)
+        request_id = _own_request_id(chain, rogue.address, payment)
         signature = helper.sign_result(record[0], input_hash, output_hash, request_id, when, MODE_TEE,
                                        key=enclave_key.key)
         own = (record[0], input_hash, output_hash, request_id, when, MODE_TEE, enclave_key.address, signature)
