@@ -43,8 +43,8 @@ interface IModelHubSettlement {
 }
 
 /// @title InferenceSettlement
-/// @notice Settles paid inference calls (x402 payment pulled with ERC-3009 through the node's till, fee split, record
-/// stored) and runs verification after the fact: validators attest records, and anyone may dispute
+/// @notice Settles paid inference calls (x402 payment pulled with ERC-3009 through the node's
+/// till, fee split, record stored) and runs verification after the fact: validators attest records, and anyone may dispute
 /// an attestation with evidence this contract checks itself; a won dispute slashes the validator
 /// (and so its delegators) through Staking and pays the challenger. The node that settled a TEE
 /// record stands behind it with its bond (NodeBonds): a record proven false slashes the bond,
@@ -377,7 +377,8 @@ contract InferenceSettlement is EIP712, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- settlement
 
-    /// @notice Pulls the caller-signed payment (through the sender's till, ExactTills), splits it and stores the record; the sender is the node.
+    /// @notice Pulls the caller-signed payment (through the sender's till, ExactTills), splits it
+    /// and stores the record; the sender is the node.
     function settle(Record calldata record, ExactPayment calldata payment) external nonReentrant returns (uint256 recordId) {
         uint256 teeFees;
         (recordId, teeFees) = _settle(record, payment);

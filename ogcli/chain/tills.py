@@ -24,13 +24,9 @@ def node_till(protocol, node: str) -> str:
     return till_for(protocol.tills.address, protocol.token.address, node)
 
 
-def is_open(protocol, node: str) -> bool:
-    return len(protocol.w3.eth.get_code(node_till(protocol, node))) > 0
-
-
 def ensure_open(protocol, sender, node: str) -> str:
     """Opens `node`'s till if it is not yet (one transaction, once per node); returns its address."""
     till = node_till(protocol, node)
-    if not is_open(protocol, node):
+    if not protocol.w3.eth.get_code(till):
         sender.transact(protocol.tills.functions.open(node), label="open the node's till")
     return till

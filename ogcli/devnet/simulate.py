@@ -85,7 +85,8 @@ def simulate(protocol: Protocol, rpc_url: str, node_url: str, *, rate: float, du
             else:
                 if payer.name not in client_for:
                     client_for[payer.name] = PaidClient(node_url, payer.local_account, chain_id=protocol.w3.eth.chain_id,
-                                                        token=protocol.token.address, settlement=protocol.settlement.address, tills=protocol.tills.address)
+                                                        token=protocol.token.address, settlement=protocol.settlement.address,
+                                                        tills=protocol.tills.address)
                 client = client_for[payer.name]
                 answer = client.post("/v1/infer", {"model": model_id, "inputs": ONNX_INPUTS[model_id], "mode": "tee"}).json()
                 pending.append((answer["receipt"]["requestId"], client))

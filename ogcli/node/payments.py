@@ -113,7 +113,6 @@ class Payments:
 
         self.network = f"eip155:{chain_id}"
         self.token = protocol.token.address
-        self.settlement = protocol.settlement.address
         self.node = node  # the operator: the settler of this node's calls
         self.till = till  # the node's payee (ExactTills): what is paid to it settles from the node only
         self._protocol = protocol

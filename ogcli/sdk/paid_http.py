@@ -5,8 +5,8 @@ cumulative voucher on the payer's channel with the node, depositing into it when
 One round: POST; on 402, read the offer from the PAYMENT-REQUIRED header, check it is for this
 network's OPG, paid to the node's till (exact) or the settlement contract (channel), and within
 the caller's limit, pick the scheme (`payment`: `exact`, `channel`, or `auto`: the channel when
-the payer has one with this node on chain, else `exact`), let the caller approve it (seeing any deposit), sign, and POST again with
-PAYMENT-SIGNATURE. The second answer carries the result and the receipt; a channel payment's
+the payer has one with this node on chain, else `exact`), let the caller approve it (seeing any
+deposit), sign, and POST again with PAYMENT-SIGNATURE. The second answer carries the result and the receipt; a channel payment's
 PAYMENT-RESPONSE is checked and recorded by the SDK's client rules (what the node charged, at most
 the price; a corrective 402 resynchronises the channel once and pays again). `wait_settled`
 follows the receipt until its settlement is mined (a channel call's: its batch).

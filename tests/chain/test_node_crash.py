@@ -41,7 +41,8 @@ def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
         node = _start(port, batch_window="60")  # holds settlements back for a minute
         protocol = open_protocol()
         client = PaidClient(f"http://127.0.0.1:{port}", accounts.get("delegator-3").local_account, chain_id=31337,
-                            token=protocol.token.address, settlement=protocol.settlement.address, tills=protocol.tills.address)
+                            token=protocol.token.address, settlement=protocol.settlement.address,
+                            tills=protocol.tills.address)
         try:
             answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.0] * 8]}}).json()
         finally:
@@ -80,7 +81,8 @@ def _paid_call_left_in_the_outbox(chain, tmp_path, payer: str, value: float):
     use_local_storage(tmp_path / "blobs")
     with running_node(tmp_path / "node", batch_window_s=3600) as (url, _node):
         client = PaidClient(url, accounts.get(payer).local_account, chain_id=31337,
-                            token=chain.protocol.token.address, settlement=chain.protocol.settlement.address, tills=chain.protocol.tills.address)
+                            token=chain.protocol.token.address, settlement=chain.protocol.settlement.address,
+                            tills=chain.protocol.tills.address)
         try:
             answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[value] * 8]}}).json()
         finally:
