@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -93,6 +94,12 @@ def start(
         "--enable-tx-gas-limit",
         "--silent",
     ]
+    # Anvil writes the chain's older states to disk, by default under ~/.foundry/anvil/tmp, and
+    # leaves them there when it exits (gigabytes a test session). Kept next to its log instead,
+    # and cleared at each start: a cache of history this process rebuilds, never the chain itself.
+    states = log_file.with_name(log_file.stem + "-states")
+    shutil.rmtree(states, ignore_errors=True)
+    args += ["--cache-path", str(states)]
     if state_file is not None:
         args += ["--state", str(state_file), "--state-interval", "10"]
     if genesis_timestamp is not None:
