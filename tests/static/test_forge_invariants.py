@@ -67,7 +67,11 @@ def test_invariants_hold(invariant_run):
     assert not missing, f"slashing or producer-bond invariants missing from the run: {missing}"
 
 
-MIN_SETTLED = 8  # records settled in a campaign's last run (13 to 20 seen)
+# Records settled in a campaign's last run: 13 to 20 seen before records were bound to their
+# payment's till (2026-12-07), 7 to 20 since (a payment made out to another node's till, and a
+# record signed for the wrong one, are refused by design). What proves the market is reached is
+# this with the disputes below, which must slash or be covered.
+MIN_SETTLED = 5
 MIN_ATTESTED = 5  # verdicts given in it (9 to 12 seen)
 
 
