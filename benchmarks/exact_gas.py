@@ -47,6 +47,7 @@ def main() -> None:
         client.register(requirement.network, ExactEvmScheme(payer))
         client.set_spend_controls(False)
         loaded = node.runtime.load(model.cid)
+        node.settle_wait_s = 0  # each call answered at once, its settlement pending: settled below, one by one
         for _ in range(CALLS):
             header = encode_payment_signature_header(client.create_payment_payload(PaymentRequired(accepts=[requirement])))
             node.paid_call(model=model, mode="tee", payment_header=header, url="bench",

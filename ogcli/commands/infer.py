@@ -322,6 +322,11 @@ class _Call:
             result.update(channel=receipt["settlement"].get("channel"),
                           deposit_wei=str(self.offer.deposit_wei if self.offer else 0))
             return result
+        answered = receipt.get("settlement", {})
+        if answered.get("state") == "settled":  # a node answers an exact call once its settlement is mined
+            result.update(transaction_hash=answered.get("tx_hash"), record_id=answered.get("record_id"),
+                          settlement="settled")
+            return result
         if not no_wait:
             with diagnostics.spinner("waiting for the settlement transaction"):
                 settled = self.client.wait_settled(request_id)

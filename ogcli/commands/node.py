@@ -26,6 +26,11 @@ def run(
     batch_window: Annotated[
         float, typer.Option("--batch-window", min=0, help="Seconds to gather calls into one settlement transaction.")
     ] = 0.2,
+    settle_wait: Annotated[
+        float, typer.Option("--settle-wait", min=1, max=600,
+                            help="Seconds an exact-paid call waits for its settlement to be mined before it is "
+                                 "answered anyway (its settlement then pending).")
+    ] = 30.0,
     channel_batch: Annotated[
         int, typer.Option("--channel-batch", min=1, max=256,
                           help="Channel-paid calls to gather into one commitBatch transaction (at most 256).")
@@ -93,7 +98,7 @@ def run(
     if upstream and not upstream.startswith(("http://", "https://")):
         raise UsageError(f"--upstream takes an http(s):// URL, not {upstream!r}")
     settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream,
-                            batch_min_records=channel_batch, batch_max_wait_s=channel_wait)
+                            settle_wait_s=settle_wait, batch_min_records=channel_batch, batch_max_wait_s=channel_wait)
     with diagnostics.spinner("starting the node"):
         shared = verifier.sender if verifier is not None and verifier.sender.address == operator.address else None
         node = build(network, operator, enclave, data_dir, settings, sender=shared)

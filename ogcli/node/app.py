@@ -1,9 +1,10 @@
 """The node's HTTP API (FastAPI): OpenAI-compatible chat, ONNX inference, models, health,
 attestation, receipts. Every paid call: input checked, payment verified (x402), model run, result
-signed by the enclave, written to the outbox, answered, settled on chain after.
+signed by the enclave, written to the outbox. A call paid by `exact` is answered once its
+settlement is mined (x402's order); one paid by channel voucher at once, committed in a batch after.
 
 Errors are JSON `{"error": {"code", "message"}}` with a 4xx status; nothing is charged for a call
-that fails: its authorization is never settled.
+that fails: its authorization is never settled, and a settlement that fails is not answered.
 
 Before a payment is verified a call is only checked, cheaply: its body (size, then JSON with a
 depth limit: ogcli.core.safe_json), the model (on chain), the mode, and the input against the
@@ -36,6 +37,13 @@ CHAIN_PROBE_TTL_S = 1.0  # ... answered from memory for this long: a flood of /h
 RETRY_AFTER_S = 5  # what a client is told to wait while the chain is unreachable
 ZERO_ADDRESS = "0x" + "00" * 20
 BASE_MODES = ["vanilla", "tee"]
+TEE_CALL_BOND_SHARE = 16  # one TEE call's fee may be at most 1/16 of the node's active bond
+SETTLEMENT_FAILED = "transaction_failed"  # x402's code for a settlement that did not go through
+
+
+def _revert_reason(error: str | None) -> str:
+    """The first line of an outbox error, short enough for a 402's message."""
+    return (error or "refused").strip().splitlines()[0][:200]
 
 
 def node_modes() -> list[str]:
@@ -69,11 +77,12 @@ class Node:
     _params: tuple | None = None
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
-    _bonded: tuple | None = None  # (monotonic read time, (bonded, free bond))
+    _bonded: tuple | None = None  # (monotonic read time, (bonded, free bond, active bond))
     # TEE fees of calls between their bond check and their outbox row (then the outbox counts them).
     _bond_held_wei: int = 0
     _bond_lock: threading.Lock = field(default_factory=threading.Lock)
     upstream_url: str = ""
+    settle_wait_s: float = 30.0  # how long an exact call waits for its settlement before it is answered anyway
     modes: list = field(default_factory=node_modes)
     calls_dir: Any = None  # where ONNX calls' input, outputs (and ZKML proof) are kept for verifiers
     channel_payments: Any = None  # ogcli.node.channel_payments.ChannelPayments: batch-settlement vouchers
@@ -163,10 +172,15 @@ class Node:
                 return self._channel_call(model, mode, channel_payload, amount, url, description, run, input_record,
                                           keep, now)
         amount = self.price(model, fresh=True)
-        with self._bond_held(mode, amount):
-            return self._exact_call(model, mode, payment_header, amount, url, description, run, input_record, keep, now)
+        with self._bond_held(mode, amount):  # until the call is in the outbox, which counts it from then on
+            payment, record, result = self._exact_call(model, mode, payment_header, amount, url, description, run,
+                                                       input_record, keep, now)
+        return self._answered_once_settled(payment, record, result, amount, url, description)
 
     def _exact_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
+        """A call paid by an `exact` authorization, in x402's order: verify, run, then (in
+        `_answered_once_settled`) settle and answer. Returns (payment, record, result), the call
+        in the outbox."""
         try:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
@@ -180,13 +194,32 @@ class Node:
             record = self._record(model, mode, input_record, result, request_id, now)
             if keep is not None:
                 keep(record["requestId"], result)
-            self.outbox.add("0x" + request_id.hex(), model.id, payment.payer, payment.value_wei, record, payment.to_record())
+            self.outbox.add(record["requestId"], model.id, payment.payer, payment.value_wei, record,
+                            payment.to_record(), answered=False)
         finally:
             self.payments.release(payment)  # the outbox guards the nonce from here on
+        return payment, record, result
+
+    def _answered_once_settled(self, payment, record, result, amount, url, description):
+        """The answer leaves only once the settlement that takes the payment is mined: a payer
+        who cancels its authorization, moves its balance, spends it at another node, or a
+        publisher who raises the price or deprecates the model first, makes the settlement fail,
+        and then the call is refused (402, `transaction_failed`) with nothing charged and nothing
+        answered. A settlement not mined within `settle_wait_s` (a slow chain) is answered
+        anyway, its settlement pending (x402's `settlement_pending`)."""
         self.settler.poke()
+        call = self.outbox.wait_done(record["requestId"], self.settle_wait_s)
+        if call.state == "failed":
+            header, body = self._offer(amount, url, description, SETTLEMENT_FAILED)
+            body["message"] = (f"the payment could not be taken on chain ({_revert_reason(call.error)}); "
+                               "the call was not answered and nothing was charged")
+            raise PaymentNeeded(header, body)
+        self.outbox.mark_answered(record["requestId"])
+        settlement = {"state": "settled", "tx_hash": call.tx_hash, "record_id": call.record_id} \
+            if call.state == "settled" else {"state": "pending"}
         receipt = {**record, "payer": payment.payer, "value_wei": str(payment.value_wei),
-                   "settlement": {"state": "pending", "url": f"/v1/receipts/{record['requestId']}"}}
-        return result, receipt, self.payments.settlement_header(payment)
+                   "settlement": {**settlement, "url": f"/v1/receipts/{record['requestId']}"}}
+        return result, receipt, self.payments.settlement_header(payment, call.tx_hash or "")
 
     def refund_channel(self, payment_header: str | None, url: str, authorization: str | None = None) -> str:
         """A payer's cooperative refund (the SDK client's `refund`): without a payment header, the
@@ -276,11 +309,19 @@ class Node:
         closes), on top of the TEE fees of every call answered and not yet settled or committed,
         and of those being served now: otherwise the caller would be served and its payment never
         taken (the settlement refuses BondCommitted)."""
-        bonded, free = self.bond()
+        bonded, free, active = self.bond()
         if not bonded:
             raise ApiError(503, "node_not_bonded",
                            f"this node's operator {self.settler.sender.address} has less than the minimum bond "
                            "behind TEE records (`ogcli node bond`)")
+        if fee_wei * TEE_CALL_BOND_SHARE > active:
+            # One call may hold at most this share of the bond for the record's dispute window
+            # (8 days): else one call of a model priced near the bond, bought by its own publisher
+            # (who gets the price back), stops the node's TEE calls for a week.
+            raise ApiError(503, "fee_above_bond_share",
+                           f"this call's fee ({fee_wei} wei) is more than 1/{TEE_CALL_BOND_SHARE} of this node's "
+                           f"bond ({active} wei), the most one TEE call may hold for its dispute window; "
+                           "use a node with a larger bond, or --mode vanilla")
         committed = self.outbox.unsettled_tee_wei() + self._bond_held_wei
         if free < committed + fee_wei:
             raise ApiError(503, "node_bond_committed",
@@ -306,16 +347,17 @@ class Node:
     def bonded(self) -> bool:
         return self.bond()[0]
 
-    def bond(self) -> tuple[bool, int]:
-        """(whether the operator may settle TEE records, its free bond), asked at most every
-        CHAIN_TIME_TTL_S."""
+    def bond(self) -> tuple[bool, int, int]:
+        """(whether the operator may settle TEE records, its free bond, its active bond), asked
+        at most every CHAIN_TIME_TTL_S."""
         from ogcli.chain.bonds import read_bonds, read_terms
 
         cached = self._bonded
         if cached is None or time.monotonic() - cached[0] > CHAIN_TIME_TTL_S:
             operator = self.settler.sender.address
             bond = read_bonds(self.protocol, [operator])[operator]
-            self._bonded = cached = (time.monotonic(), (bond.covers_settlement(read_terms(self.protocol)), bond.free_wei))
+            self._bonded = cached = (time.monotonic(), (bond.covers_settlement(read_terms(self.protocol)), bond.free_wei,
+                                                        bond.active_wei))
         return cached[1]
 
     def chain_time(self) -> int:

@@ -25,7 +25,7 @@ from ogcli.core.batch_records import BatchRecord
 from ogcli.errors import NetworkError, RevertedError
 from ogcli.node.channel_payments import SCHEME
 from ogcli.node.outbox import Call, Outbox
-from ogcli.node.rounds import Rounds, in_mempool, send_recorded
+from ogcli.node.rounds import Rounds, in_mempool, send_recorded, serialised
 
 log = logging.getLogger("ogcli.node.batches")
 MAX_RECORDS = 256  # BatchRecords.MAX_RECORDS
@@ -66,6 +66,7 @@ class BatchCommitter(Rounds):
         if self.outbox.waiting(SCHEME)[0] >= self.min_records:
             self.poke()
 
+    @serialised
     def commit_pending(self) -> int:
         """One batch of the oldest waiting calls; returns how many were committed."""
         calls = self.outbox.in_state("pending", limit=MAX_RECORDS, scheme=SCHEME)
@@ -80,6 +81,7 @@ class BatchCommitter(Rounds):
                 return 0
             return sum(self._commit_alone(group) for group in groups.values())
 
+    @serialised
     def reconcile(self) -> None:
         """Rows left `sent` by a previous run or a receipt wait that gave up."""
         from web3.exceptions import TransactionNotFound

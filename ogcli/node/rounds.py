@@ -5,6 +5,7 @@ never kill the thread that settles what the node was paid."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -20,10 +21,11 @@ class Rounds:
         self._log = log
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._serial = threading.RLock()  # one round at a time (see `serialised`)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.reconcile()
+        self.recover()
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
@@ -36,6 +38,10 @@ class Rounds:
     def poke(self) -> None:
         """Work was added: run a round soon rather than at the next interval."""
         self._wake.set()
+
+    def recover(self) -> None:
+        """At start: what a previous run left half done."""
+        self.reconcile()
 
     def reconcile(self) -> None:
         """What a previous run (or a receipt wait that gave up) left half done."""
@@ -52,6 +58,20 @@ class Rounds:
                 self.sender.resync()
             self._wake.wait(self.interval_s)
             self._wake.clear()
+
+
+def serialised(method):
+    """A worker's entry point that reads the outbox and acts on what it read (settle, commit,
+    reconcile) runs alone: a round from another thread (an operator's tool, a test driving the
+    worker while its thread runs) that read the same rows would act on them again, and fail
+    rows that the first round had just settled."""
+
+    @functools.wraps(method)
+    def alone(self, *args, **kwargs):
+        with self._serial:
+            return method(self, *args, **kwargs)
+
+    return alone
 
 
 def send_recorded(sender, outbox, fn, request_ids: list[str], label: str):

@@ -22,6 +22,8 @@ class NodeSettings:
     batch_size: int = 16
     settle_interval_s: float = 0.5
     batch_window_s: float = 0.2
+    # An exact call is answered once its settlement is mined, or after this long (then pending).
+    settle_wait_s: float = 30.0
     image: str = "v0.1"  # the DEV enclave image this node reports
     upstream_url: str = ""  # OpenAI-compatible API for `openai-upstream` chat models
     # Channel (batch-settlement) calls are committed once this many wait, or the oldest has
@@ -88,7 +90,7 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     committer.start()
     return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
-                upstream_url=settings.upstream_url, calls_dir=_pruned(data_dir / "calls"),
+                upstream_url=settings.upstream_url, settle_wait_s=settings.settle_wait_s, calls_dir=_pruned(data_dir / "calls"),
                 channel_payments=channel_payments, committer=committer)
 
 

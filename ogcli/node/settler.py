@@ -7,6 +7,10 @@ settled, whatever the node remembers, and one whose transaction still waits in t
 left to land. A refusal that will not change (an expired or spent authorization, an underpayment, a
 deprecated model) marks the call failed with the reason; anything else (an RPC outage) leaves it
 pending for the next round.
+
+A call is answered once its settlement is mined (ogcli/node/app.py): a row still pending at start
+that was never answered (the node stopped while its settlement waited) is failed, not settled:
+its payer got nothing, and keeps its money (the authorization stays unused).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ogcli.chain.sender import Sender
 from ogcli.core.records import record_tuple
 from ogcli.errors import RevertedError
 from ogcli.node.outbox import Call, Outbox
-from ogcli.node.rounds import Rounds, in_mempool, send_recorded
+from ogcli.node.rounds import Rounds, in_mempool, send_recorded, serialised
 
 log = logging.getLogger("ogcli.node.settler")
 PERMANENT = ("Underpaid", "ModelNotCallable", "AuthorizationUsedOrCanceled", "AuthorizationExpired",
@@ -38,6 +42,12 @@ class Settler(Rounds):
         self.batch_window_s = batch_window_s  # after a new call, wait this long for others to batch with it
         self.gas_used: list[tuple[int, int]] = []  # (calls in the transaction, gas used)
 
+    def recover(self) -> None:
+        self.reconcile()  # a `sent` row not on chain and not in the mempool goes back to pending ...
+        for call in self.outbox.unanswered("pending"):  # ... and one never answered stops there
+            self.outbox.mark_failed(call.request_id, "the node stopped before answering: its payment was not taken")
+
+    @serialised
     def reconcile(self) -> None:
         """Rows left `sent` (by a previous run, or by a receipt wait that gave up): settled on
         chain; still waiting in the mempool, left `sent` for the next round (sending again would
@@ -53,6 +63,7 @@ class Settler(Rounds):
                 self.outbox.mark_pending([call.request_id], "resent: its transaction never landed")
 
 
+    @serialised
     def settle_pending(self) -> int:
         """One round: returns how many calls were settled."""
         pending = self.outbox.in_state("pending", limit=self.batch_size)

@@ -134,4 +134,7 @@ class LLM:
         wait = self.wait_for_settlement if self.wait_for_settlement is not None else not by_channel
         if not wait:
             return None
+        answered = receipt.get("settlement", {})
+        if answered.get("state") == "settled":  # a node answers an exact call once its settlement is mined
+            return answered.get("tx_hash")
         return self._client.wait_settled(receipt["requestId"])["tx_hash"]

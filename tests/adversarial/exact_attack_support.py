@@ -29,7 +29,8 @@ FUNDER = "holder-1"  # 26M OPG on the seeded devnet
 @pytest.fixture
 def node(seeded_profile, tmp_path):
     """(url, node, chain, blobs dir): a node whose settler only runs when the test says so
-    (an hour's batch window; `settle_now` runs its rounds)."""
+    (an hour's batch window; `settle_now` runs its rounds). It answers an `exact` call once its
+    settlement is mined: `answered` sends calls and runs the settler while they wait."""
     with seeded_profile.snapshot():
         blobs = tmp_path / "blobs"
         use_local_storage(blobs)
@@ -144,6 +145,30 @@ def call(url: str, header: str, body: dict = BODY) -> httpx.Response:
     return httpx.post(f"{url}/v1/infer", json=body, headers={PAYMENT_SIGNATURE_HEADER: header}, timeout=60)
 
 
+def answered(nodes, calls, meanwhile):
+    """Sends `calls` ((url, header[, body]) each) at once and returns their answers. A node answers
+    an `exact` call once its settlement is mined, and these nodes' settlers wait for the test: once
+    every call is in a node's outbox (or answered already), `meanwhile()` runs (settle_now,
+    intercept), and then the answers come."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(call, *c) for c in calls]
+        ids = ["0x" + request_id_of(header_authorization(c[1])["from"], c[1]).hex() for c in calls]
+        deadline = time.monotonic() + 30
+        while not all(f.done() or any(n.outbox.get(i) for n in nodes) for f, i in zip(futures, ids)):
+            assert time.monotonic() < deadline, "the calls never reached an outbox"
+            time.sleep(0.02)
+        meanwhile()
+        return [f.result(timeout=90) for f in futures]
+
+
+def served_and_settled(running, url: str, header: str, body: dict = BODY) -> httpx.Response:
+    """One call, its settlement run by the test (settle_now) while the node holds the answer."""
+    answer, = answered([running], [(url, header, body)], lambda: settle_now(running))
+    return answer
+
+
 # ---------------------------------------------------------------------------------------- the node
 
 
@@ -220,6 +245,27 @@ def _tuple(value):
 
 def settled_events(chain, receipt) -> list:
     return chain.protocol.settlement.events.InferenceSettled().process_receipt(receipt, errors=DISCARD)
+
+
+def dearest_price(chain, running, fee_at_most_wei: int) -> tuple[int, int]:
+    """(price, fee): the dearest model price whose call's fee is at most `fee_at_most_wei`."""
+    from ogcli.core.pricing import quote
+
+    params = chain.protocol.settlement.functions.params().call()
+    low, high = 0, fee_at_most_wei
+    while low < high:
+        mid = (low + high + 1) // 2
+        if quote(mid, running.node_fee_wei, params[0], params[1]) <= fee_at_most_wei:
+            low = mid
+        else:
+            high = mid - 1
+    return low, quote(low, running.node_fee_wei, params[0], params[1])
+
+
+def bond_of(chain, running) -> tuple[int, int]:
+    """(active, free) bond of the node's operator."""
+    active, _unbonding, _release, reserved = chain.protocol.bonds.functions.bondOf(operator(running)).call()
+    return active, active - reserved
 
 
 # ---------------------------------------------------------------------------------------- models

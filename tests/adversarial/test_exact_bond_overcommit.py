@@ -11,10 +11,11 @@ contract's MAX_RECORD_AGE (one hour) and revert `RecordTimeOutOfBounds`, which i
 as final either. The settler always takes the oldest pending calls first, `batch_size` (16) of
 them: 16 calls that can never settle are retried forever and nothing behind them is ever sent.
 
-The attacker: a model publisher (any account) publishes a TEE model priced at about half the
-node's free bond, and sends 17 calls at once, with a balance that covers them all (the node's
-balance rule) but only one is ever charged, and its price comes back to the attacker as the
-model's publisher. Cost: the protocol's cuts of one call. Result: 16 calls served for free, and
+The attacker: a model publisher (any account) publishes a TEE model priced at what one call may
+hold of the node's bond (1/16 since the node capped it; about half the free bond when found),
+and sends, at once, as many calls as the free bond covers and 16 more, with a balance that
+covers them all (the node's balance rule); the ones beyond the bond are never charged, and the
+price comes back to the attacker as the model's publisher. Result: 16 calls served for free, and
 the node never settles another call (vanilla or TEE, anyone's) until an operator intervenes.
 An honest node under load that exceeds its bond gets there without any attacker.
 
@@ -23,38 +24,36 @@ The test asserts the honest outcome and fails while the attack works.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from ogcli.core.pricing import quote
 from tests.adversarial.exact_attack_support import (
     BODY,
     FEATURES,
+    answered,
     balance,
-    call,
+    bond_of,
+    dearest_price,
     fund,
     new_payer,
     node,  # noqa: F401 (fixture)
     offer,
     pay,
     publish,
+    served_and_settled,
     settle_now,
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(300)]
-CALLS = 17  # one that fits the bond, and batch_size that never settle
+BEYOND = 16  # calls beyond what the free bond covers: batch_size of them, that would never settle
 
 
 def test_tee_calls_beyond_the_free_bond_are_refused_not_served_and_never_block_the_settler(node):
     url, running, chain, blobs = node
-    operator = running.settler.sender.address
-    active, _unbonding, _release, reserved = chain.protocol.bonds.functions.bondOf(operator).call()
-    free = active - reserved
-    params = chain.protocol.settlement.functions.params().call()
-    price = free // 2
-    value = quote(price, running.node_fee_wei, params[0], params[1])
-    assert value <= free < 2 * value, "one call fits the free bond, two do not"
+    active, free = bond_of(chain, running)
+    price, value = dearest_price(chain, running, active // 16)  # the dearest TEE call the node takes
+    fit = free // value
+    assert fit >= 1, "the free bond covers a call"
+    calls = fit + BEYOND
 
     attacker = new_payer(chain, 0)
     model_id = publish(chain, attacker, price, 2, blobs=blobs)  # TEE only
@@ -62,16 +61,14 @@ def test_tee_calls_beyond_the_free_bond_are_refused_not_served_and_never_block_t
     body = {"model": model_id, "inputs": FEATURES}
     requirement = offer(url, body)
     assert int(requirement.amount) == value
-    fund(chain, attacker.address, 2 * CALLS * value)  # covers all of them: the balance rule is satisfied
-    headers = [pay(attacker, requirement) for _ in range(CALLS)]
-    with ThreadPoolExecutor(CALLS) as pool:
-        answers = list(pool.map(lambda h: call(url, h, body), headers))
+    fund(chain, attacker.address, 2 * calls * value)  # covers all of them: the balance rule is satisfied
+    headers = [pay(attacker, requirement) for _ in range(calls)]
+    spent_before = balance(chain, attacker.address)
+    answers = answered([running], [(url, h, body) for h in headers], lambda: settle_now(running, rounds=3))
     served = sum(a.status_code == 200 for a in answers)
-    print("served", served, "of", CALLS, {a.status_code for a in answers},
+    print("served", served, "of", calls, {a.status_code for a in answers},
           {a.json().get("error", {}).get("code") if isinstance(a.json().get("error"), dict) else a.json().get("error")
            for a in answers if a.status_code != 200})
-    spent_before = balance(chain, attacker.address)
-    settle_now(running, rounds=3)
     counts = running.outbox.counts()
     charged = (spent_before - balance(chain, attacker.address)) // value
     errors = {c.error[:60] for c in running.outbox.in_state("pending", limit=100) if c.error}
@@ -87,8 +84,7 @@ def test_tee_calls_beyond_the_free_bond_are_refused_not_served_and_never_block_t
     honest_body = {**BODY, "mode": "vanilla"}
     honest_requirement = offer(url, honest_body)
     honest = new_payer(chain, int(honest_requirement.amount))
-    assert call(url, pay(honest, honest_requirement), honest_body).status_code == 200
-    settle_now(running, rounds=3)
+    assert served_and_settled(running, url, pay(honest, honest_requirement), honest_body).status_code == 200
     print("the honest call:", running.outbox.counts())
 
     failures = []
@@ -107,16 +103,18 @@ def test_calls_that_aged_past_the_record_limit_do_not_block_the_settler_for_good
     requirement = offer(url)
     value = int(requirement.amount)
     payer = new_payer(chain, 16 * value)
-    for _ in range(16):
-        assert call(url, pay(payer, requirement)).status_code == 200
-    chain.advance(3601 + 60)  # the calls are past MAX_RECORD_AGE when the settler next runs
-    running._chain_time = None  # the node's clock is read at most every second; this jump took none
-    settle_now(running, rounds=2)
-    print("the old calls:", running.outbox.counts(),
+
+    def age_then_settle():
+        chain.advance(3601 + 60)  # the calls are past MAX_RECORD_AGE when the settler next runs
+        running._chain_time = None  # the node's clock is read at most every second; this jump took none
+        settle_now(running, rounds=2)
+
+    old = answered([running], [(url, pay(payer, requirement)) for _ in range(16)], age_then_settle)
+    print("the old calls:", running.outbox.counts(), {a.status_code for a in old},
           {c.error[:60] for c in running.outbox.in_state("pending", limit=100) if c.error})
+    assert {a.status_code for a in old} == {402}, "calls that could not settle were answered"
     honest_requirement = offer(url)
     honest = new_payer(chain, int(honest_requirement.amount))
-    assert call(url, pay(honest, honest_requirement)).status_code == 200
-    settle_now(running, rounds=3)
+    assert served_and_settled(running, url, pay(honest, honest_requirement)).status_code == 200
     print("then:", running.outbox.counts())
     assert balance(chain, honest.address) == 0, "a new call never settles: 16 calls that never can are retried first"

@@ -29,8 +29,8 @@ from ogcli.devnet import accounts
 from tests.adversarial.exact_attack_support import (
     BODY,
     MODE_TEE,
+    answered,
     balance,
-    call,
     decode_settlement,
     fund,
     intercept,
@@ -57,13 +57,18 @@ def _own_request_id(chain, settler: str, payment) -> bytes:
     return exact_request_id(node_till(chain.protocol, settler), payment[0], bytes(payment[4]))
 
 
-def _served(url, chain, body=BODY):
+def _paying(url, chain, body=BODY):
+    """(payer, value, its payment header) for one call of `body`."""
     requirement = offer(url, body)
     value = int(requirement.amount)
     payer = new_payer(chain, value)
-    answer = call(url, pay(payer, requirement), body)
+    return payer, value, pay(payer, requirement)
+
+
+def _served_while(chain, running, url, header, lift, body=BODY) -> None:
+    """The call, answered once the node's settlement is mined, with `lift` sent at it meanwhile."""
+    answer, = answered([running], [(url, header, body)], lambda: intercept(chain, running, lift))
     assert answer.status_code == 200, answer.text
-    return payer, value
 
 
 def _copy_as(chain, watcher):
@@ -83,10 +88,10 @@ def test_control_a_tee_settlement_copied_as_it_stands_is_refused(node):
     """The defended case (issue 16's NotSettlersEnclave), on a real node: the copy reverts, the
     honest node's settlement lands."""
     url, running, chain, _blobs = node
-    payer, value = _served(url, chain)
+    payer, value, header = _paying(url, chain)
     watcher = new_payer(chain, 0)
     operator_before = balance(chain, operator(running))
-    intercept(chain, running, _copy_as(chain, watcher))
+    _served_while(chain, running, url, header, _copy_as(chain, watcher))
     print("outbox:", running.outbox.counts())
     assert balance(chain, watcher.address) == 0
     assert balance(chain, operator(running)) > operator_before
@@ -96,10 +101,10 @@ def test_control_a_tee_settlement_copied_as_it_stands_is_refused(node):
 def test_a_vanilla_settlement_cannot_be_copied_from_the_mempool(node):
     url, running, chain, _blobs = node
     body = {**BODY, "mode": "vanilla"}
-    payer, value = _served(url, chain, body)
+    payer, value, header = _paying(url, chain, body)
     watcher = new_payer(chain, 0)
     operator_before = balance(chain, operator(running))
-    intercept(chain, running, _copy_as(chain, watcher))
+    _served_while(chain, running, url, header, _copy_as(chain, watcher), body)
     print("outbox:", running.outbox.counts(), "watcher took", balance(chain, watcher.address))
     assert balance(chain, watcher.address) == 0, "the copier was paid the node's cut of a call it never served"
     assert balance(chain, operator(running)) > operator_before, "the node that served the call was never paid"
@@ -108,7 +113,7 @@ def test_a_vanilla_settlement_cannot_be_copied_from_the_mempool(node):
 def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node):
     """Against a TEE call: the watcher needs no enclave and no bond, and takes the whole price."""
     url, running, chain, _blobs = node
-    payer, value = _served(url, chain)  # TEE mode
+    payer, value, header = _paying(url, chain)  # TEE mode
     watcher = new_payer(chain, 0)
     params = chain.protocol.settlement.functions.params().call()
     swallow = value - value * params[0] // 10_000 - value * params[1] // 10_000  # leaves the node's cut at 0
@@ -120,7 +125,7 @@ def test_a_seen_authorization_cannot_pay_a_record_of_the_watchers_own_model(node
         own = vanilla_record(chain, greedy_model, _own_request_id(chain, watcher.address, payment))
         return send(chain, watcher, chain.protocol.settlement.functions.settle(own, payment), priority_wei=TIP, wait=False)
 
-    intercept(chain, running, spend)
+    _served_while(chain, running, url, header, spend)
     hub = chain.protocol.hub.functions
     taken = hub.earningsOf(watcher.address).call()
     print("outbox:", running.outbox.counts(), "watcher's earnings:", taken, "of", value)
@@ -140,7 +145,7 @@ def test_a_competitor_with_its_own_enclave_cannot_take_a_tee_call_and_keep_its_b
     enclave_key = Account.from_key(os.urandom(32))
     register_dev_enclave(chain, enclave_key, sender=Sender(chain.w3, rogue))
     chain.advance(1)
-    payer, value = _served(url, chain)
+    payer, value, header = _paying(url, chain)
     bonds = chain.protocol.bonds.functions
     rogue_bond_before = bonds.bondOf(rogue.address).call()
     rogue_before, operator_before = balance(chain, rogue.address), balance(chain, operator(running))
@@ -161,7 +166,7 @@ def test_a_competitor_with_its_own_enclave_cannot_take_a_tee_call_and_keep_its_b
         copies.append(own)
         return send(chain, rogue, settlement.functions.settle(own, payment), priority_wei=TIP, wait=False)
 
-    intercept(chain, running, take)
+    _served_while(chain, running, url, header, take)
     taken = balance(chain, rogue.address) - rogue_before
     print("outbox:", running.outbox.counts(), "rogue took", taken)
     if copies and settlement.functions.recordIdByRequest(copies[0][3]).call():

@@ -5,8 +5,10 @@ every check at every node until one of them settled it. A payer sent it to two (
 at once, was answered by all, and paid once. Now an authorization is made out to one node's till:
 another node refuses it (`invalid_exact_evm_payload_recipient_mismatch`), and could not settle it.
 
-Still open (a strict xfail, SECURITY.md): one balance spent with two authorizations at two nodes
-at once; each counts only its own unsettled calls.
+One balance spent with two authorizations at two nodes at once (each node counts only its own
+unsettled calls) was served twice while it paid for once (a strict xfail until the fix): now a
+node answers an `exact` call only once its settlement is mined, and the second settlement fails
+on the balance the first one took, so that call is refused, not answered.
 
 The tests assert the honest outcome (each answer was paid for, or the second node refused).
 """
@@ -17,8 +19,8 @@ import pytest
 
 from tests.adversarial.exact_attack_support import (
     BODY,
+    answered,
     balance,
-    call,
     new_payer,
     node,  # noqa: F401 (fixture)
     offer,
@@ -29,15 +31,10 @@ from tests.adversarial.exact_attack_support import (
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
-# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
-# the test fails the suite the day it stops working, so that the fix moves it out of this file.
-OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
 
 
 @pytest.mark.parametrize("mode", ["vanilla", "tee"])
 def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
-    from concurrent.futures import ThreadPoolExecutor
-
     url, running, chain, _blobs = node
     body = {**BODY, "mode": mode}
     with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
@@ -47,13 +44,11 @@ def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
         value = int(requirement.amount)
         payer = new_payer(chain, value)  # one call's worth
         header = pay(payer, requirement)
-        with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda u: call(u, header, body), [url, url_b]))
+        before = {u: balance(chain, operator(n)) for u, n in ((url, running), (url_b, second))}
+        answers = answered([running, second], [(url, header, body), (url_b, header, body)],
+                           lambda: (settle_now(running), settle_now(second)))
         served = [a.status_code for a in answers]
         print("answers:", served, [a.text[:120] for a in answers if a.status_code != 200])
-        before = {u: balance(chain, operator(n)) for u, n in ((url, running), (url_b, second))}
-        settle_now(running)
-        settle_now(second)
         print("outboxes:", running.outbox.counts(), second.outbox.counts())
         paid = [u for u, n in ((url, running), (url_b, second)) if balance(chain, operator(n)) > before[u]]
         assert served.count(200) <= len(paid), (
@@ -61,12 +56,10 @@ def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
             f"(the payer spent {value - balance(chain, payer.address)} of {value} wei)")
 
 
-@OPEN
 def test_one_balance_pays_for_one_call_across_nodes(node, tmp_path):
     """The node's balance rule (issue 16) counts only its own unsettled calls: a balance that pays
-    for one call, spent with two different authorizations at two nodes at once, is served twice."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    for one call, spent with two different authorizations at two nodes at once, was served twice
+    (red first: a strict xfail). The second settlement now fails, and its call is refused."""
     url, running, chain, _blobs = node
     with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
         chain.advance(1)
@@ -74,27 +67,24 @@ def test_one_balance_pays_for_one_call_across_nodes(node, tmp_path):
         value = int(requirement.amount)
         payer = new_payer(chain, value + value // 2)  # one call and a half
         headers = [pay(payer, requirement), pay(payer, offer(url_b))]
-        with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda pair: call(*pair), [(url, headers[0]), (url_b, headers[1])]))
+        answers = answered([running, second], [(url, headers[0]), (url_b, headers[1])],
+                           lambda: (settle_now(running), settle_now(second)))
         served = [a.status_code for a in answers]
-        settle_now(running)
-        settle_now(second)
         print("answers:", served, "outboxes:", running.outbox.counts(), second.outbox.counts())
         charged = (value + value // 2 - balance(chain, payer.address)) // value
         assert served.count(200) <= charged, f"{served.count(200)} calls served on one balance, {charged} charged"
+        assert served.count(200) == 1, "the call the balance paid for was answered"
+        refused, = [a for a in answers if a.status_code != 200]
+        assert refused.status_code == 402 and refused.json()["error"] == "transaction_failed", refused.text
 
 
 def test_control_one_header_sent_to_one_node_at_once_is_served_once(node):
     """The defended case: the same header, sent to one node eight times at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
     url, running, chain, _blobs = node
     requirement = offer(url)
     value = int(requirement.amount)
     payer = new_payer(chain, 8 * value)
     header = pay(payer, requirement)
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _i: call(url, header), range(8)))
+    answers = answered([running], [(url, header)] * 8, lambda: settle_now(running))
     assert sum(a.status_code == 200 for a in answers) == 1
-    settle_now(running)
     assert balance(chain, payer.address) == 7 * value

@@ -1,4 +1,4 @@
-"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): cheap ways to make an honest node pay (gas, or its bond's
+"""Attacks on the `exact` path (issue 16; found by the attacker review, strict xfails until fixed): cheap ways to make an honest node pay (gas, or its bond's
 capacity) for nothing.
 
 - (Closed, its test kept here as a plain test:) one call that cannot settle (a payer cancels its
@@ -9,9 +9,12 @@ capacity) for nothing.
   the record's 7-day window closes, and the node refuses every TEE call meanwhile
   (`node_bond_committed`). The price comes back to the attacker as publisher; what the attack
   costs is the protocol's cut (15% of the fee, 10 of them the validators', which an attacker
-  running the first three attesting validators takes back).
+  running the first three attesting validators takes back). Closed: a node takes a TEE call
+  only when its fee is at most 1/16 of its active bond (503 `fee_above_bond_share`), so one call
+  holds a sixteenth of it at most. (Locking all of it still costs the protocol's cut of fees
+  worth the whole bond: SECURITY.md.)
 
-The tests assert the honest outcome and fail while the attack works.
+The tests assert the honest outcome and failed while the attack worked.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from ogcli.core.pricing import quote
 from tests.adversarial.exact_attack_support import (
-    BODY,
     FEATURES,
-    call,
+    answered,
+    balance,
+    bond_of,
+    dearest_price,
     fund,
     new_payer,
     node,  # noqa: F401 (fixture)
@@ -31,13 +35,11 @@ from tests.adversarial.exact_attack_support import (
     pay,
     publish,
     send,
+    served_and_settled,
     settle_now,
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
-# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
-# the test fails the suite the day it stops working, so that the fix moves it out of this file.
-OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
 
 
 def _cancel(chain, payer, header):
@@ -60,55 +62,66 @@ def test_one_bad_call_does_not_make_the_node_settle_a_batch_one_transaction_per_
     requirement = offer(url)
     value = int(requirement.amount)
     honest = [new_payer(chain, value) for _ in range(8)]
-    for payer in honest:
-        assert call(url, pay(payer, requirement)).status_code == 200
     attacker = new_payer(chain, value)
     header = pay(attacker, requirement)
-    assert call(url, header).status_code == 200
-    _cancel(chain, attacker, header)
     running.settler.gas_used.clear()
-    settle_now(running)
+
+    def cancel_then_settle():
+        _cancel(chain, attacker, header)
+        settle_now(running)
+
+    answers = answered([running], [(url, pay(p, requirement)) for p in honest] + [(url, header)], cancel_then_settle)
     sent = running.settler.gas_used
     print("settlement transactions (calls, gas):", sent, "outbox:", running.outbox.counts())
+    assert [a.status_code for a in answers] == [200] * 8 + [402]
     assert running.outbox.counts().get("settled") == 8
     assert len(sent) <= 2, f"the node sent {len(sent)} transactions ({sum(g for _c, g in sent)} gas) for 8 good calls"
 
 
-@OPEN
 def test_one_call_does_not_lock_the_nodes_whole_bond_for_a_week(node):
+    """A strict xfail until the node capped one TEE call's fee at 1/16 of its bond: the call of a
+    model priced near the free bond was served, and the node refused every TEE call for a week."""
+    import httpx
+
     url, running, chain, blobs = node
-    operator = running.settler.sender.address
-    active, _unbonding, _release, reserved = chain.protocol.bonds.functions.bondOf(operator).call()
-    free = active - reserved
-    params = chain.protocol.settlement.functions.params().call()
+    active, free = bond_of(chain, running)
     honest_value = int(offer(url).amount)
-    low, high = 0, free  # the dearest price whose fee still fits the free bond: it leaves less than one call free
-    while low < high:
-        mid = (low + high + 1) // 2
-        if quote(mid, running.node_fee_wei, params[0], params[1]) <= free:
-            low = mid
-        else:
-            high = mid - 1
-    price = low
-    value = quote(price, running.node_fee_wei, params[0], params[1])
+    price, value = dearest_price(chain, running, free)  # it leaves less than one call free
     assert free - value < honest_value
     attacker = new_payer(chain, 0)
     model_id = publish(chain, attacker, price, 2, blobs=blobs)
     chain.advance(1)
     fund(chain, attacker.address, value)
     body = {"model": model_id, "inputs": FEATURES}
-    assert call(url, pay(attacker, offer(url, body)), body).status_code == 200
-    settle_now(running)
-    hub = chain.protocol.hub.functions
-    cost = value - hub.earningsOf(attacker.address).call()
+    asked = httpx.post(f"{url}/v1/infer", json=body, timeout=30)
+    print("the attacker's call:", asked.status_code, asked.text[:200])
+    if asked.status_code == 402:
+        served_and_settled(running, url, pay(attacker, offer(url, body)), body)
+    else:
+        assert asked.status_code == 503 and asked.json()["error"]["code"] == "fee_above_bond_share", asked.text
+    cost = value - balance(chain, attacker.address) - chain.protocol.hub.functions.earningsOf(attacker.address).call()
     running._bonded = None  # the node's bond read is a second old at most: read it now
     honest = new_payer(chain, 10**18)
-    import httpx
-
-    answer = httpx.post(f"{url}/v1/infer", json=BODY, timeout=30)  # an honest TEE call of a seeded model
-    if answer.status_code == 402:
-        answer = call(url, pay(honest, offer(url)))
+    answer = served_and_settled(running, url, pay(honest, offer(url)))  # an honest TEE call of a seeded model
     print("attack cost", cost / 1e18, "OPG of a", free / 1e18, "OPG free bond; honest call:", answer.status_code,
           answer.text[:160])
     assert answer.status_code == 200, (
         f"one call costing its buyer {cost / 1e18:.1f} OPG leaves the node unable to serve TEE calls: {answer.text[:120]}")
+
+
+def test_the_dearest_tee_call_a_node_takes_holds_a_sixteenth_of_its_bond(node):
+    """The most one call can hold: a fee of 1/16 of the bond is served and settled (its fee
+    reserved), and a TEE call after it still is."""
+    url, running, chain, blobs = node
+    active, free = bond_of(chain, running)
+    price, value = dearest_price(chain, running, active // 16)
+    publisher = new_payer(chain, 0)
+    model_id = publish(chain, publisher, price, 2, blobs=blobs)
+    chain.advance(1)
+    fund(chain, publisher.address, value)
+    body = {"model": model_id, "inputs": FEATURES}
+    assert served_and_settled(running, url, pay(publisher, offer(url, body)), body).status_code == 200
+    assert bond_of(chain, running)[1] == free - value, "the call's fee is reserved in the bond"
+    running._bonded = None
+    honest = new_payer(chain, 10**18)
+    assert served_and_settled(running, url, pay(honest, offer(url))).status_code == 200

@@ -1,14 +1,17 @@
-"""Open attacks on the `exact` path (issue 16; found by the attacker review, still working: strict xfails): the model's publisher changes the terms between the answer and
-the settlement.
+"""Attacks on the `exact` path (issue 16; found by the attacker review, strict xfails until the
+node answered only after its settlement): the model's publisher changes the terms between the
+answer and the settlement.
 
 `settle` reads the model's price and whether it takes calls from ModelHub at settlement, and the
-publisher changes either at once (`setPrice`, `deprecate`). A publisher who sees a node's
-settlement pending raises its price (or deprecates the model) first: every call of the model the
-node answered and has not settled reverts `Underpaid` (`ModelNotCallable`), which the settler
-marks failed for good. The node did the work; its payers are never charged (the publisher among
-them, when it called its own model: it sets the price back afterwards and has been served free).
+publisher changes either at once (`setPrice`, `deprecate`). A publisher who saw a node's
+settlement pending raised its price (or deprecated the model) first: every call of the model the
+node had answered and not settled reverted `Underpaid` (`ModelNotCallable`). The node had done the
+work; its payers were never charged (the publisher among them, when it called its own model: it
+set the price back afterwards and had been served free). Now the calls wait for their settlement,
+so they are refused: nobody is served free. (The node's work is lost, as with any refused call;
+the publisher pays a transaction for each change.)
 
-The tests assert the honest outcome and fail while the attack works.
+The tests assert the honest outcome and failed while the attack worked.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import pytest
 from ogcli.devnet import accounts
 from tests.adversarial.exact_attack_support import (
     BODY,
+    answered,
     balance,
-    call,
     intercept,
     new_payer,
     node,  # noqa: F401 (fixture)
@@ -30,9 +33,6 @@ from tests.adversarial.exact_attack_support import (
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
-# Works today: an open attack, listed in SECURITY.md (known limits, payments by `exact`). Strict:
-# the test fails the suite the day it stops working, so that the fix moves it out of this file.
-OPEN = pytest.mark.xfail(strict=True, reason="open attack on exact (SECURITY.md, known limits)")
 TIP = 50 * 10**9
 
 
@@ -44,7 +44,6 @@ def _publisher_of(chain, model_id: int):
     raise AssertionError(f"no devnet account publishes model {model_id}")
 
 
-@OPEN
 @pytest.mark.parametrize("change", ["raise the price", "deprecate"])
 def test_a_publisher_cannot_void_the_calls_a_node_answered(node, change):
     url, running, chain, _blobs = node
@@ -55,16 +54,16 @@ def test_a_publisher_cannot_void_the_calls_a_node_answered(node, change):
     requirement = offer(url)
     value = int(requirement.amount)
     payers = [new_payer(chain, value) for _ in range(2)]
-    for payer in payers:
-        assert call(url, pay(payer, requirement)).status_code == 200
     operator_before = balance(chain, operator(running))
 
     def void(_pending_tx):
         fn = hub.setPrice(model_id, value) if change == "raise the price" else hub.deprecate(model_id)
         return send(chain, publisher, fn, priority_wei=TIP, wait=False)
 
-    intercept(chain, running, void)
+    answers = answered([running], [(url, pay(p, requirement)) for p in payers], lambda: intercept(chain, running, void))
     print("outbox:", running.outbox.counts(), {c.error[:70] for c in running.outbox.in_state("failed") if c.error})
-    unpaid = [p.address for p in payers if balance(chain, p.address) == value]
+    unpaid = [p.address for p, a in zip(payers, answers) if a.status_code == 200 and balance(chain, p.address) == value]
     assert not unpaid, f"{len(unpaid)} of {len(payers)} answered calls were never charged"
-    assert balance(chain, operator(running)) > operator_before, "the node that served the calls was never paid"
+    assert [a.status_code for a in answers] == [402, 402], "the publisher's change went first: no call settles"
+    assert {a.json()["error"] for a in answers} == {"transaction_failed"}
+    assert balance(chain, operator(running)) == operator_before

@@ -18,14 +18,15 @@ import os
 import pytest
 from eth_account import Account
 
-from tests.adversarial.exact_attack_support import call, fund, offer, pay
+from tests.adversarial.exact_attack_support import answered, call, fund, offer, pay, settle_now
 from tests.chain.node_fixture import running_node, use_local_storage
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
 
 @pytest.fixture
 def node(seeded_profile, tmp_path):
-    """A node whose settler waits (an hour's window, batches of 16): what it answered stays queued."""
+    """A node whose settler waits (an hour's window, batches of 16) for the test: what it took stays
+    queued (and unanswered: the node answers a call once its settlement is mined)."""
     with seeded_profile.snapshot():
         use_local_storage(tmp_path / "blobs")
         with running_node(tmp_path / "node", batch_window_s=3600, batch_size=16) as (url, running):
@@ -47,15 +48,18 @@ def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(no
     payer = _payer_with(chain, price + price // 2)  # one call and a half
     headers = [pay(payer, requirement) for _ in range(3)]
 
-    answers = [call(url, header) for header in headers]
+    later = []
+
+    def the_others_then_settle():  # sent one after the other while the first waits on its settlement
+        later.extend(call(url, header) for header in headers[1:])
+        settle_now(running)
+
+    answers = answered([running], [(url, headers[0])], the_others_then_settle) + later
     served = [a for a in answers if a.status_code == 200]
     refused = [a for a in answers if a.status_code == 402]
     assert len(served) == 1, f"served {len(served)} calls on a balance that pays for one"
     assert len(refused) == 2
     assert {a.json()["error"] for a in refused} == {"invalid_exact_evm_insufficient_balance"}
-
-    running.settler.batch_window_s = 0
-    running.settler.settle_pending()
     counts = running.outbox.counts()
     assert counts.get("failed", 0) == 0, f"an answered call did not settle: {counts}"
     assert counts.get("settled", 0) == 1
@@ -65,21 +69,15 @@ def test_one_balance_pays_for_one_exact_call_however_many_payments_are_signed(no
 def test_payments_sent_at_once_never_overspend_the_balance(node):
     """The same payments sent together: each counts the others while they are checked, so at most
     one is served (maybe none, when all are checked at the same moment), and what was served settles."""
-    from concurrent.futures import ThreadPoolExecutor
-
     url, running, chain = node
     token = chain.protocol.token.functions
     requirement = offer(url)
     price = int(requirement.amount)
     payer = _payer_with(chain, price + price // 2)
     headers = [pay(payer, requirement) for _ in range(4)]
-    with ThreadPoolExecutor(len(headers)) as pool:
-        answers = list(pool.map(lambda header: call(url, header), headers))
+    answers = answered([running], [(url, header) for header in headers], lambda: settle_now(running))
     served = sum(a.status_code == 200 for a in answers)
     assert served <= 1, f"served {served} calls on a balance that pays for one"
     assert all(a.status_code in (200, 402) for a in answers)
-
-    running.settler.batch_window_s = 0
-    running.settler.settle_pending()
     assert running.outbox.counts().get("failed", 0) == 0
     assert token.balanceOf(payer.address).call() == price + price // 2 - served * price

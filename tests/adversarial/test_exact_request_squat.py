@@ -16,9 +16,9 @@ from __future__ import annotations
 import pytest
 
 from tests.adversarial.exact_attack_support import (
+    answered,
     authorization,
     balance,
-    call,
     decode_settlement,
     intercept,
     new_payer,
@@ -29,7 +29,7 @@ from tests.adversarial.exact_attack_support import (
     publish,
     request_id_of,
     send,
-    settle_now,
+    served_and_settled,
     vanilla_record,
 )
 
@@ -54,10 +54,9 @@ def test_a_payer_cannot_settle_its_own_request_id_first_and_be_served_free(node)
     assert settlement.functions.recordIdByRequest(squatted).call() == 0
     operator_before = balance(chain, operator(running))
 
-    answer = call(url, header)
+    answer = served_and_settled(running, url, header)
     assert answer.status_code in (200, 402), answer.text
     served = answer.status_code == 200
-    settle_now(running)
 
     if served:
         row = running.outbox.get("0x" + squatted.hex())
@@ -77,8 +76,7 @@ def test_a_mempool_watcher_cannot_squat_the_request_ids_of_a_pending_settlement(
     requirement = offer(url)
     value = int(requirement.amount)
     payers = [new_payer(chain, value) for _ in range(3)]
-    for payer in payers:
-        assert call(url, pay(payer, requirement)).status_code == 200
+    headers = [pay(payer, requirement) for payer in payers]
     watcher = new_payer(chain, 0)
     free_model = publish(chain, watcher, 0, 1)
     operator_before = balance(chain, operator(running))
@@ -89,7 +87,8 @@ def test_a_mempool_watcher_cannot_squat_the_request_ids_of_a_pending_settlement(
                                                              authorization(chain, watcher, 0)),
                  priority_wei=50 * 10**9, wait=False)
 
-    intercept(chain, running, squat)
+    answers = answered([running], [(url, h) for h in headers], lambda: intercept(chain, running, squat))
+    assert [a.status_code for a in answers] == [200] * 3, [a.text[:160] for a in answers]
     counts = running.outbox.counts()
     print("outbox:", counts)
     unpaid = [p.address for p in payers if balance(chain, p.address) == value]

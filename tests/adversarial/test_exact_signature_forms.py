@@ -22,13 +22,12 @@ import pytest
 
 from tests.adversarial.exact_attack_support import (
     balance,
-    call,
     new_payer,
     node,  # noqa: F401 (fixture)
     offer,
     operator,
     pay,
-    settle_now,
+    served_and_settled,
 )
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
@@ -63,10 +62,9 @@ def test_a_served_call_is_paid_whatever_form_its_signature_takes(node, form):
     served = 0
     for _ in range(3):  # the same balance, three calls
         header = _reshaped(pay(payer, requirement), _low_v if form == "v as 0/1" else _high_s)
-        answer = call(url, header)
+        answer = served_and_settled(running, url, header)
         assert answer.status_code in (200, 402), answer.text
         served += answer.status_code == 200
-        settle_now(running)
     print(form, "served:", served, "outbox:", running.outbox.counts(),
           {c.error[:80] for c in running.outbox.in_state("failed") if c.error})
     charged = (value - balance(chain, payer.address)) // value

@@ -38,13 +38,38 @@ def _settled(url: str, request_id: str) -> dict:
     return receipt
 
 
+def _paid_at_once(url: str, chain) -> list[dict]:
+    """An ONNX call and a chat call of carol's, sent together: the node answers each once its
+    settlement is mined, so calls sent one after the other never share a batch. Two models, two
+    prices: each call's transfer must be told apart, not just counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ogcli.devnet import accounts
+    from ogcli.sdk.paid_http import PaidClient
+
+    protocol = chain.protocol
+    calls = [("/v1/infer", {"model": 2, "inputs": FEATURES}),
+             ("/v1/chat/completions", {"model": "ogcli-tiny-chat", "messages": [{"role": "user", "content": "a batch?"}]})]
+
+    def paid(path_body):
+        offers = []
+        client = PaidClient(url, accounts.get("delegator-1").local_account, chain_id=chain.w3.eth.chain_id,
+                            token=protocol.token.address, settlement=protocol.settlement.address,
+                            tills=protocol.tills.address)
+        try:
+            answer = client.post(*path_body, offers.append).json()
+        finally:
+            client.close()
+        receipt = answer.get("receipt") or answer["ogcli"]  # /v1/infer's, or the chat completion's
+        return {"request_id": receipt["requestId"], "price_wei": str(offers[0].amount_wei)}
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(paid, calls))
+
+
 def test_two_calls_of_one_payer_settled_in_one_batch_both_verify(batching_node, cli):
-    url, _running, _chain = batching_node
-    # Two models, two prices: each call's transfer must be told apart, not just counted.
-    onnx = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES),
-                     "--no-wait"))
-    chat = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", "what is a batch?",
-                     "--no-wait"))
+    url, _running, chain = batching_node
+    onnx, chat = _paid_at_once(url, chain)
     assert onnx["price_wei"] != chat["price_wei"]
     receipts = [_settled(url, call["request_id"]) for call in (onnx, chat)]
     assert receipts[0]["tx_hash"] == receipts[1]["tx_hash"], "the premise: both settled in one settleBatch"

@@ -1,5 +1,9 @@
-"""The node killed (SIGKILL) between answering and settling settles on restart: nothing is lost,
-nothing is settled twice."""
+"""The node killed (SIGKILL) around an `exact` call's settlement: nothing is lost, nothing is
+settled twice, and nothing is charged for a call that was never answered.
+
+A node answers an `exact` call once its settlement is mined, or after `--settle-wait` with its
+settlement pending. Killed while the call waits, it does not settle the call at restart (its payer
+got nothing). Killed after answering (the wait gave up), it settles it at restart."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from tests.chain.node_fixture import (free_port, gives_up_waiting, start_node_pr
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(120)]
 
 
-def _start(port: int, batch_window: str):
-    return start_node_process(port, "--batch-window", batch_window)
+def _start(port: int, batch_window: str, *options: str):
+    return start_node_process(port, "--batch-window", batch_window, *options)
 
 
 def _stop(process, sig=signal.SIGTERM) -> None:
@@ -30,23 +34,29 @@ def _settled_events(chain, request_id: bytes) -> int:
     return sum(1 for log in logs if bytes(log["args"]["record"]["requestId"]) == request_id)
 
 
-def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
+def _client(port: int, payer: str):
     from ogcli.chain.network import open_protocol
     from ogcli.sdk.paid_http import PaidClient
 
+    protocol = open_protocol()
+    return protocol, PaidClient(f"http://127.0.0.1:{port}", accounts.get(payer).local_account, chain_id=31337,
+                                token=protocol.token.address, settlement=protocol.settlement.address,
+                                tills=protocol.tills.address)
+
+
+def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
     chain = seeded_profile
     with chain.snapshot():
         use_local_storage(tmp_path / "blobs")
         port = free_port()
-        node = _start(port, batch_window="60")  # holds settlements back for a minute
-        protocol = open_protocol()
-        client = PaidClient(f"http://127.0.0.1:{port}", accounts.get("delegator-3").local_account, chain_id=31337,
-                            token=protocol.token.address, settlement=protocol.settlement.address,
-                            tills=protocol.tills.address)
+        # Settlements held back for a minute; the call is answered after a second, its settlement pending.
+        node = _start(port, "60", "--settle-wait", "1")
+        protocol, client = _client(port, "delegator-3")
         try:
             answer = client.post("/v1/infer", {"model": 1, "inputs": {"features": [[0.0] * 8]}}).json()
         finally:
             client.close()
+        assert answer["receipt"]["settlement"]["state"] == "pending"
         request_id = bytes.fromhex(answer["receipt"]["requestId"][2:])
         _stop(node, signal.SIGKILL)  # answered, in the outbox, not settled
         settlement = protocol.settlement.functions
@@ -71,15 +81,51 @@ def test_sigkill_between_answer_and_settlement(seeded_profile, tmp_path):
             _stop(node)
 
 
+def test_sigkill_while_a_call_waits_on_its_settlement_charges_nothing(seeded_profile, tmp_path):
+    """Killed with the call in its outbox and the answer not sent: at restart the call is failed,
+    not settled, and the payer keeps its money."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ogcli.errors import NetworkError
+
+    chain = seeded_profile
+    with chain.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        port = free_port()
+        node = _start(port, "60")  # holds settlements back for a minute: the call waits on its own
+        protocol, client = _client(port, "delegator-4")
+        payer = client.account.address
+        before = protocol.token.functions.balanceOf(payer).call()
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(client.post, "/v1/infer", {"model": 1, "inputs": {"features": [[0.5] * 8]}})
+            deadline = time.monotonic() + 30
+            while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
+                assert time.monotonic() < deadline and not waiting.done(), "the call never reached the outbox"
+                time.sleep(0.1)
+            _stop(node, signal.SIGKILL)
+            with pytest.raises(NetworkError):
+                waiting.result(timeout=30)
+        client.close()
+
+        node = _start(port, batch_window="0")
+        try:
+            time.sleep(1.5)
+            assert httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] == {"failed": 1}
+        finally:
+            _stop(node)
+        assert protocol.token.functions.balanceOf(payer).call() == before, "charged for a call never answered"
+
+
 def _paid_call_left_in_the_outbox(chain, tmp_path, payer: str, value: float):
-    """A paid call answered by a node that then stopped before settling it: (request id, the
-    node's outbox, the operator's key)."""
+    """A paid call answered by a node that then stopped before settling it (answered after its
+    one-second settle wait, its settlement held back): (request id, the node's outbox, the
+    operator's key)."""
     from ogcli.node.outbox import Outbox
     from ogcli.sdk.paid_http import PaidClient
     from tests.chain.node_fixture import running_node
 
     use_local_storage(tmp_path / "blobs")
-    with running_node(tmp_path / "node", batch_window_s=3600) as (url, _node):
+    with running_node(tmp_path / "node", batch_window_s=3600, settle_wait_s=1) as (url, _node):
         client = PaidClient(url, accounts.get(payer).local_account, chain_id=31337,
                             token=chain.protocol.token.address, settlement=chain.protocol.settlement.address,
                             tills=chain.protocol.tills.address)
