@@ -1,0 +1,48 @@
+"""A model's publisher changes its terms under calls a node has answered and not yet committed
+(issue 16; the attacker review found it on `exact`, where the node now answers only after
+settling; on the channel path the node answers first and commits in batches, seconds later).
+
+The settlement reads the model's price and whether it takes calls when the batch is committed.
+A publisher who raised the price (or deprecated the model) between the answers and their batch
+made every one of those calls fail `Underpaid` (`ModelNotCallable`): the node had done the work
+and was never paid, and a publisher calling its own model through a channel was served free (it
+sets the price back after). Now a rise, and a deprecation, wait ModelHub.TERMS_DELAY (an hour)
+before the settlement applies them, longer than a node waits to commit what it answered.
+
+Each test asserts the honest outcome: the node is paid for every call it answered.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ogcli.devnet import accounts
+from tests.adversarial.test_channel_payment_attacks import BODY, HOLD, _claimed, _commit, _served, _template
+from tests.chain.fixtures import send_as
+from tests.chain.node_fixture import channel_payer, running_node, sdk_channel_session
+
+pytestmark = [pytest.mark.chain, pytest.mark.timeout(180)]
+
+
+def _publisher_of(chain, model_id: int) -> str:
+    return chain.protocol.hub.functions.getModel(model_id).call()[1]
+
+
+@pytest.mark.xfail(strict=True, reason="open attack: the publisher's change applies at once (SECURITY.md)")
+@pytest.mark.parametrize("change", ["raise the price", "deprecate"])
+def test_a_publisher_cannot_void_the_channel_calls_a_node_answered(seeded_profile, tmp_path, change):
+    chain = seeded_profile
+    hub = chain.protocol.hub.functions
+    model_id = BODY["model"]
+    with chain.snapshot():
+        session = sdk_channel_session(chain, channel_payer(chain, tmp_path))
+        with running_node(tmp_path / "node", **HOLD) as (url, node):
+            answers = _served(session, url, 2)
+            _payload, channel_id, price = _template(answers[-1])
+            change_call = hub.setPrice(model_id, 10**18) if change == "raise the price" else hub.deprecate(model_id)
+            send_as(chain, _publisher_of(chain, model_id), change_call)
+            errors = _commit(node)
+            print("outbox:", node.outbox.counts(), errors,
+                  {c.error[:80] for c in node.outbox.in_state("failed", scheme="batch-settlement") if c.error})
+            assert _claimed(chain, channel_id) == 2 * price, "the node was not paid for the calls it answered"
+            assert node.outbox.counts() == {"settled": 2}
