@@ -21,6 +21,14 @@ contract ModelHub is ReentrancyGuard {
     /// @notice A price above this is a typo, not a business model (one million OPG per call).
     uint256 public constant MAX_PRICE_PER_CALL = 1_000_000 ether;
 
+    /// @notice How long a price rise or a deprecation waits before calls settle under it. The
+    /// settlement reads a model's terms when a call settles, which is after a node answered it
+    /// (seconds for a batch of channel calls; up to InferenceSettlement.MAX_RECORD_AGE, an hour,
+    /// for any record): a change that applied at once would let a publisher void the calls
+    /// answered and not yet settled (`Underpaid`, `ModelNotCallable`), and be served free on its
+    /// own model. A price cut applies at once (a call paid at the higher price still covers it).
+    uint64 public constant TERMS_DELAY = 1 hours;
+
     struct Model {
         uint256 id;
         address publisher;
@@ -47,6 +55,17 @@ contract ModelHub is ReentrancyGuard {
     mapping(bytes32 sha256Digest => uint256 id) public modelIdByDigest;
     mapping(address publisher => uint256) public earningsOf; // withdrawable
 
+    /// @dev A model's terms while a change waits out TERMS_DELAY: the price in force before the
+    /// rise to `pricePerCall` (until `priceFrom`), and until when a deprecated model still takes
+    /// calls.
+    struct Pending {
+        uint256 previousPrice;
+        uint64 priceFrom;
+        uint64 callableUntil;
+    }
+
+    mapping(uint256 modelId => Pending) private _pending;
+
     event ModelPublished(
         uint256 indexed modelId,
         address indexed publisher,
@@ -60,8 +79,11 @@ contract ModelHub is ReentrancyGuard {
     event ModelVersionPublished(
         uint256 indexed modelId, uint32 version, string cid, bytes32 sha256Digest, string metadataURI
     );
-    event PriceChanged(uint256 indexed modelId, uint256 oldPrice, uint256 newPrice);
-    event ModelDeprecated(uint256 indexed modelId);
+    /// @notice `oldPrice` is the price in force when the change was made; `newPrice` applies to
+    /// calls settled from `effectiveAt` on (TERMS_DELAY after a rise; at once for a cut).
+    event PriceChanged(uint256 indexed modelId, uint256 oldPrice, uint256 newPrice, uint64 effectiveAt);
+    /// @notice Honest nodes take no new calls of it at once; calls settle until `callableUntil`.
+    event ModelDeprecated(uint256 indexed modelId, uint64 callableUntil);
     event ModelTransferred(uint256 indexed modelId, address indexed from, address indexed to);
     event EarningsCredited(uint256 indexed modelId, address indexed publisher, uint256 amount);
     event EarningsWithdrawn(address indexed publisher, uint256 amount);
@@ -160,19 +182,29 @@ contract ModelHub is ReentrancyGuard {
         emit ModelVersionPublished(modelId, m.version, cid, sha256Digest, metadataURI);
     }
 
+    /// @notice A new price per call: a rise applies to calls settled TERMS_DELAY from now (until
+    /// then, the price in force now), a cut at once.
     function setPrice(uint256 modelId, uint256 newPrice) external onlyPublisher(modelId) {
         _checkPrice(newPrice);
         Model storage m = _models[modelId - 1];
-        emit PriceChanged(modelId, m.pricePerCall, newPrice);
+        Pending storage p = _pending[modelId];
+        uint256 inForce = priceAt(modelId, uint64(block.timestamp));
+        uint64 effectiveAt = uint64(block.timestamp) + (newPrice > inForce ? TERMS_DELAY : 0);
+        p.previousPrice = inForce;
+        p.priceFrom = effectiveAt;
         m.pricePerCall = newPrice;
+        emit PriceChanged(modelId, inForce, newPrice, effectiveAt);
     }
 
-    /// @notice Stops new calls to the model; earnings already credited stay withdrawable.
+    /// @notice Stops new calls to the model (honest nodes at once; calls answered before settle
+    /// for TERMS_DELAY more); earnings already credited stay withdrawable.
     function deprecate(uint256 modelId) external onlyPublisher(modelId) {
         Model storage m = _models[modelId - 1];
         if (m.deprecated) revert ModelIsDeprecated(modelId);
         m.deprecated = true;
-        emit ModelDeprecated(modelId);
+        uint64 until = uint64(block.timestamp) + TERMS_DELAY;
+        _pending[modelId].callableUntil = until;
+        emit ModelDeprecated(modelId, until);
     }
 
     /// @notice Hands the model (and its future earnings) to another publisher.
@@ -246,7 +278,25 @@ contract ModelHub is ReentrancyGuard {
     function callTerms(uint256 modelId, uint8 mode) external view returns (uint256 price, bool callable) {
         Model storage m = _model(modelId);
         bool oneKnownMode = mode == MODE_VANILLA || mode == MODE_TEE || mode == MODE_ZKML;
-        return (m.pricePerCall, !m.deprecated && oneKnownMode && (m.modes & mode) == mode);
+        bool taking = !m.deprecated || block.timestamp < _pending[modelId].callableUntil;
+        return (priceAt(modelId, uint64(block.timestamp)), taking && oneKnownMode && (m.modes & mode) == mode);
+    }
+
+    /// @notice The price per call that calls settled at `time` pay, as the terms stand now (a
+    /// time from now on: what a node quotes for a call it will settle by then).
+    function priceAt(uint256 modelId, uint64 time) public view returns (uint256) {
+        Model storage m = _model(modelId);
+        Pending storage p = _pending[modelId];
+        return time < p.priceFrom ? p.previousPrice : m.pricePerCall;
+    }
+
+    /// @notice (the price in force before a pending rise, when the rise applies, until when a
+    /// deprecated model takes calls): 0s when nothing was changed.
+    function pendingTerms(uint256 modelId) external view returns (uint256 previousPrice, uint64 priceFrom,
+                                                                  uint64 callableUntil) {
+        _model(modelId);
+        Pending storage p = _pending[modelId];
+        return (p.previousPrice, p.priceFrom, p.callableUntil);
     }
 
     // ---------------------------------------------------------------- internals

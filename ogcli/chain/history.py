@@ -95,12 +95,28 @@ def add_params_events(timeline: Timeline[SettlementParams], events: list[Event])
             timeline.set(Point(event.block, event.log_index), SettlementParams.from_event(event.args["params"]))
 
 
-def add_price_events(timeline: Timeline[int], events: list[Event]) -> None:
+@dataclass(frozen=True)
+class PriceSet:
+    """A price change as ModelHub made it: `old` (the price in force then) until `effective_at`,
+    `new` from then on (ModelHub.TERMS_DELAY after a rise, at once for a cut or a new model)."""
+
+    old: int
+    new: int
+    effective_at: int
+
+    def at(self, time: int) -> int:
+        """The price a call settled at block time `time` paid (the contract's priceAt)."""
+        return self.old if time < self.effective_at else self.new
+
+
+def add_price_events(timeline: Timeline[PriceSet], events: list[Event]) -> None:
     for event in events:
         if event.name == "ModelPublished":
-            timeline.set(Point(event.block, event.log_index), event.args["pricePerCall"])
+            price = event.args["pricePerCall"]
+            timeline.set(Point(event.block, event.log_index), PriceSet(price, price, 0))
         elif event.name == "PriceChanged":
-            timeline.set(Point(event.block, event.log_index), event.args["newPrice"])
+            timeline.set(Point(event.block, event.log_index),
+                         PriceSet(event.args["oldPrice"], event.args["newPrice"], event.args["effectiveAt"]))
 
 
 def scan_params(protocol: Protocol, timeline: Timeline[SettlementParams], from_block: int, to_block: int) -> None:
@@ -111,16 +127,20 @@ def scan_params(protocol: Protocol, timeline: Timeline[SettlementParams], from_b
 
 def terms_at(protocol: Protocol, model_id: int, point: Point) -> tuple[SettlementParams, int]:
     """(the settlement's parameters, the model's price per call) in force at `point`, from their
-    events since the deployment, both histories in the same batches. HistoryMissing when either
-    has no event before the point; NetworkError when the endpoint refuses the queries."""
+    events since the deployment, both histories in the same batches (a price by the block time of
+    `point`: a rise waits out ModelHub.TERMS_DELAY). HistoryMissing when either has no event
+    before the point; NetworkError when the endpoint refuses the queries."""
     model_topic = "0x" + model_id.to_bytes(32, "big").hex()
     params_events, price_events = _scan(
         protocol, [(protocol.settlement, PARAMS_EVENTS, ()), (protocol.hub, PRICE_EVENTS, (model_topic,))],
         protocol.deployment.block, point.block)
-    params, prices = params_timeline(), Timeline[int](f"price of model {model_id}")
+    params, prices = params_timeline(), Timeline[PriceSet](f"price of model {model_id}")
     add_params_events(params, params_events)
     add_price_events(prices, price_events)
-    return params.at(point), prices.at(point)
+    price = prices.at(point)
+    if price.effective_at:  # a change: when it applies depends on the settling block's time
+        return params.at(point), price.at(protocol.w3.eth.get_block(point.block)["timestamp"])
+    return params.at(point), price.new
 
 
 def _scan(protocol: Protocol, sources: list[tuple[Any, tuple[str, ...], tuple[str, ...]]], from_block: int,

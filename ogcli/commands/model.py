@@ -219,7 +219,8 @@ def show(model_id: ModelId) -> None:
         elif e.name == "ModelVersionPublished":
             entry.update(version=e.args["version"], cid=e.args["cid"])
         elif e.name == "PriceChanged":
-            entry.update(old_price_wei=str(e.args["oldPrice"]), price_wei=str(e.args["newPrice"]))
+            entry.update(old_price_wei=str(e.args["oldPrice"]), price_wei=str(e.args["newPrice"]),
+                         effective_at=e.args["effectiveAt"])
         elif e.name == "ModelTransferred":
             entry.update(**{"from": e.args["from"], "to": e.args["to"]})
         history.append(entry)
@@ -268,7 +269,8 @@ def set_price(
     price: Annotated[str, typer.Argument(help="New OPG per call.", show_default=False)],
     password_file: PasswordFile = None,
 ) -> None:
-    """Change what a call to your model costs (applies to calls settled from the next block).
+    """Change what a call to your model costs. A cut applies at once; a rise to calls settled an
+    hour from now (ModelHub.TERMS_DELAY), so that calls nodes answered at the old price settle at it.
 
     Example: ogcli model set-price 1 0.25 --yes
     """
@@ -279,18 +281,27 @@ def set_price(
     model = _own(session, model_id)
     if price_wei == model.price_wei:
         raise UsageError(f"model {model_id} already costs {_fmt(price_wei)} OPG per call")
+    from ogcli.core.units import format_utc
+
+    hub = session.protocol.hub.functions
+    now = session.protocol.w3.eth.get_block("latest")["timestamp"]
+    in_force = hub.priceAt(model_id, now).call()
+    applies = (f"to calls settled from {format_utc(now + hub.TERMS_DELAY().call())} (a rise waits an hour)"
+               if price_wei > in_force else "at once (a cut)")
     session.run(
         Plan(
             action=f"set the price of {model.name} to {_fmt(price_wei)} OPG",
-            call=session.protocol.hub.functions.setPrice(model_id, price_wei),
-            rows=(("model", f"{model_id} {model.name}"), ("price", f"{_fmt(model.price_wei)} -> {_fmt(price_wei)} OPG per call")),
+            call=hub.setPrice(model_id, price_wei),
+            rows=(("model", f"{model_id} {model.name}"), ("price", f"{_fmt(in_force)} -> {_fmt(price_wei)} OPG per call"),
+                  ("applies", applies)),
         )
     )
 
 
 @app.command()
 def deprecate(model_id: ModelId, password_file: PasswordFile = None) -> None:
-    """Stop new calls to your model for good; earnings already credited stay withdrawable.
+    """Stop new calls to your model for good (nodes at once; calls they answered before still
+    settle for an hour); earnings already credited stay withdrawable.
 
     Example: ogcli model deprecate 3 --yes
     """
@@ -529,7 +540,8 @@ def _render_show(data: dict) -> None:
         what = {
             "ModelPublished": lambda h: f"published v1 at {_fmt(int(h['price_wei']))} OPG",
             "ModelVersionPublished": lambda h: f"version {h['version']}: {h['cid']}",
-            "PriceChanged": lambda h: f"price {_fmt(int(h['old_price_wei']))} -> {_fmt(int(h['price_wei']))} OPG",
+            "PriceChanged": lambda h: (f"price {_fmt(int(h['old_price_wei']))} -> {_fmt(int(h['price_wei']))} OPG"
+                                       f" from {format_utc(h['effective_at'])}"),
             "ModelDeprecated": lambda h: "deprecated",
             "ModelTransferred": lambda h: f"transferred to {h['to']}",
         }[h["event"]](h)

@@ -31,6 +31,7 @@ from ogcli.node.payments import PaymentRefused
 
 MAX_BODY_BYTES = 1 << 20
 PARAMS_TTL_S = 5.0
+QUOTE_MARGIN_S = 60  # a call's price is ModelHub's at its settlement's latest time, and this on
 CHAIN_TIME_TTL_S = 1.0
 CHAIN_PROBE_TIMEOUT_S = 1.0  # /health's one eth_blockNumber
 CHAIN_PROBE_TTL_S = 1.0  # ... answered from memory for this long: a flood of /health is one RPC call a second
@@ -74,6 +75,7 @@ class Node:
     chain_id: int
     started_at: float = field(default_factory=time.time)
     _chat_models: dict = field(default_factory=dict)
+    _prices: dict = field(default_factory=dict)  # model id -> (monotonic read time, price per call quoted)
     _params: tuple | None = None
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
@@ -119,7 +121,23 @@ class Node:
 
     def price(self, model, *, fresh: bool = False) -> int:
         validator_bps, treasury_bps = self._fee_split(fresh)
-        return quote(model.price_wei, self.node_fee_wei, validator_bps, treasury_bps)
+        return quote(self._publisher_price(model, fresh), self.node_fee_wei, validator_bps, treasury_bps)
+
+    def _publisher_price(self, model, fresh: bool = False) -> int:
+        """The model's price per call for a call answered now: ModelHub's `priceAt` the latest
+        time this node settles it (its channel batches' longest wait and a minute on). A rise
+        waits out ModelHub.TERMS_DELAY (an hour) and the settlement takes the price of the
+        settling block: a rise due before then is quoted already. Read like the fee split."""
+        now = time.monotonic()
+        cached = self._prices.get(model.id)
+        if fresh or cached is None or now - cached[0] > PARAMS_TTL_S:
+            from ogcli.chain.multicall import Read, read_one
+
+            wait_s = self.committer.max_wait_s if self.committer is not None else 0
+            at = self.chain_time() + int(wait_s) + QUOTE_MARGIN_S
+            cached = self._prices[model.id] = (now, read_one(self.protocol.rpc, Read(self.protocol.hub, "priceAt",
+                                                                                   (model.id, at))))
+        return cached[1]
 
     def _fee_split(self, fresh: bool = False) -> tuple[int, int]:
         """The settlement's fee parameters. A quote (the 402 offer, free to ask for) reads them at

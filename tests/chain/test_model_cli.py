@@ -65,6 +65,11 @@ def test_push_list_pull_price_earn_withdraw(publisher, cli, tmp_path):
     assert [(h["event"], h.get("price_wei")) for h in history] == [
         ("ModelPublished", str(E18 // 2)), ("PriceChanged", str(3 * E18 // 4))
     ]
+    # A rise applies to calls settled an hour on (calls answered at the old price settle at it).
+    assert history[1]["effective_at"] == history[1]["time"] + hub.TERMS_DELAY().call()
+    assert hub.callTerms(model_id, 1).call()[0] == E18 // 2
+    publisher.advance(hub.TERMS_DELAY().call())
+    assert hub.callTerms(model_id, 1).call()[0] == 3 * E18 // 4
 
     # Two settled calls at the new price: the publisher earns exactly 2 x 0.75 OPG.
     seeder = story_seeder(publisher, 2_000)  # past the seeded story's request ids
