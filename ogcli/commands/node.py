@@ -105,6 +105,9 @@ def run(
     diagnostics.note(
         f"node on http://{host}:{port} (operator {operator.address}, enclave {enclave.address}); outbox {data_dir / 'outbox.db'}"
     )
+    if batch_window >= settle_wait:
+        diagnostics.warn(f"--batch-window {batch_window:g} is not shorter than --settle-wait {settle_wait:g}: calls paid "
+                         "by exact will be answered before their settlement, at the node's risk")
     if not node.bonded():
         diagnostics.warn(f"{operator.address} has less than the minimum bond: TEE calls are refused until "
                          "`ogcli node bond AMOUNT` (see `ogcli node status`)")

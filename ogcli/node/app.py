@@ -220,11 +220,10 @@ class Node:
 
     def _answered_once_settled(self, payment, record, result, amount, url, description):
         """The answer leaves only once the settlement that takes the payment is mined: a payer
-        who cancels its authorization, moves its balance, spends it at another node, or a
-        publisher who raises the price or deprecates the model first, makes the settlement fail,
-        and then the call is refused (402, `transaction_failed`) with nothing charged and nothing
-        answered. A settlement not mined within `settle_wait_s` (a slow chain) is answered
-        anyway, its settlement pending (x402's `settlement_pending`)."""
+        who cancels its authorization, moves its balance or spends it at another node first
+        makes the settlement fail, and then the call is refused (402, `transaction_failed`) with
+        nothing charged and nothing answered. A settlement not mined within `settle_wait_s` (a
+        slow chain) is answered anyway, its settlement pending (x402's `settlement_pending`)."""
         self.settler.poke()
         call = self.outbox.wait_done(record["requestId"], self.settle_wait_s)
         if call.state == "failed":
