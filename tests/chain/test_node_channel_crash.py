@@ -127,3 +127,97 @@ def test_a_batch_still_in_the_mempool_is_waited_for_not_sent_again(seeded_profil
         assert outbox.counts() == {"settled": 2}
         assert _claimed(chain, channel_id) == 2 * fee
         outbox.close()
+
+
+class _HangingUpstream:
+    """Test double of an OpenAI-compatible API: takes a chat and holds it until `release` (so the
+    node sits inside the model run, after the call's channel charge and before its outbox row)."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received, self.release = threading.Event(), threading.Event()
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                double.received.set()
+                double.release.wait(60)
+                data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+                    "role": "assistant", "content": f"upstream {body['model']} says hi"}}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli, monkeypatch, tmp_path):
+    """Killed after charging a channel call and before writing its outbox row (while the model
+    runs): that call is never claimed (the payer's gain, by design: the node claims only what its
+    outbox holds), the calls answered before and after it are claimed exactly once, and the
+    channel goes on taking the payer's vouchers after the restart."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.cli_results import data as _data, use_devnet_wallet
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    chain = seeded_profile
+    upstream = _HangingUpstream()
+    with chain.snapshot():
+        payer = channel_payer(chain, tmp_path)  # and the devnet's models in a local store
+        use_devnet_wallet(cli, "pub", "publisher-2")
+        descriptor = tmp_path / "slow.json"
+        descriptor.write_text('{"upstream_model": "slow-llm"}')
+        slow_model = _data(cli("--json", "--yes", "model", "push", str(descriptor), "--name", "slow-llm", "--price",
+                               "0.02", "--format", "openai-upstream", "--modes", "tee"))["model_id"]
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        node = start_node_process(port, "--channel-wait", "3000", "--upstream", upstream.url)
+        session = sdk_channel_session(chain, payer)
+        try:
+            before = session.post(f"{url}/v1/infer", json=BODY)
+            assert before.status_code == 200, before.text
+            with ThreadPoolExecutor(1) as pool:
+                hung = pool.submit(session.post, f"{url}/v1/chat/completions",
+                                   json={"model": slow_model, "messages": [{"role": "user", "content": "hi"}]})
+                assert upstream.received.wait(30), "the node never ran the model"
+                stop_node_process(node, signal.SIGKILL)  # charged on the channel, no outbox row
+                with pytest.raises(Exception):  # noqa: B017 (the connection dies with the node)
+                    hung.result(timeout=30)
+        finally:
+            if node.poll() is None:
+                stop_node_process(node, signal.SIGKILL)
+        channel_id = before.json()["receipt"]["settlement"]["channel"]
+        fee = int(before.json()["receipt"]["value_wei"])
+        assert _claimed(chain, channel_id) == 0
+
+        upstream.release.set()
+        node = start_node_process(port, "--channel-wait", "0", "--upstream", upstream.url)
+        try:
+            after = session.post(f"{url}/v1/infer", json=BODY)
+            assert after.status_code == 200, after.text
+            assert after.json()["receipt"]["settlement"]["channel"] == channel_id
+            deadline = time.monotonic() + 30
+            while _claimed(chain, channel_id) < 2 * fee and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1.5)  # a claim for the lost call, were one to be made, would have landed by now
+            assert _claimed(chain, channel_id) == 2 * fee, "claimed other than the two answered calls"
+            assert httpx.get(f"{url}/health").json()["outbox"] == {"settled": 2}
+        finally:
+            stop_node_process(node)
+    upstream.close()
