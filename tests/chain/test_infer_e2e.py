@@ -396,3 +396,44 @@ def test_streamed_chat_gives_the_same_answer_and_a_receipt(node):
     receipt = chunks[-1].model_extra["ogcli"]
     assert chunks[-1].choices[0].finish_reason == "stop" and text
     assert receipt["outputHash"] == "0x" + records.content_hash({"role": "assistant", "content": text}).hex()
+
+
+def test_two_calls_at_once_from_a_wallet_that_affords_one(seeded_profile, cli, monkeypatch, tmp_path):
+    """As issue 18 found it: two `infer run` processes at once from a wallet that pays for one
+    both exited 0 with outputs, one of them `"settlement": "failed"`, and nothing said so. The node
+    answers an `exact` call once its settlement is mined: at most one is answered, and it settled;
+    any other exits non-zero with the node's refusal as its JSON document, and no outputs. (Both
+    may be refused, when each is checked while the other is: never both served.)"""
+    import os
+    import subprocess
+    import sys
+
+    from eth_account import Account
+
+    from tests.adversarial.exact_attack_support import fund, offer
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    with seeded_profile.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        with running_node(tmp_path / "node") as (url, _running):
+            value = int(offer(url, {"model": 2, "inputs": FEATURES}).amount)
+            poor = Account.from_key(os.urandom(32))
+            fund(seeded_profile, poor.address, value, gas=False)
+            assert cli("wallet", "import", "poor", "--private-key", input=poor.key.hex() + "\n").exit_code == 0
+            assert cli("wallet", "use", "poor").exit_code == 0
+            command = [sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node", url, "--model", "2",
+                       "--input", json.dumps(FEATURES)]
+            runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            finished = [(run.wait(timeout=120), run.stdout.read(), run.stderr.read()) for run in runs]
+        token = seeded_profile.protocol.token.functions
+        served = [out for code, out, _err in finished if code == 0]
+        print([(code, out[-300:], err.strip()[:200]) for code, out, err in finished])
+        assert len(served) <= 1, "two calls answered on a balance that pays for one"
+        for code, out, err in finished:
+            document = json.loads(out)  # --json: one document on stdout, answered or not
+            if code == 0:
+                assert document["data"]["settlement"] == "settled" and document["data"]["outputs"]
+            else:
+                assert document["ok"] is False and "data" not in document and not err.strip(), (out, err)
+                assert "the node refused the payment" in document["error"]["message"]
+        assert token.balanceOf(poor.address).call() == value - len(served) * value
