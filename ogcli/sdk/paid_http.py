@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ogcli.errors import UsageError
+from ogcli.errors import NetworkError, UsageError
 from ogcli.sdk.payment_types import NodeError, Offer, PaymentRejected, json_of, refused  # noqa: F401 (re-exported)
 from ogcli.sdk.channel_pay import ChannelPayer
 
@@ -65,7 +65,14 @@ class PaidClient:
         requirement, summary = self._acceptable(offer)
         if approve is not None:
             approve(summary)
-        paid = self._send(path, body, {PAYMENT_SIGNATURE_HEADER: self._sign(offer, requirement)})
+        header = self._sign(offer, requirement)
+        try:
+            paid = self._send(path, body, {PAYMENT_SIGNATURE_HEADER: header})
+        except NetworkError as lost:
+            # The node answers once the call is settled: gone before answering, it settles it
+            # only if the settlement was already on its way (then `infer receipts` has it).
+            raise NetworkError(f"{lost}; the node went away before answering call {_request_id(header)} "
+                               "(not charged unless its settlement was already sent: `ogcli infer receipts`)") from None
         if paid.status_code == 402:
             raise refused(paid)
         return self._checked(paid)
@@ -137,8 +144,6 @@ class PaidClient:
         try:
             return self._http.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
-            from ogcli.errors import NetworkError
-
             raise NetworkError(f"cannot reach the node at {self.base_url}: {exc}") from None
 
     def _checked(self, response):
@@ -148,6 +153,17 @@ class PaidClient:
                 detail = {"code": str(detail), "message": ""}
             raise NodeError(response.status_code, detail.get("code", "error"), detail.get("message", response.text[:200]))
         return response
+
+
+def _request_id(header: str) -> str:
+    """The request id a node gives the exact call this PAYMENT-SIGNATURE pays for (its till,
+    payer and nonce), as 0x hex."""
+    from x402.http import decode_payment_signature_header
+
+    from ogcli.core.records import exact_request_id
+
+    auth = decode_payment_signature_header(header).payload["authorization"]
+    return "0x" + exact_request_id(auth["to"], auth["from"], bytes.fromhex(auth["nonce"].removeprefix("0x"))).hex()
 
 
 class PayingTransport:

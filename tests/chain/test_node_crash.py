@@ -190,3 +190,51 @@ def test_a_settlement_still_in_the_mempool_is_waited_for_not_sent_again(seeded_p
         assert call.state == "settled" and call.record_id
         assert _settled_events(chain, bytes.fromhex(request_id[2:])) == 1
         outbox.close()
+
+
+def test_the_cli_says_which_call_was_lost_when_the_node_dies_before_answering(seeded_profile, cli, monkeypatch,
+                                                                                tmp_path):
+    """As issue 18 found it (a 266-line traceback, nothing on stdout under --json, the call settled
+    later all the same): `infer run` waiting on a node that dies before answering exits with one
+    error document naming the call's request id, and the node, restarted, does not settle it."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.cli_results import use_devnet_wallet
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    chain = seeded_profile
+    with chain.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        payer = use_devnet_wallet(cli, "dave", "delegator-6")
+        token = chain.protocol.token.functions
+        before = token.balanceOf(payer).call()
+        port = free_port()
+        node = _start(port, "60")  # the call waits on its settlement for a minute
+        run = subprocess.Popen([sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node",
+                                f"http://127.0.0.1:{port}", "--model", "1", "--input", json.dumps([[0.5] * 8])],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
+                assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.poll() else "slow"
+                time.sleep(0.1)
+        finally:
+            _stop(node, signal.SIGKILL)
+        out, err = run.communicate(timeout=60)
+        document = json.loads(out)
+        assert run.returncode != 0 and document["ok"] is False and "Traceback" not in out + err, (out, err)
+        message = document["error"]["message"]
+        assert "went away before answering call 0x" in message, message
+
+        node = _start(port, batch_window="0")
+        try:
+            time.sleep(1.5)
+            outbox = httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"]
+            assert outbox == {"failed": 1}, outbox
+            request_id = message.split("answering call ")[1].split()[0]
+            assert httpx.get(f"http://127.0.0.1:{port}/v1/receipts/{request_id}").json()["state"] == "failed"
+        finally:
+            _stop(node)
+        assert token.balanceOf(payer).call() == before, "charged for a call never answered"
