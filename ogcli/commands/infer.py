@@ -328,8 +328,16 @@ class _Call:
                           settlement="settled")
             return result
         if not no_wait:
-            with diagnostics.spinner("waiting for the settlement transaction"):
-                settled = self.client.wait_settled(request_id)
+            from ogcli.errors import OgcliError
+
+            try:
+                with diagnostics.spinner("waiting for the settlement transaction"):
+                    settled = self.client.wait_settled(request_id)
+            except OgcliError as exc:  # the answer is the user's all the same: shown, then the warning
+                note = f"answered, settlement pending ({exc}): `ogcli infer receipts` shows it later"
+                diagnostics.warn(note)
+                result["settlement_note"] = note  # what --json says in the warning's place
+                return result
             result.update(transaction_hash=settled["tx_hash"], record_id=settled["record_id"], settlement=settled["state"])
             if settled["state"] == "failed":
                 diagnostics.warn(f"the node could not settle this call: {settled['error']}")

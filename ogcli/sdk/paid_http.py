@@ -78,7 +78,12 @@ class PaidClient:
         return self._checked(paid)
 
     def receipt(self, request_id: str) -> dict:
-        return self._checked(self._http.get(f"/v1/receipts/{request_id}")).json()
+        import httpx
+
+        try:
+            return self._checked(self._http.get(f"/v1/receipts/{request_id}")).json()
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"cannot reach the node at {self.base_url}: {exc}") from None
 
     def wait_settled(self, request_id: str, timeout_s: float = SETTLE_TIMEOUT_S) -> dict:
         """The receipt once settled (or failed); NodeError when it does not settle in time."""

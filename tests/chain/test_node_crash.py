@@ -238,3 +238,41 @@ def test_the_cli_says_which_call_was_lost_when_the_node_dies_before_answering(se
         finally:
             _stop(node)
         assert token.balanceOf(payer).call() == before, "charged for a call never answered"
+
+
+def test_an_answer_whose_settlement_wait_is_cut_short_still_reaches_the_user(seeded_profile, cli, monkeypatch,
+                                                                              tmp_path):
+    """As issue 18 found it: the node died while `infer run` waited for the settlement of a call
+    it had answered, and the CLI printed a traceback and no outputs. (A node answers once the call
+    is settled, or after --settle-wait with it pending: this is the second case.) Now the outputs
+    are printed, and a warning says the settlement is pending."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.cli_results import use_devnet_wallet
+
+    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
+    chain = seeded_profile
+    with chain.snapshot():
+        use_local_storage(tmp_path / "blobs")
+        use_devnet_wallet(cli, "erin", "delegator-7")
+        port = free_port()
+        node = _start(port, "60", "--settle-wait", "1")  # answered after a second, its settlement held
+        run = subprocess.Popen([sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node",
+                                f"http://127.0.0.1:{port}", "--model", "1", "--input", json.dumps([[0.75] * 8])],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
+                assert time.monotonic() < deadline and run.poll() is None, "the call never reached the outbox"
+                time.sleep(0.1)
+            time.sleep(4)  # answered (after its one-second wait); the CLI now follows the settlement
+            assert run.poll() is None, run.communicate()
+        finally:
+            _stop(node, signal.SIGKILL)
+        out, err = run.communicate(timeout=90)
+        assert run.returncode == 0 and "Traceback" not in out + err, (out, err)
+        data = json.loads(out)["data"]
+        assert data["outputs"] and data["settlement"] == "pending" and data["request_id"].startswith("0x")
+        assert "answered, settlement pending" in data["settlement_note"] and "ogcli infer receipts" in data["settlement_note"]
