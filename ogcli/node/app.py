@@ -75,7 +75,7 @@ class Node:
     chain_id: int
     started_at: float = field(default_factory=time.time)
     _chat_models: dict = field(default_factory=dict)
-    _prices: dict = field(default_factory=dict)  # model id -> (monotonic read time, price per call quoted)
+    _prices: dict = field(default_factory=dict)  # (model id, by channel) -> (monotonic read time, price per call)
     _params: tuple | None = None
     _chain_time: tuple | None = None
     _enclave_active: tuple | None = None  # (chain time, monotonic read time, active)
@@ -119,24 +119,31 @@ class Node:
             raise ApiError(410, "model_deprecated", f"model {model.id} ({model.name}) is deprecated and takes no calls")
         return model
 
-    def price(self, model, *, fresh: bool = False) -> int:
+    def price(self, model, *, fresh: bool = False, by_channel: bool = False) -> int:
+        """A call's price: the model's, the node's fee and the protocol's cuts (core/pricing.py).
+        `by_channel`: for a call paid by voucher, committed up to the committer's wait later."""
         validator_bps, treasury_bps = self._fee_split(fresh)
-        return quote(self._publisher_price(model, fresh), self.node_fee_wei, validator_bps, treasury_bps)
+        return quote(self._publisher_price(model, fresh, by_channel), self.node_fee_wei, validator_bps, treasury_bps)
 
-    def _publisher_price(self, model, fresh: bool = False) -> int:
-        """The model's price per call for a call answered now: ModelHub's `priceAt` the latest
-        time this node settles it (its channel batches' longest wait and a minute on). A rise
-        waits out ModelHub.TERMS_DELAY (an hour) and the settlement takes the price of the
-        settling block: a rise due before then is quoted already. Read like the fee split."""
+    def _publisher_price(self, model, fresh: bool = False, by_channel: bool = False) -> int:
+        """The model's price per call for a call answered now: ModelHub's `priceAt` the time the
+        call settles. A rise waits out ModelHub.TERMS_DELAY (an hour) and the settlement takes the
+        price of its block: a channel call, committed up to the committer's longest wait later
+        (and a minute on), is quoted a rise due by then already; an `exact` call settles before it
+        is answered, at the price in force now (quoting a rise not yet in force would overcharge
+        its payer, the difference going to the node; in the seconds before a rise applies, its
+        settlement may land after it and then be refused, Underpaid, with nothing charged). Read
+        like the fee split."""
         now = time.monotonic()
-        cached = self._prices.get(model.id)
+        key = (model.id, by_channel)
+        cached = self._prices.get(key)
         if fresh or cached is None or now - cached[0] > PARAMS_TTL_S:
             from ogcli.chain.multicall import Read, read_one
 
-            wait_s = self.committer.max_wait_s if self.committer is not None else 0
-            at = self.chain_time() + int(wait_s) + QUOTE_MARGIN_S
-            cached = self._prices[model.id] = (now, read_one(self.protocol.rpc, Read(self.protocol.hub, "priceAt",
-                                                                                   (model.id, at))))
+            wait_s = (int(self.committer.max_wait_s) + QUOTE_MARGIN_S) if by_channel and self.committer else 0
+            at = self.chain_time() + wait_s
+            cached = self._prices[key] = (now, read_one(self.protocol.rpc, Read(self.protocol.hub, "priceAt",
+                                                                              (model.id, at))))
         return cached[1]
 
     def _fee_split(self, fresh: bool = False) -> tuple[int, int]:
@@ -177,7 +184,7 @@ class Node:
         if not payment_header:
             if mode == "tee":  # said before any payment is asked for; a paid call is held to it below
                 self._check_bond(self.price(model))
-            raise PaymentNeeded(*self._offer(self.price(model), url, description))
+            raise PaymentNeeded(*self._offer(model, url, description))
         channel_payload = (self.channel_payments.channel_payload(payment_header)
                            if self.channel_payments is not None else None)
         if channel_payload is not None:
@@ -185,7 +192,7 @@ class Node:
             # channel call is committed with its batch, up to the committer's wait later, and the
             # contract prices it at the commit's parameters; reading them here would narrow that
             # window by nothing for a round trip on every call (README, "Paying by channel").
-            amount = self.price(model)
+            amount = self.price(model, by_channel=True)
             with self._bond_held(mode, amount):
                 return self._channel_call(model, mode, channel_payload, amount, url, description, run, input_record,
                                           keep, now)
@@ -193,7 +200,7 @@ class Node:
         with self._bond_held(mode, amount):  # until the call is in the outbox, which counts it from then on
             payment, record, result = self._exact_call(model, mode, payment_header, amount, url, description, run,
                                                        input_record, keep, now)
-        return self._answered_once_settled(payment, record, result, amount, url, description)
+        return self._answered_once_settled(model, payment, record, result, url, description)
 
     def _exact_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
         """A call paid by an `exact` authorization, in x402's order: verify, run, then (in
@@ -203,7 +210,7 @@ class Node:
             # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
             payment = self.payments.verify(payment_header, amount, int(time.time()))
         except PaymentRefused as refused:
-            header, body = self._offer(amount, url, description, refused.reason)
+            header, body = self._offer(model, url, description, refused.reason)
             body["message"] = refused.message
             raise PaymentNeeded(header, body) from None
         try:
@@ -218,7 +225,7 @@ class Node:
             self.payments.release(payment)  # the outbox guards the nonce from here on
         return payment, record, result
 
-    def _answered_once_settled(self, payment, record, result, amount, url, description):
+    def _answered_once_settled(self, model, payment, record, result, url, description):
         """The answer leaves only once the settlement that takes the payment is mined: a payer
         who cancels its authorization, moves its balance or spends it at another node first
         makes the settlement fail, and then the call is refused (402, `transaction_failed`) with
@@ -227,7 +234,7 @@ class Node:
         self.settler.poke()
         call = self.outbox.wait_done(record["requestId"], self.settle_wait_s)
         if call.state == "failed":
-            header, body = self._offer(amount, url, description, SETTLEMENT_FAILED)
+            header, body = self._offer(model, url, description, SETTLEMENT_FAILED)
             body["message"] = (f"the payment could not be taken on chain ({_revert_reason(call.error)}); "
                                "the call was not answered and nothing was charged")
             raise PaymentNeeded(header, body)
@@ -275,10 +282,12 @@ class Node:
         validator_bps, treasury_bps = self._fee_split()
         return max(1, quote(0, self.node_fee_wei, validator_bps, treasury_bps))
 
-    def _offer(self, amount_wei: int, url: str, description: str, error: str = "Payment required") -> tuple[str, dict]:
-        """The 402 (header, body): `exact`, and batch-settlement where the node takes vouchers."""
-        also = (self.channel_payments.requirements(amount_wei),) if self.channel_payments is not None else ()
-        return self.payments.payment_required(amount_wei, url, description, error=error, also=also)
+    def _offer(self, model, url: str, description: str, error: str = "Payment required") -> tuple[str, dict]:
+        """The 402 (header, body) for a call of `model`: `exact`, and batch-settlement where the
+        node takes vouchers, each at its own price (they differ only when a rise is about due)."""
+        also = ((self.channel_payments.requirements(self.price(model, by_channel=True)),)
+                if self.channel_payments is not None else ())
+        return self.payments.payment_required(self.price(model), url, description, error=error, also=also)
 
     def _channel_call(self, model, mode, payload, amount, url, description, run, input_record, keep, now):
         """A call paid by a batch-settlement voucher (or a deposit and its first voucher). The
@@ -295,7 +304,7 @@ class Node:
             body["message"] = refused.message
             raise PaymentNeeded(header, body) from None
         except PaymentRefused as refused:
-            header, body = self._offer(amount, url, description, refused.reason)
+            header, body = self._offer(model, url, description, refused.reason)
             body["message"] = refused.message
             raise PaymentNeeded(header, body) from None
         result = run()

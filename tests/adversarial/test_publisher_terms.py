@@ -48,8 +48,10 @@ def test_a_publisher_cannot_void_the_channel_calls_a_node_answered(seeded_profil
 
 
 def test_a_node_quotes_a_rise_before_it_applies_to_the_calls_it_answers(seeded_profile, tmp_path):
-    """A rise due within the node's longest commit wait (and a minute) is quoted at once: a call
-    answered at the old price could otherwise settle after the rise applies, Underpaid."""
+    """A rise due within the node's longest commit wait (and a minute) is quoted at once to a
+    channel call: one answered at the old price could otherwise be committed after the rise
+    applies, Underpaid. An `exact` call, settled before it is answered, is quoted the price in
+    force (test_exact_quote_horizon.py)."""
     chain = seeded_profile
     hub = chain.protocol.hub.functions
     model_id = BODY["model"]
@@ -57,10 +59,13 @@ def test_a_node_quotes_a_rise_before_it_applies_to_the_calls_it_answers(seeded_p
         channel_payer(chain, tmp_path)  # the devnet's models in a local store
         with running_node(tmp_path / "node") as (_url, node):  # channel calls committed within 30 s
             model = node.resolve(model_id)
-            before = node.price(model, fresh=True)
+            before = node.price(model, fresh=True, by_channel=True)
+            assert node.price(model, fresh=True) == before
             price = hub.callTerms(model_id, 2).call()[0]
             send_as(chain, _publisher_of(chain, model_id), hub.setPrice(model_id, 2 * price))
-            assert node.price(model, fresh=True) == before, "a rise an hour away is quoted now"
+            assert node.price(model, fresh=True, by_channel=True) == before, "a rise an hour away is quoted now"
             chain.advance(hub.TERMS_DELAY().call() - int(node.committer.max_wait_s) - 30)
             node._chain_time = None
-            assert node.price(model, fresh=True) > before, "a rise due before the node commits is not quoted"
+            assert node.price(model, fresh=True, by_channel=True) > before, (
+                "a rise due before the node commits is not quoted to a channel call")
+            assert node.price(model, fresh=True) == before, "an exact call is quoted a rise not yet in force"
