@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// @dev The part of an ERC-3009 token (OPGToken) the tills use.
 interface IERC3009Transfer {
     function authorizationState(address authorizer, bytes32 nonce) external view returns (bool);
+    function authorizationPaid(address authorizer, bytes32 nonce, address to, uint256 value) external view returns (bool);
     function transferWithAuthorization(
         address from,
         address to,
@@ -96,13 +97,16 @@ contract ExactTills {
         address till = tillOf(node);
         if (requestId != keccak256(abi.encodePacked(till, payment.from, payment.nonce))) revert RequestNotPaid(requestId);
         IERC3009Transfer pull = IERC3009Transfer(address(token));
-        // Executed already (by anyone, straight on the token): its value is in this till, and the
-        // transfer below takes it from there. A node that names a used nonce its till was never
-        // paid by only spends what others paid it.
+        // Executed already (by anyone, straight on the token): its value is in this till only if it
+        // paid exactly that to it. A used nonce that did not (cancelled, or spent on another
+        // authorization of the payer's with the same nonce) is refused: taking its value from the
+        // till would spend what other payers paid into it.
         if (!pull.authorizationState(payment.from, payment.nonce)) {
             pull.transferWithAuthorization(
                 payment.from, till, payment.value, payment.validAfter, payment.validBefore, payment.nonce, payment.signature
             );
+        } else if (!pull.authorizationPaid(payment.from, payment.nonce, till, payment.value)) {
+            revert RequestNotPaid(requestId);
         }
         token.safeTransferFrom(till, msg.sender, payment.value);
     }

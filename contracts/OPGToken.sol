@@ -16,6 +16,15 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 contract OPGToken is ERC20, ERC20Permit, ERC20Votes, ERC3009 {
     error AllocationLengthMismatch();
 
+    /// @dev A used authorization that paid nothing (cancelled), until `_transferWithAuthorization`
+    /// records what it paid.
+    bytes32 private constant PAID_NOTHING = bytes32(uint256(1));
+
+    /// @dev Every used ERC-3009 nonce, by authorizer: PAID_NOTHING for a cancelled one, else
+    /// keccak256(to, value) of the transfer it made. (In place of the base contract's used-nonce
+    /// flag, in the one slot it would have written: what an authorization paid costs no more gas.)
+    mapping(address authorizer => mapping(bytes32 nonce => bytes32 paid)) private _authorizations;
+
     constructor(address[] memory recipients, uint256[] memory amounts)
         ERC20("OpenGradient", "OPG")
         ERC20Permit("OpenGradient")
@@ -64,6 +73,40 @@ contract OPGToken is ERC20, ERC20Permit, ERC20Votes, ERC3009 {
     ) external {
         (uint8 v, bytes32 r, bytes32 s) = _split(signature);
         receiveWithAuthorization(from, to, value, validAfter, validBefore, nonce, v, r, s);
+    }
+
+    /// @notice Whether `authorizer`'s authorization `nonce` is used (executed or cancelled).
+    function authorizationState(address authorizer, bytes32 nonce) public view override returns (bool) {
+        return _authorizations[authorizer][nonce] != bytes32(0);
+    }
+
+    /// @notice Whether `authorizer`'s authorization `nonce` was executed as a transfer of `value`
+    /// to `to` (not cancelled, and not a transfer to anyone else or of another value). A payee
+    /// that finds an authorization made out to it executed already by someone else (anyone may
+    /// send a TransferWithAuthorization) asks this before counting its value as received.
+    function authorizationPaid(address authorizer, bytes32 nonce, address to, uint256 value)
+        external
+        view
+        returns (bool)
+    {
+        return _authorizations[authorizer][nonce] == keccak256(abi.encode(to, value));
+    }
+
+    function _consumeNonce(address authorizer, bytes32 nonce) internal override {
+        if (_authorizations[authorizer][nonce] != bytes32(0)) revert ERC3009UsedAuthorization(authorizer, nonce);
+        _authorizations[authorizer][nonce] = PAID_NOTHING;
+    }
+
+    function _transferWithAuthorization(
+        address from,
+        address to,
+        uint256 value,
+        uint256 validAfter,
+        uint256 validBefore,
+        bytes32 nonce
+    ) internal override {
+        super._transferWithAuthorization(from, to, value, validAfter, validBefore, nonce);
+        _authorizations[from][nonce] = keccak256(abi.encode(to, value));
     }
 
     function _split(bytes calldata signature) private pure returns (uint8 v, bytes32 r, bytes32 s) {

@@ -27,7 +27,8 @@ from ogcli.node.rounds import Rounds, in_mempool, send_recorded, serialised
 log = logging.getLogger("ogcli.node.settler")
 PERMANENT = ("Underpaid", "ModelNotCallable", "AuthorizationUsedOrCanceled", "AuthorizationExpired",
              "AuthorizationNotYetValid", "InvalidSignature", "ERC20InsufficientBalance", "ERC3009",
-             "RecordTimeOutOfBounds")  # older than MAX_RECORD_AGE: no later round can settle it
+             "RecordTimeOutOfBounds",  # older than MAX_RECORD_AGE: no later round can settle it
+             "RequestNotPaid")  # its nonce is used and did not pay this till (cancelled, or spent elsewhere)
 
 
 class Settler(Rounds):

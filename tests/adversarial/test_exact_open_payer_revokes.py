@@ -72,8 +72,8 @@ def test_a_payer_cannot_cancel_its_authorization_once_served(node):
     assert answer.status_code != 200 or balance(chain, operator(running)) > operator_before, (
         "served, and the node that served the call was never paid")
     assert answer.status_code == 402 and answer.json()["error"] == "transaction_failed", answer.text
-    # Cancelled, the authorization counts as used: the settlement looks for its value in the till.
-    assert "ERC20InsufficientBalance" in answer.json()["message"], answer.json()["message"]
+    # Cancelled, the authorization is used and paid nothing into the till: RequestNotPaid.
+    assert "RequestNotPaid" in answer.json()["message"], answer.json()["message"]
     assert balance(chain, payer.address) == value, "refused, and charged all the same"
     assert running.outbox.counts() == {"failed": 1}
 

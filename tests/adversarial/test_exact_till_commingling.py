@@ -15,6 +15,9 @@ B's is refused for good (ERC20InsufficientBalance). A is answered and keeps its 
 charged, refused (402 `transaction_failed`, "nothing was charged"), and never answered.
 
 The test asserts the honest outcome: a payer who is refused keeps its money (or is answered).
+Red first (a strict xfail); closed by OPGToken recording what each authorization paid (to, value)
+and ExactTills taking a used authorization's value from the till only when it paid exactly that
+there (`authorizationPaid`), else RequestNotPaid.
 """
 
 from __future__ import annotations
@@ -95,7 +98,6 @@ def _intercept_batch(chain, running, lift):
     return tx_hash
 
 
-@pytest.mark.xfail(strict=True, reason="open attack: a cancelled authorization reads as paid into the till")
 def test_a_payer_who_cancels_cannot_spend_another_payers_money(node):
     url, running, chain, _blobs = node
     requirement = offer(url)

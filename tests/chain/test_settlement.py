@@ -86,9 +86,35 @@ def test_a_used_authorization_with_nothing_in_the_till_moves_nothing(market):
     record, payment = market.paid(market.record(), market.payment(PRICE * 2))
     market.sender("user").transact(_cancel(market, "user", payment[4]))
     before = token.balanceOf(payment[0]).call()
-    with pytest.raises(RevertedError, match="ERC20InsufficientBalance"):
+    with pytest.raises(RevertedError, match="RequestNotPaid"):
         market.settle(record, payment)
     assert token.balanceOf(payment[0]).call() == before
+
+
+@pytest.mark.parametrize("used_by", ["cancel", "another authorization with the nonce"])
+def test_a_used_authorization_never_takes_what_other_payers_paid_into_the_till(market, used_by):
+    """The attacker review's till commingling (2026-12-08): another payer's payment sits in the
+    till (executed straight on the token, as anyone may), and a payer's own authorization is used
+    without paying the till (cancelled, or a second authorization of its with the same nonce paid
+    elsewhere). Its record is refused (RequestNotPaid); the other payer's money stays for its own."""
+    token = market.p.token.functions
+    market.fund("delegator-2", PRICE * 2)
+    other_record, other = market.paid(market.record(), market.payment(PRICE * 2, payer="delegator-2"))
+    till = market.till()
+    market.sender("challenger").transact(token.transferWithAuthorization(other[0], till, *other[1:]))
+    record, payment = market.paid(market.record(), market.payment(PRICE * 2))
+    if used_by == "cancel":
+        market.sender("user").transact(_cancel(market, "user", payment[4]))
+    else:  # the same nonce, signed again to the payer's own till for 1 wei, and executed
+        elsewhere = market._authorization("user", "user", 1, payment[2], payment[3], bytes(payment[4]))
+        market.sender("challenger").transact(token.transferWithAuthorization(elsewhere[0], market.till("user"),
+                                                                             *elsewhere[1:]))
+    assert token.authorizationState(payment[0], payment[4]).call()
+    with pytest.raises(RevertedError, match="RequestNotPaid"):
+        market.settle(record, payment)
+    assert token.balanceOf(till).call() == PRICE * 2, "the other payer's money left the till"
+    assert market.settle(other_record, other)["fee"] == PRICE * 2
+    assert token.balanceOf(till).call() == 0
 
 
 def _cancel(market, payer: str, nonce: bytes):
