@@ -164,10 +164,26 @@ class Node:
 
     # ------------------------------------------------------------------ the paid path
 
-    def paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict, keep=None):
-        """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header).
+    def paid_call(self, **call):
+        """Runs `run()` for a paid call and returns (result, receipt, PAYMENT-RESPONSE header):
+        `take_paid_call`, then `finish_paid_call` (an `exact` call's wait on its settlement)."""
+        return self.finish_paid_call(self.take_paid_call(**call))
+
+    def finish_paid_call(self, taken):
+        """(result, receipt, PAYMENT-RESPONSE header) of a call `take_paid_call` took: at once for
+        a channel call, once its settlement is mined for an `exact` one (a `Settling`)."""
+        if isinstance(taken, Settling):
+            return self._answered_once_settled(*taken)
+        return taken
+
+    def take_paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict,
+                       keep=None):
+        """Checks, pays for and runs a call: its (result, receipt, PAYMENT-RESPONSE header), or
+        for an `exact` call, in the outbox and waiting on its settlement, a `Settling`.
         `keep(request_id, result)` is called before the call enters the outbox: what verifiers
-        read is on disk before anything can be settled."""
+        read is on disk before anything can be settled. (Split from the wait so that the HTTP
+        server waits outside its worker threads: calls waiting on their settlement must not
+        starve every other request.)"""
         if mode not in self.modes:
             raise ApiError(400, "invalid_mode", f"this node runs {', '.join(self.modes)} calls, not {mode!r}")
         if not model.modes & MODES[mode]:
@@ -200,7 +216,7 @@ class Node:
         with self._bond_held(mode, amount):  # until the call is in the outbox, which counts it from then on
             payment, record, result = self._exact_call(model, mode, payment_header, amount, url, description, run,
                                                        input_record, keep, now)
-        return self._answered_once_settled(model, payment, record, result, url, description)
+        return Settling(model, payment, record, result, url, description)
 
     def _exact_call(self, model, mode, payment_header, amount, url, description, run, input_record, keep, now):
         """A call paid by an `exact` authorization, in x402's order: verify, run, then (in
@@ -545,6 +561,21 @@ def _is_request_id(text: str) -> bool:
     return len(text) == 66 and text.startswith("0x") and all(c in "0123456789abcdefABCDEF" for c in text[2:])
 
 
+@dataclass(frozen=True)
+class Settling:
+    """An `exact` call taken (paid, run, in the outbox), its answer waiting on its settlement."""
+
+    model: Any
+    payment: Any
+    record: dict
+    result: Any
+    url: str
+    description: str
+
+    def __iter__(self):
+        return iter((self.model, self.payment, self.record, self.result, self.url, self.description))
+
+
 class PaymentNeeded(Exception):
     def __init__(self, header: str, body: dict) -> None:
         super().__init__(body.get("error"))
@@ -567,6 +598,23 @@ def create_app(node: Node):
     app = FastAPI(title="ogcli node", docs_url=None, redoc_url=None)
     expose = {"Access-Control-Expose-Headers": f"{PAYMENT_REQUIRED_HEADER}, {PAYMENT_RESPONSE_HEADER}"}
     chain_probe = ChainProbe(node.protocol.w3)
+    waiters: list = []  # the limiter of the threads calls wait on their settlement in (made in the event loop)
+
+    async def paid(**call):
+        """node.paid_call from a handler: the call taken in the server's worker threads, an
+        `exact` call's wait on its settlement in threads of its own (as many as connections), so
+        that calls waiting on a slow chain leave the workers to everyone else (/health, offers,
+        channel calls)."""
+        import anyio
+
+        taken = await run_in_threadpool(lambda: node.take_paid_call(**call))
+        if not isinstance(taken, Settling):
+            return taken
+        if not waiters:
+            from ogcli.node.http_guard import HttpLimits
+
+            waiters.append(anyio.CapacityLimiter(HttpLimits().max_connections))
+        return await anyio.to_thread.run_sync(node.finish_paid_call, taken, limiter=waiters[0])
 
     @app.exception_handler(ApiError)
     def _api_error(_request, exc: ApiError):
@@ -721,8 +769,8 @@ def create_app(node: Node):
         def keep(request_id: str, outputs) -> None:
             node.keep_call(request_id, {"input": input_record, "outputs": outputs, **({"proof": proofs[0]} if proofs else {})})
 
-        outputs, receipt, settled = await run_in_threadpool(
-            node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
+        outputs, receipt, settled = await paid(
+            model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
             url=str(request.url), run=run, input_record=input_record, keep=keep,
         )
         answer = {"model": model.id, "outputs": outputs, "receipt": receipt}
@@ -763,8 +811,8 @@ def create_app(node: Node):
             except UpstreamError as exc:
                 raise ApiError(502, "upstream_failed", str(exc)) from None
 
-        message, receipt, settled = await run_in_threadpool(
-            node.paid_call, model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
+        message, receipt, settled = await paid(
+            model=model, mode=mode, payment_header=request.headers.get(PAYMENT_SIGNATURE_HEADER),
             url=str(request.url), run=run, input_record={"model": model.id, "messages": messages},
         )
         completion_id = "chatcmpl-" + receipt["requestId"][2:26]
