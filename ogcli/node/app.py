@@ -223,8 +223,8 @@ class Node:
         `_answered_once_settled`) settle and answer. Returns (payment, record, result), the call
         in the outbox."""
         try:
-            # Today's clients sign their window by the wall clock; issue 18 moves both to the chain's.
-            payment = self.payments.verify(payment_header, amount, int(time.time()))
+            # The window by the chain's clock, which the token checks (the offer sized it so).
+            payment = self.payments.verify(payment_header, amount, self.chain_time())
         except PaymentRefused as refused:
             header, body = self._offer(model, url, description, refused.reason)
             body["message"] = refused.message

@@ -29,7 +29,7 @@ from ogcli.chain.batch_settlement import BATCH_SETTLEMENT_ADDRESS
 from ogcli.core import channels, signature_rule, typed_data
 from ogcli.core.channel_terms import REFUND_PATH
 from ogcli.core.result_signature import recover
-from ogcli.node.payments import MAX_TIMEOUT_S, PaymentRefused
+from ogcli.node.payments import PaymentRefused, validity_window_s
 
 SCHEME = "batch-settlement"
 WITHDRAW_DELAY_S = 900  # the scheme's minimum: a payer's withdrawal waits this long for the node's claim
@@ -148,16 +148,18 @@ class ChannelPayments:
             withdraw_delay=WITHDRAW_DELAY_S))
         self._server = x402ResourceServerSync(_NoDirectClaims(facilitator)).register(self.network, self._scheme)
         self._server.initialize()
-        self._offers: dict[int, object] = {}  # amount -> the offer, for matching payments
+        self._offers: dict[tuple, object] = {}  # (amount, window) -> the offer, for matching payments
+        self.chain_time = None  # () -> the chain's time (the node's chain_time): sizes the offer's window
         self._channel_ids: dict[tuple, str] = {}  # channel config -> its id
 
     def _offer(self, amount_wei: int):
         """The offer a payment is matched against (read only: `requirements` gives one to change)."""
-        offer = self._offers.get(amount_wei)
+        key = (amount_wei, validity_window_s(self.chain_time))
+        offer = self._offers.get(key)
         if offer is None:
             if len(self._offers) >= MAX_REMEMBERED_OFFERS:
                 self._offers.clear()
-            offer = self._offers[amount_wei] = self.requirements(amount_wei)
+            offer = self._offers[key] = self.requirements(amount_wei)
         return offer
 
     def requirements(self, amount_wei: int):
@@ -170,7 +172,7 @@ class ChannelPayments:
                            "minDeposit": str(MIN_DEPOSIT_CALLS * amount_wei)}}
         [requirement] = self._server.build_payment_requirements(ResourceConfig(
             scheme=SCHEME, pay_to=self.settlement, price=price, network=self.network,
-            max_timeout_seconds=MAX_TIMEOUT_S))
+            max_timeout_seconds=validity_window_s(self.chain_time)))
         return requirement
 
     def terms(self, amount_wei: int) -> dict:

@@ -36,6 +36,19 @@ ASSET_MISMATCH = "invalid_payment_asset"
 INVALID_PAYLOAD = "invalid_payload"
 
 
+def validity_window_s(chain_time) -> int:
+    """maxTimeoutSeconds for an offer: how long a client's authorization must be valid by its own
+    clock (the x402 SDKs sign validBefore = their clock + maxTimeoutSeconds) to stay valid
+    MAX_TIMEOUT_S by the chain's, which the token checks: longer by how far the chain runs ahead
+    of this machine's clock (a devnet moved forward), rounded up to the hour so that an offer and
+    a payment made on it agree (the batch-settlement SDK matches the field exactly).
+    `chain_time`: the chain's time, or None (then MAX_TIMEOUT_S)."""
+    import time
+
+    ahead = (chain_time() - int(time.time())) if chain_time is not None else 0
+    return MAX_TIMEOUT_S + (-(-ahead // 3_600) * 3_600 if ahead > 0 else 0)
+
+
 class PaymentRefused(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -121,6 +134,7 @@ class Payments:
         self._unsettled_wei = unsettled_wei  # payer -> wei of its exact calls in the outbox, not yet settled
         self._reserved: dict[tuple[str, bytes], int] = {}  # verifying or being answered -> value
         self._lock = threading.Lock()
+        self.chain_time = None  # () -> the chain's time (the node's chain_time): sizes the offer's window
 
     def requirements(self, amount_wei: int):
         from x402.schemas import PaymentRequirements
@@ -131,7 +145,7 @@ class Payments:
             asset=self.token,
             amount=str(amount_wei),
             pay_to=self.till,
-            max_timeout_seconds=MAX_TIMEOUT_S,
+            max_timeout_seconds=validity_window_s(self.chain_time),
             # `node`: whose till payTo is, so a client can check it (ExactTills.tillOf) before signing.
             extra={"name": typed_data.TOKEN_NAME, "version": typed_data.TOKEN_VERSION, "node": self.node},
         )

@@ -88,10 +88,13 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
                                max_wait_s=settings.batch_max_wait_s, min_records=settings.batch_min_records,
                                on_withdrawal=channel_payments.forget_chain_state)
     committer.start()
-    return Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
+    node = Node(protocol=protocol, runtime=Runtime(store, data_dir / "models"), enclave=enclave, payments=payments,
                 outbox=outbox, settler=settler, store=store, node_fee_wei=settings.node_fee_wei, chain_id=network.chain_id,
                 upstream_url=settings.upstream_url, settle_wait_s=settings.settle_wait_s, calls_dir=_pruned(data_dir / "calls"),
                 channel_payments=channel_payments, committer=committer)
+    # Offers size their validity window by the chain's clock, which the node reads (its payers sign by theirs).
+    payments.chain_time = channel_payments.chain_time = node.chain_time
+    return node
 
 
 KEEP_CALLS_S = 30 * 86_400  # far past the challenge window: verifiers have long judged them by then

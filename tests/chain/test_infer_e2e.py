@@ -437,3 +437,18 @@ def test_two_calls_at_once_from_a_wallet_that_affords_one(seeded_profile, cli, m
                 assert document["ok"] is False and "data" not in document and not err.strip(), (out, err)
                 assert "the node refused the payment" in document["error"]["message"]
         assert token.balanceOf(poor.address).call() == value - len(served) * value
+
+
+@pytest.mark.parametrize("pay", ["exact", "channel"])
+def test_paid_calls_work_after_the_devnet_clock_jumps_a_month(node, cli, pay):
+    """As issue 18 found it: after `ogcli devnet advance --days 30` every paid call failed, the
+    payment's validity window taken from the wall clock while the chain's was a month ahead. The
+    node's offer now sizes the window so that it runs on the chain's clock."""
+    url, running, chain = node
+    chain.advance(30 * 86_400)  # what `devnet advance` does (the session's chain is not `devnet up`'s)
+    running._chain_time = None  # the node reads the chain's time at most every second
+    result = cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES),
+                 "--pay", pay)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    answer = _data(result)
+    assert answer["outputs"] and answer["scheme"] == ("exact" if pay == "exact" else "batch-settlement")

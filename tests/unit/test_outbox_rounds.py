@@ -76,3 +76,17 @@ def test_a_workers_rounds_never_overlap():
     for thread in threads:
         thread.join(timeout=10)
     assert worker.most == 1
+
+
+def test_an_offers_window_runs_on_the_chains_clock():
+    """maxTimeoutSeconds: an hour by the chain's clock, as clients sign by their own (the x402
+    SDKs: validBefore = their clock + maxTimeoutSeconds), rounded up to the hour."""
+    from ogcli.node.payments import MAX_TIMEOUT_S, validity_window_s
+
+    now = int(time.time())
+    assert validity_window_s(None) == MAX_TIMEOUT_S
+    assert validity_window_s(lambda: now - 500) == MAX_TIMEOUT_S  # an idle devnet's last block, behind
+    month = 30 * 86_400
+    assert validity_window_s(lambda: now + month) == MAX_TIMEOUT_S + month
+    assert validity_window_s(lambda: now + month - 1000) == MAX_TIMEOUT_S + month  # the same hour: one offer
+    assert validity_window_s(lambda: now + 1) == MAX_TIMEOUT_S + 3_600
