@@ -29,6 +29,11 @@ def cache_dir() -> Path:
     return _xdg("XDG_CACHE_HOME", ".cache")
 
 
+def state_dir() -> Path:
+    """What ogcli writes about its own runs: the log of internal errors."""
+    return _xdg("XDG_STATE_HOME", ".local/state")
+
+
 def config_file() -> Path:
     return config_dir() / "config.toml"
 

@@ -120,6 +120,12 @@ def run(argv: list[str] | None = None) -> None:
         if usage and ctx is not None and not json_mode:
             message = f"{message}\n{ctx.get_usage()}"
         _fail(json_mode, "usage" if usage else "error", message, None, ExitCode.USAGE if usage else ExitCode.ERROR)
+    except Exception as exc:  # the last resort: a bug, said in one line, its traceback logged
+        from ogcli.crash_log import record
+
+        where = record(exc, argv)
+        _fail(json_mode, "internal", f"internal error ({type(exc).__name__}), see {where}; please report it", None,
+              ExitCode.ERROR)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 

@@ -20,7 +20,8 @@ pytest_plugins = ("tests.chain.fixtures",)
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+    for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+                             ("XDG_STATE_HOME", "state")):
         path = tmp_path / folder
         path.mkdir()
         monkeypatch.setenv(variable, str(path))

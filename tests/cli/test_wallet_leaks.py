@@ -73,7 +73,7 @@ def test_no_secret_in_files_or_output(cli, isolated_home, monkeypatch, tmp_path_
     keep(run("wallet", "remove", "carol", "--yes"))
     keep(run("wallet", "remove", "bob", "--yes", "--json"))
 
-    written = [path for folder in ("config", "data", "cache") for path in (isolated_home / folder).rglob("*") if path.is_file()]
+    written = [path for folder in ("config", "data", "cache", "state") for path in (isolated_home / folder).rglob("*") if path.is_file()]
     assert any(path.name == "alice.json" for path in written)  # the check below has files to look at
     for path in written:
         content = path.read_bytes().decode(errors="replace")
