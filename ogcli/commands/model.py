@@ -87,15 +87,16 @@ def push(
         **signature,
     }
     _encode(fields)  # too big for the chain: refuse before uploading anything
-    with diagnostics.progress_bar(f"uploading {path.name}", size) as advance:
-        stored = store.put_file(path, advance)
-    if stored != cid:
-        raise StorageError(f"{path.name} changed while it was being pushed; nothing was published")
-    locator = store.locator(cid)
-    if locator:
-        fields["ipfs"] = locator
-    if zk_modes & model_metadata.MODES["zkml"]:
-        fields["zkml"] = _publish_circuit(path, signature, store)
+    if not context.OPTIONS.dry_run:  # a dry run uploads nothing and builds nothing: it shows the plan
+        with diagnostics.progress_bar(f"uploading {path.name}", size) as advance:
+            stored = store.put_file(path, advance)
+        if stored != cid:
+            raise StorageError(f"{path.name} changed while it was being pushed; nothing was published")
+        locator = store.locator(cid)
+        if locator:
+            fields["ipfs"] = locator
+        if zk_modes & model_metadata.MODES["zkml"]:
+            fields["zkml"] = _publish_circuit(path, signature, store)
     metadata = _encode(fields)
 
     rows = [("name", name), ("CID", cid), ("size", f"{size:,} bytes"), ("format", kind)]

@@ -132,3 +132,17 @@ def test_bad_input_publishes_nothing(publisher, cli, tmp_path):
     _refused(cli("--yes", "model", "set-price", "1", "2"), "not by")
     assert publisher.protocol.hub.functions.modelCount().call() == count
     assert publisher.w3.eth.get_transaction_count(me) == nonce
+
+
+def test_a_dry_run_push_uploads_nothing_and_publishes_nothing(publisher, cli, tmp_path):
+    """As issue 18 found it: `model push --dry-run` still uploaded the file (and built the zkML
+    circuit). A dry run shows the plan and writes nothing anywhere."""
+    hub = publisher.protocol.hub.functions
+    before = hub.modelCount().call()
+    model_file = _model_file(tmp_path, seed=202, name="dry-mlp")
+    result = cli("--dry-run", "model", "push", str(model_file), "--name", "dry-mlp", "--price", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert "dry run" in (result.stdout + result.stderr).lower()
+    blobs = tmp_path / "blobs"
+    assert not blobs.exists() or not any(p.is_file() for p in blobs.rglob("*")), "a dry run uploaded the model"
+    assert hub.modelCount().call() == before
