@@ -39,6 +39,7 @@ def test_one_authorization_buys_one_answer_across_nodes(node, tmp_path, mode):
     body = {**BODY, "mode": mode}
     with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
         chain.advance(1)  # the second node's enclave counts from the second after its registration
+        second._chain_time = None  # its clock, read at start (by /health), is a second old at most
         requirement = offer(url, body)
         assert int(offer(url_b, body).amount) == int(requirement.amount), "both nodes quote the same price"
         value = int(requirement.amount)
@@ -63,6 +64,7 @@ def test_one_balance_pays_for_one_call_across_nodes(node, tmp_path):
     url, running, chain, _blobs = node
     with other_node(tmp_path / "second", "rogue-node") as (url_b, second):
         chain.advance(1)
+        second._chain_time = None
         requirement = offer(url)
         value = int(requirement.amount)
         payer = new_payer(chain, value + value // 2)  # one call and a half
