@@ -80,6 +80,16 @@ def send(chain, account, call, *, priority_wei: int | None = None, wait: bool = 
     return tx_hash
 
 
+def cancel_call(chain, payer, nonce: bytes):
+    """The payer's ERC-3009 cancelAuthorization of `nonce` (OPGToken inherits it), signed."""
+    signed = Account.sign_typed_data(
+        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
+        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
+        {"authorizer": payer.address, "nonce": nonce})
+    return chain.protocol.token.functions.cancelAuthorization(payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
+                                                              signed.s.to_bytes(32, "big"))
+
+
 def authorization(chain, payer, value: int, *, nonce: bytes | None = None, valid_before: int | None = None,
                   to: str | None = None) -> tuple:
     """An ERC-3009 TransferWithAuthorization of `payer`'s, as the settlement's Payment tuple; to

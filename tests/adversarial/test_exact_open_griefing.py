@@ -20,15 +20,16 @@ The tests assert the honest outcome and failed while the attack worked.
 from __future__ import annotations
 
 import pytest
-from eth_account import Account
 
 from tests.adversarial.exact_attack_support import (
     FEATURES,
     answered,
     balance,
     bond_of,
+    cancel_call,
     dearest_price,
     fund,
+    header_nonce,
     new_payer,
     node,  # noqa: F401 (fixture)
     offer,
@@ -43,16 +44,7 @@ pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
 
 
 def _cancel(chain, payer, header):
-    from ogcli.core import typed_data
-    from tests.adversarial.exact_attack_support import header_nonce
-
-    nonce = header_nonce(header)
-    signed = Account.sign_typed_data(
-        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
-        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
-        {"authorizer": payer.address, "nonce": nonce})
-    send(chain, payer, chain.protocol.token.functions.cancelAuthorization(
-        payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")))
+    send(chain, payer, cancel_call(chain, payer, header_nonce(header)))
 
 
 def test_one_bad_call_does_not_make_the_node_settle_a_batch_one_transaction_per_call(node):

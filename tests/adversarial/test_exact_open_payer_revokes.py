@@ -27,6 +27,7 @@ from tests.adversarial.exact_attack_support import (
     answered,
     balance,
     call,
+    cancel_call,
     decode_settlement,
     header_authorization,
     header_nonce,
@@ -44,17 +45,6 @@ pytestmark = [pytest.mark.chain, pytest.mark.timeout(240)]
 TIP = 50 * 10**9
 
 
-def _cancel_call(chain, payer, nonce: bytes):
-    from ogcli.core import typed_data
-
-    signed = Account.sign_typed_data(
-        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
-        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
-        {"authorizer": payer.address, "nonce": nonce})
-    return chain.protocol.token.functions.cancelAuthorization(payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
-                                                              signed.s.to_bytes(32, "big"))
-
-
 def test_a_payer_cannot_cancel_its_authorization_once_served(node):
     url, running, chain, _blobs = node
     requirement = offer(url)
@@ -65,7 +55,7 @@ def test_a_payer_cannot_cancel_its_authorization_once_served(node):
 
     def cancel(pending_tx):
         (_record, payment), = decode_settlement(chain, pending_tx)
-        return send(chain, payer, _cancel_call(chain, payer, bytes(payment[4])), priority_wei=TIP, wait=False)
+        return send(chain, payer, cancel_call(chain, payer, bytes(payment[4])), priority_wei=TIP, wait=False)
 
     answer, = answered([running], [(url, header)], lambda: intercept(chain, running, cancel))
     print("outbox:", running.outbox.counts(), answer.status_code, answer.text[:200])
@@ -137,7 +127,7 @@ def test_control_a_header_is_not_served_twice_by_one_node(node):
 
     def again_then_cancel():
         waiting_again.append(call(url, header))  # while the first call waits on its settlement
-        send(chain, payer, _cancel_call(chain, payer, header_nonce(header)))
+        send(chain, payer, cancel_call(chain, payer, header_nonce(header)))
         settle_now(running)
 
     first, = answered([running], [(url, header)], again_then_cancel)

@@ -17,18 +17,17 @@ threads of its own (as many as the node's connections).
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import threading
-
 import httpx
 import pytest
-from eth_account import Account
 
 from tests.adversarial.exact_attack_support import (
     balance,
     call,
+    cancel_call,
     header_nonce,
     new_payer,
     node,  # noqa: F401 (fixture)
@@ -81,17 +80,6 @@ def test_calls_waiting_on_their_settlement_do_not_starve_everyone_else(node):
     assert quote == 402, "the node made no offer to a new caller while 40 paid calls waited on their settlement"
 
 
-def _cancel_call(chain, payer, nonce: bytes):
-    from ogcli.core import typed_data
-
-    signed = Account.sign_typed_data(
-        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
-        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
-        {"authorizer": payer.address, "nonce": nonce})
-    return chain.protocol.token.functions.cancelAuthorization(payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
-                                                              signed.s.to_bytes(32, "big"))
-
-
 @OPEN
 def test_a_call_whose_settlement_waits_in_the_mempool_is_not_answered_unpaid(node):
     url, running, chain, _blobs = node
@@ -124,7 +112,7 @@ def test_a_call_whose_settlement_waits_in_the_mempool_is_not_answered_unpaid(nod
         answer, = answers
         print("answered:", answer.status_code, answer.json().get("receipt", {}).get("settlement"))
         # The payer has its answer: it cancels with a higher tip than the node's settlement.
-        send(chain, payer, _cancel_call(chain, payer, header_nonce(header)), priority_wei=TIP, wait=False)
+        send(chain, payer, cancel_call(chain, payer, header_nonce(header)), priority_wei=TIP, wait=False)
         chain.rpc("evm_mine")
     finally:
         chain.rpc("evm_setAutomine", [True])

@@ -26,12 +26,12 @@ import threading
 import time
 
 import pytest
-from eth_account import Account
 
 from tests.adversarial.exact_attack_support import (
     answered,
     balance,
     call,
+    cancel_call,
     decode_settlement,
     header_authorization,
     new_payer,
@@ -44,17 +44,6 @@ from tests.adversarial.exact_attack_support import (
 
 pytestmark = [pytest.mark.chain, pytest.mark.timeout(300)]
 TIP = 50 * 10**9
-
-
-def _cancel_call(chain, payer, nonce: bytes):
-    from ogcli.core import typed_data
-
-    signed = Account.sign_typed_data(
-        payer.key, typed_data.token_domain(chain.w3.eth.chain_id, chain.protocol.token.address),
-        {"CancelAuthorization": [{"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]},
-        {"authorizer": payer.address, "nonce": nonce})
-    return chain.protocol.token.functions.cancelAuthorization(payer.address, nonce, signed.v, signed.r.to_bytes(32, "big"),
-                                                              signed.s.to_bytes(32, "big"))
 
 
 def _intercept_batch(chain, running, lift):
@@ -124,7 +113,7 @@ def test_a_payer_who_cancels_cannot_spend_another_payers_money(node):
         till = header_authorization(honest_header)["to"]
         send(chain, watcher, chain.protocol.token.functions.transferWithAuthorization(
             b[0], till, b[1], b[2], b[3], bytes(b[4]), bytes(b[5])), priority_wei=TIP, wait=False)
-        send(chain, attacker, _cancel_call(chain, attacker, bytes(a[4])), priority_wei=TIP, wait=False)
+        send(chain, attacker, cancel_call(chain, attacker, bytes(a[4])), priority_wei=TIP, wait=False)
 
     honest_answer, = answered([running], [(url, honest_header)], lambda: _intercept_batch(chain, running, lift))
     worker.join(timeout=90)

@@ -129,41 +129,29 @@ def test_a_batch_still_in_the_mempool_is_waited_for_not_sent_again(seeded_profil
         outbox.close()
 
 
-class _HangingUpstream:
-    """Test double of an OpenAI-compatible API: takes a chat and holds it until `release` (so the
-    node sits inside the model run, after the call's channel charge and before its outbox row)."""
+def _holding_upstream(received, release):
+    """A test double of an OpenAI-compatible API (a handler for tests/http_doubles.serving): takes a
+    chat and holds it until `release` is set (so the node sits inside the model run, after the
+    call's channel charge and before its outbox row), setting `received` first."""
+    import json
+    from http.server import BaseHTTPRequestHandler
 
-    def __init__(self) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.set()
+            release.wait(60)
+            data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+                "role": "assistant", "content": f"upstream {body['model']} says hi"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
-        self.received, self.release = threading.Event(), threading.Event()
-        double = self
+        def log_message(self, *_args):
+            pass
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                double.received.set()
-                double.release.wait(60)
-                data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
-                    "role": "assistant", "content": f"upstream {body['model']} says hi"}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+    return Handler
 
 
 def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli, monkeypatch, tmp_path):
@@ -171,14 +159,16 @@ def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli
     runs): that call is never claimed (the payer's gain, by design: the node claims only what its
     outbox holds), the calls answered before and after it are claimed exactly once, and the
     channel goes on taking the payer's vouchers after the restart."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.cli_results import data as _data, use_devnet_wallet
+    from tests.http_doubles import serving
 
     monkeypatch.setenv("OGCLI_PASSWORD", "pw")
     chain = seeded_profile
-    upstream = _HangingUpstream()
-    with chain.snapshot():
+    received, release = threading.Event(), threading.Event()
+    with serving(_holding_upstream(received, release)) as upstream_url, chain.snapshot():
         payer = channel_payer(chain, tmp_path)  # and the devnet's models in a local store
         use_devnet_wallet(cli, "pub", "publisher-2")
         descriptor = tmp_path / "slow.json"
@@ -187,7 +177,7 @@ def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli
                                "0.02", "--format", "openai-upstream", "--modes", "tee"))["model_id"]
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        node = start_node_process(port, "--channel-wait", "3000", "--upstream", upstream.url)
+        node = start_node_process(port, "--channel-wait", "3000", "--upstream", upstream_url)
         session = sdk_channel_session(chain, payer)
         try:
             before = session.post(f"{url}/v1/infer", json=BODY)
@@ -195,19 +185,19 @@ def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli
             with ThreadPoolExecutor(1) as pool:
                 hung = pool.submit(session.post, f"{url}/v1/chat/completions",
                                    json={"model": slow_model, "messages": [{"role": "user", "content": "hi"}]})
-                assert upstream.received.wait(30), "the node never ran the model"
+                assert received.wait(30), "the node never ran the model"
                 stop_node_process(node, signal.SIGKILL)  # charged on the channel, no outbox row
                 with pytest.raises(Exception):  # noqa: B017 (the connection dies with the node)
                     hung.result(timeout=30)
         finally:
             if node.poll() is None:
                 stop_node_process(node, signal.SIGKILL)
+            release.set()  # the held chat ends with the node (the server's shutdown waits for it)
         channel_id = before.json()["receipt"]["settlement"]["channel"]
         fee = int(before.json()["receipt"]["value_wei"])
         assert _claimed(chain, channel_id) == 0
 
-        upstream.release.set()
-        node = start_node_process(port, "--channel-wait", "0", "--upstream", upstream.url)
+        node = start_node_process(port, "--channel-wait", "0", "--upstream", upstream_url)
         try:
             after = session.post(f"{url}/v1/infer", json=BODY)
             assert after.status_code == 200, after.text
@@ -220,4 +210,3 @@ def test_sigkill_between_a_channel_charge_and_its_outbox_row(seeded_profile, cli
             assert httpx.get(f"{url}/health").json()["outbox"] == {"settled": 2}
         finally:
             stop_node_process(node)
-    upstream.close()

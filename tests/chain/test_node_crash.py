@@ -192,14 +192,29 @@ def test_a_settlement_still_in_the_mempool_is_waited_for_not_sent_again(seeded_p
         outbox.close()
 
 
+def _infer_run_in_outbox(port: int, value: float):
+    """`ogcli --json --yes infer run` as a user types it, against the node on `port`, returned
+    (the process) once its call is in the node's outbox."""
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.Popen([sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node",
+                            f"http://127.0.0.1:{port}", "--model", "1", "--input", json.dumps([[value] * 8])],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
+        assert time.monotonic() < deadline and run.poll() is None, "the call never reached the outbox"
+        time.sleep(0.1)
+    return run
+
+
 def test_the_cli_says_which_call_was_lost_when_the_node_dies_before_answering(seeded_profile, cli, monkeypatch,
                                                                                 tmp_path):
     """As issue 18 found it (a 266-line traceback, nothing on stdout under --json, the call settled
     later all the same): `infer run` waiting on a node that dies before answering exits with one
     error document naming the call's request id, and the node, restarted, does not settle it."""
     import json
-    import subprocess
-    import sys
 
     from tests.cli_results import use_devnet_wallet
 
@@ -212,14 +227,8 @@ def test_the_cli_says_which_call_was_lost_when_the_node_dies_before_answering(se
         before = token.balanceOf(payer).call()
         port = free_port()
         node = _start(port, "60")  # the call waits on its settlement for a minute
-        run = subprocess.Popen([sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node",
-                                f"http://127.0.0.1:{port}", "--model", "1", "--input", json.dumps([[0.5] * 8])],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 60
-            while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
-                assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.poll() else "slow"
-                time.sleep(0.1)
+            run = _infer_run_in_outbox(port, 0.5)
         finally:
             _stop(node, signal.SIGKILL)
         out, err = run.communicate(timeout=60)
@@ -247,8 +256,6 @@ def test_an_answer_whose_settlement_wait_is_cut_short_still_reaches_the_user(see
     is settled, or after --settle-wait with it pending: this is the second case.) Now the outputs
     are printed, and a warning says the settlement is pending."""
     import json
-    import subprocess
-    import sys
 
     from tests.cli_results import use_devnet_wallet
 
@@ -259,14 +266,8 @@ def test_an_answer_whose_settlement_wait_is_cut_short_still_reaches_the_user(see
         use_devnet_wallet(cli, "erin", "delegator-7")
         port = free_port()
         node = _start(port, "60", "--settle-wait", "1")  # answered after a second, its settlement held
-        run = subprocess.Popen([sys.executable, "-m", "ogcli", "--json", "--yes", "infer", "run", "--node",
-                                f"http://127.0.0.1:{port}", "--model", "1", "--input", json.dumps([[0.75] * 8])],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 60
-            while httpx.get(f"http://127.0.0.1:{port}/health").json()["outbox"] != {"pending": 1}:
-                assert time.monotonic() < deadline and run.poll() is None, "the call never reached the outbox"
-                time.sleep(0.1)
+            run = _infer_run_in_outbox(port, 0.75)
             time.sleep(4)  # answered (after its one-second wait); the CLI now follows the settlement
             assert run.poll() is None, run.communicate()
         finally:
