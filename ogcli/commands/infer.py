@@ -66,7 +66,8 @@ def run(
 
 @app.command()
 def chat(
-    prompt: Annotated[str, typer.Argument(help="What to ask.", show_default=False)],
+    prompt: Annotated[str, typer.Argument(help="What to ask; - reads it from stdin, @FILE from a file.",
+                                          show_default=False)],
     model: Annotated[str, typer.Option("--model", help="Chat model id or name (default: the network's only chat model).",
                                        show_default=False)] = "",
     mode: Mode = "auto",
@@ -83,6 +84,7 @@ def chat(
 
     Example: ogcli infer chat --model ogcli-tiny-chat "what does a receipt prove?" --yes
     """
+    prompt = _prompt(prompt)
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     model = model or _only_chat_model()
@@ -502,6 +504,21 @@ def _model_ref(text: str):
     if not text:
         raise UsageError("--model is empty")
     return int(text) if text.isdigit() else text
+
+
+def _prompt(text: str) -> str:
+    """The prompt as given: `-` reads stdin to its end, `@FILE` a file (prompts longer than a
+    command line); anything else is the prompt itself."""
+    import sys
+
+    if text == "-":
+        return sys.stdin.read()
+    if text.startswith("@") and len(text) > 1:
+        path = Path(text[1:])
+        if not path.is_file():
+            raise UsageError(f"{path} is not a file")
+        return path.read_text()
+    return text
 
 
 def _inputs(text: str) -> dict:

@@ -452,3 +452,19 @@ def test_paid_calls_work_after_the_devnet_clock_jumps_a_month(node, cli, pay):
     assert result.exit_code == 0, result.stdout + result.stderr
     answer = _data(result)
     assert answer["outputs"] and answer["scheme"] == ("exact" if pay == "exact" else "batch-settlement")
+
+
+def test_chat_reads_a_long_prompt_from_stdin_or_a_file(node, cli, tmp_path):
+    """As issue 18 asks: `infer chat -` reads the prompt from stdin, `@FILE` from a file, for
+    prompts longer than a command line; the record's input is that text."""
+    url, _running, _chain = node
+    prompt = "what is a receipt? " * 2_000  # longer than a comfortable command line
+    from_stdin = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", "-",
+                           input=prompt))
+    assert from_stdin["input"]["messages"] == [{"role": "user", "content": prompt}]
+    path = tmp_path / "prompt.txt"
+    path.write_text(prompt)
+    from_file = _data(cli("--json", "--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", f"@{path}"))
+    assert from_file["input"]["messages"] == [{"role": "user", "content": prompt}]
+    missing = cli("--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", f"@{tmp_path / 'nope'}")
+    assert missing.exit_code == 2 and "is not a file" in missing.stderr
