@@ -173,7 +173,7 @@ class Node:
         """(result, receipt, PAYMENT-RESPONSE header) of a call `take_paid_call` took: at once for
         a channel call, once its settlement is mined for an `exact` one (a `Settling`)."""
         if isinstance(taken, Settling):
-            return self._answered_once_settled(*taken)
+            return self._answered_once_settled(taken)
         return taken
 
     def take_paid_call(self, *, model, mode: str, payment_header: str | None, url: str, run, input_record: dict,
@@ -243,12 +243,14 @@ class Node:
             self.payments.release(payment)  # the outbox guards the nonce from here on
         return payment, record, result
 
-    def _answered_once_settled(self, model, payment, record, result, url, description):
+    def _answered_once_settled(self, taken):  # a Settling
         """The answer leaves only once the settlement that takes the payment is mined: a payer
         who cancels its authorization, moves its balance or spends it at another node first
         makes the settlement fail, and then the call is refused (402, `transaction_failed`) with
         nothing charged and nothing answered. A settlement not mined within `settle_wait_s` (a
         slow chain) is answered anyway, its settlement pending (x402's `settlement_pending`)."""
+        model, payment, record, result = taken.model, taken.payment, taken.record, taken.result
+        url, description = taken.url, taken.description
         self.settler.poke()
         call = self.outbox.wait_done(record["requestId"], self.settle_wait_s)
         if call.state == "failed":
@@ -573,9 +575,6 @@ class Settling:
     result: Any
     url: str
     description: str
-
-    def __iter__(self):
-        return iter((self.model, self.payment, self.record, self.result, self.url, self.description))
 
 
 class PaymentNeeded(Exception):
