@@ -1,6 +1,8 @@
-"""`ogcli wallet`: create, import, list, show, export, remove and pick wallets; read balances."""
+"""`ogcli wallet`: create, import, list, show, export, remove and pick wallets; change a
+password; sign messages and typed data; read balances."""
 
 
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -143,14 +145,28 @@ def show(name: Name) -> None:
 
 
 @app.command()
-def export(name: Name, password_file: PasswordFile = None) -> None:
-    """Print a wallet's private key, after unlocking it and confirming. Anyone who sees the key
-    controls the wallet's funds.
+def export(
+    name: Name,
+    keystore: Annotated[
+        Optional[Path],
+        typer.Option("--keystore", help="Write the encrypted V3 keystore to this new file instead of printing the key.",
+                     show_default=False),
+    ] = None,
+    password_file: PasswordFile = None,
+) -> None:
+    """Print a wallet's private key, after unlocking it and confirming (anyone who sees the key
+    controls the wallet's funds); or, with --keystore FILE, write its keystore for geth or cast,
+    still encrypted with the wallet's password.
 
-    Example: ogcli wallet export alice --yes > alice.key
+    Example: ogcli wallet export alice --keystore alice.json
     """
     from ogcli.wallet import manage, store
 
+    if keystore is not None:
+        wallet = manage.export_keystore(name, keystore)
+        output.emit({"name": name, "address": wallet.address, "keystore": str(keystore)},
+                    lambda: print(f"wallet {name!r} ({wallet.address}) written to {keystore}, encrypted with its password"))
+        return
     wallet = store.record(name)
     confirm(
         f"Print the private key of wallet {name!r} ({wallet.address})? Anyone who sees it can take its funds.",
@@ -159,6 +175,82 @@ def export(name: Name, password_file: PasswordFile = None) -> None:
     account = manage.unlock(name, password_file=password_file)
     key_hex = "0x" + bytes(account.key).hex()
     output.emit({"name": name, "address": account.address, "private_key": key_hex}, lambda: print(key_hex))
+
+
+@app.command()
+def passwd(
+    name: Name,
+    password_file: PasswordFile = None,
+    new_password_file: Annotated[
+        Optional[Path],
+        typer.Option("--new-password-file", help="Read the new password from this file (else a prompt asks twice).",
+                     show_default=False),
+    ] = None,
+) -> None:
+    """Change a wallet's password: the key is re-encrypted under the new one, and a password
+    saved in the keyring is replaced.
+
+    Example: ogcli wallet passwd alice
+    """
+    from ogcli.wallet import manage
+
+    changed = manage.change_password(name, password_file=password_file, new_password_file=new_password_file)
+    wallet = changed.record
+    if changed.keyring_warning:
+        diagnostics.warn(f"{changed.keyring_warning}; the old saved password was removed from the keyring")
+    output.emit({"name": name, "address": wallet.address, "password_in_keyring": wallet.password_in_keyring},
+                lambda: print(f"wallet {name!r} ({wallet.address}) has a new password"))
+
+
+@app.command()
+def sign(
+    message: Annotated[
+        Optional[str],
+        typer.Argument(help="The message (0x... is hex bytes, as cast reads it); '-' reads it from stdin.",
+                       show_default=False),
+    ] = None,
+    typed_data: Annotated[
+        Optional[Path],
+        typer.Option("--typed-data", help="Sign this EIP-712 JSON file (types, primaryType, domain, message) instead.",
+                     show_default=False),
+    ] = None,
+    password_file: PasswordFile = None,
+) -> None:
+    """Sign a message (EIP-191, personal_sign) or EIP-712 typed data with your account, the same
+    signature `cast wallet sign` makes. Typed data can authorize payments (permits, transfers),
+    so it is shown and confirmed first. Nothing is sent anywhere.
+
+    Example: ogcli wallet sign "I own this address" --account alice
+    """
+    from ogcli.wallet import manage, signatures
+
+    if (message is None) == (typed_data is None):
+        raise UsageError("give a MESSAGE to sign, or --typed-data FILE (one of them)")
+    name = _default_wallet()  # a profile is not needed: signing a message reads no chain
+    if not name:
+        raise UsageError("no account to sign with: pass --account NAME or run `ogcli wallet use NAME`")
+    address = manage.address_of(name)
+    if typed_data is not None:
+        document = signatures.read_typed_data(typed_data)
+        _confirm_typed_data(signatures.summary(document), name, address)
+        signature = signatures.sign_typed_data(manage.unlock(name, password_file=password_file), document)
+        kind = "eip712"
+    else:
+        text = sys.stdin.read() if message == "-" else message
+        signature = signatures.sign_message(manage.unlock(name, password_file=password_file),
+                                            signatures.message_bytes(text))
+        kind = "eip191"
+    signature_hex = "0x" + signature.hex()
+    output.emit({"wallet": name, "address": address, "kind": kind, "signature": signature_hex},
+                lambda: print(signature_hex))
+
+
+def _confirm_typed_data(summary, name: str, address: str) -> None:
+    chain = f"chain id {summary.chain_id}" if summary.chain_id is not None else "no chain id"
+    contract = f", contract {summary.verifying_contract}" if summary.verifying_contract else ""
+    domain = repr(summary.domain_name) if summary.domain_name else "an unnamed domain"
+    confirm(f"Sign {summary.primary_type} for {domain} ({chain}{contract}) with wallet {name!r} ({address})?",
+            yes=context.OPTIONS.yes)
 
 
 @app.command()

@@ -95,6 +95,49 @@ def unlock(name: str, *, password_file: Path | None = None, password_text: str |
     return Account.from_key(private_key)
 
 
+def change_password(
+    name: str, *, password_file: Path | None = None, new_password_file: Path | None = None
+) -> Added:
+    """Re-encrypts wallet `name` under a new password. The current one comes from the usual
+    sources; the new one from `new_password_file` or a prompt (twice), never OGCLI_PASSWORD, which
+    holds the current one. A password saved in the keyring is replaced by the new one; if the
+    keyring refuses, the entry is removed (an out-of-date entry would fail every unlock)."""
+    wallet = store.record(name)
+    private_key = bytes(unlock(name, password_file=password_file).key)
+    password = passwords.new(f"wallet {name!r}", password_file=new_password_file, from_env=False)
+    document = keystore.encrypt(private_key, password.value)
+    record = store.rewrite(name, document, password_in_keyring=wallet.password_in_keyring)
+    warning = None
+    if wallet.password_in_keyring:
+        warning = keychain.save(name, password.value)
+        if warning is not None:
+            keychain.delete(name)
+            record = store.rewrite(name, document, password_in_keyring=False)
+    return Added(record, warning)
+
+
+def export_keystore(name: str, target: Path) -> WalletRecord:
+    """Writes wallet `name`'s keystore to `target` (mode 0600) as geth and cast read it, under its
+    current password; refuses to replace an existing file."""
+    import json
+    import os
+
+    from ogcli.errors import UsageError
+
+    wallet = store.record(name)
+    text = json.dumps(store.standard(name), indent=2) + "\n"
+    try:
+        # O_EXCL: never replace another key's file; 0600 from the start, not chmod'ed after.
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise UsageError(f"{target} exists; nothing was written (choose a new file name)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return wallet
+
+
 def address_of(name: str) -> str:
     """The checksummed address of wallet `name`, read without its password."""
     return store.record(name).address

@@ -60,9 +60,10 @@ def existing(label: str, *, password_file: Path | None = None, keyring_name: str
     raise UsageError(_NO_SOURCE)
 
 
-def new(label: str, *, password_file: Path | None = None) -> Password:
-    """A password for a new keystore; a prompt asks twice, and both must match."""
-    given = _given(password_file)
+def new(label: str, *, password_file: Path | None = None, from_env: bool = True) -> Password:
+    """A password for a new keystore; a prompt asks twice, and both must match. `from_env=False`
+    skips OGCLI_PASSWORD (when changing a password, that variable holds the current one)."""
+    given = _given(password_file) if from_env or password_file is not None else None
     if given is not None:
         return given
     if not prompt.stdin_is_tty():

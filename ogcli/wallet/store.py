@@ -107,6 +107,25 @@ def add(name: str, keystore: dict, *, password_in_keyring: bool) -> WalletRecord
     return _record(name, path, document)
 
 
+def rewrite(name: str, keystore: dict, *, password_in_keyring: bool) -> WalletRecord:
+    """Replaces wallet `name`'s keystore with `keystore` (the same key under another password),
+    atomically: a crash leaves the old file or the new one, never neither. Its creation time stays."""
+    old = read(name)
+    if _address_field(keystore).lower().removeprefix("0x") != _address_field(old).lower().removeprefix("0x"):
+        raise ConfigError(f"the new keystore of wallet {name!r} holds another address; nothing was written")
+    meta = dict(old.get("ogcli") if isinstance(old.get("ogcli"), dict) else {})
+    meta["password_in_keyring"] = password_in_keyring
+    document = {**keystore, "ogcli": meta}
+    path = path_of(name)
+    fsutil.write_atomic(path, json.dumps(document, indent=2) + "\n", mode=0o600)
+    return _record(name, path, document)
+
+
+def standard(name: str) -> dict:
+    """Wallet `name`'s keystore as other tools expect it: the V3 document without ogcli's section."""
+    return {k: v for k, v in read(name).items() if k != "ogcli"}
+
+
 def delete(name: str) -> WalletRecord:
     """Deletes the keystore file of `name`; returns what it was."""
     removed = record(name)

@@ -13,6 +13,7 @@ KEY_HEX = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # 
 PHRASE = "test test test test test test test test test test test junk"
 PASSWORD = "Leak-Canary-Pw-7f3a"
 OTHER_PASSWORD = "Leak-Canary-Foreign-91c2"
+NEW_PASSWORD = "Leak-Canary-Changed-4d0e"
 
 
 pytestmark = pytest.mark.usefixtures("fast_wallets")
@@ -23,7 +24,7 @@ def _secrets() -> list[str]:
 
     Account.enable_unaudited_hdwallet_features()
     phrase_key = bytes(Account.from_mnemonic(PHRASE, account_path="m/44'/60'/0'/0/2").key).hex()
-    secrets = [KEY_HEX, phrase_key, PHRASE, "junk", PASSWORD, OTHER_PASSWORD]
+    secrets = [KEY_HEX, phrase_key, PHRASE, "junk", PASSWORD, OTHER_PASSWORD, NEW_PASSWORD]
     return secrets + [s.upper() for s in (KEY_HEX, phrase_key)] + [PASSWORD.encode().hex(), KEY_HEX[:16]]
 
 
@@ -70,6 +71,13 @@ def test_no_secret_in_files_or_output(cli, isolated_home, monkeypatch, tmp_path_
     assert human_export.stdout == f"0x{KEY_HEX}\n"
     assert json.loads(json_export.stdout)["data"]["private_key"] == f"0x{KEY_HEX}"
     outputs.extend([human_export.stderr, json_export.stderr])
+    # a password change, a signature and a keystore export (to a file the user owns) leak nothing
+    new_password_file = outside / "new-pw.txt"
+    new_password_file.write_text(NEW_PASSWORD + "\n")
+    keep(run("wallet", "passwd", "alice", *pw, "--new-password-file", str(new_password_file)))
+    keep(run("wallet", "passwd", "alice", *pw, "--new-password-file", str(new_password_file), expect=1))  # old one now wrong
+    keep(run("wallet", "sign", "hello", "--account", "alice", "--password-file", str(new_password_file), "--json"))
+    keep(run("wallet", "export", "bob", "--keystore", str(outside / "bob.json")))
     keep(run("wallet", "remove", "carol", "--yes"))
     keep(run("wallet", "remove", "bob", "--yes", "--json"))
 
