@@ -36,7 +36,7 @@ run: setup
 	$(BIN)/ogcli devnet up
 	$(BIN)/ogcli devnet status
 	@echo "starting the reference node on http://127.0.0.1:8700, serving and verifying (Ctrl-C stops it; 'ogcli devnet down' stops the chain)"
-	@echo "try, in another terminal: .venv/bin/ogcli wallet new me; .venv/bin/ogcli wallet use me; .venv/bin/ogcli devnet fund me; .venv/bin/ogcli infer chat --model ogcli-tiny-chat 'what is a receipt?'"
+	@echo "try, in another terminal: .venv/bin/ogcli wallet new me; .venv/bin/ogcli wallet use me; .venv/bin/ogcli devnet fund me; .venv/bin/ogcli infer chat 'what is a receipt?'"
 	$(BIN)/ogcli node run --dev-keys --role all --port 8700
 
 test: setup

@@ -50,6 +50,12 @@ class Profile:
     Kubo RPC API; downloads use its gateway). Empty: models can be read on chain, not pulled."""
     routing: str = ""
     """HACA routing policy for `--mode auto`: balanced (empty), strongest or fastest."""
+    node_url: str = ""
+    """The node `infer`, `pay channel` and the SDK call when none is named; empty picks the
+    best-bonded active endpoint registered on chain."""
+    default_model: str = ""
+    """The chat model `infer chat` asks when none is named (id or name); empty uses the network's
+    only chat model."""
 
 
 @dataclass
@@ -270,6 +276,10 @@ def parse_field(key: str, text: str) -> str | int:
         return check_storage(text)
     if key == "routing":
         return check_routing(text)
+    if key == "node_url":
+        return check_node_url(text)
+    if key == "default_model":
+        return check_model_ref(text)
     raise UsageError(f"unknown key {key!r} (keys: {', '.join(SETTABLE_KEYS)})")
 
 
@@ -307,6 +317,25 @@ def check_account(text: str) -> str:
     if not (re.fullmatch(_WALLET_NAME, text) or re.fullmatch(_ADDRESS, text)):
         raise UsageError(f"account must be a wallet name or a 0x address, not {text!r}")
     return text
+
+
+def check_node_url(text: str) -> str:
+    """A node's base URL, kept without a trailing slash (the way nodes register theirs)."""
+    parts = _split_url(text, "node_url", ("http", "https"))
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        raise UsageError(f"node_url is a node's base URL (http://host:port), not {text!r}")
+    return text.rstrip("/")
+
+
+MAX_MODEL_REF = 64
+
+
+def check_model_ref(text: str) -> str:
+    """A model id (digits) or name as `--model` takes it."""
+    ref = text.strip()
+    if not ref or len(ref) > MAX_MODEL_REF or any(c.isspace() or not c.isprintable() for c in ref):
+        raise UsageError(f"default_model is a model id or name (no spaces, at most {MAX_MODEL_REF} characters), not {text!r}")
+    return ref
 
 
 def check_explorer_url(text: str) -> str:

@@ -39,6 +39,8 @@ class Network:
     account: str
     storage: str = ""
     routing: str = ""
+    node_url: str = ""
+    default_model: str = ""
 
 
 def resolve_network(options: GlobalOptions | None = None) -> Network:
@@ -67,6 +69,8 @@ def resolve_network(options: GlobalOptions | None = None) -> Network:
         account=options.account or profile.account,
         storage=profile.storage,
         routing=profile.routing,
+        node_url=profile.node_url,
+        default_model=profile.default_model,
     )
 
 

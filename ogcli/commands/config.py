@@ -15,7 +15,8 @@ from ogcli.errors import ConfigError, UsageError
 # ogcli.config (the TOML model) is imported inside each command, not here: its dataclasses cost
 # ~3 ms that `ogcli --help` and every other command would pay. So the key names are restated;
 # tests/unit/test_config.py checks they match ogcli.config.SETTABLE_KEYS.
-SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "storage", "routing", "active_profile")
+SETTABLE_KEYS = ("rpc_url", "chain_id", "deployment", "account", "explorer_url", "storage", "routing", "node_url",
+                 "default_model", "active_profile")
 
 if TYPE_CHECKING:
     from ogcli import config as toml_config
@@ -103,8 +104,9 @@ def set_key(key: Key, value: Annotated[str, typer.Argument(help="The new value."
 
     rpc_url and explorer_url take http:// or https:// URLs, storage a file:///directory or an IPFS
     node's http:// URL, chain_id a whole number above 0,
-    deployment an existing file, account a wallet name or a 0x address, active_profile the name
-    of an existing profile. Comments in config.toml are not kept (it is backed up to
+    deployment an existing file, account a wallet name or a 0x address, node_url the node `infer`
+    calls without --node, default_model the chat model `infer chat` asks without --model,
+    active_profile the name of an existing profile. Comments in config.toml are not kept (it is backed up to
     config.toml.bak first).
 
     Example: ogcli config set rpc_url https://sepolia.base.org --profile base-sepolia
@@ -338,6 +340,8 @@ def _effective_network() -> Optional[dict[str, Any]]:
         "storage": network.storage or None,
         "routing": network.routing or "balanced",
         "account": network.account or None,
+        "node_url": network.node_url or None,
+        "default_model": network.default_model or None,
     }
 
 

@@ -20,7 +20,8 @@ ModelRef = Annotated[str, typer.Option("--model", help="Model id or name (see `o
 Mode = Annotated[str, typer.Option("--mode", help="auto (HACA routing), vanilla, tee (signed in an enclave) or zkml (with a proof).")]
 Value = Annotated[str, typer.Option("--value", help="OPG riding on the answer, for --mode auto.")]
 LatencyMs = Annotated[Optional[int], typer.Option("--latency-ms", min=1, help="Latency budget in ms, for --mode auto.")]
-NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the first active enclave's endpoint on chain).")]
+NodeUrl = Annotated[str, typer.Option("--node", help="Node URL (default: the profile's node_url, else the best-bonded "
+                                                     "active endpoint on chain; `ogcli network status` says which).")]
 MaxPrice = Annotated[str, typer.Option("--max-price", help="Refuse to pay more than this many OPG per call.")]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the settlement transaction.")]
 Pay = Annotated[str, typer.Option("--pay", help="auto (your channel with the node if you have one open, else exact), "
@@ -68,8 +69,8 @@ def run(
 def chat(
     prompt: Annotated[str, typer.Argument(help="What to ask; - reads it from stdin, @FILE from a file.",
                                           show_default=False)],
-    model: Annotated[str, typer.Option("--model", help="Chat model id or name (default: the network's only chat model).",
-                                       show_default=False)] = "",
+    model: Annotated[str, typer.Option("--model", help="Chat model id or name (default: the profile's default_model, "
+                                                        "else the network's only chat model).", show_default=False)] = "",
     mode: Mode = "auto",
     value: Value = "0",
     latency_ms: LatencyMs = None,
@@ -87,7 +88,7 @@ def chat(
     prompt = _prompt(prompt)
     if not prompt.strip():
         raise UsageError("the prompt is empty")
-    model = model or _only_chat_model()
+    model = model or context.resolve_network().default_model or _only_chat_model()
     call = _Call.open(node, max_price, password_file, pay)
     body = {"model": _model_ref(model), "messages": [{"role": "user", "content": prompt}],
             "mode": call.mode(mode, body_model=_model_ref(model), value=value, latency_ms=latency_ms)}
@@ -116,17 +117,12 @@ def route(
     Example: ogcli infer route --model 1 --value 5000 --latency-ms 200
     """
     from ogcli.chain.network import open_protocol
-    from ogcli.sdk.discovery import choose_node
+    from ogcli.sdk.discovery import pick_node
 
     network = context.resolve_network()
     protocol = open_protocol(network)
-    stake = parsing.amount(value, allow_zero=True)
-    node_reasons: tuple[str, ...] = ()
-    if node:
-        url = node
-    else:
-        choice = choose_node(protocol, stake)
-        url, node_reasons = choice.url, choice.reasons
+    picked = pick_node(protocol, network, node, parsing.amount(value, allow_zero=True))
+    url, node_reasons = picked.url, picked.reasons
     decision = _route(protocol, network, url, _model_ref(model), value, latency_ms)
     data = {"mode": decision.mode, "reasons": list(decision.reasons), "candidates": list(decision.candidates),
             "policy": network.routing or "balanced", "node": url, "node_reasons": list(node_reasons)}
@@ -257,7 +253,7 @@ class _Call:
     def open(cls, node: str, max_price: str, password_file, pay: str = "auto") -> "_Call":
         from ogcli import channel_index
         from ogcli.chain.network import open_protocol
-        from ogcli.sdk.discovery import find_node
+        from ogcli.sdk.discovery import pick_node
         from ogcli.sdk.paid_http import PAYMENTS, PaidClient
         from ogcli.signing import unlock_signer
 
@@ -266,7 +262,7 @@ class _Call:
         limit = parsing.amount(max_price, allow_zero=True) if max_price else None
         network = context.resolve_network()
         protocol = open_protocol(network)
-        url = node or find_node(protocol)
+        url = pick_node(protocol, network, node).url
         account = unlock_signer(network, password_file)
         client = PaidClient(url, account, chain_id=network.chain_id, token=protocol.token.address,
                             settlement=protocol.settlement.address, tills=protocol.tills.address,

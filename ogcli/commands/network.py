@@ -15,7 +15,8 @@ app = new_app("The network the active profile points at, and its usage.\n\nExamp
 
 @app.command()
 def status() -> None:
-    """Chain id, head block, contract addresses and whether the registered nodes answer.
+    """Chain id, head block, contract addresses, whether the registered nodes answer, and which
+    node `ogcli infer` calls when given no --node, and why.
 
     Example: ogcli network status --json
     """
@@ -27,6 +28,7 @@ def status() -> None:
     block = protocol.rpc.block("latest")
     head = {"number": int(block["number"], 16), "timestamp": int(block["timestamp"], 16)}
     nodes = probe_nodes(protocol)
+    infer_node = _infer_node(protocol, network)
     data = {
         "profile": network.profile,
         "rpc_url": network.rpc_url,
@@ -36,6 +38,8 @@ def status() -> None:
         "block_age_s": max(0, int(time.time()) - head["timestamp"]),
         "contracts": protocol.deployment.contracts,
         "nodes": nodes,
+        "infer_node": infer_node,
+        "default_model": network.default_model or None,
     }
 
     def human() -> None:
@@ -51,6 +55,10 @@ def status() -> None:
             rows.append((f"node {node['endpoint']}", state))
         if not nodes:
             rows.append(("nodes", "none registered"))
+        if infer_node["url"]:
+            rows.append(("infer uses", infer_node["url"]))
+        rows += [("", f"- {reason}") for reason in infer_node["reasons"]]
+        rows.append(("chat model", network.default_model or "the network's only chat model (no default_model set)"))
         output.kv_table(rows)
 
     output.emit(data, human)
@@ -105,3 +113,15 @@ def _render_stats(data: dict) -> None:
                   f"Nakamoto coefficient {data['stake']['nakamoto_coefficient']}"),
     ]
     output.kv_table(rows, title=f"network, last {data['window']} ({'hourly' if data['bucket_seconds'] == 3600 else 'daily'} buckets)")
+
+
+def _infer_node(protocol, network) -> dict:
+    """{url, source, reasons}: the node `infer` would call without --node; with none to pick, url
+    is None and the reason says what to do."""
+    from ogcli.sdk.discovery import pick_node
+
+    try:
+        picked = pick_node(protocol, network)
+    except UsageError as exc:
+        return {"url": None, "source": None, "reasons": [exc.message]}
+    return {"url": picked.url, "source": picked.source, "reasons": list(picked.reasons)}

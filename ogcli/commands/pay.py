@@ -365,10 +365,9 @@ def _terms(network, protocol, node: str):
     """The channel terms of the node at `node` (default: the one `ogcli infer` picks), checked."""
     from ogcli.chain.channels import node_terms
 
-    if not node:
-        from ogcli.sdk.discovery import find_node
+    from ogcli.sdk.discovery import pick_node
 
-        node = find_node(protocol)
+    node = pick_node(protocol, network, node).url
     return node_terms(node, chain_id=network.chain_id, settlement=protocol.settlement.address,
                       token=protocol.token.address)
 

@@ -366,8 +366,12 @@ def _outdated(p: Paths) -> tuple[str, ...]:
 
 
 def _activate_profile(info: ProcessInfo, p: Paths) -> None:
-    # The chain's fields are the devnet's; the user's own choices (account, routing, explorer)
-    # survive a restart or a reset.
+    # The chain's fields are the devnet's; the user's own choices (account, routing, explorer,
+    # node and chat model) survive a restart or a reset. The node and model start as the
+    # reference node `make run` starts and the seeded chat model.
+    from ogcli.devnet.models import CHAT_MODEL_NAME
+    from ogcli.node.service import DEFAULT_PORT
+
     previous = config.load().profiles.get(PROFILE_NAME)
     config.put_profile(
         PROFILE_NAME,
@@ -379,6 +383,8 @@ def _activate_profile(info: ProcessInfo, p: Paths) -> None:
             account=previous.account if previous else "",
             explorer_url=previous.explorer_url if previous else "",
             routing=previous.routing if previous else "",
+            node_url=previous.node_url if previous and previous.node_url else f"http://127.0.0.1:{DEFAULT_PORT}",
+            default_model=previous.default_model if previous and previous.default_model else CHAT_MODEL_NAME,
         ),
         activate=True,
     )

@@ -68,8 +68,11 @@ def seed_models() -> list[tuple[str, bytes]]:
     ]
 
 
+CHAT_MODEL_NAME = "ogcli-tiny-chat"
+
+
 def chat_model() -> tuple[str, bytes]:
     """(name, bytes) of the devnet's chat model (see ogcli.node.tiny_chat)."""
     from ogcli.node import tiny_chat
 
-    return "ogcli-tiny-chat", tiny_chat.build()
+    return CHAT_MODEL_NAME, tiny_chat.build()

@@ -68,7 +68,7 @@ class LLM:
         channel (its batch comes later); True waits for both, False for neither."""
         from ogcli import channel_index, context
         from ogcli.chain.network import open_protocol
-        from ogcli.sdk.discovery import find_node
+        from ogcli.sdk.discovery import pick_node
         from ogcli.sdk.paid_http import PaidClient
 
         options = context.GlobalOptions(profile=profile, account=account)
@@ -90,7 +90,7 @@ class LLM:
             signer = wallet.unlock(name, password_text=password)
         self.address = signer.address
         self.wait_for_settlement = wait_for_settlement
-        self._client = PaidClient(node or find_node(protocol), signer, chain_id=network.chain_id,
+        self._client = PaidClient(pick_node(protocol, network, node or "").url, signer, chain_id=network.chain_id,
                                   token=protocol.token.address, settlement=protocol.settlement.address,
                                   tills=protocol.tills.address,
                                   max_price_wei=max_price_wei, payment=payment, rpc_url=protocol.rpc.url,

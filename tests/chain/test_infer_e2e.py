@@ -468,3 +468,25 @@ def test_chat_reads_a_long_prompt_from_stdin_or_a_file(node, cli, tmp_path):
     assert from_file["input"]["messages"] == [{"role": "user", "content": prompt}]
     missing = cli("--yes", "infer", "chat", "--node", url, "--model", "ogcli-tiny-chat", f"@{tmp_path / 'nope'}")
     assert missing.exit_code == 2 and "is not a file" in missing.stderr
+
+
+def test_bare_infer_chat_uses_the_profiles_node_and_model(node, cli):
+    """As the issue found it: `infer chat "hi"` went to the endpoint registered on chain (here
+    :8700, where nothing listens) though the user's node listens elsewhere. The profile's
+    node_url and default_model, set with `config set`, make the bare command work, and
+    `network status` says which node `infer` uses and why."""
+    url, _running, _chain = node
+    before = _data(cli("--json", "network", "status"))["infer_node"]
+    assert before["source"] == "registry" and before["url"] == "http://127.0.0.1:8700"
+    assert cli("config", "set", "node_url", url + "/").exit_code == 0
+    assert cli("config", "set", "default_model", "ogcli-tiny-chat").exit_code == 0
+    status = _data(cli("--json", "network", "status"))
+    assert status["infer_node"]["url"] == url and status["infer_node"]["source"] == "profile"
+    assert status["default_model"] == "ogcli-tiny-chat"
+    assert "node_url of profile" in cli("network", "status").stdout
+    answer = _data(cli("--json", "--yes", "infer", "chat", "hi"))
+    assert answer["settlement"] == "settled" and answer["chat_output"]["content"]
+    assert _data(cli("--json", "infer", "route", "--model", "2"))["node"] == url
+    # --node still wins over the profile
+    elsewhere = cli("--yes", "infer", "chat", "--node", "http://127.0.0.1:9", "hi")
+    assert elsewhere.exit_code != 0 and "127.0.0.1:9" in elsewhere.stderr

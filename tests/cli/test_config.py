@@ -82,6 +82,7 @@ def test_show_lists_every_profile(cli, two_profiles):
     assert data["active_profile"] == "base"
     assert data["profiles"]["dev"] == {
         "rpc_url": "http://127.0.0.1:8545", "chain_id": 31337, "deployment": "", "account": "alice", "explorer_url": "", "storage": "", "routing": "",
+        "node_url": "", "default_model": "",
     }
     assert data["effective"]["profile"] == "base"
 
@@ -250,6 +251,8 @@ def test_remove_unknown_profile(cli, two_profiles):
         ("chain_id", "8453", 8453),
         ("account", "bob", "bob"),
         ("explorer_url", "http://localhost:4000", "http://localhost:4000"),
+        ("node_url", "https://node.example.org:8700/", "https://node.example.org:8700"),
+        ("default_model", "ogcli-tiny-chat", "ogcli-tiny-chat"),
     ],
 )
 def test_set_a_field_of_the_active_profile(cli, two_profiles, key, value, stored):
@@ -297,6 +300,9 @@ def test_set_active_profile(cli, two_profiles):
         ("rpc_url", "https://h.io/?token=abc", "secret"),
         ("explorer_url", "basescan.org", "must start with http://"),
         ("deployment", "/no/such/file.json", "does not exist"),
+        ("node_url", "node.example.org", "must start with http://"),
+        ("node_url", "http://user:pw@node.example.org", "base URL"),
+        ("default_model", "two words", "model id or name"),
     ],
 )
 def test_set_refuses_bad_input_and_writes_nothing(cli, two_profiles, key, value, fragment):
