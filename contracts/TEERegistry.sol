@@ -23,6 +23,9 @@ contract TEERegistry {
     uint8 public constant NVIDIA_CC = 3;
     uint8 public constant DEV = 4;
     uint8 public constant VENDOR_COUNT = 5;
+    /// @notice The longest endpoint URL an enclave may register: every reader of the registry
+    /// (listEnclaves in one eth_call) pays for each byte.
+    uint256 public constant MAX_ENDPOINT_BYTES = 256;
 
     struct Interval {
         uint64 from;
@@ -101,6 +104,8 @@ contract TEERegistry {
         string endpoint
     );
     event EnclaveDeregistered(address indexed signer, address indexed operator);
+    /// @notice The operator moved the enclave's public endpoint (its node now answers there).
+    event EndpointChanged(address indexed signer, address indexed operator, string endpoint);
     /// @notice A record its operator settled was proven false: the enclave is retired for good.
     event EnclaveDisabled(address indexed signer, address indexed operator);
     event SlasherChanged(address slasher);
@@ -123,6 +128,7 @@ contract TEERegistry {
     error NotDeployer();
     error SlasherAlreadySet();
     error ZeroAddress();
+    error EndpointTooLong(uint256 length);
 
     modifier onlyTimelock() {
         if (msg.sender != timelock) revert OnlyTimelock();
@@ -202,6 +208,7 @@ contract TEERegistry {
         bytes calldata signerProof
     ) external returns (address signer) {
         _checkVendorAllowedHere(vendor);
+        _checkEndpoint(endpoint);
         if (vendor != NITRO && vendor != DEV) revert VendorNotVerifiable(vendor);
         if (!_isOpen(_vendors[vendor].enabled)) revert VendorNotEnabled(vendor);
         bytes32 rootSha256 = _vendors[vendor].rootHash;
@@ -243,6 +250,17 @@ contract TEERegistry {
         enclave.deregisteredAt = uint64(block.timestamp);
         _enclaveCount[enclave.vendor][enclave.measurement] -= 1;
         emit EnclaveDeregistered(signer, msg.sender);
+    }
+
+    /// @notice The operator moves a registered, active enclave's endpoint: where callers and
+    /// verifiers reach its node from now on. Nothing else about the enclave changes.
+    function setEndpoint(address signer, string calldata endpoint) external {
+        Enclave storage enclave = _enclaves[signer];
+        if (enclave.operator == address(0) || enclave.deregisteredAt != 0) revert SignerNotRegistered(signer);
+        if (enclave.operator != msg.sender) revert NotOperator();
+        _checkEndpoint(endpoint);
+        enclave.endpoint = endpoint;
+        emit EndpointChanged(signer, msg.sender, endpoint);
     }
 
     /// @notice Retires `signer` from now on because a record its operator settled was proven false
@@ -406,6 +424,10 @@ contract TEERegistry {
     }
 
     /// @dev The DEV vendor signs with a key anyone can have; it is only acceptable on local dev chains.
+    function _checkEndpoint(string calldata endpoint) private pure {
+        if (bytes(endpoint).length > MAX_ENDPOINT_BYTES) revert EndpointTooLong(bytes(endpoint).length);
+    }
+
     function _checkVendorAllowedHere(uint8 vendor) private view {
         if (vendor == DEV && block.chainid != 31337 && block.chainid != 1337) {
             revert DevVendorNotAllowedOnChain(block.chainid);

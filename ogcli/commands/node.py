@@ -22,6 +22,11 @@ def run(
     role: Annotated[str, typer.Option("--role", help="inference (serve calls), verifier (attest records) or all.")] = "inference",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="HTTP port.")] = 8700,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    public_url: Annotated[
+        str, typer.Option("--public-url", help="The URL callers and verifiers reach this node at; registered on chain "
+                                               "once the node answers there (default: http://HOST:PORT, at the first "
+                                               "start).", show_default=False)
+    ] = "",
     node_fee: Annotated[str, typer.Option("--node-fee", help="OPG the node keeps per call, after the protocol's cuts.")] = "0.01",
     batch_window: Annotated[
         float, typer.Option("--batch-window", min=0, help="Seconds to gather calls into one settlement transaction.")
@@ -64,7 +69,9 @@ def run(
     As a verifier (--role verifier or all) it judges every settled record and attests the verdict
     as its validator (the same account; with --dev-keys, the devnet's validator-1); with
     --sample-rate it also re-runs that share of ONNX calls and compares the answers, and it
-    claims its verdicts' rewards once they have stood through the challenge window.
+    claims its verdicts' rewards once they have stood through the challenge window. With
+    --public-url it registers the enclave's endpoint there (or moves it) once it hears itself
+    answer at that URL, and stops if it does not.
 
     Example: ogcli node run --dev-keys --role all --port 8700 --sample-rate 0.1
     """
@@ -78,6 +85,12 @@ def run(
     network = context.resolve_network()
     fee = parsing.amount(node_fee, allow_zero=True)
     data_dir = locations.node_dir(network.profile)
+    if public_url:
+        if role == "verifier":
+            raise UsageError("--public-url is where callers reach the inference node: add --role inference or all")
+        from ogcli.node.public_endpoint import checked_public_url
+
+        public_url = checked_public_url(public_url, network.chain_id)
     if dev_keys:
         from ogcli.devnet import accounts
         from ogcli.devnet.anvil import DEV_CHAIN_ID
@@ -98,7 +111,8 @@ def run(
     if upstream and not upstream.startswith(("http://", "https://")):
         raise UsageError(f"--upstream takes an http(s):// URL, not {upstream!r}")
     settings = NodeSettings(host=host, port=port, node_fee_wei=fee, batch_window_s=batch_window, upstream_url=upstream,
-                            settle_wait_s=settle_wait, batch_min_records=channel_batch, batch_max_wait_s=channel_wait)
+                            settle_wait_s=settle_wait, batch_min_records=channel_batch, batch_max_wait_s=channel_wait,
+                            public_url=public_url)
     with diagnostics.spinner("starting the node"):
         shared = verifier.sender if verifier is not None and verifier.sender.address == operator.address else None
         node = build(network, operator, enclave, data_dir, settings, sender=shared)
@@ -112,7 +126,7 @@ def run(
         diagnostics.warn(f"{operator.address} has less than the minimum bond: TEE calls are refused until "
                          "`ogcli node bond AMOUNT` (see `ogcli node status`)")
     try:
-        serve(node, settings)
+        serve(node, settings, data_dir)
     finally:
         if verifier is not None:
             verifier.stop()

@@ -26,6 +26,9 @@ class NodeSettings:
     settle_wait_s: float = 30.0
     image: str = "v0.1"  # the DEV enclave image this node reports
     upstream_url: str = ""  # OpenAI-compatible API for `openai-upstream` chat models
+    # Where callers reach the node (node run --public-url); registered once the node has heard
+    # itself answer there. Empty: http://host:port, registered at the first start only.
+    public_url: str = ""
     # Channel (batch-settlement) calls are committed once this many wait, or the oldest has
     # waited batch_max_wait_s; the committer looks every batch_interval_s.
     batch_min_records: int = 100
@@ -65,11 +68,8 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     document_path = data_dir / "attestation.cbor"
     if registry.isRegistered(enclave.signer).call():
         enclave.load_document(protocol, document_path.read_bytes() if document_path.exists() else None)
-    else:
-        now = protocol.w3.eth.get_block("latest")["timestamp"]
-        enclave.register(protocol, operator, f"http://{settings.host}:{settings.port}", at_time=now)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        document_path.write_bytes(enclave.document)
+    elif not settings.public_url:  # with one, serve() registers it once the node answers there
+        register_enclave(protocol, operator, enclave, f"http://{settings.host}:{settings.port}", document_path)
     outbox = Outbox(data_dir / "outbox.db")
     # The node's payers pay its till (ExactTills), which only its own settlements take from.
     till = ensure_open(protocol, operator, operator.address)
@@ -95,6 +95,14 @@ def build(network, operator_key, enclave_key, data_dir: Path, settings: NodeSett
     # Offers size their validity window by the chain's clock, which the node reads (its payers sign by theirs).
     payments.chain_time = channel_payments.chain_time = node.chain_time
     return node
+
+
+def register_enclave(protocol, operator, enclave, endpoint: str, document_path: Path) -> None:
+    """Registers the enclave at `endpoint` and keeps its document (a restart reads it back)."""
+    now = protocol.w3.eth.get_block("latest")["timestamp"]
+    enclave.register(protocol, operator, endpoint, at_time=now)
+    document_path.parent.mkdir(parents=True, exist_ok=True)
+    document_path.write_bytes(enclave.document)
 
 
 KEEP_CALLS_S = 30 * 86_400  # far past the challenge window: verifiers have long judged them by then
@@ -128,10 +136,12 @@ def enclave_key(data_dir: Path):
     return account
 
 
-def serve(node, settings: NodeSettings, limits=None) -> None:
+def serve(node, settings: NodeSettings, data_dir: Path | None = None, limits=None) -> None:
     """Serves the node's HTTP API until interrupted, within `limits` (an
     ogcli.node.http_guard.HttpLimits; its defaults when None: request heads within 10 s, bodies
-    of at most 1 MiB within 30 s, 512 connections), then stops the settler and closes the outbox."""
+    of at most 1 MiB within 30 s, 512 connections), then stops the settler and closes the outbox.
+    With settings.public_url, the node announces that URL once it answers there (public_endpoint),
+    and stops with a ConfigError if it does not (`data_dir` keeps a new registration's document)."""
     import uvicorn
 
     from ogcli.node.app import create_app
@@ -144,9 +154,23 @@ def serve(node, settings: NodeSettings, limits=None) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         server = uvicorn.Server(server_config(create_app(node), settings.host, settings.port, limits or HttpLimits()))
+        announcer = None
+        if settings.public_url:
+            from ogcli.node.public_endpoint import Announcer
+
+            if data_dir is None:
+                raise ValueError("serve() needs the node's data_dir to announce a public_url")
+            document_path = data_dir / "attestation.cbor"
+            announcer = Announcer(server, node, settings.public_url, lambda url: register_enclave(
+                node.protocol, node.settler.sender, node.enclave, url, document_path))
+            announcer.start()
         server.run()
         if not server.started:  # uvicorn has logged why (the port taken, most likely)
             raise ConfigError(f"the node could not serve on {settings.host}:{settings.port}")
+        if announcer is not None:
+            announcer.join(timeout=1)
+            if announcer.error is not None:
+                raise ConfigError(announcer.error)
     finally:
         node.committer.stop()
         node.settler.stop()
