@@ -2,7 +2,7 @@
 the circuit build (settings, calibration, compile, a locally generated SRS, keys), proving,
 verifying and the proof's size, next to an onnxruntime call of the same model on the same input.
 
-Everything runs here and offline: the SRS is generated locally (see ogcli/node/zkml.py). Prints
+Everything runs here and offline: the SRS is generated locally (see ogcli/verify/zkml.py). Prints
 one line per model and the ratios the README quotes. Needs the zkml extra (ezkl).
 """
 
@@ -27,7 +27,7 @@ def main() -> None:
     import onnxruntime
 
     from ogcli.devnet.models import seed_models
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
 
     if not zkml.available():
         sys.exit("zkML is unavailable here: pip install 'ogcli[zkml]'")

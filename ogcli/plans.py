@@ -19,6 +19,17 @@ LOW_SCORE = 50.0
 CONCENTRATION_WARNING = 0.20
 
 
+class Session:
+    """What plan builders read: the resolved network, the bound protocol, the signing account
+    (None when only its address is known) and that address. The CLI's WriteSession adds sending;
+    the dashboard uses this as it is."""
+
+    def __init__(self, network, protocol, account, me) -> None:
+        self.network, self.protocol, self.account, self.me = network, protocol, account, me
+        self.staking = protocol.staking.functions
+        self.token = protocol.token.functions
+
+
 @dataclass(frozen=True)
 class Delegation:
     """A delegation ready to run: the approval Staking needs first (None when the allowance

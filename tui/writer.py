@@ -1,5 +1,5 @@
 """The dashboard's writes (delegate, vote) through the CLI's own pipeline: the same plan builders
-(`ogcli.plans`), the same simulation and preview lines (`chain.tx.prepare`, `preview_rows`), and
+(`ogcli.plans`), the same simulation and preview lines (`chain.tx.prepare`, `writes.preview_rows`), and
 the same chain-id check before signing (`chain.tx.commit`). Only the confirmation differs: a
 dialog instead of a prompt. Everything here blocks on the network, so the dialog calls it from a
 worker thread."""
@@ -65,10 +65,10 @@ class ChainWriter:
 
     def begin(self, request, password: str) -> ChainJob:
         from ogcli.chain.network import open_protocol
-        from ogcli.commands._session import WriteSession
+        from ogcli.plans import Session
 
         account = self._unlock(password)
-        session = WriteSession(self.network, open_protocol(self.network), account, account.address)
+        session = Session(self.network, open_protocol(self.network), account, account.address)
         plans, warnings = request.plans(session)
         return ChainJob(self.network, session, plans, warnings)
 
@@ -94,7 +94,8 @@ class ChainJob:
         self.network, self.session, self.plans, self.warnings = network, session, plans, warnings
 
     def prepare(self, index: int) -> Step:
-        from ogcli.chain.tx import prepare, preview_rows
+        from ogcli.chain.tx import prepare
+        from ogcli.writes import preview_rows
 
         prepared = prepare(self.plans[index], w3=self.session.protocol.w3, network=self.network,
                            account=self.session.account)

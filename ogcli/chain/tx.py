@@ -1,8 +1,10 @@
-"""The write pipeline every command shares: simulate -> preview -> confirm -> sign -> send -> wait.
+"""The chain's half of the write pipeline every command shares: simulate -> preview ->
+(confirm, elsewhere) -> check the chain id -> sign -> send -> wait.
 
-A command builds a `Plan` (what it wants to do, in words and as a contract call); `execute` does
-the rest the same way for every write, so each one is simulated before anything is signed, shows
-the same preview, asks the same question, and reports the same receipt.
+A command builds a `Plan` (what it wants to do, in words and as a contract call); `prepare`
+simulates it and builds its `Preview`, `commit` sends it. Between the two a person says yes: the
+CLI asks in `ogcli.writes.execute`, the dashboard in a dialog. This module draws nothing and
+asks nothing, so both ask the same question about the same preview.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ import contextlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ogcli import diagnostics
 from ogcli.chain import revert, rpc
 from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
-from ogcli.confirm import confirm
 from ogcli.core.amounts import format_amount
 from ogcli.errors import ChainMismatchError, InsufficientFundsError, NetworkError, RevertedError
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from web3.contract.contract import ContractFunction
 
-    from ogcli.context import GlobalOptions, Network
+    from ogcli.context import Network
 
 
 @dataclass(frozen=True)
@@ -101,17 +101,6 @@ class Prepared:
     preview: Preview
 
 
-def execute(plan: Plan, *, w3, network: Network, account: LocalAccount, options: GlobalOptions) -> Outcome:
-    """Runs `plan` through the whole pipeline; stops after the preview with --dry-run."""
-    prepared = prepare(plan, w3=w3, network=network, account=account, dry_run=options.dry_run)
-    if not options.json:
-        render_preview(prepared.preview)
-    if options.dry_run:
-        return Outcome(preview=prepared.preview, sent=False)
-    confirm("Sign and send this transaction?", yes=options.yes)
-    return commit(prepared, network, waiting=lambda: diagnostics.spinner(f"waiting for {plan.action} to be mined"))
-
-
 def prepare(plan: Plan, *, w3, network: Network, account: LocalAccount, dry_run: bool = False) -> Prepared:
     """Simulates `plan` and builds its preview; nothing is signed. The CLI and the dashboard both
     start here, so a refusal reads the same and the preview has the same lines."""
@@ -171,37 +160,6 @@ def _preview(plan: Plan, sender: Sender, network: Network, gas: int) -> Preview:
         balance_changes=list(plan.balance_changes),
         warnings=warnings,
     )
-
-
-def preview_rows(preview: Preview) -> list[tuple[str, str]]:
-    """The preview as (label, value) lines: the CLI prints them as a table, the dashboard in its
-    confirmation dialog, so both show the same thing."""
-    rows = [("network", f"{preview.network} (chain id {preview.chain_id})"), ("signer", preview.signer)]
-    rows += [(label, value) for label, value in preview.rows]
-    rows.append(("fee", f"~{format_amount(preview.fee_estimate_wei, max_fraction=8)} ETH (max {format_amount(preview.max_fee_wei, max_fraction=8)})"))
-    rows.append(("ETH", f"{format_amount(preview.eth_before, max_fraction=8)} -> {format_amount(preview.eth_after, max_fraction=8)}"))
-    for change in preview.balance_changes:
-        before = format_amount(change.before, decimals=change.decimals, group=True)
-        after = format_amount(change.after, decimals=change.decimals, group=True)
-        rows.append((change.asset, f"{before} -> {after}"))
-    return rows
-
-
-def render_preview(preview: Preview) -> None:
-    """The preview on stderr: it is for the person deciding, not for a pipe."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_header=False, box=None, title=f"[bold]{escape(preview.action)}[/]", title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
-    for label, value in preview_rows(preview):
-        table.add_row(escape(label), escape(value))
-    console = Console(stderr=True, highlight=False)
-    console.print(table)
-    for warning in preview.warnings:
-        diagnostics.warn(warning)
 
 
 def check_chain_id(network: Network) -> None:

@@ -3,16 +3,13 @@
 import typer
 
 from ogcli import context
+from ogcli.plans import Session
 from ogcli.receipt import report
 
 
-class WriteSession:
-    """The resolved network, protocol and (when writing) the unlocked signer of one command."""
-
-    def __init__(self, network, protocol, account, me) -> None:
-        self.network, self.protocol, self.account, self.me = network, protocol, account, me
-        self.staking = protocol.staking.functions
-        self.token = protocol.token.functions
+class WriteSession(Session):
+    """The resolved network, protocol and (when writing) the unlocked signer of one command, and
+    the CLI's way to send its plans (preview, question, receipt)."""
 
     @classmethod
     def open(cls, password_file, unlock: bool = True) -> "WriteSession":
@@ -28,7 +25,7 @@ class WriteSession:
 
     def send(self, plan):
         """Runs `plan` through the write pipeline and returns the Outcome, unreported."""
-        from ogcli.chain.tx import execute
+        from ogcli.writes import execute
 
         return execute(plan, w3=self.protocol.w3, network=self.network, account=self.account, options=context.OPTIONS)
 

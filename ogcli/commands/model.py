@@ -138,7 +138,7 @@ def push(
 def _zkml_ready(kind: str, signature: dict) -> None:
     """zkml mode is promised only for what can be proven here: an ONNX model with one input of
     fixed shape, on a machine with ezkl (refused before anything is uploaded or sent)."""
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
 
     if kind != "onnx":
         raise UsageError("--modes zkml needs an ONNX model")
@@ -154,7 +154,7 @@ def _publish_circuit(path: Path, signature: dict, store) -> dict:
     import tempfile
 
     from ogcli import diagnostics
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
 
     with tempfile.TemporaryDirectory(prefix="ogcli-circuit-") as work:
         with diagnostics.spinner("building the zkML circuit (settings, a locally generated SRS, keys)"):

@@ -392,7 +392,7 @@ def _known(network, protocol, me: str, node: str):
 
 
 def _execute(plan, protocol, network, account):
-    from ogcli.chain.tx import execute
+    from ogcli.writes import execute
 
     return execute(plan, w3=protocol.w3, network=network, account=account, options=context.OPTIONS)
 

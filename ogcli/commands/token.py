@@ -52,7 +52,8 @@ def transfer(
     Example: ogcli token transfer 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 12.5 --yes
     """
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.tx import BalanceChange, Plan, execute
+    from ogcli.chain.tx import BalanceChange, Plan
+    from ogcli.writes import execute
 
     recipient = parsing.address(to)
     wei = parsing.amount(amount)
@@ -80,7 +81,8 @@ def delegate_votes(
     Example: ogcli token delegate-votes self --yes
     """
     from ogcli.chain.network import open_protocol
-    from ogcli.chain.tx import Plan, execute
+    from ogcli.chain.tx import Plan
+    from ogcli.writes import execute
 
     network = context.resolve_network()
     protocol = open_protocol(network)

@@ -49,7 +49,7 @@ def _revert_reason(error: str | None) -> str:
 
 def node_modes() -> list[str]:
     """What this node runs: zkML only where ezkl is installed (it is never faked)."""
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
 
     return BASE_MODES + (["zkml"] if zkml.available() else [])
 
@@ -446,7 +446,7 @@ class Node:
     def prove_onnx(self, model, inputs: dict, computed: dict) -> tuple[dict, dict]:
         """(proven outputs shaped like `computed`, proof) for a ZKML call, with the circuit the
         model's publisher committed to in its metadata."""
-        from ogcli.node import zkml
+        from ogcli.verify import zkml
 
         block = model.metadata.get("zkml")
         try:

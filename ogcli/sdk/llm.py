@@ -80,13 +80,11 @@ class LLM:
             signer = Account.from_key(private_key)
         else:
             from ogcli import wallet
-            from ogcli.signing import account_name
+            from ogcli.errors import UsageError
 
-            saved, context.OPTIONS = context.OPTIONS, options
-            try:
-                name = account_name(network)
-            finally:
-                context.OPTIONS = saved
+            name = network.account  # resolve_network applied `account=` over the profile's
+            if not name:
+                raise UsageError("no account to sign with: pass account=NAME or private_key=..., or run `ogcli wallet use NAME`")
             signer = wallet.unlock(name, password_text=password)
         self.address = signer.address
         self.wait_for_settlement = wait_for_settlement

@@ -62,7 +62,7 @@ def _zk_proof(protocol, record: dict, saved, node_url: str) -> tuple:
     from ogcli import context, locations
     from ogcli.core.receipt_checks import FAIL, PASS, UNVERIFIED
     from ogcli.errors import NetworkError
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
     from ogcli.storage.blobs import open_store
     from ogcli.verify.judges import KeptCalls, ZkJudge
 

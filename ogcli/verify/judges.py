@@ -243,7 +243,7 @@ class ZkJudge:
 
     def reasons(self, record: dict) -> list[str] | None:
         """Why the record fails; [] when it holds; None when this verifier cannot tell."""
-        from ogcli.node import zkml
+        from ogcli.verify import zkml
 
         if not zkml.available():
             return None
@@ -255,7 +255,7 @@ class ZkJudge:
     def check(self, kept: dict, record: dict) -> list[str] | None:
         """Why `kept` (input, outputs, proof) fails the record under the model's circuit; None
         when the circuit's files cannot be fetched here now (the store is down: no verdict)."""
-        from ogcli.node import zkml
+        from ogcli.verify import zkml
 
         block = self.calls.model(record["modelId"]).metadata.get("zkml")
         try:

@@ -76,7 +76,7 @@ def test_a_zkml_call_is_proven_and_the_proof_checked_by_caller_and_verifier(node
     # The verifier role judges the record from the node's published bundle.
     from ogcli import context
     from ogcli.chain.receipts import find
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
     from ogcli.storage.blobs import open_store
     from ogcli.verify.judges import KeptCalls, ZkJudge
 
@@ -123,7 +123,7 @@ def _settled_args(chain, record_id: int) -> dict:
 
 def test_zkml_is_refused_not_faked_without_ezkl(node, cli, tmp_path, monkeypatch):  # noqa: F811
     url, running, chain = node
-    from ogcli.node import zkml
+    from ogcli.verify import zkml
 
     monkeypatch.setattr(zkml, "available", lambda: False)
     model_file = _model_file(tmp_path)

@@ -1,4 +1,5 @@
-"""The layering of DESIGN.md, enforced: a cheap --help, and a core without UI or RPC imports."""
+"""The layering of docs/ARCHITECTURE.md, enforced: a cheap --help, a core without UI or RPC
+imports, and every other direction of `commands`, `tui` -> libraries -> `core`."""
 
 import ast
 import json
@@ -39,6 +40,71 @@ def test_core_imports_no_ui_or_rpc():
                 continue
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+# The libraries, lowest first: each may import its own rank and those below, never above.
+LIBRARY_RANK = {"core": 0, "chain": 1, "protocol": 1, "wallet": 1, "storage": 1, "verify": 2, "node": 3, "sdk": 3,
+                "devnet": 4}
+# Modules of the command line's own layer (rendering, asking, option types, the app itself):
+# no library imports them. Support modules (errors, config, context, locations, fsutil, ...) are
+# shared by every layer.
+CLI_MODULES = {"ogcli.output", "ogcli.receipt", "ogcli.confirm", "ogcli.writes", "ogcli.diagnostics",
+               "ogcli.appfactory", "ogcli.main", "ogcli.lazy", "ogcli.plans", "ogcli.parsing", "ogcli.signing",
+               "ogcli.crash_log", "ogcli.__main__"}
+UI_LIBRARIES = {"typer", "click", "rich", "textual"}
+ROOT = PACKAGE.parent
+
+
+def _imports():
+    """(importing module, imported name) for every import in ogcli/ and tui/, function-level ones
+    included (most of ours are, to keep start-up cheap)."""
+    for base in ("ogcli", "tui"):
+        for path in (ROOT / base).rglob("*.py"):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+                else:
+                    continue
+                for name in names:
+                    yield module, name
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "ogcli" and len(parts) > 1 else parts[0]
+
+
+def _is_cli_module(name: str) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in CLI_MODULES)
+
+
+def test_every_direction_of_the_layering():
+    wrong = []
+    for module, name in _imports():
+        source, target = _package(module), _package(name)
+        if source in LIBRARY_RANK:
+            if name.startswith(("ogcli.commands", "tui")) or _is_cli_module(name):
+                wrong.append(f"{module} (a library) imports {name} (the command line's)")
+            elif name.split(".")[0] in UI_LIBRARIES:
+                wrong.append(f"{module} (a library) imports {name}")
+            elif target in LIBRARY_RANK and LIBRARY_RANK[target] > LIBRARY_RANK[source]:
+                wrong.append(f"{module} ({source}) imports {name} ({target}, a layer above it)")
+        elif source == "tui" and name.startswith("ogcli.commands"):
+            wrong.append(f"{module} (the dashboard) imports {name}: share through the libraries or ogcli.plans")
+        elif source == "commands" and name.startswith("tui") and module != "ogcli.commands.dashboard":
+            wrong.append(f"{module} imports {name}: only `ogcli dashboard` starts the dashboard")
+        elif name.startswith("ogcli.commands") and source not in ("commands", "main", "lazy"):
+            wrong.append(f"{module} imports {name}: commands are leaves, nothing below calls them")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_the_layering_check_sees_function_level_imports():
+    """The check above reads imports inside functions too (a check that misses them would pass
+    whatever the code does): the dashboard's lazy import of the app is one it must find."""
+    assert any(module == "ogcli.commands.dashboard" and name.startswith("tui.") for module, name in _imports())
 
 
 def test_devnet_command_defaults_match_the_controller():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ogcli.node import zkml
+from ogcli.verify import zkml
 from ogcli.storage.cid import cid_from_digest
 
 
