@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "node": ("ogcli.commands.node", "Run the reference node (paid, signed inference settled on chain; verification) and file disputes."),
     "network": ("ogcli.commands.network", "The network the active profile points at, and its usage."),
     "pay": ("ogcli.commands.pay", "Pay nodes by channel (x402 batch-settlement): deposit once, then each call is a voucher."),
+    "protocol": ("ogcli.commands.protocol", "Deploy the protocol's contracts to an EVM chain and point the profile at the deployment."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
     "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status, attestation rewards."),

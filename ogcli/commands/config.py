@@ -185,8 +185,12 @@ def list_profiles() -> None:
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Profile name: lowercase letters, digits, - and _.", show_default=False)],
-    chain_id: Annotated[int, typer.Option("--chain-id", help="Chain id the endpoint must report.", show_default=False)],
-    rpc_url: Annotated[Optional[str], typer.Option("--rpc-url", help="JSON-RPC endpoint (required).", show_default=False)] = None,
+    chain_id: Annotated[Optional[int], typer.Option("--chain-id", help="Chain id the endpoint must report (required "
+                                                                      "without --preset).", show_default=False)] = None,
+    rpc_url: Annotated[Optional[str], typer.Option("--rpc-url", help="JSON-RPC endpoint (required without --preset).",
+                                                   show_default=False)] = None,
+    preset: Annotated[str, typer.Option("--preset", help="A known network: base-sepolia or base (chain id, public RPC, "
+                                                         "explorer; each can still be given).", show_default=False)] = "",
     deployment: Annotated[str, typer.Option("--deployment", help="Deployment file (contract addresses).")] = "",
     account: Annotated[Optional[str], typer.Option("--account", help="Default wallet to sign with.", show_default=False)] = None,
     explorer_url: Annotated[str, typer.Option("--explorer-url", help="Block explorer base URL.")] = "",
@@ -194,21 +198,34 @@ def add(
     use: Annotated[bool, typer.Option("--use", help="Make it the active profile.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile of the same name.")] = False,
 ) -> None:
-    """Add a profile; it becomes active with --use, or when no profile is active yet.
+    """Add a profile; it becomes active with --use, or when no profile is active yet. --preset
+    fills in a known network's chain id, public RPC endpoint and explorer (and the deployment
+    ogcli ships for it, once one is published).
 
     Comments in config.toml are not kept (it is backed up to config.toml.bak first).
 
-    Example: ogcli config profile add base-sepolia --rpc-url https://sepolia.base.org --chain-id 84532 --use
+    Example: ogcli config profile add base-sepolia --preset base-sepolia --use
     """
     from ogcli import config as toml_config
+    from ogcli.presets import PRESETS
 
     toml_config.check_profile_name(name)
     # --rpc-url and --account are also global options, which main.py moves in front of the
     # subcommand; so a value typed here arrives on the root command (an OGCLI_* variable does not count).
     rpc_url = rpc_url or _typed_on_root(ctx, "rpc_url")
     account = account or _typed_on_root(ctx, "account") or ""
+    if preset:
+        known = PRESETS.get(preset)
+        if known is None:
+            raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+        if chain_id is not None and chain_id != known.chain_id:
+            raise UsageError(f"--chain-id {chain_id} is not {known.label}'s chain id ({known.chain_id})")
+        chain_id, rpc_url = known.chain_id, rpc_url or known.rpc_url
+        explorer_url = explorer_url or known.explorer_url
     if not rpc_url:
-        raise UsageError("--rpc-url is required: the JSON-RPC endpoint of the network")
+        raise UsageError("--rpc-url is required: the JSON-RPC endpoint of the network (or --preset NAME)")
+    if chain_id is None:
+        raise UsageError("--chain-id is required: the chain id the endpoint must report (or --preset NAME)")
     profile = toml_config.Profile(
         rpc_url=toml_config.check_rpc_url(rpc_url),
         chain_id=toml_config.parse_chain_id(chain_id),
