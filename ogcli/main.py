@@ -114,8 +114,13 @@ def run(argv: list[str] | None = None) -> None:
         # Typer's own parse errors (bad option, missing argument, no arguments at all).
         usage = getattr(exc, "exit_code", 1) == ExitCode.USAGE
         ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            sys.exit(ExitCode.USAGE)  # Typer has printed the help already
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            # A bare noun (`ogcli wallet`): its help is what was asked for. Click leaves printing
+            # it to standalone mode, which ogcli does not use, so it is printed here.
+            if json_mode:
+                _fail(json_mode, "usage", f"give a command: `{ctx.command_path} --help` lists them", None, ExitCode.USAGE)
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(ExitCode.OK)
         message = exc.format_message()
         if usage and ctx is not None and not json_mode:
             message = f"{message}\n{ctx.get_usage()}"
