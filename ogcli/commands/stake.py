@@ -272,7 +272,7 @@ def exposure(
     """
     from ogcli.commands import _stake_render
 
-    target = parsing.address(validator_) if validator_ else None
+    target = _validator(validator_) if validator_ else None
     bps = parsing.fraction_bps(fraction) if fraction else None
     age = parsing.duration_s(infraction_age) if infraction_age else None
     held = _read_positions(address)
@@ -329,7 +329,8 @@ def _read_positions(address: str):
         return read_positions(open_reader(network), holder)
 
 
-Validator = Annotated[str, typer.Argument(help="Validator address.", show_default=False)]
+Validator = Annotated[str, typer.Argument(help="Validator: its address, the start of it (8+ hex digits) or its name.",
+                                          show_default=False)]
 Amount = Annotated[str, typer.Argument(help="OPG, in whole tokens (e.g. 1500.5).", show_default=False)]
 
 
@@ -337,10 +338,10 @@ Amount = Annotated[str, typer.Argument(help="OPG, in whole tokens (e.g. 1500.5).
 def delegate(validator: Validator, amount: Amount, password_file: PasswordFile = None) -> None:
     """Delegate OPG to a validator. You share its rewards (minus commission) and its slashes.
 
-    Example: ogcli stake delegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 1000 --yes
+    Example: ogcli stake delegate Aurora 1000 --yes
     """
 
-    target = parsing.address(validator)
+    target = _validator(validator)
     wei = parsing.amount(amount)
     session = WriteSession.open(password_file)
     planned = plans.delegation(session, target, wei)
@@ -358,13 +359,13 @@ def undelegate(
     """Start unbonding stake from a validator; it can be withdrawn after the unbonding period and
     stays slashable for the validator's earlier faults until then.
 
-    Example: ogcli stake undelegate 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --all --yes
+    Example: ogcli stake undelegate Aurora --all --yes
     """
     from ogcli.chain.tx import Plan
 
     if all_ == bool(amount):
         raise UsageError("give an AMOUNT or --all (not both)")
-    target = parsing.address(validator)
+    target = _validator(validator)
     wei = None if all_ else parsing.amount(amount)
     session = WriteSession.open(password_file)
     plans.require_known(session, target)
@@ -388,7 +389,8 @@ def undelegate(
 
 @app.command()
 def redelegate(
-    source: Annotated[str, typer.Argument(help="Validator to move stake from.", show_default=False)],
+    source: Annotated[str, typer.Argument(help="Validator to move stake from (address, its start or name).",
+                                          show_default=False)],
     destination: Annotated[str, typer.Argument(help="Validator to move stake to.", show_default=False)],
     amount: Amount,
     password_file: PasswordFile = None,
@@ -396,11 +398,11 @@ def redelegate(
     """Move stake between validators at once (it stays slashable for the source's faults for an
     unbonding period).
 
-    Example: ogcli stake redelegate 0xSOURCE 0xDESTINATION 500 --yes
+    Example: ogcli stake redelegate Aurora Borealis 500 --yes
     """
     from ogcli.chain.tx import Plan
 
-    src, dst = parsing.address(source), parsing.address(destination)
+    src, dst = _validator(source), _validator(destination)
     wei = parsing.amount(amount)
     if src == dst:
         raise UsageError("cannot redelegate a validator's stake to itself")
@@ -471,6 +473,17 @@ def rewards(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _validator(text: str) -> str:
+    """The address a validator reference names: a full address as typed (checksum checked), else
+    the start of one or a name, among the registered validators (read without web3)."""
+    if len(text.strip()) == 42:
+        return parsing.address(text)
+    from ogcli.chain.network import open_reader
+    from ogcli.chain.validators import read_validator_states
+
+    return _validator_address(text, read_validator_states(open_reader(context.resolve_network())))
 
 
 def _validator_address(text: str, states) -> str:

@@ -35,3 +35,19 @@ def test_unknown_or_too_short_is_refused(text, message):
 
 def test_a_name_ending_in_a_full_stop():
     assert match_validator("cirrus node co.", [*VALIDATORS, (TWIN, "Cirrus Node Co.")]) == TWIN
+
+
+def test_the_start_of_a_name_when_only_one_has_it():
+    assert match_validator("Aurora", VALIDATORS) == AURORA
+    assert match_validator("aur", VALIDATORS) == AURORA
+
+
+def test_a_name_start_two_share_is_refused_with_both():
+    twins = [*VALIDATORS, (TWIN, "Aurora Borealis")]
+    with pytest.raises(ValidatorRefError, match="names 2 validators") as refused:
+        match_validator("Aurora", twins)
+    assert AURORA in str(refused.value) and TWIN in str(refused.value)
+
+
+def test_a_whole_name_wins_over_a_longer_one_it_starts():
+    assert match_validator("Gale", [*VALIDATORS, (TWIN, "Gale Force")]) == GALE
