@@ -87,9 +87,13 @@ def decode_actions(protocol: Protocol, targets, values, calldatas) -> list[Actio
 MIN_ID_PREFIX = 6
 
 
+LATEST = "latest"  # what `gov show|vote|queue|execute|cancel latest` names: the newest proposal
+
+
 def read_proposals(protocol: Protocol, only: str | None = None) -> tuple[int, list[Proposal]]:
     """(chain time, proposals newest first): every proposal, or just the one whose decimal id is
-    `only` or starts with it (at least MIN_ID_PREFIX digits; UsageError if none or several)."""
+    `only` or starts with it (at least MIN_ID_PREFIX digits; UsageError if none or several), or
+    the newest one when `only` is LATEST."""
     governor = protocol.governor
     head, logs = protocol.rpc.batch(
         [
@@ -99,7 +103,11 @@ def read_proposals(protocol: Protocol, only: str | None = None) -> tuple[int, li
     )
     now = int(head["timestamp"], 16)
     created = event_logs.fill_timestamps(protocol.rpc, event_logs.decode(governor, ("ProposalCreated",), logs))
-    if only is not None:
+    if only == LATEST:
+        if not created:
+            raise UsageError("there is no proposal yet (`ogcli gov propose` makes one)")
+        created = [max(created, key=lambda e: (e.block, e.log_index))]
+    elif only is not None:
         exact = [e for e in created if str(e.args["proposalId"]) == only]
         prefixed = [e for e in created if len(only) >= MIN_ID_PREFIX and str(e.args["proposalId"]).startswith(only)]
         created = exact or prefixed

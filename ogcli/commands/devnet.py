@@ -2,6 +2,7 @@
 
 
 import time
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -224,6 +225,30 @@ def simulate(
             "rogue_bond_after_wei": str(traffic.rogue_bond_after_wei), "refused_unbonded": traffic.refused_unbonded,
             "failures": traffic.failures}
     output.emit(data, lambda: _print_traffic(traffic))
+
+
+@app.command("example-model")
+def example_model(
+    out: Annotated[Path, typer.Argument(help="Where to write the ONNX file (a new file).", show_default=False)],
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Weights' seed: each seed is a different model.")] = 1,
+) -> None:
+    """Write a small ONNX model (a 4-feature MLP, random weights from --seed) to try `ogcli model
+    push` with. Generated here: nothing is downloaded.
+
+    Example: ogcli devnet example-model eth-vol.onnx --seed 7
+    """
+    from ogcli.devnet.models import make_mlp
+
+    blob = make_mlp(out.stem, f"example model, seed {seed}: 4 features -> 8 -> 1", [4, 8, 1], 1_000 + seed, False)
+    try:
+        with open(out, "xb") as handle:  # never over a file of yours
+            handle.write(blob)
+    except FileExistsError:
+        raise UsageError(f"{out} exists; nothing was written") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    output.emit({"path": str(out), "bytes": len(blob), "seed": seed},
+                lambda: print(f"wrote {out} ({len(blob):,} bytes): push it with `ogcli model push {out} --name NAME --price 0.2`"))
 
 
 def _duration(text: str, flag: str, unit_seconds: int) -> int:

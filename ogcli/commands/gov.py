@@ -19,7 +19,8 @@ propose_app = new_app(
 )
 app.add_typer(propose_app, name="propose")
 
-ProposalId = Annotated[str, typer.Argument(help="Proposal id (see `ogcli gov proposals`).", show_default=False)]
+ProposalId = Annotated[str, typer.Argument(help="Proposal id (see `ogcli gov proposals`), its first 6+ digits, or "
+                                                "`latest` (the newest proposal).", show_default=False)]
 Vendor = Annotated[str, typer.Option("--vendor", help="nitro, tdx, snp, nvidia_cc or dev.", show_default=False)]
 Description = Annotated[str, typer.Option("--description", help="Why: the body voters read under the title.")]
 STATE_FILTERS = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed", "open", "all")
@@ -462,8 +463,10 @@ def _proposal(session: WriteSession, pid: str):
 
 
 def _proposal_id(text: str) -> str:
-    """A proposal id as typed: its decimal digits, whole or a prefix of at least 6."""
+    """A proposal id as typed: its decimal digits, whole or a prefix of at least 6, or `latest`."""
     digits = text.strip()
+    if digits.lower() == "latest":
+        return "latest"
     if not digits.isdigit() or digits.startswith("0"):
         raise UsageError(f"a proposal id is a decimal number (or its first digits), not {text!r}")
     return digits

@@ -133,7 +133,8 @@ def route(
 
 @app.command()
 def verify(
-    ref: Annotated[str, typer.Argument(help="Request id or settlement transaction hash.", show_default=False)],
+    ref: Annotated[str, typer.Argument(help="Request id or settlement transaction hash; `last`: your newest settled call.",
+                                       show_default=False)],
     response: Annotated[
         str, typer.Option("--response", help="A saved `--json` answer of infer run/chat, to check its input and output too.")
     ] = "",
@@ -154,7 +155,10 @@ def verify(
     from ogcli.verify import calls
 
     saved = _saved_response(response) if response else None
-    protocol = open_protocol(context.resolve_network())
+    network = context.resolve_network()
+    protocol = open_protocol(network)
+    if ref.strip().lower() == "last":
+        ref = _last_call(protocol, network)
     call = _find_call(protocol, ref)
     if isinstance(call, list):  # committed in a batch (paid by channel): the first record of it judged
         call, again = call[0], call[1:]
@@ -193,14 +197,22 @@ def receipts(
 
     Example: ogcli infer receipts --limit 5
     """
-    from ogcli.chain.batches import calls_of_payer
     from ogcli.chain.network import open_reader
-    from ogcli.chain.receipts import by_payer
     from ogcli.signing import signer_address
 
     network = context.resolve_network()
     protocol = open_reader(network)
     who = parsing.address(payer) if payer else signer_address(network)
+    rows = _receipt_rows(protocol, network, who, limit)
+    output.emit({"payer": who, "receipts": rows}, lambda: _print_receipts(rows))
+
+
+def _receipt_rows(protocol, network, who: str, limit: int) -> list[dict]:
+    """`who`'s settled calls, newest first, at most `limit`: those settled alone (exact) and
+    those committed in batches (channels)."""
+    from ogcli.chain.batches import calls_of_payer
+    from ogcli.chain.receipts import by_payer
+
     placed = [  # (block, log index) orders calls of one second too
         ((c.block, c.log_index),
          {"record_id": c.record_id, "batch_id": None, "request_id": "0x" + bytes(c.record["requestId"]).hex(),
@@ -215,8 +227,7 @@ def receipts(
           "settled_at": c.batch.committed_at, "transaction_hash": c.batch.tx_hash, "scheme": "batch-settlement"})
         for c in calls_of_payer(protocol, who, _channel_ids(protocol, network, who))
     ]
-    rows = [row for _at, row in sorted(placed, key=lambda p: p[0], reverse=True)][:limit]
-    output.emit({"payer": who, "receipts": rows}, lambda: _print_receipts(rows))
+    return [row for _at, row in sorted(placed, key=lambda p: p[0], reverse=True)][:limit]
 
 
 def _channel_ids(protocol, network, payer: str) -> list[bytes]:
@@ -375,6 +386,17 @@ def _node_bond(protocol, operator) -> int | None:
     except UsageError:
         return None
     return read_bonds(protocol, [address])[address].free_wei if address else None
+
+
+def _last_call(protocol, network) -> str:
+    """The request id of the active account's newest settled call."""
+    from ogcli.signing import signer_address
+
+    who = signer_address(network)
+    rows = _receipt_rows(protocol, network, who, 1)
+    if not rows:
+        raise UsageError(f"{who} has no settled call on this network yet (`ogcli infer receipts` lists them)")
+    return rows[0]["request_id"]
 
 
 def _find_call(protocol, ref: str):

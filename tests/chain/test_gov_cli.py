@@ -58,6 +58,7 @@ def test_approve_then_revoke_a_measurement_end_to_end(holders, cli):
     assert created["whitelist_diff"] == [f"+ DEV 0x{v3.hex()[:16]}… \"ogcli-node dev enclave v0.3\" approved"]
     shown = _data(cli("--json", "gov", "show", pid[:12]))
     assert shown["state"] == "Pending" and shown["next"].startswith("voting opens in")
+    assert _data(cli("--json", "gov", "show", "latest"))["id"] == pid  # the newest proposal, by name
     assert shown["actions"][0]["function"] == "approveMeasurement"
 
     _pass(chain, cli, pid)

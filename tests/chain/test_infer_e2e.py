@@ -490,3 +490,13 @@ def test_bare_infer_chat_uses_the_profiles_node_and_model(node, cli):
     # --node still wins over the profile
     elsewhere = cli("--yes", "infer", "chat", "--node", "http://127.0.0.1:9", "hi")
     assert elsewhere.exit_code != 0 and "127.0.0.1:9" in elsewhere.stderr
+
+
+def test_infer_verify_last_checks_your_newest_call(node, cli):
+    url, _running, _chain = node
+    answer = _data(cli("--json", "--yes", "infer", "run", "--node", url, "--model", "2", "--input", json.dumps(FEATURES)))
+    report = _data(cli("--json", "infer", "verify", "last"))
+    assert report["request_id"] == answer["request_id"] and report["verified"] is True
+    assert cli("wallet", "new", "newcomer").exit_code == 0 and cli("wallet", "use", "newcomer").exit_code == 0
+    none_yet = cli("infer", "verify", "last")
+    assert none_yet.exit_code == 2 and "has no settled call on this network yet" in none_yet.stderr
