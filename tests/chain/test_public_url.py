@@ -33,19 +33,22 @@ def _moves(chain) -> int:
 
 def _logged(process, text: str, timeout_s: float = 30) -> str:
     """The node's stderr up to the first line holding `text`; AssertionError (with what it did
-    log) when none comes within `timeout_s`."""
-    import select
+    log) when none comes within `timeout_s`. Polled through `selectors` (epoll): select() refuses
+    descriptors above 1023, which a long test session reaches."""
+    import selectors
     import time
 
     seen, deadline = "", time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if select.select([process.stderr], [], [], 0.2)[0]:
-            line = process.stderr.readline().decode()
-            seen += line
-            if text in line:
-                return seen
-            if not line:  # the node exited
-                break
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if selector.select(timeout=0.2):
+                line = process.stderr.readline().decode()
+                seen += line
+                if text in line:
+                    return seen
+                if not line:  # the node exited
+                    break
     raise AssertionError(f"no {text!r} in the node's log: {seen[-1500:]}")
 
 
