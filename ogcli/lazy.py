@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "protocol": ("ogcli.commands.protocol", "Deploy the protocol's contracts to an EVM chain and point the profile at the deployment."),
     "stake": ("ogcli.commands.stake", "Staking: validators ranked by quality, delegations, positions and slashing exposure."),
     "token": ("ogcli.commands.token", "OPG token: balances, transfers, supply, voting power."),
+    "tx": ("ogcli.commands.tx", "Transactions: look one up; speed up or cancel one stuck unmined (a replacement at its nonce)."),
     "validator": ("ogcli.commands.validator", "Run a validator: register, update commission and metadata, unjail, status, attestation rewards."),
     "wallet": ("ogcli.commands.wallet", "Wallets: encrypted keystores (V3, scrypt) for signing, and their balances."),
 }

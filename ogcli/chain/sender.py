@@ -25,7 +25,6 @@ GAS_MARGIN_NUM, GAS_MARGIN_DEN = 12, 10
 # EIP-7825: no transaction may carry a gas limit above 2^24. A call estimated below the cap is sent
 # with a limit at most the cap (its margin trimmed), or chains enforcing it would refuse it.
 TX_GAS_CAP = 2**24
-PRIORITY_FEE_WEI = 1_000_000  # 0.001 gwei: L2-sized tips
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,11 @@ class Sender:
         tx_hash, tx = self.submit(call, gas=gas, value=value, label=label)
         return self.confirm(tx_hash, tx, label or call.fn_name)
 
+    def send_transaction(self, tx: dict, *, label: str) -> Receipt:
+        """Signs, sends and waits for a transaction built whole by the caller (its nonce and fees
+        included: a replacement at a stuck transaction's nonce)."""
+        return self._send(dict(tx), label)
+
     def fee_fields(self) -> dict[str, int]:
         """The EIP-1559 fee fields this sender puts on its transactions."""
         return self._fee_fields()
@@ -101,10 +105,8 @@ class Sender:
         return min(with_margin, TX_GAS_CAP) if gas <= TX_GAS_CAP else with_margin
 
     def _fee_fields(self) -> dict[str, int]:
-        # Twice the base fee survives several full blocks of +12.5% each; the fee actually paid is
-        # base fee + tip, so the headroom costs nothing. Read at most once a second per connection.
-        base = base_fee(self.w3)
-        return {"maxFeePerGas": 2 * base + PRIORITY_FEE_WEI, "maxPriorityFeePerGas": PRIORITY_FEE_WEI}
+        # From the chain's recent blocks (core/fees.py); read at most once a second per connection.
+        return current_fees(self.w3).fields()
 
     def _next_nonce(self) -> int:
         with self._nonce_lock:
@@ -181,6 +183,24 @@ class Sender:
 
 
 _BASE_FEE_TTL_S = 1.0
+_FEES_TTL_S = 1.0
+
+
+def current_fees(w3):
+    """What to offer now (core.fees.Fees), from eth_feeHistory over the last blocks; from the base
+    fee alone on an endpoint that does not answer it. Cached for a second per connection."""
+    from ogcli.core import fees
+
+    cached = getattr(w3, "_ogcli_fees", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < _FEES_TTL_S:
+        return cached[0]
+    try:
+        offer = fees.from_history(dict(w3.eth.fee_history(fees.HISTORY_BLOCKS, "latest", [fees.TIP_PERCENTILE])))
+    except Exception:  # an endpoint without eth_feeHistory (some providers, old nodes): the base fee alone
+        offer = fees.from_base_fee(base_fee(w3))
+    w3._ogcli_fees = (offer, now)
+    return offer
 
 
 def base_fee(w3) -> int:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ogcli.chain import revert, rpc
-from ogcli.chain.sender import PRIORITY_FEE_WEI, Sender, _revert_data, base_fee
+from ogcli.chain.sender import Sender, _revert_data, base_fee
 from ogcli.core.amounts import format_amount
 from ogcli.errors import ChainMismatchError, InsufficientFundsError, NetworkError, RevertedError
 
@@ -141,7 +141,7 @@ def _simulate(plan: Plan, sender: Sender) -> None:
 
 def _preview(plan: Plan, sender: Sender, network: Network, gas: int) -> Preview:
     fees = sender.fee_fields()
-    estimate = gas * (base_fee(sender.w3) + PRIORITY_FEE_WEI)
+    estimate = gas * (base_fee(sender.w3) + fees["maxPriorityFeePerGas"])
     eth_before = sender.w3.eth.get_balance(sender.address)
     warnings = list(plan.warnings)
     if eth_before < gas * fees["maxFeePerGas"] + plan.value_wei:
