@@ -22,6 +22,7 @@ class GlobalOptions:
     dry_run: bool = False
     quiet: bool = False
     verbose: bool = False
+    unsigned: str | None = None  # a file: prepare writes there, unsigned, instead of sending them
 
 
 OPTIONS = GlobalOptions()

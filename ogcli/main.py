@@ -45,6 +45,11 @@ def root(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", envvar="OGCLI_DRY_RUN", help="Show what a write would do; send nothing.")
     ] = False,
+    unsigned: Annotated[
+        Optional[str], typer.Option("--unsigned", help="Write the transaction, unsigned, to this new file (for `ogcli tx "
+                                                       "sign` on the machine with the key) instead of sending it.",
+                                    show_default=False)
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", envvar="OGCLI_QUIET", help="Only results, no progress.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", envvar="OGCLI_VERBOSE", help="Explain each step.")] = False,
     version: Annotated[
@@ -62,11 +67,12 @@ def root(
         dry_run=dry_run,
         quiet=quiet,
         verbose=verbose,
+        unsigned=unsigned,
     )
 
 
 _GLOBAL_FLAGS = {"--json", "--yes", "-y", "--dry-run", "--quiet", "-q", "--verbose", "-v"}
-_GLOBAL_VALUED = {"--profile", "--rpc-url", "--account"}
+_GLOBAL_VALUED = {"--profile", "--rpc-url", "--account", "--unsigned"}
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

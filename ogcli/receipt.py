@@ -7,6 +7,10 @@ def report(outcome) -> None:
     """`outcome` is a `chain.tx.Outcome` (sent, or stopped by --dry-run)."""
 
     def human() -> None:
+        if outcome.unsigned_file:
+            print(f"unsigned transaction written to {outcome.unsigned_file}: sign it where the key is "
+                  f"(`ogcli tx sign {outcome.unsigned_file}`), then `ogcli tx send` the signed file")
+            return
         if not outcome.sent:
             print("dry run: nothing was sent")
             return

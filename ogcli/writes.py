@@ -30,8 +30,23 @@ def execute(plan: Plan, *, w3, network: Network, account: LocalAccount, options:
         render_preview(prepared.preview)
     if options.dry_run:
         return Outcome(preview=prepared.preview, sent=False)
+    if options.unsigned:
+        return _write_unsigned(prepared, w3, network, options.unsigned)
     confirm("Sign and send this transaction?", yes=options.yes)
     return commit(prepared, network, waiting=lambda: diagnostics.spinner(f"waiting for {plan.action} to be mined"))
+
+
+def _write_unsigned(prepared, w3, network: Network, target: str) -> Outcome:
+    """--unsigned: the prepared write, at the signer's next nonce, into a new file; nothing signed."""
+    from pathlib import Path
+
+    from ogcli.chain import offline
+    from ogcli.chain.tx import Outcome
+
+    nonce = w3.eth.get_transaction_count(prepared.sender.address, "pending")
+    document = offline.unsigned_document(prepared, network, nonce, preview_rows(prepared.preview))
+    offline.write_new(Path(target), document)
+    return Outcome(preview=prepared.preview, sent=False, unsigned_file=target)
 
 
 def preview_rows(preview: Preview) -> list[tuple[str, str]]:

@@ -79,10 +79,12 @@ class Outcome:
     block_number: int | None = None
     gas_used: int | None = None
     explorer_link: str | None = None
+    unsigned_file: str | None = None  # --unsigned: where the prepared, unsigned transaction went
 
     def to_json(self) -> dict[str, Any]:
         return {
             "sent": self.sent,
+            **({"unsigned_file": self.unsigned_file} if self.unsigned_file else {}),
             "tx_hash": self.tx_hash,
             "block_number": self.block_number,
             "gas_used": self.gas_used,

@@ -14,12 +14,12 @@ class WriteSession(Session):
     @classmethod
     def open(cls, password_file, unlock: bool = True) -> "WriteSession":
         from ogcli.chain.network import open_protocol
-        from ogcli.signing import signer_address, unlock_signer
+        from ogcli.signing import signer_address, write_signer
 
         network = context.resolve_network()
         protocol = open_protocol(network)
         if unlock:
-            account = unlock_signer(network, password_file)
+            account = write_signer(network, password_file)
             return cls(network, protocol, account, account.address)
         return cls(network, protocol, None, signer_address(network))
 
@@ -38,6 +38,11 @@ class WriteSession(Session):
         from ogcli.errors import OgcliError
         from ogcli.receipt import report_all
 
+        if context.OPTIONS.unsigned and len(plans) > 1:
+            from ogcli.errors import UsageError
+
+            raise UsageError(f"this command sends {len(plans)} transactions; --unsigned prepares one: "
+                             f"{'; '.join(p.action for p in plans)}")
         outcomes = []
         for plan in plans:
             try:
@@ -65,6 +70,6 @@ class WriteSession(Session):
         for warning in warnings:
             diagnostics.warn(warning)
         outcome = self.send(approval)
-        if not outcome.sent:  # --dry-run: the write itself cannot be simulated without it
+        if not outcome.sent:  # --dry-run or --unsigned: the write itself cannot be simulated without it
             report(outcome)
             raise typer.Exit(0)

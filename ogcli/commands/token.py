@@ -11,7 +11,7 @@ from ogcli.appfactory import new_app
 from ogcli import context, diagnostics, output, parsing
 from ogcli.core.amounts import format_amount
 from ogcli.receipt import report
-from ogcli.signing import PasswordFile, signer_address, unlock_signer
+from ogcli.signing import PasswordFile, signer_address, write_signer
 
 app = new_app("OPG token: balances, transfers, supply, voting power.\n\nExample: ogcli token balance")
 
@@ -59,7 +59,7 @@ def transfer(
     wei = parsing.amount(amount)
     network = context.resolve_network()
     protocol = open_protocol(network)
-    account = unlock_signer(network, password_file)
+    account = write_signer(network, password_file)
     held = protocol.token.functions.balanceOf(account.address).call()
     plan = Plan(
         action=f"transfer {format_amount(wei)} OPG",
@@ -86,7 +86,7 @@ def delegate_votes(
 
     network = context.resolve_network()
     protocol = open_protocol(network)
-    account = unlock_signer(network, password_file)
+    account = write_signer(network, password_file)
     delegatee = account.address if to == "self" else parsing.address(to)
     token = protocol.token.functions
     current = token.delegates(account.address).call()

@@ -1,6 +1,8 @@
-"""`ogcli tx`: look a transaction up; speed up or cancel one stuck in the pool."""
+"""`ogcli tx`: look a transaction up; speed up or cancel one stuck in the pool; sign offline
+what `--unsigned` prepared, and send it."""
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -70,6 +72,97 @@ def cancel(tx_hash: TxHash, password_file: PasswordFile = None) -> None:
     Example: ogcli tx cancel 0x5c1d...e8 --yes
     """
     _replace(tx_hash, password_file, cancel=True)
+
+
+@app.command()
+def sign(
+    file: Annotated[Path, typer.Argument(help="An unsigned transaction, written by a write with --unsigned FILE.",
+                                         show_default=False)],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the signed transaction (a new file; "
+                                                              "default: FILE with .signed.json).", show_default=False)] = None,
+    password_file: PasswordFile = None,
+) -> None:
+    """Sign a transaction another machine prepared (`--unsigned FILE`), with no network: its
+    preview is shown and confirmed, its chain id must be the profile's, its sender your wallet.
+
+    Example: ogcli tx sign delegate.json --out delegate.signed.json
+    """
+    from ogcli import wallet
+    from ogcli.chain import offline
+    from ogcli.confirm import confirm
+    from ogcli.signing import account_name
+    from ogcli.writes import show_rows
+
+    document = offline.read(file, offline.UNSIGNED)
+    network = context.resolve_network()  # the profile only: nothing here talks to a chain
+    offline.check_chain(document, network.chain_id, f"profile {network.profile!r}")
+    target = out or file.with_name(file.name.removesuffix(".json") + ".signed.json")
+    if target.exists():
+        raise UsageError(f"{target} exists; nothing was signed (choose another --out)")
+    if not context.OPTIONS.json:
+        show_rows(f"sign: {document['action']}", [(str(k), str(v)) for k, v in document.get("preview", [])])
+    confirm(f"Sign this transaction (nonce {document['transaction']['nonce']}) as {document['from']}?",
+            yes=context.OPTIONS.yes)
+    signed = offline.sign(document, wallet.unlock(account_name(network), password_file=password_file))
+    offline.write_new(target, signed)
+    output.emit({"signed": str(target), "hash": signed["hash"], "from": signed["from"], "nonce": signed["nonce"],
+                 "chain_id": signed["chain_id"]},
+                lambda: print(f"signed {signed['hash']} into {target}: send it with `ogcli tx send {target}`"))
+
+
+@app.command()
+def send(
+    file: Annotated[Path, typer.Argument(help="A signed transaction, written by `ogcli tx sign`.", show_default=False)],
+) -> None:
+    """Send a transaction signed offline (`ogcli tx sign`) and wait for it: the endpoint's chain
+    id, the file's and the one inside the signed bytes must all be the profile's.
+
+    Example: ogcli tx send delegate.signed.json
+    """
+    from ogcli.chain import offline
+    from ogcli.chain.rpc import Endpoint
+    from ogcli.chain.tx import check_chain_id
+    from ogcli.confirm import confirm
+
+    document = offline.read(file, offline.SIGNED)
+    network = context.resolve_network()
+    offline.check_chain(document, network.chain_id, f"profile {network.profile!r}")
+    inside = offline.raw_chain_id(document["raw"])
+    if inside != document["chain_id"]:
+        raise UsageError(f"{file} says chain id {document['chain_id']} but its signed bytes are for chain id {inside}; "
+                         "nothing was sent")
+    check_chain_id(network)  # the endpoint serves the profile's chain, asked now
+    confirm(f"Send {document['action']} ({document['hash'][:10]}…, nonce {document['nonce']}) to {network.rpc_url}?",
+            yes=context.OPTIONS.yes)
+    rpc = Endpoint.open(network.rpc_url, network.chain_id)
+    sent = rpc.request("eth_sendRawTransaction", [document["raw"]])
+    with diagnostics.spinner(f"waiting for {document['action']} to be mined"):
+        receipt = _wait_for(rpc, sent)
+    data = {"sent": True, "tx_hash": sent, "block": int(receipt["blockNumber"], 16),
+            "status": "success" if int(receipt["status"], 16) == 1 else "reverted", "gas_used": int(receipt["gasUsed"], 16)}
+    if network.explorer_url:
+        data["explorer_link"] = f"{network.explorer_url.rstrip('/')}/tx/{sent}"
+    output.emit(data, lambda: print(f"sent {sent}\nmined in block {data['block']} ({data['status']}), gas used "
+                                    f"{data['gas_used']:,}" + (f"\n{data['explorer_link']}" if "explorer_link" in data else "")))
+    if data["status"] != "success":
+        from ogcli.errors import ExitCode
+
+        raise typer.Exit(ExitCode.REVERTED)
+
+
+def _wait_for(rpc, tx_hash: str, timeout_s: float = 120.0) -> dict:
+    import time
+
+    from ogcli.errors import NetworkError
+
+    deadline, delay = time.monotonic() + timeout_s, 0.05
+    while time.monotonic() < deadline:
+        receipt = rpc.request("eth_getTransactionReceipt", [tx_hash])
+        if receipt is not None:
+            return receipt
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+    raise NetworkError(f"{tx_hash} not mined after {timeout_s:.0f}s; it may still be: `ogcli tx status {tx_hash}`")
 
 
 def _replace(tx_hash: str, password_file, *, cancel: bool) -> None:
