@@ -1,6 +1,6 @@
 """Offline signing as a cold-wallet user does it: `--unsigned FILE` on the online machine (no key,
 no password), `ogcli tx sign` with no network, `ogcli tx send` from anywhere; the chain id checked
-at each step."""
+at each step. `carol` (tests/chain/fixtures.py) is delegator-1's wallet, in a snapshot."""
 
 from __future__ import annotations
 
@@ -10,20 +10,12 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.errors import ExitCode
-from tests.cli_results import data as _data, use_devnet_wallet
+from tests.cli_results import data as _data
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets"), pytest.mark.timeout(120)]
 
 OPG = 10**18
 DEAD_RPC = "http://127.0.0.1:9"  # nothing listens: the signing machine has no network
-
-
-@pytest.fixture
-def carol(seeded_profile, cli, monkeypatch):
-    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
-    with seeded_profile.snapshot():
-        use_devnet_wallet(cli, "carol", "delegator-1")
-        yield seeded_profile
 
 
 def _balance(chain, who: str) -> int:

@@ -11,7 +11,7 @@ import pytest
 
 from ogcli.devnet import accounts
 from ogcli.errors import ExitCode
-from tests.cli_results import data as _data, use_devnet_wallet
+from tests.cli_results import data as _data
 
 pytestmark = [pytest.mark.chain, pytest.mark.usefixtures("fast_wallets"), pytest.mark.timeout(120)]
 
@@ -19,15 +19,14 @@ OPG = 10**18
 
 
 @pytest.fixture
-def carol(seeded_profile, cli, monkeypatch):
-    monkeypatch.setenv("OGCLI_PASSWORD", "pw")
-    with seeded_profile.snapshot():
-        use_devnet_wallet(cli, "carol", "delegator-1")
-        seeded_profile.rpc("evm_setAutomine", [False])
-        try:
-            yield seeded_profile
-        finally:
-            seeded_profile.rpc("evm_setAutomine", [True])
+def held(carol):
+    """carol's wallet (tests/chain/fixtures.py) on the seeded chain with mining held: a
+    transaction stays in the pool until the test mines."""
+    carol.rpc("evm_setAutomine", [False])
+    try:
+        yield carol
+    finally:
+        carol.rpc("evm_setAutomine", [True])
 
 
 def _stuck_transfer(chain, to: str, wei: int) -> str:
@@ -67,8 +66,8 @@ def _balance(chain, who: str) -> int:
     return chain.protocol.token.functions.balanceOf(who).call()
 
 
-def test_a_stuck_transfer_is_sped_up_and_happens_once(carol, cli):
-    chain, receiver = carol, accounts.get("delegator-2").address
+def test_a_stuck_transfer_is_sped_up_and_happens_once(held, cli):
+    chain, receiver = held, accounts.get("delegator-2").address
     before = _balance(chain, receiver)
     stuck = _stuck_transfer(chain, receiver, 3 * OPG)
     status = _data(cli("--json", "tx", "status", stuck))
@@ -83,8 +82,8 @@ def test_a_stuck_transfer_is_sped_up_and_happens_once(carol, cli):
     assert _balance(chain, receiver) == before + 3 * OPG  # the transfer, once
 
 
-def test_a_stuck_transfer_is_cancelled_and_never_happens(carol, cli):
-    chain, receiver = carol, accounts.get("delegator-2").address
+def test_a_stuck_transfer_is_cancelled_and_never_happens(held, cli):
+    chain, receiver = held, accounts.get("delegator-2").address
     before = _balance(chain, receiver)
     stuck = _stuck_transfer(chain, receiver, 5 * OPG)
     with _mine_once_replaced(chain, stuck):
@@ -95,8 +94,8 @@ def test_a_stuck_transfer_is_cancelled_and_never_happens(carol, cli):
     assert _balance(chain, receiver) == before
 
 
-def test_what_cannot_be_replaced_is_refused_before_anything_is_signed(carol, cli):
-    chain = carol
+def test_what_cannot_be_replaced_is_refused_before_anything_is_signed(held, cli):
+    chain = held
     chain.rpc("evm_setAutomine", [True])
     mined = _stuck_transfer(chain, accounts.get("delegator-2").address, OPG)
     chain.rpc("evm_mine")
