@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""File writes: atomic ones (a reader sees the old file or the new one, never half of one), and
+new ones that never replace a file already there."""
 
 from __future__ import annotations
 
@@ -22,3 +23,19 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def write_new(path: Path, data: bytes | str, *, mode: int = 0o600) -> None:
+    """Creates `path` with `data`, `mode` from the start; a UsageError if it exists (the user's
+    file, a key or a transaction, is never written over) or cannot be written."""
+    from ogcli.errors import UsageError
+
+    payload = data.encode() if isinstance(data, str) else data
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        raise UsageError(f"{path} exists; nothing was written (choose a new file name)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(payload)

@@ -35,16 +35,9 @@ def unsigned_document(prepared, network, nonce: int, preview: list[tuple[str, st
 def write_new(path: Path, document: dict) -> None:
     """Writes `document` to `path`, which must not exist yet (a prepared or signed transaction is
     never written over another)."""
-    import os
+    from ogcli.fsutil import write_new as write_new_file
 
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UsageError(f"{path} exists; nothing was written (choose a new file name)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(document, indent=2) + "\n")
+    write_new_file(path, json.dumps(document, indent=2) + "\n")
 
 
 def read(path: Path, kind: str) -> dict:

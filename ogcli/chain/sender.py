@@ -153,23 +153,7 @@ class Sender:
         return self.confirm(self._submit(tx, label), tx, label)
 
     def _wait(self, tx_hash, label: str):
-        deadline = time.monotonic() + self.receipt_timeout_s
-        delay = 0.01
-        while True:
-            try:
-                receipt = self.w3.eth.get_transaction_receipt(tx_hash)
-                if receipt is not None:
-                    return receipt
-            except Exception as exc:
-                if type(exc).__name__ != "TransactionNotFound":
-                    raise NetworkError(f"{label}: receipt lookup failed: {str(exc)[:200]}") from None
-            if time.monotonic() > deadline:
-                raise NetworkError(
-                    f"{label}: tx {tx_hash.to_0x_hex()} not mined after {self.receipt_timeout_s:.0f}s; "
-                    "it may still be mined: look it up before sending again"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+        return wait_for_receipt(self.w3, tx_hash, label=label, timeout_s=self.receipt_timeout_s)
 
     def _replay(self, tx: dict, receipt) -> str:
         """Re-runs a mined failure as a call at its block to recover the revert reason."""
@@ -180,6 +164,31 @@ class Sender:
         except Exception as exc:
             return revert.describe(_revert_data(exc))
         return "no reason (out of gas?)"
+
+
+def wait_for_receipt(w3, tx_hash, *, label: str, timeout_s: float = 120.0):
+    """The receipt of `tx_hash` (bytes or 0x hex) once it is mined; NetworkError after
+    `timeout_s`, saying it may still be mined."""
+    from hexbytes import HexBytes
+
+    tx_hash = HexBytes(tx_hash)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.01
+    while True:
+        try:
+            receipt = w3.eth.get_transaction_receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+        except Exception as exc:
+            if type(exc).__name__ != "TransactionNotFound":
+                raise NetworkError(f"{label}: receipt lookup failed: {str(exc)[:200]}") from None
+        if time.monotonic() > deadline:
+            raise NetworkError(
+                f"{label}: tx {tx_hash.to_0x_hex()} not mined after {timeout_s:.0f}s; "
+                "it may still be mined: look it up before sending again (`ogcli tx status HASH`)"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 _BASE_FEE_TTL_S = 1.0

@@ -126,7 +126,7 @@ def commit(prepared: Prepared, network: Network, waiting=contextlib.nullcontext)
     plan = prepared.plan
     with waiting():
         receipt = prepared.sender.send_call(plan.call, gas=prepared.gas, value=plan.value_wei, label=plan.action)
-    link = f"{network.explorer_url.rstrip('/')}/tx/{receipt.tx_hash}" if network.explorer_url else None
+    link = explorer_link(network, receipt.tx_hash)
     return Outcome(prepared.preview, True, receipt.tx_hash, receipt.block_number, receipt.gas_used, link)
 
 
@@ -162,6 +162,11 @@ def _preview(plan: Plan, sender: Sender, network: Network, gas: int) -> Preview:
         balance_changes=list(plan.balance_changes),
         warnings=warnings,
     )
+
+
+def explorer_link(network: Network, tx_hash: str) -> str | None:
+    """The transaction's page on the profile's block explorer; None without one."""
+    return f"{network.explorer_url.rstrip('/')}/tx/{tx_hash}" if network.explorer_url else None
 
 
 def check_chain_id(network: Network) -> None:

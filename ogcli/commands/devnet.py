@@ -238,15 +238,10 @@ def example_model(
     Example: ogcli devnet example-model eth-vol.onnx --seed 7
     """
     from ogcli.devnet.models import make_mlp
+    from ogcli.fsutil import write_new
 
     blob = make_mlp(out.stem, f"example model, seed {seed}: 4 features -> 8 -> 1", [4, 8, 1], 1_000 + seed, False)
-    try:
-        with open(out, "xb") as handle:  # never over a file of yours
-            handle.write(blob)
-    except FileExistsError:
-        raise UsageError(f"{out} exists; nothing was written") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_new(out, blob, mode=0o644)  # never over a file of yours
     output.emit({"path": str(out), "bytes": len(blob), "seed": seed},
                 lambda: print(f"wrote {out} ({len(blob):,} bytes): push it with `ogcli model push {out} --name NAME --price 0.2`"))
 

@@ -464,9 +464,11 @@ def _proposal(session: WriteSession, pid: str):
 
 def _proposal_id(text: str) -> str:
     """A proposal id as typed: its decimal digits, whole or a prefix of at least 6, or `latest`."""
+    from ogcli.chain.governance import LATEST
+
     digits = text.strip()
-    if digits.lower() == "latest":
-        return "latest"
+    if digits.lower() == LATEST:
+        return LATEST
     if not digits.isdigit() or digits.startswith("0"):
         raise UsageError(f"a proposal id is a decimal number (or its first digits), not {text!r}")
     return digits

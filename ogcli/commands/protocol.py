@@ -15,7 +15,8 @@ app = new_app(
     "Example: ogcli protocol deploy --profile base-sepolia"
 )
 
-# Transactions a deployment sends without vesting grants: 12 contracts, 5 wirings, 3 role changes.
+# Transactions a deployment sends without vesting grants (protocol/deploy.py): 11 contracts,
+# 5 wirings, 3 role changes: 19, shown rounded ("about 20").
 DEPLOY_TRANSACTIONS = 20
 
 

@@ -402,7 +402,7 @@ def redelegate(
     """
     from ogcli.chain.tx import Plan
 
-    src, dst = _validator(source), _validator(destination)
+    src, dst = _validators(source, destination)
     wei = parsing.amount(amount)
     if src == dst:
         raise UsageError("cannot redelegate a validator's stake to itself")
@@ -476,14 +476,19 @@ def rewards(
 
 
 def _validator(text: str) -> str:
-    """The address a validator reference names: a full address as typed (checksum checked), else
-    the start of one or a name, among the registered validators (read without web3)."""
-    if len(text.strip()) == 42:
-        return parsing.address(text)
-    from ogcli.chain.network import open_reader
-    from ogcli.chain.validators import read_validator_states
+    return _validators(text)[0]
 
-    return _validator_address(text, read_validator_states(open_reader(context.resolve_network())))
+
+def _validators(*texts: str) -> list[str]:
+    """The addresses validator references name: a full address as typed (checksum checked), else
+    the start of one or a name, among the registered validators (read once, without web3)."""
+    states = None
+    if any(len(text.strip()) != 42 for text in texts):
+        from ogcli.chain.network import open_reader
+        from ogcli.chain.validators import read_validator_states
+
+        states = read_validator_states(open_reader(context.resolve_network()))
+    return [_validator_address(text, states) for text in texts]
 
 
 def _validator_address(text: str, states) -> str:

@@ -29,6 +29,7 @@ def status(tx_hash: TxHash) -> None:
     Example: ogcli tx status 0x5c1d...e8
     """
     from ogcli.chain.network import open_reader
+    from ogcli.chain.tx import explorer_link
 
     wanted = _hash(tx_hash)
     network = context.resolve_network()
@@ -48,8 +49,9 @@ def status(tx_hash: TxHash) -> None:
         block, price, used = int(receipt["blockNumber"], 16), int(receipt["effectiveGasPrice"], 16), int(receipt["gasUsed"], 16)
         data.update(state="mined" if int(receipt["status"], 16) == 1 else "reverted", block=block, gas_used=used,
                     effective_gas_price=price, fee_wei=str(used * price), confirmations=int(head, 16) - block + 1)
-    if network.explorer_url and tx is not None:
-        data["explorer_link"] = f"{network.explorer_url.rstrip('/')}/tx/{wanted}"
+    link = explorer_link(network, wanted) if tx is not None else None
+    if link:
+        data["explorer_link"] = link
     output.emit(data, lambda: _print_status(data))
 
 
@@ -120,8 +122,9 @@ def send(
     Example: ogcli tx send delegate.signed.json
     """
     from ogcli.chain import offline
-    from ogcli.chain.rpc import Endpoint
-    from ogcli.chain.tx import check_chain_id
+    from ogcli.chain.sender import wait_for_receipt
+    from ogcli.chain.session import connect
+    from ogcli.chain.tx import check_chain_id, explorer_link
     from ogcli.confirm import confirm
 
     document = offline.read(file, offline.SIGNED)
@@ -134,14 +137,20 @@ def send(
     check_chain_id(network)  # the endpoint serves the profile's chain, asked now
     confirm(f"Send {document['action']} ({document['hash'][:10]}…, nonce {document['nonce']}) to {network.rpc_url}?",
             yes=context.OPTIONS.yes)
-    rpc = Endpoint.open(network.rpc_url, network.chain_id)
-    sent = rpc.request("eth_sendRawTransaction", [document["raw"]])
+    w3 = connect(network.rpc_url, network.chain_id)
+    try:
+        sent = w3.eth.send_raw_transaction(document["raw"]).to_0x_hex()
+    except Exception as exc:  # the node refused it (nonce used, fees too low): its words, one line
+        from ogcli.errors import NetworkError
+
+        raise NetworkError(f"{network.rpc_url} refused the transaction: {str(exc)[:200]}") from None
     with diagnostics.spinner(f"waiting for {document['action']} to be mined"):
-        receipt = _wait_for(rpc, sent)
-    data = {"sent": True, "tx_hash": sent, "block": int(receipt["blockNumber"], 16),
-            "status": "success" if int(receipt["status"], 16) == 1 else "reverted", "gas_used": int(receipt["gasUsed"], 16)}
-    if network.explorer_url:
-        data["explorer_link"] = f"{network.explorer_url.rstrip('/')}/tx/{sent}"
+        receipt = wait_for_receipt(w3, sent, label=document["action"])
+    data = {"sent": True, "tx_hash": sent, "block": receipt["blockNumber"],
+            "status": "success" if receipt["status"] == 1 else "reverted", "gas_used": receipt["gasUsed"]}
+    link = explorer_link(network, sent)
+    if link:
+        data["explorer_link"] = link
     output.emit(data, lambda: print(f"sent {sent}\nmined in block {data['block']} ({data['status']}), gas used "
                                     f"{data['gas_used']:,}" + (f"\n{data['explorer_link']}" if "explorer_link" in data else "")))
     if data["status"] != "success":
@@ -150,25 +159,10 @@ def send(
         raise typer.Exit(ExitCode.REVERTED)
 
 
-def _wait_for(rpc, tx_hash: str, timeout_s: float = 120.0) -> dict:
-    import time
-
-    from ogcli.errors import NetworkError
-
-    deadline, delay = time.monotonic() + timeout_s, 0.05
-    while time.monotonic() < deadline:
-        receipt = rpc.request("eth_getTransactionReceipt", [tx_hash])
-        if receipt is not None:
-            return receipt
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
-    raise NetworkError(f"{tx_hash} not mined after {timeout_s:.0f}s; it may still be: `ogcli tx status {tx_hash}`")
-
-
 def _replace(tx_hash: str, password_file, *, cancel: bool) -> None:
     from ogcli.chain.sender import Sender, current_fees
     from ogcli.chain.session import connect
-    from ogcli.chain.tx import check_chain_id
+    from ogcli.chain.tx import check_chain_id, explorer_link
     from ogcli.confirm import confirm
     from ogcli.core.amounts import format_amount
     from ogcli.core.fees import Fees, replacement
@@ -215,8 +209,9 @@ def _replace(tx_hash: str, password_file, *, cancel: bool) -> None:
         receipt = sender.send_transaction(tx, label=action)
     data = {"sent": True, "replaces": wanted, "tx_hash": receipt.tx_hash, "block": receipt.block_number,
             "gas_used": receipt.gas_used, "nonce": stuck["nonce"], **new.fields()}
-    if network.explorer_url:
-        data["explorer_link"] = f"{network.explorer_url.rstrip('/')}/tx/{receipt.tx_hash}"
+    link = explorer_link(network, receipt.tx_hash)
+    if link:
+        data["explorer_link"] = link
     output.emit(data, lambda: print(f"sent {receipt.tx_hash} in place of {wanted}\nmined in block {receipt.block_number}"
                                     + (f"\n{data['explorer_link']}" if "explorer_link" in data else "")))
 

@@ -120,21 +120,11 @@ def export_keystore(name: str, target: Path) -> WalletRecord:
     """Writes wallet `name`'s keystore to `target` (mode 0600) as geth and cast read it, under its
     current password; refuses to replace an existing file."""
     import json
-    import os
 
-    from ogcli.errors import UsageError
+    from ogcli.fsutil import write_new
 
     wallet = store.record(name)
-    text = json.dumps(store.standard(name), indent=2) + "\n"
-    try:
-        # O_EXCL: never replace another key's file; 0600 from the start, not chmod'ed after.
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except FileExistsError:
-        raise UsageError(f"{target} exists; nothing was written (choose a new file name)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    write_new(target, json.dumps(store.standard(name), indent=2) + "\n")
     return wallet
 
 
